@@ -1,0 +1,196 @@
+"""The workspace: one DuckDB file that holds everything an investigation produces.
+
+:class:`Workspace` is the library's only door. The CLI, reports, the web service and
+notebooks call its methods and never write SQL of their own. Library modules receive the
+workspace and use :attr:`Workspace.connection` directly.
+
+A workspace carries a schema version: opening a file written by another version is refused
+with :class:`~cibwatch.errors.SchemaVersionError` instead of being read wrongly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+
+from cibwatch.errors import SchemaVersionError, WorkspaceError
+from cibwatch.schema import DDL, SCHEMA_VERSION
+
+MEMORY = ":memory:"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Workspace:
+    """An investigation's store: canonical tables, evidence, networks and run log.
+
+    >>> with Workspace(":memory:") as ws:
+    ...     ws.count("posts")
+    0
+
+    ``memory_limit`` (e.g. ``"4GB"``) and ``threads`` are passed to DuckDB, which spills
+    to ``temp_directory`` (beside the file by default) when data exceeds memory.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = MEMORY,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        exists = self.path != MEMORY and Path(self.path).exists()
+        if read_only and not exists:
+            raise WorkspaceError(f"{self.path}: no workspace there to open read-only")
+        self._con = duckdb.connect(self.path, read_only=read_only)
+        self._con.execute("SET TimeZone = 'UTC'")
+        if memory_limit:
+            self._con.execute(f"SET memory_limit = '{_sql_literal(memory_limit)}'")
+        if threads:
+            self._con.execute(f"SET threads = {int(threads)}")
+        if self.path != MEMORY:
+            tmp = Path(self.path).with_suffix(".tmp")
+            self._con.execute(f"SET temp_directory = '{_sql_literal(str(tmp))}'")
+        self._check_or_create_schema(exists)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def _check_or_create_schema(self, exists: bool) -> None:
+        has_meta = bool(
+            self._con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+            ).fetchone()[0]  # type: ignore[index]
+        )
+        if has_meta:
+            row = self._con.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+            found = int(row[0]) if row else None
+            if found != SCHEMA_VERSION:
+                newer = found is not None and found > SCHEMA_VERSION
+                raise SchemaVersionError(
+                    f"{self.path}: workspace schema version {found}, this cibwatch reads "
+                    f"version {SCHEMA_VERSION}; "
+                    + (
+                        "upgrade cibwatch to open it"
+                        if newer
+                        else "re-run the investigation into a new workspace"
+                    )
+                )
+            return
+        if exists and self._has_foreign_tables():
+            raise SchemaVersionError(
+                f"{self.path}: a DuckDB file that is not a cibwatch workspace (no schema version)"
+            )
+        if self.read_only:
+            raise SchemaVersionError(f"{self.path}: not a cibwatch workspace")
+        self._con.execute(DDL)
+        self._con.execute(
+            "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
+            [str(SCHEMA_VERSION), _now().isoformat()],
+        )
+
+    def _has_foreign_tables(self) -> bool:
+        row = self._con.execute("SELECT count(*) FROM information_schema.tables").fetchone()
+        return bool(row and row[0])
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for library modules (not for CLI or web code)."""
+        return self._con
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block atomically: on any exception the workspace is left as it was."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield self._con
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    # -- run log -------------------------------------------------------------------------
+
+    def start_run(
+        self, step: str, name: str, params: Mapping[str, Any], engine: str | None = None
+    ) -> int:
+        """Record that a step started, with its parameters unchanged; return its run id."""
+        row = self._con.execute(
+            "INSERT INTO runs (run_id, step, name, params, engine, started_at, status) "
+            "VALUES (nextval('run_seq'), ?, ?, ?, ?, ?, 'running') RETURNING run_id",
+            [step, name, json.dumps(params, default=str, sort_keys=True), engine, _now()],
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        input_rows: int | None = None,
+        output_rows: int | None = None,
+        status: str = "ok",
+        message: str | None = None,
+    ) -> None:
+        self._con.execute(
+            "UPDATE runs SET finished_at = ?, input_rows = ?, output_rows = ?, status = ?, "
+            "message = ? WHERE run_id = ?",
+            [_now(), input_rows, output_rows, status, message, run_id],
+        )
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The run log, oldest first."""
+        return self.query("SELECT * FROM runs ORDER BY run_id")
+
+    # -- reading -------------------------------------------------------------------------
+
+    def count(self, table: str) -> int:
+        """Number of rows in one of the workspace's tables."""
+        if table not in self.tables():
+            raise WorkspaceError(f"no table {table!r} in the workspace")
+        row = self._con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+        return int(row[0]) if row else 0
+
+    def tables(self) -> list[str]:
+        rows = self._con.execute(
+            "SELECT table_name FROM information_schema.tables ORDER BY table_name"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read query and return rows as dicts (for library modules and notebooks)."""
+        cur = self._con.execute(sql, params or [])
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _sql_literal(value: str) -> str:
+    """Escape a value for a single-quoted SQL literal (for SET statements only)."""
+    return value.replace("'", "''")
