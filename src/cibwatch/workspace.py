@@ -11,17 +11,21 @@ with :class:`~cibwatch.errors.SchemaVersionError` instead of being read wrongly.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from cibwatch.errors import SchemaVersionError, WorkspaceError
 from cibwatch.schema import DDL, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from cibwatch.detectors.base import Detector, DetectorResult
+    from cibwatch.ingest.loader import IngestReport
 
 MEMORY = ":memory:"
 
@@ -168,6 +172,45 @@ class Workspace:
     def runs(self) -> list[dict[str, Any]]:
         """The run log, oldest first."""
         return self.query("SELECT * FROM runs ORDER BY run_id")
+
+    # -- steps (each delegates to the module that holds the logic) ------------------------
+
+    def ingest(
+        self,
+        path: str | Path,
+        *,
+        format: str | None = None,
+        assume_tz: str | None = None,
+        platform: str | None = None,
+        column_map: str | Path | Mapping[str, Any] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Ingest one source file atomically and return its counts (read/stored/rejected).
+
+        The format is detected unless ``format`` names one; ``assume_tz`` must be given for
+        sources whose times carry no zone (it is never guessed).
+        """
+        from cibwatch.ingest.loader import ingest_file
+
+        return ingest_file(
+            self,
+            Path(path),
+            format=format,
+            assume_tz=assume_tz,
+            platform=platform,
+            column_map=column_map,
+            progress=progress,
+        )
+
+    def derive_actions(self) -> dict[str, int]:
+        """Rebuild ``actions`` from ``posts``; return the number of actions per object type."""
+        from cibwatch.actions import derive_actions
+
+        return derive_actions(self)
+
+    def run_detector(self, detector: Detector) -> DetectorResult:
+        """Run one detector on this workspace (see :class:`cibwatch.detectors.base.Detector`)."""
+        return detector.run(self)
 
     # -- reading -------------------------------------------------------------------------
 

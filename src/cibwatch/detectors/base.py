@@ -62,13 +62,12 @@ class Detector(ABC):
         except BaseException as exc:
             workspace.finish_run(run_id, status="failed", message=str(exc)[:1000])
             raise
-        workspace.finish_run(
-            run_id, input_rows=result.input_rows, output_rows=result.evidence_rows
-        )
+        workspace.finish_run(run_id, input_rows=result.input_rows, output_rows=result.evidence_rows)
         return result
 
     def _validate(self) -> None:
         """Check parameters; raise :class:`~cibwatch.errors.ConfigError` when invalid."""
+        return None
 
     @abstractmethod
     def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:

@@ -66,7 +66,5 @@ class Ingester(ABC):
         """Whether ``path`` (its first bytes in ``head``) looks like this format."""
 
     @abstractmethod
-    def read(
-        self, path: Path, options: IngestOptions
-    ) -> Iterator[StagedBatch | Reject]:
+    def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
         """Yield staged batches and rejects, in file order, streaming (bounded memory)."""
