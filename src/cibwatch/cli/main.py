@@ -17,7 +17,10 @@ from cibwatch import __version__
 from cibwatch.errors import CibwatchError
 
 #: ``module:attribute`` of every subcommand, registered in one place.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = (
+    "investigate:investigate_command",
+    "investigate:demo_command",
+)
 
 
 class _Group(click.Group):

@@ -1,0 +1,178 @@
+"""``cibwatch investigate`` and ``cibwatch demo``: a whole investigation in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from cibwatch.pipeline import InvestigationOptions, InvestigationResult, investigate
+from cibwatch.workspace import Workspace
+
+console = Console(stderr=False)
+
+
+def _options(f: click.decorators.FC) -> click.decorators.FC:
+    """Detection options shared by ``investigate`` and ``demo``."""
+    f = click.option(
+        "--window", default=30, show_default=True, help="Co-action window in seconds."
+    )(f)
+    f = click.option(
+        "--min-participation",
+        default=2,
+        show_default=True,
+        help="Minimum repeated co-actions per account.",
+    )(f)
+    f = click.option(
+        "--fdr", default=0.05, show_default=True, help="False discovery rate across edges."
+    )(f)
+    f = click.option(
+        "--engine",
+        type=click.Choice(["duckdb", "spark"]),
+        default="duckdb",
+        show_default=True,
+        help="Engine for the relational steps.",
+    )(f)
+    return f
+
+
+def _run(
+    sources: list[Path], workspace: Path, out: Path, options: InvestigationOptions
+) -> InvestigationResult:
+    out.mkdir(parents=True, exist_ok=True)
+    with (
+        Workspace(workspace) as ws,
+        console.status("starting", spinner="dots") as status,
+    ):
+        result = investigate(
+            sources, ws, out, options, progress=lambda msg: status.update(f"[bold]{msg}")
+        )
+    _summary(result)
+    return result
+
+
+def _summary(result: InvestigationResult) -> None:
+    table = Table(title="Ingest")
+    for col in ("file", "format", "read", "stored", "rejected", "duplicate"):
+        table.add_column(col, justify="left" if col in ("file", "format") else "right")
+    for r in result.ingests:
+        table.add_row(
+            Path(r.source_file).name,
+            r.format,
+            f"{r.rows_read:,}",
+            f"{r.rows_stored:,}",
+            f"{r.rows_rejected:,}",
+            f"{r.rows_duplicate:,}",
+        )
+    console.print(table)
+    for det in result.detectors:
+        console.print(
+            f"detector [bold]{det.detector}[/]: {det.evidence_rows:,} evidence rows, "
+            f"{det.significant_rows:,} significant"
+        )
+    nets = Table(title=f"{len(result.networks)} networks")
+    for col in ("network", "accounts", "score"):
+        nets.add_column(col)
+    for n in result.networks:
+        nets.add_row(n.network_id, str(n.size), f"{n.score:.2f}")
+    console.print(nets)
+    if result.evaluation:
+        ev = Table(title="Check against ground truth")
+        for col in ("group", "kind", "network", "recall", "precision", "verdict"):
+            ev.add_column(col)
+        for e in result.evaluation:
+            ev.add_row(
+                e["label"],
+                "innocent" if e["innocent"] else "planted",
+                e["network_id"] or "-",
+                f"{e['recall']:.2f}",
+                f"{e['precision']:.2f}",
+                e["verdict"],
+            )
+        console.print(ev)
+    console.print(f"Report: [bold]{result.report.resolve()}[/]")
+
+
+@click.command("investigate")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(path_type=Path),
+    default=Path("cibwatch.duckdb"),
+    show_default=True,
+    help="Workspace file (created if missing).",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("cibwatch-report"),
+    show_default=True,
+    help="Folder for the report.",
+)
+@click.option("--assume-tz", help="Time zone of source times that carry none (IANA name).")
+@click.option("--platform", help="Platform of sources that do not say.")
+@click.option("--column-map", type=click.Path(exists=True), help="Column map for generic files.")
+@_options
+def investigate_command(
+    sources: tuple[Path, ...],
+    workspace: Path,
+    out: Path,
+    assume_tz: str | None,
+    platform: str | None,
+    column_map: str | None,
+    window: int,
+    min_participation: int,
+    fdr: float,
+    engine: str,
+) -> None:
+    """Ingest SOURCES (files or folders), detect, assemble networks and write a report."""
+    options = InvestigationOptions(
+        window=window,
+        min_participation=min_participation,
+        fdr=fdr,
+        engine=engine,
+        assume_tz=assume_tz,
+        platform=platform,
+        column_map=column_map,
+    )
+    _run(list(sources), workspace, out, options)
+
+
+@click.command("demo")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for the sample world, the workspace and the report.",
+)
+@click.option("--posts", default=50_000, show_default=True, help="Organic posts in the world.")
+@click.option("--seed", default=7, show_default=True, help="Seed of the sample world.")
+@_options
+def demo_command(
+    out: Path,
+    posts: int,
+    seed: int,
+    window: int,
+    min_participation: int,
+    fdr: float,
+    engine: str,
+) -> None:
+    """Build the bundled sample world and run a full investigation of it."""
+    from cibwatch.synthetic.world import generate_world
+
+    world = out / "world"
+    with console.status(f"building the sample world ({posts:,} posts)", spinner="dots"):
+        generate_world(world, posts=posts, seed=seed)
+    workspace = out / "workspace.duckdb"
+    for stale in (workspace, workspace.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    options = InvestigationOptions(
+        window=window, min_participation=min_participation, fdr=fdr, engine=engine
+    )
+    _run([world], workspace, out, options)

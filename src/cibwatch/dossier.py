@@ -1,0 +1,148 @@
+"""A network's dossier: what it is made of, what it did, and the evidence behind it.
+
+Every figure is computed by a query over the canonical tables restricted to the network's
+members, and the dossier keeps the query parameters (members, evidence runs) so a reader can
+reproduce any number in the report from the workspace.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cibwatch.networks import Network
+    from cibwatch.workspace import Workspace
+
+#: How many evidence rows and sample posts a dossier carries into a report.
+EVIDENCE_LIMIT = 25
+SAMPLE_POSTS = 5
+
+
+@dataclass
+class Dossier:
+    """The facts of one network, ready for rendering (all values plain data)."""
+
+    network_id: str
+    score: float
+    score_parts: dict[str, float]
+    members: list[str]
+    assets: list[dict[str, Any]] = field(default_factory=list)
+    activity: dict[str, Any] = field(default_factory=dict)
+    ad_spend: list[dict[str, Any]] = field(default_factory=list)
+    top_domains: list[dict[str, Any]] = field(default_factory=list)
+    top_hashtags: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence_by_signal: list[dict[str, Any]] = field(default_factory=list)
+    lookalike_domains: list[dict[str, Any]] = field(default_factory=list)
+    sample_posts: list[dict[str, Any]] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+def _member_table(workspace: Workspace, members: list[str]) -> None:
+    con = workspace.connection
+    con.execute("CREATE OR REPLACE TEMP TABLE _dossier_members (account VARCHAR)")
+    con.executemany("INSERT INTO _dossier_members VALUES (?)", [[m] for m in members])
+
+
+def build_dossier(workspace: Workspace, network: Network) -> Dossier:
+    """Compute the dossier of ``network`` from the workspace."""
+    ws = workspace
+    _member_table(ws, network.members)
+    runs = list(network.summary.get("evidence_runs", []))
+    member_posts = """
+        SELECT p.* FROM posts p
+        JOIN _dossier_members m ON m.account = p.platform || ':' || p.account_id
+    """
+    dossier = Dossier(network.network_id, network.score, network.score_parts, network.members)
+    dossier.assets = ws.query(
+        """
+        SELECT split_part(m.account, ':', 1) AS platform,
+               coalesce(a.kind, 'account') AS kind,
+               count(*) AS assets,
+               sum(a.followers) AS followers
+        FROM _dossier_members m
+        LEFT JOIN accounts a ON a.platform || ':' || a.account_id = m.account
+        GROUP BY 1, 2 ORDER BY 1, 2
+        """
+    )
+    activity = ws.query(
+        f"""
+        SELECT count(*) AS posts, min(created_at) AS first_post, max(created_at) AS last_post,
+               count(DISTINCT platform) AS platforms,
+               list(DISTINCT language ORDER BY language)
+                   FILTER (WHERE language IS NOT NULL) AS languages
+        FROM ({member_posts})
+        """
+    )
+    dossier.activity = activity[0] if activity else {}
+    dossier.ad_spend = ws.query(
+        f"""
+        SELECT currency, count(*) AS ads, sum(ad_spend_min) AS spend_min,
+               sum(ad_spend_max) AS spend_max,
+               sum(impressions_min) AS impressions_min, sum(impressions_max) AS impressions_max
+        FROM ({member_posts}) WHERE kind = 'ad'
+        GROUP BY currency ORDER BY currency
+        """
+    )
+    dossier.top_domains = ws.query(
+        f"""
+        SELECT d AS domain, count(*) AS posts, count(DISTINCT account_id) AS accounts
+        FROM (SELECT unnest(domains) AS d, account_id FROM ({member_posts}))
+        GROUP BY 1 ORDER BY posts DESC, domain LIMIT 10
+        """
+    )
+    dossier.top_hashtags = ws.query(
+        f"""
+        SELECT h AS hashtag, count(*) AS posts, count(DISTINCT account_id) AS accounts
+        FROM (SELECT unnest(hashtags) AS h, account_id FROM ({member_posts}))
+        GROUP BY 1 ORDER BY posts DESC, hashtag LIMIT 10
+        """
+    )
+    internal = """
+        FROM evidence
+        WHERE list_contains(?, run_id) AND subject_kind = 'pair' AND significant
+          AND subject_a IN (SELECT account FROM _dossier_members)
+          AND subject_b IN (SELECT account FROM _dossier_members)
+    """
+    dossier.evidence_by_signal = ws.query(
+        f"SELECT detector, signal, count(*) AS pairs, min(q_value) AS best_q {internal} "
+        "GROUP BY 1, 2 ORDER BY pairs DESC",
+        [runs],
+    )
+    dossier.evidence = ws.query(
+        f"SELECT run_id, detector, signal, subject_a, subject_b, strength, p_value, q_value, "
+        f"explanation, proof[1:10] AS proof, len(proof) AS proof_count {internal} "
+        f"ORDER BY strength DESC, subject_a, subject_b LIMIT {EVIDENCE_LIMIT}",
+        [runs],
+    )
+    dossier.lookalike_domains = [
+        {**row, "details": json.loads(row["details"]) if row["details"] else {}}
+        for row in ws.query(
+            """
+            SELECT subject_a AS domain, explanation, strength, details FROM evidence
+            WHERE subject_kind = 'domain' AND significant AND list_contains(?, run_id)
+              AND list_contains(?, subject_a)
+            ORDER BY strength DESC, domain
+            """,
+            [runs, network.summary.get("lookalike_domains", [])],
+        )
+    ]
+    dossier.sample_posts = ws.query(
+        f"""
+        SELECT platform, post_id, account_id, created_at, kind, text, source_file, source_row
+        FROM ({member_posts}) WHERE text IS NOT NULL
+        ORDER BY created_at, platform, post_id LIMIT {SAMPLE_POSTS}
+        """
+    )
+    dossier.provenance = {
+        "members": len(network.members),
+        "evidence_runs": runs,
+        "assembly_run": network.run_id,
+        "source_files": ws.query(
+            f"SELECT source_file, count(*) AS rows FROM ({member_posts}) GROUP BY 1 ORDER BY 1"
+        ),
+    }
+    ws.connection.execute("DROP TABLE IF EXISTS _dossier_members")
+    return dossier

@@ -1,0 +1,83 @@
+"""Compare assembled networks with a known ground truth (the synthetic world's).
+
+A planted operation counts as found when one network holds at least ``min_recall`` of its
+accounts with at least ``min_precision`` of that network's accounts belonging to it. An
+innocent group counts as (wrongly) found when any network holds ``min_recall`` of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cibwatch.networks import Network
+
+
+@dataclass(frozen=True)
+class GroupTruth:
+    """One planted operation or innocent group of a ground truth."""
+
+    group_id: str
+    label: str
+    innocent: bool
+    accounts: frozenset[str]
+
+
+def evaluate(
+    networks: Iterable[Network],
+    truth: Iterable[GroupTruth],
+    *,
+    min_recall: float = 0.5,
+    min_precision: float = 0.5,
+) -> list[dict[str, Any]]:
+    """One row per ground-truth group: best-matching network, recall, precision, verdict."""
+    nets = list(networks)
+    rows = []
+    for group in truth:
+        best: tuple[float, float, str | None] = (0.0, 0.0, None)
+        for net in nets:
+            overlap = len(group.accounts.intersection(net.members))
+            if not overlap:
+                continue
+            recall = overlap / len(group.accounts)
+            precision = overlap / len(net.members)
+            if (recall, precision) > best[:2]:
+                best = (recall, precision, net.network_id)
+        recall, precision, network_id = best
+        found = recall >= min_recall and (group.innocent or precision >= min_precision)
+        correct = found != group.innocent
+        if group.innocent:
+            verdict = "wrongly flagged" if found else "not flagged (correct)"
+        else:
+            verdict = "found" if found else "missed"
+        rows.append(
+            {
+                "group_id": group.group_id,
+                "label": group.label,
+                "innocent": group.innocent,
+                "accounts": len(group.accounts),
+                "network_id": network_id,
+                "recall": recall,
+                "precision": precision,
+                "found": found,
+                "correct": correct,
+                "verdict": verdict,
+            }
+        )
+    return rows
+
+
+def groups_from_json(data: Mapping[str, Any]) -> list[GroupTruth]:
+    """Read the groups of a synthetic world's ``ground_truth.json``."""
+    groups = []
+    for entry in list(data.get("operations", [])) + list(data.get("innocent_groups", [])):
+        groups.append(
+            GroupTruth(
+                group_id=str(entry["id"]),
+                label=str(entry.get("label", entry["id"])),
+                innocent=bool(entry.get("innocent", False)),
+                accounts=frozenset(str(a) for a in entry["accounts"]),
+            )
+        )
+    return groups

@@ -1,0 +1,101 @@
+"""actions: one row per (account, object) with normalised object ids, derived from posts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from cibwatch import Workspace
+from cibwatch.actions import normalize_url
+
+T0 = datetime(2024, 3, 4, 12, 0, 0)
+
+
+def _post(ws: Workspace, post_id: str, **fields: object) -> None:
+    row: dict[str, object] = {
+        "platform": "x",
+        "post_id": post_id,
+        "account_id": "a1",
+        "created_at": T0,
+        "kind": "original",
+    }
+    row.update(fields)
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    ws.connection.execute(f"INSERT INTO posts ({cols}) VALUES ({marks})", list(row.values()))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # scheme, www. and the trailing slash go; the host is lower-cased, the path is not
+        ("https://www.Spiegel.DE/Politik/a-1/", "spiegel.de/Politik/a-1"),
+        # tracking parameters and the fragment go, other parameters stay in order
+        ("http://x.com/a?utm_source=fb&id=5&fbclid=zz#top", "x.com/a?id=5"),
+        ("HTTP://WWW.EXAMPLE.COM?utm_medium=a", "example.com"),
+        ("example.org/path", "example.org/path"),
+    ],
+)
+def test_url_normalisation(raw: str, expected: str) -> None:
+    with Workspace() as ws:
+        assert normalize_url(raw, ws) == expected
+
+
+def test_every_object_type_is_derived_once_per_post() -> None:
+    with Workspace() as ws:
+        _post(
+            ws,
+            "1",
+            text="RT @someone: The election was stolen, share before they delete it!",
+            urls=["https://www.site.com/a?utm_source=x", "https://www.site.com/a"],
+            domains=["site.com"],
+            hashtags=["Vote", "vote"],
+            mentions=["Someone"],
+            media_hashes=["ff00ff00ff00ff00"],
+            reply_to_post_id="99",
+        )
+        _post(ws, "2", kind="share", shared_post_id="77", text="same text as the original post")
+        counts = ws.derive_actions()
+        # post 1: its two URLs normalise to one object; hashtags Vote/vote are one object
+        assert counts == {
+            "domain": 1,
+            "hashtag": 1,
+            "image": 1,
+            "mention": 1,
+            "reply_target": 1,
+            "shared_post": 1,
+            "text": 1,
+            "url": 1,
+        }
+        rows = ws.query("SELECT object_type, object_id FROM actions ORDER BY 1")
+        ids = {r["object_type"]: r["object_id"] for r in rows}
+        assert ids["url"] == "site.com/a"
+        assert ids["shared_post"] == "x:77"
+        assert ids["reply_target"] == "x:99"
+        assert ids["hashtag"] == "vote"
+        assert ids["mention"] == "someone"
+        assert all(r["account"] == "x:a1" for r in ws.query("SELECT account FROM actions"))
+
+
+def test_text_objects_ignore_retweet_prefix_urls_and_case_but_skip_short_texts() -> None:
+    with Workspace() as ws:
+        _post(ws, "1", account_id="a", text="Vote NO on the bill https://t.co/abc  today, friends")
+        _post(ws, "2", account_id="b", text="RT @c: vote no on the bill today, friends")
+        _post(ws, "3", account_id="c", text="lol")  # too short to mean anything
+        ws.derive_actions()
+        rows = ws.query("SELECT account, object_id FROM actions WHERE object_type = 'text'")
+        assert {r["account"] for r in rows} == {"x:a", "x:b"}
+        assert len({r["object_id"] for r in rows}) == 1
+
+
+def test_rederiving_replaces_rows_but_keeps_text_clusters() -> None:
+    with Workspace() as ws:
+        _post(ws, "1", hashtags=["a"])
+        ws.connection.execute(
+            "INSERT INTO actions VALUES ('x:a1', 'text_cluster', 'c1', ?, 'x', '1')", [T0]
+        )
+        ws.derive_actions()
+        ws.derive_actions()
+        assert ws.count("actions") == 2
+        assert [r["step"] for r in ws.runs()] == ["derive", "derive"]

@@ -1,0 +1,77 @@
+"""The HTML report: complete, traceable, and safe against hostile content."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from pathlib import Path
+
+from cibwatch import Workspace
+from cibwatch.evaluation import GroupTruth, evaluate
+from cibwatch.networks import assemble_networks
+from cibwatch.report.html import render_html
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _world(ws: Workspace) -> None:
+    con = ws.connection
+    members = ["x:a", "x:b", "x:c"]
+    for i, acc in enumerate(members):
+        con.execute(
+            "INSERT INTO accounts (platform, account_id, kind, display_name, followers) "
+            "VALUES ('x', ?, 'account', ?, ?)",
+            [acc[2:], HOSTILE, 100 * (i + 1)],
+        )
+        con.execute(
+            "INSERT INTO posts (platform, post_id, account_id, created_at, text, kind, domains, "
+            "hashtags, source_file, source_row) VALUES ('x', ?, ?, ?, ?, 'original', "
+            "['evil.example'], ['tag'], 'posts.csv', ?)",
+            [f"p{i}", acc[2:], datetime(2024, 1, 1, 9, i), HOSTILE, i + 1],
+        )
+    run_id = ws.start_run("detect", "coaction", {"window": 30})
+    ws.finish_run(run_id)
+    con.executemany(
+        "INSERT INTO evidence VALUES (?, 'coaction', 'coaction', 'pair', ?, ?, 3, 1e-9, 1e-8, "
+        "true, ?, ['url:evil.example/a'], '{}')",
+        [[run_id, a, b, f"{a} and {b} {HOSTILE}"] for a, b in itertools.combinations(members, 2)],
+    )
+    assemble_networks(ws)
+
+
+def test_report_lists_networks_accounts_evidence_and_method(tmp_path: Path) -> None:
+    with Workspace() as ws:
+        _world(ws)
+        html = render_html(ws, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "1 network of coordinated accounts" in html
+    for account in ("x:a", "x:b", "x:c"):
+        assert account in html
+    assert "url:evil.example/a" in html  # the proof objects are shown
+    assert "posts.csv" in html and "row 1" in html  # sample posts say where they came from
+    assert "&#34;window&#34;: 30" in html or "&quot;window&quot;: 30" in html  # parameters
+
+
+def test_hostile_text_is_escaped_everywhere_and_scripts_are_forbidden(tmp_path: Path) -> None:
+    with Workspace() as ws:
+        _world(ws)
+        html = render_html(ws, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "&lt;script&gt;" in html
+    assert "default-src 'none'" in html  # a CSP that blocks scripts and remote loads
+    assert "http://" not in html and "https://" not in html  # nothing is fetched
+
+
+def test_evaluation_section_names_groups_and_verdicts(tmp_path: Path) -> None:
+    with Workspace() as ws:
+        _world(ws)
+        nets = assemble_networks(ws)
+        truth = [
+            GroupTruth("op", "Planted op", False, frozenset({"x:a", "x:b", "x:c"})),
+            GroupTruth("fans", "Fan club", True, frozenset({"x:f1", "x:f2"})),
+        ]
+        rows = evaluate(nets, truth)
+        html = render_html(ws, tmp_path / "r.html", evaluation=rows).read_text("utf-8")
+    assert [r["verdict"] for r in rows] == ["found", "not flagged (correct)"]
+    assert "Planted op" in html and "Fan club" in html
+    assert "not flagged (correct)" in html
