@@ -48,6 +48,8 @@ def test_report_lists_networks_accounts_evidence_and_method(tmp_path: Path) -> N
         assert account in html
     assert "url:evil.example/a" in html  # the proof objects are shown
     assert "posts.csv" in html and "row 1" in html  # sample posts say where they came from
+    assert "too few to infer a schedule" in html  # 3 posts: the report says so, no guess
+    assert 'class="heatmap"' in html
     assert "&#34;window&#34;: 30" in html or "&quot;window&quot;: 30" in html  # parameters
 
 

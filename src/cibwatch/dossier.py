@@ -11,6 +11,11 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from cibwatch.fingerprints.places import claimed_offset
+from cibwatch.fingerprints.schedule import hour_of_week, infer_schedule
+
 if TYPE_CHECKING:
     from cibwatch.networks import Network
     from cibwatch.workspace import Workspace
@@ -37,6 +42,8 @@ class Dossier:
     evidence_by_signal: list[dict[str, Any]] = field(default_factory=list)
     lookalike_domains: list[dict[str, Any]] = field(default_factory=list)
     sample_posts: list[dict[str, Any]] = field(default_factory=list)
+    schedule: dict[str, Any] = field(default_factory=dict)
+    heatmap: list[list[int]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
@@ -136,6 +143,7 @@ def build_dossier(workspace: Workspace, network: Network) -> Dossier:
         ORDER BY created_at, platform, post_id LIMIT {SAMPLE_POSTS}
         """
     )
+    dossier.schedule, dossier.heatmap = _schedule(ws, member_posts)
     dossier.provenance = {
         "members": len(network.members),
         "evidence_runs": runs,
@@ -146,3 +154,43 @@ def build_dossier(workspace: Workspace, network: Network) -> Dossier:
     }
     ws.connection.execute("DROP TABLE IF EXISTS _dossier_members")
     return dossier
+
+
+def _schedule(ws: Workspace, member_posts: str) -> tuple[dict[str, Any], list[list[int]]]:
+    """The network's operator schedule, its claimed location, and an hour-of-week heatmap.
+
+    Ads are left out: their times are delivery dates chosen by the platform, not the
+    operator's working hours.
+    """
+    times = ws.connection.execute(
+        f"SELECT created_at FROM ({member_posts}) WHERE coalesce(kind, '') <> 'ad'"
+    ).fetchnumpy()["created_at"]
+    fit = infer_schedule(np.asarray(times, dtype="datetime64[s]"))
+    claimed = ws.query(
+        """
+        SELECT claimed_location, count(*) AS n FROM accounts
+        WHERE platform || ':' || account_id IN (SELECT account FROM _dossier_members)
+          AND claimed_location IS NOT NULL
+        GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1
+        """
+    )
+    place = str(claimed[0]["claimed_location"]) if claimed else None
+    place_offset = claimed_offset(place)
+    schedule = {
+        "kind": fit.kind,
+        "offset": fit.offset,
+        "probability": fit.probability,
+        "posterior": fit.posterior,
+        "shift_start": fit.shift_start,
+        "shift_end": fit.shift_end,
+        "work_share": fit.work_share,
+        "lunch_dip": fit.lunch_dip,
+        "weekend_share": fit.weekend_share,
+        "posts": fit.posts,
+        "claimed_location": place,
+        "claimed_offset": place_offset,
+        "sentence": fit.sentence(place, place_offset),
+    }
+    how = hour_of_week(np.asarray(times, dtype="datetime64[s]"), fit.offset or 0)
+    counts = np.bincount(how, minlength=168).reshape(7, 24)
+    return schedule, [[int(c) for c in row] for row in counts]
