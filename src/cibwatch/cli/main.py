@@ -20,6 +20,8 @@ from cibwatch.errors import CibwatchError
 COMMANDS: tuple[str, ...] = (
     "investigate:investigate_command",
     "investigate:demo_command",
+    "report:command",
+    "schedule:command",
 )
 
 
