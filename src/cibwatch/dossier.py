@@ -43,6 +43,7 @@ class Dossier:
     lookalike_domains: list[dict[str, Any]] = field(default_factory=list)
     sample_posts: list[dict[str, Any]] = field(default_factory=list)
     schedule: dict[str, Any] = field(default_factory=dict)
+    account_findings: list[dict[str, Any]] = field(default_factory=list)
     heatmap: list[list[int]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -142,6 +143,16 @@ def build_dossier(workspace: Workspace, network: Network) -> Dossier:
         FROM ({member_posts}) WHERE text IS NOT NULL
         ORDER BY created_at, platform, post_id LIMIT {SAMPLE_POSTS}
         """
+    )
+    dossier.account_findings = ws.query(
+        """
+        SELECT signal, count(*) AS accounts, list(explanation ORDER BY subject_a)[1:3] AS examples
+        FROM evidence
+        WHERE list_contains(?, run_id) AND subject_kind = 'account'
+          AND subject_a IN (SELECT account FROM _dossier_members)
+        GROUP BY 1 ORDER BY accounts DESC, signal
+        """,
+        [runs],
     )
     dossier.schedule, dossier.heatmap = _schedule(ws, member_posts)
     dossier.provenance = {

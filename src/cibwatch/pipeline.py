@@ -81,6 +81,7 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
     """The detectors an investigation runs, configured from ``options``."""
     from cibwatch.detectors.coaction import CoActionDetector
     from cibwatch.detectors.lookalike import LookalikeDomainDetector
+    from cibwatch.detectors.persona import PersonaDetector
 
     return [
         CoActionDetector(
@@ -90,6 +91,7 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
             engine=options.engine,
         ),
         LookalikeDomainDetector(),
+        PersonaDetector(),
     ]
 
 

@@ -1,0 +1,69 @@
+"""Persona consistency: what an account claims to be against what its data shows.
+
+Findings, each stated from data only:
+
+- **reused photos**: accounts whose profile-image perceptual hashes (64-bit, hex) are equal or
+  within ``max_distance`` bits; hashes shared by more than ``max_photo_accounts`` accounts are
+  treated as default avatars and ignored;
+- **name/photo gender**: the gender a first-name lexicon gives the display name against a
+  photo-gender label *present in the data* (e.g. from a platform or an analyst). cibwatch
+  never infers gender from an image, and says "unknown" when the lexicon has no answer;
+- **handle patterns**: handles made of a name and four or more digits, typical of
+  mass-created accounts;
+- **copied bios**: the same bio (normalised, at least ``min_bio_chars`` long) on several
+  accounts.
+
+Profile-image hashes can be computed from image files with :func:`photo_hash` (imagehash).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Final
+
+HANDLE_PATTERN: Final = re.compile(r"^[a-z]+[._]?[a-z]*\d{4,}$", re.IGNORECASE)
+
+
+@cache
+def name_genders() -> dict[str, str]:
+    """The bundled first-name lexicon: lower-cased first name -> 'female' or 'male'."""
+    text = (
+        resources.files("cibwatch.fingerprints")
+        .joinpath("data/first_names.csv")
+        .read_text(encoding="utf-8")
+    )
+    return {row["name"]: row["gender"] for row in csv.DictReader(text.splitlines())}
+
+
+def name_gender(display_name: str | None) -> str | None:
+    """Gender the lexicon gives the first word of a display name, or None when unknown.
+
+    >>> name_gender("Jennifer Miller"), name_gender("J. Miller"), name_gender("Ivan P.")
+    ('female', None, 'male')
+    """
+    if not display_name:
+        return None
+    first = re.split(r"[\s._\-]+", display_name.strip())[0].lower()
+    return name_genders().get(first)
+
+
+def is_patterned_handle(handle: str | None) -> bool:
+    """Whether a handle is a name followed by four or more digits.
+
+    >>> is_patterned_handle("jennifer84723"), is_patterned_handle("spiegelonline")
+    (True, False)
+    """
+    return bool(handle and HANDLE_PATTERN.match(handle))
+
+
+def photo_hash(path: Path) -> str:
+    """64-bit perceptual hash (pHash) of an image file, as 16 hex digits."""
+    import imagehash
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return str(imagehash.phash(image))
