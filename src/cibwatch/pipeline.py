@@ -81,6 +81,7 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
     """The detectors an investigation runs, configured from ``options``."""
     from cibwatch.detectors.coaction import CoActionDetector
     from cibwatch.detectors.lookalike import LookalikeDomainDetector
+    from cibwatch.detectors.creation import CreationBurstDetector
     from cibwatch.detectors.persona import PersonaDetector
 
     return [
@@ -92,6 +93,7 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
         ),
         LookalikeDomainDetector(),
         PersonaDetector(),
+        CreationBurstDetector(),
     ]
 
 
