@@ -1,0 +1,263 @@
+"""Ingester for the Twitter/X information-operations archive (transparency.twitter.com).
+
+Twitter published, per takedown, a *tweets* CSV (one row per tweet, with the author's profile
+repeated on every row) and a *users* CSV (one row per account). Account-identifying values
+are SHA-256 hashed (64 hex characters) in the public release and plain numbers in the
+unhashed research release; both are kept as written, as strings.
+
+Archive quirks converted here: list cells written as ``[tag1, tag2]``, ``['a', 'b']`` or
+``[]``; booleans written ``True``/``False``; empty cells (CSV has no NULL). Times are
+``YYYY-MM-DD HH:MM`` (tweets) and ``YYYY-MM-DD`` (accounts) without a zone; the archive's
+README documents them as UTC, so the ingester appends ``+00:00`` itself.
+
+>>> parse_list_cell("['a', 'b']")
+['a', 'b']
+>>> parse_list_cell("[tag1, tag2]")
+['tag1', 'tag2']
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from cibwatch.errors import IngestError
+from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
+from cibwatch.ingest.csvsource import CsvRows, read_header
+
+#: Columns without which a file is not a tweets file of the archive.
+TWEETS_REQUIRED: tuple[str, ...] = ("tweetid", "userid", "tweet_time")
+#: Columns without which a file is not a users file of the archive.
+USERS_REQUIRED: tuple[str, ...] = ("userid", "user_screen_name", "account_creation_date")
+
+USER_COLUMNS: tuple[str, ...] = (
+    "userid",
+    "user_display_name",
+    "user_screen_name",
+    "user_reported_location",
+    "user_profile_description",
+    "user_profile_url",
+    "follower_count",
+    "following_count",
+    "account_creation_date",
+    "account_language",
+)
+TWEET_COLUMNS: tuple[str, ...] = (
+    *USER_COLUMNS,
+    "tweetid",
+    "tweet_language",
+    "tweet_text",
+    "tweet_time",
+    "in_reply_to_userid",
+    "in_reply_to_tweetid",
+    "quoted_tweet_tweetid",
+    "is_retweet",
+    "retweet_userid",
+    "retweet_tweetid",
+    "quote_count",
+    "reply_count",
+    "like_count",
+    "retweet_count",
+    "hashtags",
+    "urls",
+    "user_mentions",
+)
+
+_TRUE = frozenset({"true", "1", "t", "yes"})
+_ZONE_SUFFIX = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+
+def parse_list_cell(cell: str | None) -> list[str] | None:
+    """Read the archive's list encoding; ``None`` for an empty cell, ``[]`` for ``[]``.
+
+    Quoted lists are Python literals; unquoted ones (``[tag1, tag2]``) are comma-separated.
+    A cell without brackets is taken as a single value.
+    """
+    if cell is None:
+        return None
+    text = cell.strip()
+    if not text:
+        return None
+    if not (text.startswith("[") and text.endswith("]")):
+        return [text]
+    if "'" in text or '"' in text:
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = None
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [v.strip() for v in value if v.strip()]
+    inner = text[1:-1]
+    return [part.strip().strip("'\"") for part in inner.split(",") if part.strip().strip("'\"")]
+
+
+def header_columns(head: bytes) -> list[str]:
+    """The column names on the first line of a CSV file's first bytes (gzip is opened)."""
+    if head.startswith(b"\x1f\x8b"):
+        # A truncated gzip stream still decompresses up to where it was cut.
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 65536)
+        except zlib.error:
+            return []
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = text.splitlines()[0] if text else ""
+    try:
+        return [c.strip() for c in next(csv.reader(io.StringIO(first)), [])]
+    except csv.Error:
+        return []
+
+
+def csv_records(
+    path: Path, required: tuple[str, ...], optional: tuple[str, ...], what: str
+) -> Iterator[dict[str, Any] | Reject]:
+    """Stream a CSV file's records (wanted columns only, plus ``source_row``) and rejects.
+
+    A missing required column is an :class:`IngestError` naming the file and the column.
+    """
+    names = read_header(path, ",")
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise IngestError(
+            f"not a {what} file: missing column(s) {', '.join(missing)}",
+            file=str(path),
+            field=missing[0],
+        )
+    wanted = set(required) | set(optional)
+    for table, rejects in CsvRows(path, [n for n in names if n in wanted]):
+        yield from rejects
+        yield from table.to_pylist()
+
+
+def _blank(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _utc(value: str | None) -> str | None:
+    """Mark an archive time as UTC (documented by the archive), keeping any explicit zone."""
+    value = _blank(value)
+    if value is None or _ZONE_SUFFIX.search(value):
+        return value
+    if _DATE_ONLY.match(value):
+        return f"{value} 00:00:00+00:00"
+    return f"{value}+00:00"
+
+
+def _bool(value: str | None) -> bool:
+    return (_blank(value) or "").lower() in _TRUE
+
+
+def _account(rec: dict[str, Any], platform: str, row: int) -> dict[str, Any]:
+    return {
+        "platform": platform,
+        "account_id": _blank(rec.get("userid")),
+        "kind": "account",
+        "handle": _blank(rec.get("user_screen_name")),
+        "display_name": _blank(rec.get("user_display_name")),
+        "created_at": _utc(rec.get("account_creation_date")),
+        "claimed_location": _blank(rec.get("user_reported_location")),
+        "bio": _blank(rec.get("user_profile_description")),
+        "followers": _blank(rec.get("follower_count")),
+        "following": _blank(rec.get("following_count")),
+        "language": _blank(rec.get("account_language")),
+        "url": _blank(rec.get("user_profile_url")),
+        "source_row": row,
+    }
+
+
+def _post(rec: dict[str, Any], platform: str, row: int) -> dict[str, Any]:
+    kind = "original"
+    shared_post = shared_account = None
+    reply_to = _blank(rec.get("in_reply_to_tweetid"))
+    quoted = _blank(rec.get("quoted_tweet_tweetid"))
+    if _bool(rec.get("is_retweet")):
+        kind = "share"
+        shared_post = _blank(rec.get("retweet_tweetid"))
+        shared_account = _blank(rec.get("retweet_userid"))
+    elif quoted:
+        kind = "quote"
+        shared_post = quoted
+    elif reply_to or _blank(rec.get("in_reply_to_userid")):
+        kind = "reply"
+    return {
+        "platform": platform,
+        "post_id": _blank(rec.get("tweetid")),
+        "account_id": _blank(rec.get("userid")),
+        "created_at": _utc(rec.get("tweet_time")),
+        "text": rec.get("tweet_text") or None,
+        "language": _blank(rec.get("tweet_language")),
+        "kind": kind,
+        "shared_post_id": shared_post,
+        "shared_account_id": shared_account,
+        "reply_to_post_id": reply_to,
+        "urls": parse_list_cell(rec.get("urls")),
+        "hashtags": parse_list_cell(rec.get("hashtags")),
+        # The archive lists mentioned accounts by (possibly hashed) user id, not handle.
+        "mentions": parse_list_cell(rec.get("user_mentions")),
+        "likes": _blank(rec.get("like_count")),
+        "shares": _blank(rec.get("retweet_count")),
+        "comments": _blank(rec.get("reply_count")),
+        "source_row": row,
+    }
+
+
+class IOArchiveIngester(Ingester):
+    """Tweets and users CSVs of the Twitter/X information-operations archive."""
+
+    name: ClassVar[str] = "io_archive"
+    description: ClassVar[str] = (
+        "Twitter/X information-operations archive CSV (tweets or users file; times UTC)"
+    )
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> bool:
+        columns = set(header_columns(head))
+        is_tweets = set(TWEETS_REQUIRED) <= columns and "tweet_text" in columns
+        is_users = set(USERS_REQUIRED) <= columns and "tweetid" not in columns
+        return is_tweets or is_users
+
+    def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
+        platform = options.platform or "x"
+        tweets = "tweetid" in read_header(path, ",")
+        required = TWEETS_REQUIRED if tweets else USERS_REQUIRED
+        optional = TWEET_COLUMNS if tweets else USER_COLUMNS
+        posts: list[dict[str, Any]] = []
+        accounts: dict[str | None, dict[str, Any]] = {}
+        for rec in csv_records(path, required, optional, "information-operations archive"):
+            if isinstance(rec, Reject):
+                yield rec
+                continue
+            row = rec["source_row"]
+            if tweets:
+                posts.append(_post(rec, platform, row))
+            # The tweets file repeats the profile on every row: keep one per batch.
+            account = _account(rec, platform, row)
+            accounts.setdefault(account["account_id"], account)
+            if len(posts) >= options.batch_rows or len(accounts) >= options.batch_rows:
+                yield from _flush(posts, accounts)
+        yield from _flush(posts, accounts)
+
+
+def _flush(
+    posts: list[dict[str, Any]], accounts: dict[str | None, dict[str, Any]]
+) -> Iterator[StagedBatch]:
+    if posts:
+        yield StagedBatch("posts", pa.RecordBatch.from_pylist(posts))
+        posts.clear()
+    if accounts:
+        yield StagedBatch("accounts", pa.RecordBatch.from_pylist(list(accounts.values())))
+        accounts.clear()
+
+
+INGESTERS: list[type[Ingester]] = [IOArchiveIngester]
