@@ -157,6 +157,8 @@ def test_spamouflage_keeps_utc8_office_hours_with_lunch_dip(
     ]
     assert len(local) > 800
     assert all(t.weekday() < 5 and 9 <= t.hour < 17 for t in local)
+    per_account = Counter(account_key(p["platform"], p["account_id"]) for p in posts)
+    assert min(per_account[key] for key in keys) >= 20
     hours = Counter(t.hour for t in local)
     assert hours[12] < 0.3 * min(hours[h] for h in (10, 11, 14, 15))
 
@@ -217,6 +219,14 @@ def test_scaling_keeps_planted_groups_fixed(tmp_path: Path, world: WorldManifest
     assert bigger.posts - world.posts > 9 * SMALL
     for small_group, big_group in zip(world.groups, bigger.groups, strict=True):
         assert small_group == big_group
+
+
+def test_start_is_truncated_to_midnight_utc(tmp_path: Path) -> None:
+    manifest = generate_world(tmp_path, posts=100, start=datetime(2024, 3, 4, 15, 30), days=7)
+    assert manifest.start == datetime(2024, 3, 4, tzinfo=UTC)
+    created = pq.read_table(manifest.posts_path, columns=["created_at"]).column(0).to_pylist()
+    assert min(created) >= manifest.start
+    assert max(created) < manifest.start + timedelta(days=7)
 
 
 def test_bad_parameters_raise_config_error(tmp_path: Path) -> None:

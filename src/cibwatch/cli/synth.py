@@ -38,7 +38,7 @@ from cibwatch.synthetic.world import generate_world
 def command(out_dir: Path, posts: int, seed: int, days: int) -> None:
     """Write a synthetic world into OUT_DIR: posts.parquet, accounts.parquet and
     ground_truth.json (planted operations and innocent groups, for scoring detectors)."""
-    console = Console()
+    console = Console()  # paths are printed unwrapped and without markup: they may hold "["
     columns = (
         TextColumn("writing posts"),
         BarColumn(),
@@ -66,6 +66,10 @@ def command(out_dir: Path, posts: int, seed: int, days: int) -> None:
             str(sum(group["posts"].values())),
         )
     console.print(table)
-    console.print(f"posts:        {manifest.posts:,} rows -> {manifest.posts_path}")
-    console.print(f"accounts:     {manifest.accounts:,} rows -> {manifest.accounts_path}")
-    console.print(f"ground truth: {manifest.ground_truth_path}")
+    lines = (
+        f"posts:        {manifest.posts:,} rows -> {manifest.posts_path}",
+        f"accounts:     {manifest.accounts:,} rows -> {manifest.accounts_path}",
+        f"ground truth: {manifest.ground_truth_path}",
+    )
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)

@@ -41,6 +41,18 @@ _REACTIONS = (
     "Devastating",
 )
 _AFTERTHOUGHTS = ("", " 😢", " 🙏", "!", "...", " Please donate.", " Stay strong.", " ❤️")
+_PERSONAL = (
+    "",
+    " Thinking of my friends there.",
+    " Sending love.",
+    " Unreal.",
+    " Just woke up to this.",
+    " Where is the help?",
+    " So sad.",
+    " Check on your people.",
+    " Can't stop watching.",
+    " Heartbreaking.",
+)
 
 
 def _person(
@@ -122,7 +134,8 @@ def plant_breaking_news(rows: PlantedRows, rng: np.random.Generator) -> GroupTru
         at = moment + int(rng.exponential(240.0))
         reaction = _REACTIONS[int(rng.integers(0, len(_REACTIONS)))]
         afterthought = _AFTERTHOUGHTS[int(rng.integers(0, len(_AFTERTHOUGHTS)))]
-        text = f"{reaction}{afterthought} {BREAKING_URL}"
+        personal = _PERSONAL[int(rng.integers(0, len(_PERSONAL)))]
+        text = f"{reaction}{afterthought}{personal} {BREAKING_URL}"
         rows.add_post(
             truth,
             platform,

@@ -78,8 +78,9 @@ class WorldManifest:
 
 
 def _start_datetime(start: date | datetime) -> datetime:
+    """Midnight UTC of the start day: schedules are laid out in whole days from it."""
     if isinstance(start, datetime):
-        return start.astimezone(UTC) if start.tzinfo else start.replace(tzinfo=UTC)
+        start = (start.astimezone(UTC) if start.tzinfo else start).date()
     return datetime(start.year, start.month, start.day, tzinfo=UTC)
 
 
@@ -134,10 +135,11 @@ def generate_world(
 ) -> WorldManifest:
     """Write a synthetic world into ``out_dir`` and return its manifest.
 
-    ``posts`` is the organic volume (ordinary users' posts); the planted operations and
-    innocent groups have a fixed size (a few thousand posts) whatever ``posts`` is, and the
-    celebrities' shareable posts add one percent. ``chunk_blocks`` sets how many generation
-    blocks go into one Parquet row group; it changes memory use, never the content.
+    The world starts at midnight UTC of ``start``'s day (a datetime is truncated) and lasts
+    ``days`` days. ``posts`` is the organic volume (ordinary users' posts); the planted
+    operations and innocent groups have a fixed size (a few thousand posts) whatever ``posts``
+    is, and the celebrities' shareable posts add one percent. ``chunk_blocks`` sets how many
+    generation blocks go into one Parquet row group; it changes memory use, never the content.
     """
     if posts < 0:
         raise ConfigError(f"posts must be >= 0, got {posts}")
