@@ -1,0 +1,107 @@
+"""Classify a set of observed domains and group them into generated families, in one call.
+
+This is the library side of ``cibwatch domains classify`` and of the look-alike detector:
+each observed domain gets a :class:`~.classifier.Classification`, families are found over
+the non-brand domains, and unrelated members of a family take the verdict
+``generated-family``.
+
+>>> s = survey_domains(["spiegel.ltd", "bild.de", "example.org"])
+>>> [(r.domain, r.verdict) for r in s.results]
+[('spiegel.ltd', 'impersonation'), ('bild.de', 'brand'), ('example.org', 'unrelated')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from cibwatch.domains.classifier import Classification, LookalikeClassifier
+from cibwatch.domains.families import Family, Seen, find_families
+
+
+@dataclass(frozen=True)
+class DomainSurvey:
+    """Results in input order (one per distinct host) and the families found."""
+
+    results: list[Classification]
+    families: list[Family]
+
+    def family_of(self, name: str) -> Family | None:
+        return next((f for f in self.families if f.family_id == name), None)
+
+
+def survey_domains(
+    hosts: Iterable[str],
+    *,
+    classifier: LookalikeClassifier | None = None,
+    seen: Mapping[str, Seen] | None = None,
+    block_date: datetime | None = None,
+    min_family_size: int = 3,
+) -> DomainSurvey:
+    """Classify valid ``hosts`` (see :func:`.hosts.split_host`) and find their families.
+
+    ``seen`` maps a host or registered domain to its first and last sighting; sightings of
+    hosts under one registered domain are combined.
+    """
+    clf = classifier if classifier is not None else LookalikeClassifier.bundled()
+    results: list[Classification] = []
+    done: set[str] = set()
+    for host in hosts:
+        r = clf.classify(host)
+        if r.domain not in done:
+            done.add(r.domain)
+            results.append(r)
+    by_registered = _combine_seen(results, seen or {})
+    candidates = [r.registered for r in results if r.verdict != "brand"]
+    imitations = [r.registered for r in results if r.verdict == "impersonation"]
+    families = find_families(
+        candidates,
+        seen=by_registered,
+        block_date=block_date,
+        also=imitations,
+        min_size=min_family_size,
+    )
+    member_of = {m: f for f in families for m in f.members}
+    results = [
+        _in_family(r, member_of[r.registered]) if r.registered in member_of else r for r in results
+    ]
+    return DomainSurvey(results, families)
+
+
+def _in_family(result: Classification, family: Family) -> Classification:
+    """``result`` placed in ``family``; an unrelated domain takes the family's verdict."""
+    if result.verdict != "unrelated":
+        return replace(result, family=family.family_id)
+    span = ""
+    if family.first_seen is not None and family.last_seen is not None:
+        span = f", seen {family.first_seen:%Y-%m-%d} to {family.last_seen:%Y-%m-%d}"
+    growth = (
+        f", {len(family.new_after_block)} new after the block date" if family.persistent else ""
+    )
+    why = (
+        f"{result.domain} belongs to the generated domain family '{family.family_id}' "
+        f"({len(family.members)} domains on {len(family.suffixes)} suffixes{span}{growth})"
+    )
+    return replace(
+        result,
+        verdict="generated-family",
+        family=family.family_id,
+        score=family.score,
+        explanation=why,
+    )
+
+
+def _combine_seen(results: list[Classification], seen: Mapping[str, Seen]) -> dict[str, Seen]:
+    combined: dict[str, Seen] = {}
+    for r in results:
+        for key in {r.domain, r.registered}:
+            if key not in seen:
+                continue
+            first, last = seen[key]
+            old_first, old_last = combined.get(r.registered, (None, None))
+            combined[r.registered] = (
+                min((d for d in (old_first, first) if d is not None), default=None),
+                max((d for d in (old_last, last) if d is not None), default=None),
+            )
+    return combined
