@@ -77,3 +77,20 @@ def test_evaluation_section_names_groups_and_verdicts(tmp_path: Path) -> None:
     assert [r["verdict"] for r in rows] == ["found", "not flagged (correct)"]
     assert "Planted op" in html and "Fan club" in html
     assert "not flagged (correct)" in html
+
+
+def test_ground_truth_groups_are_read_across_platforms_and_kinds() -> None:
+    from cibwatch.evaluation import groups_from_json
+
+    data = {
+        "groups": [
+            {
+                "id": "op",
+                "label": "Op",
+                "innocent": False,
+                "accounts": {"x": {"account": ["x:1"]}, "facebook": {"page": ["facebook:2"]}},
+            }
+        ]
+    }
+    (group,) = groups_from_json(data)
+    assert group.accounts == frozenset({"x:1", "facebook:2"}) and not group.innocent

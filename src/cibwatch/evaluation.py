@@ -69,15 +69,25 @@ def evaluate(
 
 
 def groups_from_json(data: Mapping[str, Any]) -> list[GroupTruth]:
-    """Read the groups of a synthetic world's ``ground_truth.json``."""
+    """Read the groups of a synthetic world's ``ground_truth.json``.
+
+    Each group lists its account keys per platform and kind:
+    ``{"accounts": {"x": {"account": ["x:1", ...]}, "facebook": {"page": [...]}}}``.
+    """
     groups = []
-    for entry in list(data.get("operations", [])) + list(data.get("innocent_groups", [])):
+    for entry in data.get("groups", []):
+        accounts = {
+            str(key)
+            for kinds in entry["accounts"].values()
+            for keys in kinds.values()
+            for key in keys
+        }
         groups.append(
             GroupTruth(
                 group_id=str(entry["id"]),
                 label=str(entry.get("label", entry["id"])),
                 innocent=bool(entry.get("innocent", False)),
-                accounts=frozenset(str(a) for a in entry["accounts"]),
+                accounts=frozenset(accounts),
             )
         )
     return groups

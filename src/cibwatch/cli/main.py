@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "investigate:demo_command",
     "report:command",
     "schedule:command",
+    "synth:command",
 )
 
 
