@@ -94,3 +94,13 @@ def test_ground_truth_groups_are_read_across_platforms_and_kinds() -> None:
     }
     (group,) = groups_from_json(data)
     assert group.accounts == frozenset({"x:1", "facebook:2"}) and not group.innocent
+
+
+def test_an_innocent_group_is_flagged_when_any_network_is_mostly_made_of_it() -> None:
+    from cibwatch.networks import Network
+
+    fans = frozenset(f"x:f{i}" for i in range(100))
+    small = Network("N-1", 1, ["x:f1", "x:f2", "x:f3", "x:other"], 0.5, {})
+    (row,) = evaluate([small], [GroupTruth("fans", "Fans", True, fans)])
+    # only 3% of the fans, but the network is 75% fans: that is a false accusation
+    assert row["verdict"] == "wrongly flagged" and not row["correct"]

@@ -2,7 +2,10 @@
 
 A planted operation counts as found when one network holds at least ``min_recall`` of its
 accounts with at least ``min_precision`` of that network's accounts belonging to it. An
-innocent group counts as (wrongly) found when any network holds ``min_recall`` of it.
+innocent group counts as (wrongly) flagged when any network is mostly made of it: at least
+``min_members`` of its accounts forming at least ``min_precision`` of the network, however
+small a part of the group that is (a network of 40 innocent fans out of 300 is still a
+false accusation).
 """
 
 from __future__ import annotations
@@ -30,22 +33,28 @@ def evaluate(
     *,
     min_recall: float = 0.5,
     min_precision: float = 0.5,
+    min_members: int = 3,
 ) -> list[dict[str, Any]]:
     """One row per ground-truth group: best-matching network, recall, precision, verdict."""
     nets = list(networks)
     rows = []
     for group in truth:
         best: tuple[float, float, str | None] = (0.0, 0.0, None)
+        accused = False
         for net in nets:
             overlap = len(group.accounts.intersection(net.members))
             if not overlap:
                 continue
             recall = overlap / len(group.accounts)
             precision = overlap / len(net.members)
+            accused = accused or (overlap >= min_members and precision >= min_precision)
             if (recall, precision) > best[:2]:
                 best = (recall, precision, net.network_id)
         recall, precision, network_id = best
-        found = recall >= min_recall and (group.innocent or precision >= min_precision)
+        if group.innocent:
+            found = accused
+        else:
+            found = recall >= min_recall and precision >= min_precision
         correct = found != group.innocent
         if group.innocent:
             verdict = "wrongly flagged" if found else "not flagged (correct)"
