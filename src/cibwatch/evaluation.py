@@ -51,10 +51,8 @@ def evaluate(
             if (recall, precision) > best[:2]:
                 best = (recall, precision, net.network_id)
         recall, precision, network_id = best
-        if group.innocent:
-            found = accused
-        else:
-            found = recall >= min_recall and precision >= min_precision
+        matched = recall >= min_recall and precision >= min_precision
+        found = accused if group.innocent else matched
         correct = found != group.innocent
         if group.innocent:
             verdict = "wrongly flagged" if found else "not flagged (correct)"
