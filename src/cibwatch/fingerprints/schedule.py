@@ -53,6 +53,30 @@ class ScheduleFit:
     lunch_dip: float
     weekend_share: float
 
+    @property
+    def credible(self) -> list[int]:
+        """The fewest offsets that together hold 90% of the probability, in order."""
+        chosen: list[int] = []
+        mass = 0.0
+        for offset, p in sorted(self.posterior.items(), key=lambda kv: (-kv[1], kv[0])):
+            if mass >= 0.9:
+                break
+            chosen.append(offset)
+            mass += p
+        return sorted(chosen)
+
+    def zone_words(self) -> str:
+        """The offset in words, as sure as the posterior allows."""
+        if self.offset is None:
+            return "unknown"
+        if self.probability >= 0.9 or len(self.credible) <= 1:
+            return f"UTC{self.offset:+d} ({self.probability:.0%} probability)"
+        low, high = self.credible[0], self.credible[-1]
+        return (
+            f"UTC{self.offset:+d} ({self.probability:.0%} probability; 90% credible "
+            f"UTC{low:+d} to UTC{high:+d})"
+        )
+
     def sentence(self, claimed: str | None = None, claimed_offset: int | None = None) -> str:
         """The finding in words, e.g. for a report."""
         if self.offset is None:
@@ -66,7 +90,7 @@ class ScheduleFit:
         else:
             text = (
                 f"{self.work_share:.0%} of posts Monday-Friday {self.shift_start:02d}:00-"
-                f"{self.shift_end:02d}:00 at {zone} ({self.probability:.0%} probability), "
+                f"{self.shift_end:02d}:00 at {self.zone_words()}, "
                 f"{self.lunch_dip:.0%} fewer at 12:00-13:00, {self.weekend_share:.0%} at "
                 f"weekends; {self.posts} posts."
             )
@@ -133,20 +157,26 @@ def infer_schedule(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> Sc
     base_hist = np.bincount(utc_how, minlength=168).astype(np.float64)
     if n < MIN_POSTS:
         return ScheduleFit(n, "too few posts", None, 0.0, {}, None, None, 0.0, 0.0, 0.0)
-    lls = []
-    best_shift = []
-    for offset in OFFSETS:
+    # Two model families: with a lunch category (4 rates) and without (lunch merged into
+    # work, 3 rates), penalised by BIC. The posterior of an offset sums over shifts and
+    # families, so a schedule that several (offset, shift) pairs explain equally keeps its
+    # probability spread over them instead of picking one by noise.
+    penalty = 0.5 * np.log(n)
+    scores: list[tuple[float, int, int, int, bool]] = []
+    for i, offset in enumerate(OFFSETS):
         hist = np.roll(base_hist, offset)  # local hour = utc hour + offset
-        scores = [(_loglik(hist, cats), s, e) for s, e, cats in _SHIFTS]
-        ll, s, e = max(scores)
-        lls.append(ll)
-        best_shift.append((s, e))
-    ll_arr = np.array(lls)
-    post = np.exp(ll_arr - ll_arr.max())
+        for s, e, cats in _SHIFTS:
+            scores.append((_loglik(hist, cats) - 3 * penalty, i, s, e, True))
+            merged = np.where(cats == 1, 0, cats)
+            scores.append((_loglik(hist, merged) - 2 * penalty, i, s, e, False))
+    top = max(score[0] for score in scores)
+    post = np.zeros(len(OFFSETS))
+    for score, i, *_ in scores:
+        post[i] += np.exp(score - top)
     post /= post.sum()
     i = int(np.argmax(post))
     offset = OFFSETS[i]
-    start, end = best_shift[i]
+    _, _, start, end, _ = max(sc for sc in scores if sc[1] == i)
     hist = np.roll(base_hist, offset)
     cats = _category_masks(start, end)
     shares = {c: float(hist[cats == k].sum() / n) for k, c in enumerate(_CATEGORIES)}
