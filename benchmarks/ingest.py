@@ -1,0 +1,163 @@
+"""Benchmark ``cibwatch ingest`` on synthetic posts, as Parquet and as CSV.
+
+Generates ``--rows`` posts (default 10,000,000) with a vectorised numpy/pyarrow generator,
+writes them to a temporary directory, and ingests each file into a fresh on-disk workspace
+in a subprocess, so that the peak memory measured is the ingest's own. Prints rows/second
+and peak resident memory per format.
+
+Targets (2 cores): >= 1,000,000 rows/s for Parquet, >= 300,000 rows/s for CSV, peak < 2 GB.
+
+    python benchmarks/ingest.py --rows 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+CHUNK = 1_000_000
+WORDS = np.array(
+    [
+        *("the", "a", "vote", "election", "fraud", "news", "media", "people", "truth"),
+        *("freedom", "war", "peace", "money", "tax", "government", "leader", "party"),
+        *("city", "country", "world", "health", "vaccine", "border", "crime", "economy"),
+    ]
+)
+TAGS = np.array(["#Vote", "#News", "#Truth", "#Freedom", "#Peace", "#Tax", "#Health"])
+SITES = np.array(["https://www.example.com/", "http://news.example.org/a/", "https://t.co/"])
+
+CHILD = """
+import json, resource, sys, time
+from cibwatch.workspace import Workspace
+start = time.perf_counter()
+with Workspace(sys.argv[1]) as ws:
+    report = ws.ingest(sys.argv[2], format=sys.argv[3])
+elapsed = time.perf_counter() - start
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"elapsed": elapsed, "peak_kib": peak_kib, "stored": report.rows_stored,
+                  "read": report.rows_read}))
+"""
+
+
+def _words(rng: np.random.Generator, n: int, count: int) -> pa.Array:
+    parts = [pa.array(WORDS[rng.integers(0, len(WORDS), n)]) for _ in range(count)]
+    joined: pa.Array = pc.binary_join_element_wise(*parts, " ")
+    return joined
+
+
+def generate_chunk(rng: np.random.Generator, start: int, n: int) -> pa.Table:
+    """``n`` synthetic posts with ids from ``start``: one vectorised pass, no Python rows."""
+    ids = np.arange(start, start + n, dtype=np.int64)
+    accounts = rng.integers(0, 200_000, n)
+    seconds = 1_600_000_000 + rng.integers(0, 30 * 86400, n)
+    has_url = rng.random(n) < 0.3
+    url_values = pc.binary_join_element_wise(
+        pa.array(SITES[rng.integers(0, len(SITES), n)]), pa.array(ids.astype(str)), ""
+    )
+    if isinstance(url_values, pa.ChunkedArray):
+        url_values = url_values.combine_chunks()
+    offsets = np.concatenate([[0], np.cumsum(has_url)]).astype(np.int32)
+    urls = pa.ListArray.from_arrays(pa.array(offsets), url_values.filter(pa.array(has_url)))
+    tag_offsets = np.arange(0, n + 1, dtype=np.int32)
+    hashtags = pa.ListArray.from_arrays(
+        pa.array(tag_offsets), pa.array(TAGS[rng.integers(0, len(TAGS), n)])
+    )
+    return pa.table(
+        {
+            "platform": pa.array(np.full(n, "x")),
+            "post_id": pa.array(ids.astype(str)),
+            "account_id": pa.array(np.char.add("acc", accounts.astype(str))),
+            "created_at": pa.array(seconds * 1_000_000, pa.timestamp("us", tz="UTC")),
+            "text": _words(rng, n, 8),
+            "urls": urls,
+            "hashtags": hashtags,
+            "likes": pa.array(rng.integers(0, 1000, n)),
+        }
+    )
+
+
+def _as_csv(table: pa.Table) -> pa.Table:
+    """Lists become space-separated cells; times ISO 8601 with a zone, as exports have."""
+    columns = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_list(column.type):
+            column = pc.binary_join(column, " ")
+        elif pa.types.is_timestamp(column.type):
+            column = pc.strftime(column, format="%Y-%m-%dT%H:%M:%SZ")
+        columns[name] = column
+    return pa.table(columns)
+
+
+def write_files(rows: int, folder: Path, seed: int = 1) -> tuple[Path, Path]:
+    rng = np.random.default_rng(seed)
+    parquet_path = folder / "posts.parquet"
+    csv_path = folder / "posts.csv"
+    first = generate_chunk(rng, 0, min(CHUNK, rows))
+    with (
+        pq.ParquetWriter(parquet_path, first.schema) as pwriter,
+        pacsv.CSVWriter(csv_path, _as_csv(first).schema) as cwriter,
+    ):
+        chunk = first
+        done = 0
+        while True:
+            pwriter.write_table(chunk, row_group_size=CHUNK)
+            cwriter.write_table(_as_csv(chunk))
+            done += chunk.num_rows
+            if done >= rows:
+                break
+            chunk = generate_chunk(rng, done, min(CHUNK, rows - done))
+    return parquet_path, csv_path
+
+
+def run_child(workspace: Path, path: Path, format_name: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(workspace), str(path), format_name],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--dir", type=Path, default=None, help="where to write (default: temp)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        parquet_path, csv_path = write_files(args.rows, folder)
+        print(
+            f"generated {args.rows:,} posts in {time.perf_counter() - start:.1f} s "
+            f"(parquet {parquet_path.stat().st_size / 1e6:.0f} MB, "
+            f"csv {csv_path.stat().st_size / 1e6:.0f} MB)"
+        )
+        for format_name, path in (("parquet", parquet_path), ("csv", csv_path)):
+            result = run_child(folder / f"{format_name}.duckdb", path, format_name)
+            rate = result["stored"] / result["elapsed"]
+            print(
+                f"{format_name:8s} {int(result['stored']):,} rows stored in "
+                f"{result['elapsed']:.1f} s = {rate:,.0f} rows/s, "
+                f"peak memory {result['peak_kib'] / 1024:,.0f} MiB"
+            )
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"peak memory of any ingest subprocess: {children / 1024:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

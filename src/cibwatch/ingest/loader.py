@@ -1,0 +1,499 @@
+"""Load one source file into the canonical tables, atomically.
+
+The loader is the single place where staged rows are validated and normalised, for every
+format: each staged Arrow batch is registered in DuckDB and turned into canonical rows by a
+few set-based SQL statements (no per-row Python). Rows that fail a rule go to ``rejects``
+with file, row, field, reason and the raw value; posts already stored (or seen earlier in the
+same file) are counted as duplicates and listed in ``rejects`` too, so nothing is lost
+silently. The whole file is one transaction: any error leaves the workspace as it was.
+
+Counts (for posts and accounts rows alike): ``rows_read = rows_stored + rows_rejected +
+rows_duplicate``.
+
+>>> # report = ingest_file(ws, Path("posts.csv"), format=None, assume_tz=None,
+>>> #                      platform="x", column_map=None, progress=None)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from cibwatch.errors import ConfigError, IngestError
+from cibwatch.ingest import registry
+from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
+from cibwatch.ingest.generic import MAP_SOURCE, load_column_map
+from cibwatch.schema import ACCOUNT_FIELDS, ACCOUNT_KINDS, POST_FIELDS, POST_KINDS
+
+if TYPE_CHECKING:
+    from cibwatch.workspace import Workspace
+
+_ZONED = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?|UTC)"
+_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+_NUMBER = r"[+-]?\d+(\.\d+)?"
+# Domains come from urls when the source gave none: host, lowercase, without "www.".
+_DOMAINS = (
+    'list_filter(list_transform("urls", lambda u: regexp_replace(lower(regexp_extract(u, '
+    "'^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)', 1)), '^www\\.', '')), "
+    "lambda d: d <> '')"
+)
+# Seconds of 9999-12-31: larger UNIX times are not times but errors.
+_MAX_UNIX = 253402300799
+_CHUNK_ROWS = 65_536
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did; also stored in the ``ingests`` table."""
+
+    ingest_id: int
+    source_file: str
+    format: str
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    accounts_stored: int = 0
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for people.
+
+        >>> IngestReport(1, "a.csv", "csv", 3, 1, 1, 1, 1).summary()
+        'a.csv (csv): 3 rows read, 1 stored, 1 rejected, 1 duplicate; 1 accounts'
+        """
+        return (
+            f"{self.source_file} ({self.format}): {self.rows_read} rows read, "
+            f"{self.rows_stored} stored, {self.rows_rejected} rejected, "
+            f"{self.rows_duplicate} duplicate; {self.accounts_stored} accounts"
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _check_tz(con: duckdb.DuckDBPyConnection, assume_tz: str) -> None:
+    try:
+        con.execute("SELECT timezone(?, TIMESTAMP '2000-01-01')::VARCHAR", [assume_tz]).fetchone()
+    except duckdb.Error as exc:
+        raise ConfigError(
+            f"--assume-tz {assume_tz!r} is not a time zone name (e.g. 'UTC', 'Europe/Berlin')"
+        ) from exc
+
+
+def ingest_file(
+    workspace: Workspace,
+    path: Path,
+    *,
+    format: str | None,
+    assume_tz: str | None,
+    platform: str | None,
+    column_map: str | Path | Mapping[str, Any] | None,
+    progress: Callable[[int], None] | None,
+) -> IngestReport:
+    """Ingest ``path`` into ``workspace`` in one transaction and return its report.
+
+    ``progress`` is called after each batch with the number of rows read so far.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError("no such file", file=str(path))
+    if path.stat().st_size == 0:
+        raise IngestError("empty file", file=str(path))
+    options = IngestOptions(assume_tz=assume_tz, platform=platform)
+    if column_map is not None:
+        options.column_map, options.extra[MAP_SOURCE] = load_column_map(column_map)
+        options.platform = options.platform or options.column_map.get("platform")
+        options.assume_tz = options.assume_tz or options.column_map.get("assume_tz")
+    ingester = registry.get_ingester(format) if format else registry.detect_format(path)
+    con = workspace.connection
+    if options.assume_tz:
+        _check_tz(con, options.assume_tz)
+    params = {
+        "format": ingester.name,
+        "assume_tz": options.assume_tz,
+        "platform": options.platform,
+        "column_map": options.column_map,
+    }
+    try:
+        return _ingest(workspace, path, ingester, options, params, progress)
+    except duckdb.Error as exc:
+        # The transaction has been rolled back; report the file, not a DuckDB traceback.
+        raise IngestError(f"cannot load rows: {exc}", file=str(path)) from exc
+    finally:
+        for view in ("_cib_batch", "_cib_rejects"):
+            con.unregister(view)
+
+
+def _ingest(
+    workspace: Workspace,
+    path: Path,
+    ingester: type[Ingester],
+    options: IngestOptions,
+    params: dict[str, Any],
+    progress: Callable[[int], None] | None,
+) -> IngestReport:
+    con = workspace.connection
+    with workspace.transaction():
+        row = con.execute(
+            "INSERT INTO ingests (ingest_id, source_file, format, started_at, params) "
+            "VALUES (nextval('ingest_seq'), ?, ?, ?, ?) RETURNING ingest_id",
+            [str(path), ingester.name, _now(), json.dumps(params, default=str)],
+        ).fetchone()
+        assert row is not None
+        report = IngestReport(int(row[0]), str(path), ingester.name)
+        batch_loader = _BatchLoader(con, report, options)
+        for item in ingester().read(path, options):
+            if isinstance(item, Reject):
+                batch_loader.reject(item)
+            else:
+                batch_loader.load(item)
+                if progress is not None:
+                    progress(report.rows_read)
+        batch_loader.flush_rejects()
+        if report.rows_read == 0:
+            raise IngestError("empty file (no data rows)", file=str(path))
+        batch_loader.finish()
+        batch_loader.drop_temp()
+        con.execute(
+            "UPDATE ingests SET finished_at = ?, rows_read = ?, rows_stored = ?, "
+            "rows_rejected = ?, rows_duplicate = ?, accounts_stored = ? WHERE ingest_id = ?",
+            [
+                _now(),
+                report.rows_read,
+                report.rows_stored,
+                report.rows_rejected,
+                report.rows_duplicate,
+                report.accounts_stored,
+                report.ingest_id,
+            ],
+        )
+        reasons = con.execute(
+            "SELECT reason, count(*) FROM rejects WHERE ingest_id = ? GROUP BY reason "
+            "ORDER BY count(*) DESC, reason",
+            [report.ingest_id],
+        ).fetchall()
+        report.reject_reasons = {str(r): int(n) for r, n in reasons}
+    return report
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _BatchLoader:
+    """Turns staged batches into canonical rows with set-based SQL."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, report: IngestReport, options: IngestOptions
+    ) -> None:
+        self.con = con
+        self.report = report
+        self.options = options
+        self.pending: list[Reject] = []
+
+    # -- rejects from the ingester --------------------------------------------------------
+
+    def reject(self, item: Reject) -> None:
+        self.pending.append(item)
+        self.report.rows_read += 1
+        self.report.rows_rejected += 1
+        if len(self.pending) >= 10_000:
+            self.flush_rejects()
+
+    def flush_rejects(self) -> None:
+        if not self.pending:
+            return
+        table = pa.table(
+            {
+                "source_row": pa.array([r.source_row for r in self.pending], pa.int64()),
+                "field": pa.array([r.field for r in self.pending], pa.string()),
+                "reason": pa.array([r.reason for r in self.pending], pa.string()),
+                "raw": pa.array([r.raw for r in self.pending], pa.string()),
+            }
+        )
+        self.pending = []
+        self.con.register("_cib_rejects", table)
+        self.con.execute(
+            "INSERT INTO rejects SELECT ?, ?, source_row, field, reason, raw FROM _cib_rejects",
+            [self.report.ingest_id, self.report.source_file],
+        )
+        self.con.unregister("_cib_rejects")
+
+    # -- staged batches -------------------------------------------------------------------
+
+    def load(self, item: StagedBatch) -> None:
+        batch = item.batch
+        table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+        if table.num_rows == 0:
+            return
+        fields = POST_FIELDS if item.target == "posts" else ACCOUNT_FIELDS
+        known = {name for name, _ in fields} | {"source_row"}
+        extra = [name for name in table.column_names if name not in known]
+        if extra or "source_row" not in table.column_names:
+            raise IngestError(
+                f"ingester staged unknown columns {extra} or no source_row (a bug in the "
+                f"{self.report.format} ingester)",
+                file=self.report.source_file,
+            )
+        self.report.rows_read += table.num_rows
+        # Many small chunks let DuckDB scan the batch on all threads.
+        table = pa.Table.from_batches(table.to_batches(max_chunksize=_CHUNK_ROWS), table.schema)
+        self.con.register("_cib_batch", table)
+        self._stage(table.schema, fields, item.target)
+        self.con.unregister("_cib_batch")
+        if item.target == "posts":
+            self._store_posts()
+        else:
+            self._store_accounts()
+
+    def _stage(self, schema: pa.Schema, fields: tuple[tuple[str, str], ...], target: str) -> None:
+        """Create ``_cib_stage``: canonical typed columns plus the first failed rule."""
+        present = set(schema.names)
+        selects = ["source_row"]
+        checks: list[tuple[str, str, str, str]] = []  # (condition, field, reason, raw)
+        for name, sql_type in fields:
+            col = _quote(name)
+            if name not in present:
+                selects.append(f"CAST(NULL AS {sql_type}) AS {col}")
+                if name == "platform":
+                    selects[-1] = f"CAST({self._platform()} AS VARCHAR) AS {col}"
+                continue
+            arrow_type = schema.field(name).type
+            raw = f"CAST({col} AS VARCHAR)"
+            if sql_type == "TIMESTAMP":
+                expr = self._time_expr(col, arrow_type, name)
+                checks.append(
+                    (f"{col} IS NOT NULL AND {expr} IS NULL", name, "not a timestamp", raw)
+                )
+                selects.append(f"{expr} AS {col}")
+            elif sql_type.endswith("[]"):
+                selects.append(f"{self._list_expr(col, arrow_type, name)} AS {col}")
+            elif sql_type in ("DOUBLE", "BIGINT"):
+                expr = f"TRY_CAST({col} AS {sql_type})"
+                if pa.types.is_string(arrow_type):
+                    expr = f"TRY_CAST(NULLIF(trim({col}), '') AS {sql_type})"
+                checks.append(
+                    (
+                        f"{col} IS NOT NULL AND NULLIF(trim({raw}), '') IS NOT NULL "
+                        f"AND {expr} IS NULL",
+                        name,
+                        "not a number",
+                        raw,
+                    )
+                )
+                selects.append(f"{expr} AS {col}")
+            elif name == "platform":
+                selects.append(f"coalesce(NULLIF({raw}, ''), {self._platform()}) AS {col}")
+            else:
+                selects.append(f"NULLIF({raw}, '') AS {col}")
+        required = ["platform", "post_id", "account_id", "created_at"]
+        if target == "accounts":
+            required = ["platform", "account_id"]
+        rules = [(f"{_quote(n)} IS NULL", n, f"missing {n}", "NULL") for n in required]
+        kinds = POST_KINDS if target == "posts" else ACCOUNT_KINDS
+        allowed = ", ".join(f"'{k}'" for k in kinds)
+        rules.append(
+            (
+                f"kind IS NOT NULL AND lower(trim(kind)) NOT IN ({allowed})",
+                "kind",
+                f"kind must be one of {', '.join(kinds)}",
+                "kind",
+            )
+        )
+        # Type checks see the raw batch; required-field checks see typed values.
+        inner = ", ".join(selects)
+        flags = ", ".join(
+            f"({cond}) AS _bad{i}, {raw} AS _raw{i}" for i, (cond, _, _, raw) in enumerate(checks)
+        )
+        typed = f"SELECT {inner}{', ' if flags else ''}{flags} FROM _cib_batch"
+        field_case = ["CASE"]
+        reason_case = ["CASE"]
+        raw_case = ["CASE"]
+        for i, (_, name, reason, _) in enumerate(checks):
+            field_case.append(f"WHEN _bad{i} THEN '{name}'")
+            reason_case.append(f"WHEN _bad{i} THEN '{reason}'")
+            raw_case.append(f"WHEN _bad{i} THEN _raw{i}")
+        for cond, name, reason, raw in rules:
+            field_case.append(f"WHEN {cond} THEN '{name}'")
+            reason_case.append(f"WHEN {cond} THEN '{reason}'")
+            raw_case.append(f"WHEN {cond} THEN CAST({raw} AS VARCHAR)")
+        names = ", ".join(["source_row", *(_quote(n) for n, _ in fields)])
+        default_kind = "original" if target == "posts" else "account"
+        outer = names.replace(
+            '"kind"', f'coalesce(lower(trim("kind")), \'{default_kind}\') AS "kind"'
+        ).replace('"domains"', f'coalesce("domains", {_DOMAINS}) AS "domains"')
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _cib_stage AS SELECT {outer}, "
+            f"{' '.join(field_case)} END AS _field, {' '.join(reason_case)} END AS _reason, "
+            f"{' '.join(raw_case)} END AS _raw FROM ({typed})"
+        )
+        # Without --assume-tz a time without zone fails to parse; say why instead of
+        # rejecting it (checked on the failed rows only, so the fast path pays nothing).
+        for name in ("created_at",):
+            self._require_tz(
+                "SELECT min(source_row) FROM _cib_stage WHERE _field = ? "
+                f"AND regexp_full_match(trim(_raw), '{_NAIVE}')",
+                name,
+                [name],
+            )
+        self._insert_rejects(
+            "SELECT source_row, _field, _reason, _raw FROM _cib_stage WHERE _field IS NOT NULL",
+            counter="rows_rejected",
+        )
+
+    def _platform(self) -> str:
+        """The --platform option as a SQL literal (NULL when not given)."""
+        value = self.options.platform
+        return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+    def _time_expr(self, col: str, arrow_type: pa.DataType, name: str) -> str:
+        tz = None if self.options.assume_tz is None else self.options.assume_tz.replace("'", "''")
+        if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
+            return f"timezone('UTC', {col})"
+        if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
+            self._require_tz(
+                f"SELECT min(source_row) FROM _cib_batch WHERE {col} IS NOT NULL", name
+            )
+            return f"timezone('UTC', timezone('{tz}', CAST({col} AS TIMESTAMP)))"
+        if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+            return (
+                f"CASE WHEN abs({col}) <= {_MAX_UNIX} "
+                f"THEN timezone('UTC', to_timestamp(CAST({col} AS DOUBLE))) END"
+            )
+        s = f"trim(CAST({col} AS VARCHAR))"
+        naive = f"regexp_full_match({s}, '{_NAIVE}')"
+        number = f"TRY_CAST({s} AS DOUBLE)"
+        parts = [
+            f"CASE WHEN regexp_full_match({s}, '{_NUMBER}') AND abs({number}) <= {_MAX_UNIX} "
+            f"THEN timezone('UTC', to_timestamp({number}))",
+            f"WHEN regexp_full_match({s}, '{_ZONED}') "
+            f"THEN timezone('UTC', TRY_CAST({s} AS TIMESTAMPTZ))",
+        ]
+        if tz is not None:
+            parts.append(
+                f"WHEN {naive} THEN timezone('UTC', timezone('{tz}', TRY_CAST({s} AS TIMESTAMP)))"
+            )
+        return " ".join(parts) + " END"
+
+    def _require_tz(self, sql: str, name: str, params: list[Any] | None = None) -> None:
+        if self.options.assume_tz is not None:
+            return
+        row = self.con.execute(sql, params or []).fetchone()
+        if row is not None and row[0] is not None:
+            raise IngestError(
+                "time without a time zone; pass --assume-tz (e.g. --assume-tz UTC or "
+                "--assume-tz America/New_York) to say which zone the file's times are in",
+                file=self.report.source_file,
+                row=int(row[0]),
+                field=name,
+            )
+
+    @staticmethod
+    def _list_expr(col: str, arrow_type: pa.DataType, name: str) -> str:
+        if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+            values = f"CAST({col} AS VARCHAR[])"
+        else:
+            values = f"regexp_split_to_array(trim(CAST({col} AS VARCHAR)), '\\s+')"
+        if name == "hashtags":
+            values = f"list_transform({values}, lambda x: lower(ltrim(trim(x), '#')))"
+        elif name == "mentions":
+            values = f"list_transform({values}, lambda x: lower(ltrim(trim(x), '@')))"
+        else:
+            values = f"list_transform({values}, lambda x: trim(x))"
+        return f"list_filter({values}, lambda x: x IS NOT NULL AND x <> '')"
+
+    def _insert_rejects(self, select: str, *, counter: str) -> None:
+        row = self.con.execute(
+            f"INSERT INTO rejects SELECT ?, ?, source_row, _field, _reason, _raw FROM ({select})",
+            [self.report.ingest_id, self.report.source_file],
+        ).fetchone()
+        count = int(row[0]) if row else 0
+        setattr(self.report, counter, getattr(self.report, counter) + count)
+
+    def _store_posts(self) -> None:
+        names = [n for n, _ in POST_FIELDS]
+        duplicates_before = self.report.rows_duplicate
+        # Duplicates: rows whose (platform, post_id) is already stored, or that repeat an
+        # earlier row of this batch. Only their source rows are materialised.
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _cib_dup AS "
+            "SELECT source_row, post_id FROM _cib_stage s WHERE _field IS NULL AND EXISTS "
+            "(SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id) "
+            "UNION ALL SELECT source_row, post_id FROM ("
+            "  SELECT source_row, post_id, row_number() OVER "
+            "  (PARTITION BY platform, post_id ORDER BY source_row) AS rn FROM _cib_stage "
+            "  WHERE _field IS NULL AND (platform, post_id) IN (SELECT (platform, post_id) "
+            "  FROM _cib_stage WHERE _field IS NULL GROUP BY platform, post_id "
+            "  HAVING count(*) > 1)) WHERE rn > 1"
+        )
+        self._insert_rejects(
+            "SELECT DISTINCT source_row, 'post_id' AS _field, 'duplicate post' AS _reason, "
+            "post_id AS _raw FROM _cib_dup",
+            counter="rows_duplicate",
+        )
+        dup_filter = ""
+        if self.report.rows_duplicate > duplicates_before:
+            dup_filter = (
+                "AND NOT EXISTS (SELECT 1 FROM _cib_dup d WHERE d.source_row = s.source_row)"
+            )
+        row = self.con.execute(
+            f"INSERT INTO posts SELECT {', '.join(_quote(n) for n in names)}, ?, source_row, ? "
+            f"FROM _cib_stage s WHERE _field IS NULL {dup_filter}",
+            [self.report.source_file, self.report.ingest_id],
+        ).fetchone()
+        self.report.rows_stored += int(row[0]) if row else 0
+
+    def _store_accounts(self) -> None:
+        names = [n for n, _ in ACCOUNT_FIELDS]
+        rest = [n for n in names if n not in ("platform", "account_id")]
+        # One row per account: for each field, the first non-NULL value in file order.
+        firsts = ", ".join(
+            f"arg_min({_quote(n)}, source_row) FILTER (WHERE {_quote(n)} IS NOT NULL) "
+            f"AS {_quote(n)}"
+            for n in rest
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _cib_acc AS SELECT platform, account_id, {firsts}, "
+            "min(source_row) AS source_row, count(*) AS n FROM _cib_stage "
+            "WHERE _field IS NULL GROUP BY platform, account_id"
+        )
+        sets = ", ".join(f"{_quote(n)} = coalesce(a.{_quote(n)}, n.{_quote(n)})" for n in rest)
+        updated = self.con.execute(
+            f"UPDATE accounts a SET {sets} FROM _cib_acc n "
+            "WHERE a.platform = n.platform AND a.account_id = n.account_id"
+        ).fetchone()
+        inserted = self.con.execute(
+            f"INSERT INTO accounts SELECT {', '.join(_quote(n) for n in names)}, ?, source_row, ? "
+            "FROM _cib_acc n WHERE NOT EXISTS (SELECT 1 FROM accounts a "
+            "WHERE a.platform = n.platform AND a.account_id = n.account_id)",
+            [self.report.source_file, self.report.ingest_id],
+        ).fetchone()
+        stored = self.con.execute("SELECT coalesce(sum(n), 0) FROM _cib_acc").fetchone()
+        self.report.rows_stored += int(stored[0]) if stored else 0
+        self.report.accounts_stored += (int(updated[0]) if updated else 0) + (
+            int(inserted[0]) if inserted else 0
+        )
+
+    def finish(self) -> None:
+        """Add an account row (kind unknown) for every author not stored yet."""
+        row = self.con.execute(
+            "INSERT INTO accounts (platform, account_id, source_file, ingest_id) "
+            "SELECT DISTINCT platform, account_id, ?, ? FROM posts p WHERE ingest_id = ? "
+            "AND NOT EXISTS (SELECT 1 FROM accounts a "
+            "WHERE a.platform = p.platform AND a.account_id = p.account_id)",
+            [self.report.source_file, self.report.ingest_id, self.report.ingest_id],
+        ).fetchone()
+        self.report.accounts_stored += int(row[0]) if row else 0
+
+    def drop_temp(self) -> None:
+        for name in ("_cib_stage", "_cib_dup", "_cib_acc"):
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")

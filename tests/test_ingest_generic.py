@@ -1,0 +1,264 @@
+"""Generic CSV / JSONL / Parquet ingesters, the registry and ``cibwatch ingest``.
+
+Fixtures live in tests/fixtures/generic; the expected answer of each is explained where it
+is used.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cibwatch.cli.ingest import command
+from cibwatch.errors import ConfigError, IngestError
+from cibwatch.ingest import registry
+from cibwatch.ingest.base import IngestOptions, StagedBatch
+from cibwatch.ingest.generic import CsvIngester, JsonlIngester, ParquetIngester
+from cibwatch.workspace import Workspace
+
+FIXTURES = Path(__file__).parent / "fixtures" / "generic"
+HEADER = "platform,post_id,account_id,created_at,text\n"
+
+
+@pytest.fixture
+def ws() -> Workspace:
+    return Workspace(":memory:")
+
+
+def _rejects(ws: Workspace) -> list[tuple[int, str | None, str]]:
+    rows = ws.query("SELECT source_row, field, reason FROM rejects ORDER BY source_row")
+    return [(r["source_row"], r["field"], r["reason"]) for r in rows]
+
+
+def test_csv_fixture_rows_counts_and_normalisation(ws: Workspace) -> None:
+    # posts.csv has 8 data rows; row 1 holds a quoted text spanning two lines, so physical
+    # line numbers and data rows differ from row 2 on. Expected:
+    #   1 stored (hashtags lowercased without '#', mention without '@', domain derived)
+    #   2 stored (14:00+02:00 -> 12:00 UTC)       3 rejected: 10 fields instead of 9
+    #   4 duplicate of post 1                     5 rejected: 'yesterday' is not a time
+    #   6 rejected: no account_id                 7 rejected: kind 'retweet' unknown
+    #   8 stored (UNIX seconds 1614600000 = 2021-03-01 12:00 UTC)
+    report = ws.ingest(FIXTURES / "posts.csv")
+    assert report.format == "csv"
+    assert (report.rows_read, report.rows_stored) == (8, 3)
+    assert (report.rows_rejected, report.rows_duplicate) == (4, 1)
+    assert report.rows_read == report.rows_stored + report.rows_rejected + report.rows_duplicate
+    assert _rejects(ws) == [
+        (3, None, "expected 9 fields, found 10"),
+        (4, "post_id", "duplicate post"),
+        (5, "created_at", "not a timestamp"),
+        (6, "account_id", "missing account_id"),
+        (7, "kind", "kind must be one of original, share, reply, quote, comment, ad"),
+    ]
+    posts = {r["post_id"]: r for r in ws.query("SELECT * FROM posts")}
+    assert {p: r["source_row"] for p, r in posts.items()} == {"1": 1, "2": 2, "7": 8}
+    first = posts["1"]
+    assert first["text"] == "first line\nsecond line"
+    assert first["hashtags"] == ["vote", "news"]
+    assert first["mentions"] == ["bob"]
+    assert first["domains"] == ["example.com"]
+    assert posts["2"]["kind"] == "share" and posts["7"]["kind"] == "original"
+    noon = datetime(2021, 3, 1, 12, 0)
+    assert {r["created_at"] for r in posts.values()} == {noon}
+    assert ws.query("SELECT format, rows_read FROM ingests") == [{"format": "csv", "rows_read": 8}]
+
+
+def test_column_map_with_separator_and_tz_from_map(ws: Workspace) -> None:
+    # The map names platform facebook, '|' as list separator and Europe/Berlin as the zone
+    # of the file's zoneless times: 12:00 in March is 11:00 UTC, in July (summer) 10:00.
+    report = ws.ingest(FIXTURES / "mapped.csv", column_map=FIXTURES / "column_map.json")
+    assert report.rows_stored == 2
+    rows = ws.query("SELECT * FROM posts ORDER BY post_id")
+    assert rows[0]["platform"] == "facebook"
+    assert rows[0]["created_at"] == datetime(2021, 3, 1, 11, 0)
+    assert rows[1]["created_at"] == datetime(2021, 7, 1, 10, 0)
+    assert rows[0]["urls"] == ["https://a.example/x", "https://www.B.example/y"]
+    assert rows[0]["domains"] == ["a.example", "b.example"]
+    assert rows[0]["text"] == "hello"
+
+
+def test_column_map_errors_name_map_and_key(ws: Workspace, tmp_path: Path) -> None:
+    bad_key = tmp_path / "bad.json"
+    bad_key.write_text(json.dumps({"columns": {"post_idd": "id"}}))
+    with pytest.raises(ConfigError, match=r"bad\.json.*columns\.post_idd"):
+        ws.ingest(FIXTURES / "mapped.csv", column_map=bad_key)
+    missing = tmp_path / "missing.json"
+    missing.write_text(json.dumps({"platform": "fb", "columns": {"post_id": "nope"}}))
+    with pytest.raises(IngestError, match=r"missing\.json key 'columns\.post_id'"):
+        ws.ingest(FIXTURES / "mapped.csv", column_map=missing)
+    not_json = tmp_path / "broken.json"
+    not_json.write_text("{")
+    with pytest.raises(ConfigError, match=r"broken\.json"):
+        ws.ingest(FIXTURES / "mapped.csv", column_map=not_json)
+    assert ws.count("ingests") == 0
+
+
+def test_missing_required_column_names_file_and_field(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "nocreated.csv"
+    path.write_text("platform,post_id,account_id,text\nx,1,a,hi\n")
+    with pytest.raises(IngestError, match=r"nocreated\.csv, field created_at"):
+        ws.ingest(path)
+    no_platform = tmp_path / "noplatform.csv"
+    no_platform.write_text("post_id,account_id,created_at\n1,a,1614600000\n")
+    with pytest.raises(IngestError, match="--platform"):
+        ws.ingest(no_platform)
+    # With --platform the same file loads and every row gets that platform.
+    assert ws.ingest(no_platform, platform="x").rows_stored == 1
+    assert ws.query("SELECT platform FROM posts") == [{"platform": "x"}]
+
+
+def test_invalid_utf8_is_rejected_with_row_and_field(ws: Workspace, tmp_path: Path) -> None:
+    # Row 2's text has bytes that are not UTF-8: only that row is rejected.
+    path = tmp_path / "latin.csv"
+    path.write_bytes(
+        HEADER.encode() + b"x,1,a,1614600000,ok\nx,2,a,1614600000,caf\xe9\nx,3,a,1614600000,z\n"
+    )
+    report = ws.ingest(path)
+    assert (report.rows_read, report.rows_stored, report.rows_rejected) == (3, 2, 1)
+    assert _rejects(ws) == [(2, "text", "invalid UTF-8")]
+
+
+def test_broken_quoting_is_a_clear_error(ws: Workspace, tmp_path: Path) -> None:
+    # The quote opened in row 2 is never closed: it would swallow row 3 silently.
+    path = tmp_path / "quote.csv"
+    path.write_text(HEADER + 'x,1,a,1614600000,ok\nx,2,a,1614600000,"open\nx,3,a,1614600000,z\n')
+    with pytest.raises(IngestError, match=r"quote\.csv, row 2, field text: broken quoting"):
+        ws.ingest(path)
+    assert ws.count("posts") == 0
+
+
+def test_huge_single_line_is_refused_not_read(ws: Workspace, tmp_path: Path) -> None:
+    # 17 MB without a newline after the header: larger than one parse block.
+    path = tmp_path / "huge.csv"
+    with path.open("w") as handle:
+        handle.write(HEADER + "x,1,a,1614600000,")
+        handle.write("y" * (17 << 20))
+    with pytest.raises(IngestError, match=r"huge\.csv.*longer than"):
+        ws.ingest(path)
+
+
+def test_empty_and_header_only_files(ws: Workspace, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(IngestError, match="empty file"):
+        ws.ingest(empty)
+    header = tmp_path / "header.csv"
+    header.write_text(HEADER)
+    with pytest.raises(IngestError, match="empty file"):
+        ws.ingest(header)
+    assert ws.count("ingests") == 0
+
+
+def test_jsonl_lists_strings_and_bad_lines(ws: Workspace) -> None:
+    # Line 1: hashtags as a JSON list; line 2 is not JSON (rejected with its line number);
+    # line 3: post_id as a number, created_at as UNIX seconds, urls as one string.
+    report = ws.ingest(FIXTURES / "posts.jsonl")
+    assert report.format == "jsonl"
+    assert (report.rows_read, report.rows_stored, report.rows_rejected) == (3, 2, 1)
+    assert [(row, field) for row, field, _ in _rejects(ws)] == [(2, None)]
+    rows = {r["post_id"]: r for r in ws.query("SELECT * FROM posts")}
+    assert rows["1"]["hashtags"] == ["a", "b"]
+    assert rows["2"]["urls"] == ["https://x.example/1", "https://y.example/2"]
+    assert rows["2"]["domains"] == ["x.example", "y.example"]
+    assert rows["2"]["source_row"] == 3
+
+
+def test_parquet_batches_keep_exact_rows_and_tz(tmp_path: Path) -> None:
+    # Five rows read two at a time: source rows must run 1..5 across batches.
+    path = tmp_path / "p.parquet"
+    times = pa.array([1614600000 * 10**6] * 5, pa.timestamp("us", tz="Europe/Berlin"))
+    pq.write_table(
+        pa.table(
+            {
+                "platform": ["x"] * 5,
+                "post_id": [str(i) for i in range(5)],
+                "account_id": ["a"] * 5,
+                "created_at": times,
+                "urls": [["https://e.example/"], [], None, ["a"], ["b"]],
+            }
+        ),
+        path,
+    )
+    items = list(ParquetIngester().read(path, IngestOptions(batch_rows=2)))
+    staged = [item for item in items if isinstance(item, StagedBatch)]
+    assert [b.batch.num_rows for b in staged] == [2, 2, 1]
+    rows = [r for b in staged for r in b.batch.column("source_row").to_pylist()]
+    assert rows == [1, 2, 3, 4, 5]
+    with Workspace(":memory:") as ws:
+        assert ws.ingest(path).format == "parquet"
+        got = ws.query("SELECT DISTINCT created_at FROM posts")
+        assert got == [{"created_at": datetime(2021, 3, 1, 12, 0)}]
+
+
+def test_registry_detects_and_lists_formats(tmp_path: Path) -> None:
+    names = registry.formats()
+    assert {"csv", "jsonl", "parquet"} <= set(names)
+    assert names[-3:] == ["csv", "jsonl", "parquet"]  # generic readers are asked last
+    assert registry.get_ingester("csv") is CsvIngester
+    with pytest.raises(ConfigError, match=r"unknown format 'nope'.*csv"):
+        registry.get_ingester("nope")
+    assert registry.detect_format(FIXTURES / "posts.jsonl") is JsonlIngester
+    assert registry.detect_format(FIXTURES / "posts.csv") is CsvIngester
+    odd = tmp_path / "data.bin"
+    odd.write_bytes(b"\x00\x01\x02 not a known format")
+    with pytest.raises(IngestError, match=r"data\.bin.*--format"):
+        registry.detect_format(odd)
+
+
+def test_cli_ingest_prints_counts_and_reasons(tmp_path: Path) -> None:
+    workspace = tmp_path / "case.duckdb"
+    runner = CliRunner(env={"COLUMNS": "250"})
+    result = runner.invoke(command, [str(workspace), str(FIXTURES / "posts.csv")])
+    assert result.exit_code == 0, result.output
+    assert "posts.csv" in result.output
+    assert "duplicate post" in result.output and "not a timestamp" in result.output
+    with Workspace(workspace, read_only=True) as ws:
+        assert ws.count("posts") == 3
+    help_text = CliRunner().invoke(command, ["--help"]).output
+    assert "--assume-tz" in help_text and "--column-map" in help_text
+
+
+def test_cli_reports_library_errors_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "naive.csv"
+    path.write_text(HEADER + "x,1,a,2021-03-01 12:00,hi\n")
+    result = CliRunner().invoke(command, [str(tmp_path / "w.duckdb"), str(path)])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, IngestError)
+
+
+def _csv_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "prop.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["platform", "post_id", "account_id", "created_at", "text"])
+        writer.writerow(["x", "1", "a", "1614600000", text])
+    return path
+
+
+# Any text, including quotes, commas, newlines and non-Latin scripts, must come back
+# unchanged (an empty CSV cell is NULL, so CSV texts are non-empty). Surrogates cannot be
+# written as UTF-8 at all and are excluded.
+TEXTS = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=60)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=TEXTS)
+def test_property_text_stored_unchanged(tmp_path: Path, text: str) -> None:
+    jsonl = tmp_path / "prop.jsonl"
+    record = {"platform": "x", "post_id": "1", "account_id": "a", "created_at": 0, "text": text}
+    jsonl.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    for path in (_csv_file(tmp_path, text), jsonl):
+        with Workspace(":memory:") as ws:
+            ws.ingest(path)
+            assert ws.query("SELECT text FROM posts") == [{"text": text}]
