@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cibwatch.domains.hosts import split_host
-from cibwatch.domains.typos import deletions, osa_distance
+from cibwatch.domains.typos import deletions, within_one_edit
 from cibwatch.domains.vocabulary import THROWAWAY_SUFFIXES
 
 Seen = tuple[datetime | None, datetime | None]
@@ -127,16 +127,17 @@ def find_families(
 
 
 def _base_word(keys: list[str]) -> str:
-    """The family's medoid: the label closest (in edits) to the others, ties going to the
-    more frequent, then alphabetical. Large families are judged on their 50 commonest
-    labels so that naming stays cheap."""
+    """The family's most central label: the one with most family labels (by frequency)
+    within one edit of it or anagrams of it, ties going to the more frequent, then
+    alphabetical. Large families are judged on their 20 commonest labels."""
     counts = Counter(keys)
-    common = [k for k, _ in counts.most_common(50)]
+    common = [k for k, _ in counts.most_common(20)]
+    letters = {k: sorted(k) for k in common}
 
-    def spread(k: str) -> int:
-        return sum(osa_distance(k, other, 4) * counts[other] for other in common)
+    def closeness(k: str) -> int:
+        return sum(counts[o] for o in common if within_one_edit(k, o) or letters[k] == letters[o])
 
-    return min(common, key=lambda k: (spread(k), -counts[k], k))
+    return min(common, key=lambda k: (-closeness(k), -counts[k], k))
 
 
 def _dated(
