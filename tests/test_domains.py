@@ -7,6 +7,8 @@ theguardian.co.com) and the usual typosquatting families.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cibwatch.domains.brands import Brand, load_bundled_brands, merge_brands, parse_brands
 from cibwatch.domains.classifier import LookalikeClassifier
@@ -225,3 +227,26 @@ def test_typo_helpers() -> None:
     assert osa_distance("washingtonpost", "washingtnpst") == 2
     assert "spegel" in deletions("spiegel", 1)
     assert not within_one_edit("abcd", "abdcx")
+
+
+@given(st.one_of(st.text(max_size=40), st.from_regex(r"[a-z0-9\-.]{1,30}", fullmatch=True)))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_a_host_or_a_value_error(text: str) -> None:
+    # Property: a parsed host parses to itself (idempotent), and classifying any text either
+    # gives one of the four verdicts or raises ValueError, never another exception.
+    clf = _SHARED
+    try:
+        r = clf.classify(text)
+    except ValueError:
+        return
+    assert r.verdict in ("brand", "impersonation", "unrelated")
+    assert split_host(r.domain).host == r.domain
+
+
+@given(st.sampled_from(["spiegel", "theguardian", "washingtonpost", "lemonde", "tagesspiegel"]))
+def test_brand_label_on_any_throwaway_tld_is_impersonation(label: str) -> None:
+    for suffix in ("ltd", "pics", "co.com", "eu.com", "top"):
+        assert _SHARED.classify(f"{label}.{suffix}").verdict == "impersonation"
+
+
+_SHARED = LookalikeClassifier.bundled()

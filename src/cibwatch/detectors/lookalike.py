@@ -26,6 +26,18 @@ from cibwatch.errors import ConfigError
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
+# Phase one reads only each domain's time span; phase two fetches posts and accounts for
+# the few domains that end up as evidence, so widely linked genuine sites cost nothing.
+_SPANS_SQL = """
+WITH links AS (
+    SELECT unnest(domains) AS domain, created_at FROM posts WHERE domains IS NOT NULL
+)
+SELECT domain, min(created_at), max(created_at)
+FROM links
+WHERE domain IS NOT NULL AND domain <> ''
+GROUP BY domain
+"""
+
 _LINKS_SQL = """
 WITH links AS (
     SELECT unnest(domains) AS domain, platform, post_id, account_id, created_at
@@ -34,12 +46,10 @@ WITH links AS (
 )
 SELECT
     domain,
-    min(created_at) AS first_seen,
-    max(created_at) AS last_seen,
     list(DISTINCT platform || ':' || post_id) AS posts,
     list(DISTINCT platform || ':' || account_id) AS accounts
 FROM links
-WHERE domain IS NOT NULL AND domain <> ''
+WHERE list_contains(?, domain)
 GROUP BY domain
 """
 
@@ -105,14 +115,16 @@ class LookalikeDomainDetector(Detector):
     def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
         con = workspace.connection
         links: dict[str, _Links] = {}
+        raw_of: dict[str, list[str]] = {}
         input_rows = 0
-        for raw, first, last, posts, accounts in con.execute(_LINKS_SQL).fetchall():
+        for raw, first, last in con.execute(_SPANS_SQL).fetchall():
             input_rows += 1
             try:
                 host = normalize_host(str(raw))
             except ValueError:
                 continue  # not a domain (an IP address, a typo in the data): nothing to judge
-            links.setdefault(host, _Links()).add(first, last, posts, accounts)
+            links.setdefault(host, _Links()).add(first, last, (), ())
+            raw_of.setdefault(host, []).append(str(raw))
         classifier = LookalikeClassifier(
             resolve_brands(self.brands, replace=self.replace_brands), min_score=self.min_score
         )
@@ -124,11 +136,18 @@ class LookalikeDomainDetector(Detector):
             block_date=self.block_date,
             min_family_size=self.min_family_size,
         )
-        rows = [
-            self._evidence_row(run_id, r, links[r.domain], survey.family_of(r.family))
+        kept = [
+            r
             for r in survey.results
             if r.verdict in ("impersonation", "generated-family")
             or (r.verdict == "unrelated" and r.score > 0)
+        ]
+        wanted = [raw for r in kept for raw in raw_of[r.domain]]
+        if wanted:
+            for raw, posts, accounts in con.execute(_LINKS_SQL, [wanted]).fetchall():
+                links[normalize_host(str(raw))].add(None, None, posts, accounts)
+        rows = [
+            self._evidence_row(run_id, r, links[r.domain], survey.family_of(r.family)) for r in kept
         ]
         if rows:
             con.executemany(
