@@ -55,3 +55,19 @@ def test_survey_gives_generated_family_verdict_and_keeps_impersonations() -> Non
     assert by["spiegel.de"].verdict == "brand" and by["spiegel.de"].family == ""
     assert by["example.org"].verdict == "unrelated"
     assert survey.family_of("kvartal") is not None
+
+
+def test_imitations_group_by_brand_and_never_chain_two_outlets() -> None:
+    # nbcnews.com and abcnews.go.com are one letter apart; copies of each must form two
+    # families, not one chained through their shared misspellings.
+    hosts = ["nbcnews.ltd", "nbcnews.pics", "nbcnewz.top", "abcnews.ltd", "abcnews.pics"]
+    hosts += ["abcnevs.top"]
+    survey = survey_domains(hosts)
+    by = {r.domain: r for r in survey.results}
+    assert {by[h].verdict for h in hosts} == {"impersonation"}
+    assert by["nbcnewz.top"].brand == "nbcnews.com"
+    assert by["abcnevs.top"].brand == "abcnews.go.com"
+    assert [(f.family_id, len(f.members)) for f in survey.families] == [
+        ("abcnews", 3),
+        ("nbcnews", 3),
+    ]

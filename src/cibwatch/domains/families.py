@@ -5,7 +5,9 @@ Operations that lose domains to blocking register new ones from the same recipe
 their labels are anagrams of each other or one edit apart (found with the deletion index of
 :mod:`.typos`); families are the connected groups of at least ``min_size`` domains on at
 least ``min_suffixes`` different suffixes. Only domains that need no corroboration take
-part: those on throwaway or private-section suffixes, and imitations of a brand.
+part: those on throwaway or private-section suffixes. Imitations of a brand, whatever their
+suffix, form one family per brand (named after the brand label) instead of being linked by
+spelling, so that typos of two short brand labels never chain distinct outlets together.
 
 Each family carries its first and last sighting and, given a block date, the members first
 seen after it: a family that keeps growing after a block is *persistent*.
@@ -77,26 +79,33 @@ def find_families(
     *,
     seen: Mapping[str, Seen] | None = None,
     block_date: datetime | None = None,
-    also: Iterable[str] = (),
+    imitating: Mapping[str, str] | None = None,
     min_size: int = 3,
     min_suffixes: int = 2,
 ) -> list[Family]:
     """Group registered domains into generated families (see the module docstring).
 
     ``domains`` are hosts or registered domains; invalid ones are skipped (validate input
-    first where line numbers matter). ``also`` are registered domains that take part
-    whatever their suffix (the classifier's imitations). ``seen`` maps a registered domain
-    to its first and last sighting.
+    first where line numbers matter). ``imitating`` maps the registered domains the
+    classifier found imitating a brand to that brand's label. ``seen`` maps a registered
+    domain to its first and last sighting.
     """
-    extra = set(also)
+    brand_of = dict(imitating or {})
     labels: dict[str, tuple[str, str]] = {}
+    by_brand: dict[str, list[str]] = {}
+    suffix_of: dict[str, str] = {}
     for text in domains:
         try:
             p = split_host(text)
         except ValueError:
             continue
+        suffix_of[p.registered] = p.suffix
         key = p.label.replace("-", "")
-        if len(key) >= 3 and (_eligible(p.suffix) or p.registered in extra):
+        if p.registered in brand_of:
+            group = by_brand.setdefault(brand_of[p.registered], [])
+            if p.registered not in group:
+                group.append(p.registered)
+        elif len(key) >= 3 and _eligible(p.suffix):
             labels[p.registered] = (key, p.suffix)
     names = sorted(labels)
     uf = _UnionFind(len(names))
@@ -113,13 +122,15 @@ def find_families(
     groups: dict[int, list[str]] = {}
     for i, name in enumerate(names):
         groups.setdefault(uf.find(i), []).append(name)
+    candidates = [(brand, members) for brand, members in sorted(by_brand.items())]
+    candidates += [("", members) for members in groups.values()]
     families: list[Family] = []
     used: Counter[str] = Counter()
-    for members in groups.values():
-        suffixes = sorted({labels[m][1] for m in members})
+    for brand, members in candidates:
+        suffixes = sorted({suffix_of[m] for m in members})
         if len(members) < min_size or len(suffixes) < min_suffixes:
             continue
-        base = _base_word([labels[m][0] for m in members])
+        base = brand or _base_word([labels[m][0] for m in members])
         used[base] += 1
         family_id = base if used[base] == 1 else f"{base}#{used[base]}"
         families.append(_dated(family_id, members, suffixes, seen or {}, block_date))

@@ -54,12 +54,15 @@ def survey_domains(
             results.append(r)
     by_registered = _combine_seen(results, seen or {})
     candidates = [r.registered for r in results if r.verdict != "brand"]
-    imitations = [r.registered for r in results if r.verdict == "impersonation"]
+    # Family of an imitation: the imitated brand's label (first label of its domain).
+    imitations = {
+        r.registered: r.brand.split(".")[0] for r in results if r.verdict == "impersonation"
+    }
     families = find_families(
         candidates,
         seen=by_registered,
         block_date=block_date,
-        also=imitations,
+        imitating=imitations,
         min_size=min_family_size,
     )
     member_of = {m: f for f in families for m in f.members}
