@@ -163,10 +163,28 @@ def test_no_listed_domain_is_flagged() -> None:
         "bbc.de",  # a three-letter label on an ordinary TLD is not enough
         "spiegel-reisen.de",  # brand plus a non-news word stays a weak match
         "focus-online.org",
+        # The exact label on an ordinary TLD: a namesake outlet or a defensive registration.
+        "independent.com",
+        "elmundo.com",
+        "bloomberg.org",
+        "spiegel.com",
+        # Typos off the brand's own suffix need a throwaway TLD (or a long label).
+        "telegram.org",  # two edits from telegraaf
+        "pi-news.net",  # one edit from ptinews.com
     ],
 )
 def test_weak_or_unrelated(clf: LookalikeClassifier, domain: str) -> None:
     assert clf.classify(domain).verdict == "unrelated"
+
+
+def test_weak_candidates_keep_brand_and_score(clf: LookalikeClassifier) -> None:
+    r = clf.classify("independent.com")
+    assert (r.verdict, r.brand, r.technique) == (
+        "unrelated",
+        "independent.co.uk",
+        "brand-on-other-tld",
+    )
+    assert 0 < r.score < clf.min_score
 
 
 def test_short_brand_needs_throwaway_tld(clf: LookalikeClassifier) -> None:

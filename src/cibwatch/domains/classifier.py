@@ -211,20 +211,28 @@ class LookalikeClassifier:
             if brand is not None and len(token) >= 5:
                 return brand, "subdomain-deception", 0.7
         if label in self._label:
+            # The exact label on an ordinary TLD is as often the outlet's own defensive
+            # registration or a namesake elsewhere (independent.com, elmundo.com) as a copy:
+            # it counts only on a throwaway or private-section suffix.
             brand = self._label[label]
-            generic = _generic(key)
-            score = 0.9 if not generic else (0.7 if throwaway else 0.4)
-            return brand, "brand-on-other-tld", score
+            if _generic(key):
+                return brand, "brand-on-other-tld", 0.7 if throwaway else 0.4
+            return brand, "brand-on-other-tld", 0.9 if throwaway else 0.55
         if key in self._key:
             brand, _ = self._key[key]
-            return brand, "hyphenation", 0.85 if not _generic(key) else 0.4
+            corroborated = throwaway or suffix in self._suffixes.get(key, set())
+            if _generic(key):
+                return brand, "hyphenation", 0.4
+            return brand, "hyphenation", 0.85 if corroborated else 0.55
         skel = skeleton(label)
         if skel in self._skeleton:
             brand = self._skeleton[skel]
             if label.startswith("xn--") or "xn--" in p.subdomain:
                 return brand, "punycode-homoglyph", 0.95
-            # i/l and 0/o swaps in a four-letter label (zeit/zelt) are as often a real word.
-            weak = len(key) <= 4 and not throwaway
+            # i/l and 0/o swaps in a four-letter label (zeit/zelt) are as often a real word,
+            # and ASCII look-alikes elsewhere need the same corroboration as typos.
+            own = any(suffix in self._suffixes.get(k, set()) for k in (brand_keys(brand)))
+            weak = (len(key) <= 4 or not own) and not throwaway
             return brand, "homoglyph", 0.5 if weak else 0.85
         compact = "".join(sub) + key
         brand_c = self._compact.get(key) or self._compact.get(compact)
@@ -283,9 +291,10 @@ class LookalikeClassifier:
         score = 0.75 if dist == 1 else 0.65
         if len(cand) >= 8 and dist == 1:
             score = 0.8
-        # Short labels one edit from a brand are often ordinary words on ordinary TLDs:
-        # without a throwaway TLD or the brand's own suffix, keep them below the threshold.
-        if len(cand) <= 6 and not throwaway and not own_suffix:
+        # Off the brand's own suffix and off throwaway TLDs, a label one edit from a brand is
+        # often another site's name (telegram.org is two edits from telegraaf, pi-news one
+        # from ptinews): only long labels at one edit keep their score there.
+        if not throwaway and not own_suffix and (dist == 2 or len(cand) < 9):
             score = 0.5
         return brand, technique, score
 
@@ -296,6 +305,11 @@ def _throwaway_suffix(suffix: str) -> bool:
     if suffix in THROWAWAY_SUFFIXES:
         return True
     return "." in suffix and _icann_list().publicsuffix("x." + suffix) != suffix
+
+
+def brand_keys(brand: Brand) -> list[str]:
+    """Hyphen-free labels of a brand's domains."""
+    return [_brand_label(d)[0].replace("-", "") for d in brand.domains]
 
 
 def _generic(key: str) -> bool:

@@ -1,6 +1,7 @@
 """Word lists the look-alike classifier relies on, kept apart so they are easy to review.
 
-- :data:`THROWAWAY_SUFFIXES`: cheap new top-level domains favoured for disposable sites;
+- :data:`THROWAWAY_SUFFIXES`: cheap new top-level domains (and a few
+  rarely used country codes) favoured for disposable sites;
   a look-alike there is more likely an imitation than a coincidence.
 - :data:`COMBO_WORDS`: words glued to a brand in combosquatting (``spiegel-news``).
 - :data:`GENERIC_LABELS`: brand labels that are ordinary words (``focus``, ``stern``): an
@@ -22,7 +23,7 @@ THROWAWAY_SUFFIXES: Final = _words(
     store club info bond cfd sbs cyou rest monster shop life press media work tech pw tk ml ga
     cf gq win bid loan date racing vip one quest beauty hair skin makeup autos boats homes lol
     mom pro cc ws su ink email network agency digital zone fyi cloud host uno gdn best asia
-    mobi tv me io co in today review trade party stream download science men cam ooo wiki
+    mobi today review trade party stream download science men cam ooo wiki pm cx la to nu
     """
 )
 
