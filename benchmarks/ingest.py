@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -42,7 +43,7 @@ CHILD = """
 import json, resource, sys, time
 from cibwatch.workspace import Workspace
 start = time.perf_counter()
-with Workspace(sys.argv[1]) as ws:
+with Workspace(sys.argv[1], memory_limit=sys.argv[4], threads=int(sys.argv[5])) as ws:
     report = ws.ingest(sys.argv[2], format=sys.argv[3])
 elapsed = time.perf_counter() - start
 peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -122,9 +123,12 @@ def write_files(rows: int, folder: Path, seed: int = 1) -> tuple[Path, Path]:
     return parquet_path, csv_path
 
 
-def run_child(workspace: Path, path: Path, format_name: str) -> dict[str, float]:
+def run_child(
+    workspace: Path, path: Path, format_name: str, memory_limit: str, threads: int
+) -> dict[str, float]:
+    argv = [str(workspace), str(path), format_name, memory_limit, str(threads)]
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(workspace), str(path), format_name],
+        [sys.executable, "-c", CHILD, *argv],
         check=True,
         capture_output=True,
         text=True,
@@ -137,6 +141,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--dir", type=Path, default=None, help="where to write (default: temp)")
+    parser.add_argument(
+        "--memory-limit", default="1GB", help="DuckDB memory limit of the workspace"
+    )
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB threads")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         folder = Path(tmp)
@@ -148,12 +156,17 @@ def main() -> None:
             f"csv {csv_path.stat().st_size / 1e6:.0f} MB)"
         )
         for format_name, path in (("parquet", parquet_path), ("csv", csv_path)):
-            result = run_child(folder / f"{format_name}.duckdb", path, format_name)
+            load = os.getloadavg()[0]
+            result = run_child(
+                folder / f"{format_name}.duckdb", path, format_name, args.memory_limit, args.threads
+            )
             rate = result["stored"] / result["elapsed"]
             print(
                 f"{format_name:8s} {int(result['stored']):,} rows stored in "
                 f"{result['elapsed']:.1f} s = {rate:,.0f} rows/s, "
-                f"peak memory {result['peak_kib'] / 1024:,.0f} MiB"
+                f"peak memory {result['peak_kib'] / 1024:,.0f} MiB "
+                f"(threads {args.threads}, memory limit {args.memory_limit}, "
+                f"machine load before {load:.1f})"
             )
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"peak memory of any ingest subprocess: {children / 1024:,.0f} MiB")

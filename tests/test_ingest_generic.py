@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from cibwatch.cli.ingest import command
 from cibwatch.errors import ConfigError, IngestError
-from cibwatch.ingest import registry
+from cibwatch.ingest import csvsource, registry
 from cibwatch.ingest.base import IngestOptions, StagedBatch
 from cibwatch.ingest.generic import CsvIngester, JsonlIngester, ParquetIngester
 from cibwatch.workspace import Workspace
@@ -262,3 +262,24 @@ def test_property_text_stored_unchanged(tmp_path: Path, text: str) -> None:
         with Workspace(":memory:") as ws:
             ws.ingest(path)
             assert ws.query("SELECT text FROM posts") == [{"text": text}]
+
+
+def test_row_numbers_exact_across_many_parse_blocks(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny parse blocks force ~40 batches. Every 7th row has a missing field and is
+    # rejected; every 10th row has a two-line quoted text. Post i sits on data row i, so
+    # each stored post's source_row must equal its id, and rejects must be rows 7, 14, ...
+    monkeypatch.setattr(csvsource, "BLOCK_BYTES", 256)
+    lines = []
+    for i in range(1, 301):
+        text = '"two\nlines"' if i % 10 == 0 else "t"
+        lines.append(f"x,{i},a,0" if i % 7 == 0 else f"x,{i},a,0,{text}")
+    path = tmp_path / "blocks.csv"
+    path.write_text(HEADER + "\n".join(lines) + "\n")
+    report = ws.ingest(path)
+    assert (report.rows_read, report.rows_rejected) == (300, 42)
+    rows = ws.query("SELECT post_id, source_row FROM posts")
+    assert rows and all(int(r["post_id"]) == r["source_row"] for r in rows)
+    rejected = [r["source_row"] for r in ws.query("SELECT source_row FROM rejects ORDER BY 1")]
+    assert rejected == list(range(7, 301, 7))

@@ -229,3 +229,30 @@ def test_real_data_with_column_map(ws: Workspace, tmp_path: Path) -> None:
     assert report.rows_read == 35_125
     assert report.rows_read == report.rows_stored + report.rows_rejected + report.rows_duplicate
     assert ws.count("posts") == report.rows_stored
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2021-03-01T12:00:00Z",
+        "2021-03-01T12:00:00+0000",
+        "2021-03-01 12:00:00 UTC",
+        "2021-03-01T13:00+01",
+        "2021-03-01T07:00:00-05:00",
+        " 2021-03-01T12:00:00Z ",
+        "1614600000",
+        "1614600000.0",
+    ],
+)
+def test_time_forms_with_zone_become_utc(ws: Workspace, tmp_path: Path, value: str) -> None:
+    # Every value names 2021-03-01 12:00 UTC, in ISO 8601 with a zone or UNIX seconds.
+    ws.ingest(_csv(tmp_path, f'x,1,a,"{value}",t\n'))
+    assert ws.query("SELECT created_at FROM posts") == [{"created_at": datetime(2021, 3, 1, 12)}]
+
+
+def test_out_of_range_unix_time_is_rejected(ws: Workspace, tmp_path: Path) -> None:
+    report = ws.ingest(_csv(tmp_path, "x,1,a,99999999999999,t\nx,2,a,0,t\n"))
+    assert (report.rows_stored, report.rows_rejected) == (1, 1)
+    assert ws.query("SELECT field, reason FROM rejects") == [
+        {"field": "created_at", "reason": "not a timestamp"}
+    ]

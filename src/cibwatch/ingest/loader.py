@@ -123,6 +123,9 @@ def ingest_file(
         "platform": options.platform,
         "column_map": options.column_map,
     }
+    # DuckDB's own progress bar would print over the caller's (we report progress).
+    setting = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    con.execute("SET enable_progress_bar = false")
     try:
         return _ingest(workspace, path, ingester, options, params, progress)
     except duckdb.Error as exc:
@@ -131,6 +134,7 @@ def ingest_file(
     finally:
         for view in ("_cib_batch", "_cib_rejects"):
             con.unregister(view)
+        con.execute(f"SET enable_progress_bar = {bool(setting and setting[0])}")
 
 
 def _ingest(
@@ -248,15 +252,48 @@ class _BatchLoader:
         # Many small chunks let DuckDB scan the batch on all threads.
         table = pa.Table.from_batches(table.to_batches(max_chunksize=_CHUNK_ROWS), table.schema)
         self.con.register("_cib_batch", table)
-        self._stage(table.schema, fields, item.target)
+        stage_sql = self._stage_sql(table.schema, fields, item.target)
+        if item.target == "posts" and self._insert_clean_posts(stage_sql):
+            self.con.unregister("_cib_batch")
+            return
+        self._stage(stage_sql)
         self.con.unregister("_cib_batch")
         if item.target == "posts":
             self._store_posts()
         else:
             self._store_accounts()
 
-    def _stage(self, schema: pa.Schema, fields: tuple[tuple[str, str], ...], target: str) -> None:
-        """Create ``_cib_stage``: canonical typed columns plus the first failed rule."""
+    def _insert_clean_posts(self, stage_sql: str) -> bool:
+        """Fast path: when no row fails a rule or repeats a post, insert straight away.
+
+        Two cheap scans (rule failures, repeated keys) decide; only the expressions they
+        need are computed. Otherwise the caller takes the staging path, which materialises
+        the batch once and sorts rows into rejects, duplicates and posts.
+        """
+        row = self.con.execute(
+            "SELECT count(*) FILTER (WHERE _field IS NOT NULL), count(*), "
+            f"count(DISTINCT (platform, post_id)) FROM ({stage_sql})"
+        ).fetchone()
+        if row is None or row[0] or row[1] != row[2]:
+            return False
+        stored = self.con.execute(
+            f"SELECT count(*) FROM ({stage_sql}) s WHERE EXISTS (SELECT 1 FROM posts p "
+            "WHERE p.platform = s.platform AND p.post_id = s.post_id)"
+        ).fetchone()
+        if stored is None or stored[0]:
+            return False
+        names = ", ".join(_quote(n) for n, _ in POST_FIELDS)
+        inserted = self.con.execute(
+            f"INSERT INTO posts SELECT {names}, ?, source_row, ? FROM ({stage_sql})",
+            [self.report.source_file, self.report.ingest_id],
+        ).fetchone()
+        self.report.rows_stored += int(inserted[0]) if inserted else 0
+        return True
+
+    def _stage_sql(
+        self, schema: pa.Schema, fields: tuple[tuple[str, str], ...], target: str
+    ) -> str:
+        """A SELECT over ``_cib_batch``: canonical typed columns plus the first failed rule."""
         present = set(schema.names)
         selects = ["source_row"]
         checks: list[tuple[str, str, str, str]] = []  # (condition, field, reason, raw)
@@ -331,11 +368,15 @@ class _BatchLoader:
         outer = names.replace(
             '"kind"', f'coalesce(lower(trim("kind")), \'{default_kind}\') AS "kind"'
         ).replace('"domains"', f'coalesce("domains", {_DOMAINS}) AS "domains"')
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _cib_stage AS SELECT {outer}, "
+        return (
+            f"SELECT {outer}, "
             f"{' '.join(field_case)} END AS _field, {' '.join(reason_case)} END AS _reason, "
             f"{' '.join(raw_case)} END AS _raw FROM ({typed})"
         )
+
+    def _stage(self, stage_sql: str) -> None:
+        """Materialise ``_cib_stage`` and move rows that fail a rule to ``rejects``."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_stage AS {stage_sql}")
         # Without --assume-tz a time without zone fails to parse; say why instead of
         # rejecting it (checked on the failed rows only, so the fast path pays nothing).
         for name in ("created_at",):
