@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from cibwatch.detectors.lookalike import LookalikeDomainDetector
+from cibwatch.detectors.lookalike import LookalikeDomainDetector, impersonated_brands
 from cibwatch.errors import ConfigError
 from cibwatch.workspace import Workspace
 
@@ -85,3 +85,17 @@ def test_run_is_logged_and_params_validated(ws: Workspace) -> None:
     ws.run_detector(LookalikeDomainDetector())
     last = ws.runs()[-1]
     assert last["name"] == "lookalike_domains" and last["status"] == "ok"
+
+
+def test_impersonated_brands_per_network(ws: Workspace) -> None:
+    assert impersonated_brands(ws) == []  # the detector has not run yet
+    ws.run_detector(LookalikeDomainDetector())
+    everyone = impersonated_brands(ws)
+    assert [(h.brand, h.accounts) for h in everyone] == [
+        ("spiegel.de", ("x:a1", "x:a2")),
+        ("bild.de", ("fb:a1",)),  # post 3 was on Facebook
+    ]
+    assert everyone[0].brand_name == "Der Spiegel"
+    assert everyone[0].domains == ("spiegel.ltd",)
+    network = impersonated_brands(ws, ["x:a2", "x:a3"])
+    assert [(h.brand, h.accounts) for h in network] == [("spiegel.de", ("x:a2",))]

@@ -11,6 +11,7 @@ investigation can list the impersonated brands of each network.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -207,3 +208,51 @@ class LookalikeDomainDetector(Detector):
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True)
+class ImpersonatedBrand:
+    """An outlet imitated by domains that some accounts linked to (for network reports)."""
+
+    brand: str
+    brand_name: str
+    domains: tuple[str, ...]
+    accounts: tuple[str, ...]
+
+
+def impersonated_brands(
+    workspace: Workspace, accounts: Iterable[str] | None = None
+) -> list[ImpersonatedBrand]:
+    """Outlets imitated by domains that ``accounts`` linked (all accounts when ``None``).
+
+    Reads the significant ``impersonation`` evidence of the latest successful run of
+    :class:`LookalikeDomainDetector`; a report calls it with a network's member accounts to
+    list the brands that network impersonated. Brands are sorted by the number of linking
+    accounts, then by canonical domain.
+    """
+    rows = workspace.connection.execute(
+        "SELECT e.subject_a, e.details FROM evidence e WHERE e.detector = ? AND e.significant "
+        "AND e.run_id = (SELECT max(run_id) FROM runs WHERE name = ? AND status = 'ok')",
+        [LookalikeDomainDetector.name, LookalikeDomainDetector.name],
+    ).fetchall()
+    wanted = None if accounts is None else set(accounts)
+    found: dict[str, tuple[str, set[str], set[str]]] = {}
+    for domain, raw in rows:
+        details = json.loads(raw)
+        if details.get("verdict") != "impersonation" or not details.get("brand"):
+            continue
+        linked = set(details.get("accounts") or [])
+        if wanted is not None:
+            linked &= wanted
+            if not linked:
+                continue
+        _, domains, accts = found.setdefault(
+            details["brand"], (details.get("brand_name") or "", set(), set())
+        )
+        domains.add(str(domain))
+        accts.update(linked)
+    hits = [
+        ImpersonatedBrand(brand, name, tuple(sorted(domains)), tuple(sorted(accts)))
+        for brand, (name, domains, accts) in found.items()
+    ]
+    return sorted(hits, key=lambda h: (-len(h.accounts), h.brand))
