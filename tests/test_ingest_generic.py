@@ -283,3 +283,32 @@ def test_row_numbers_exact_across_many_parse_blocks(
     assert rows and all(int(r["post_id"]) == r["source_row"] for r in rows)
     rejected = [r["source_row"] for r in ws.query("SELECT source_row FROM rejects ORDER BY 1")]
     assert rejected == list(range(7, 301, 7))
+
+
+def test_jsonl_accounts_through_a_column_map(ws: Workspace, tmp_path: Path) -> None:
+    # Two records for channel c1 (the second adds a follower count), one for c2 without a
+    # kind (becomes 'account'). Platform comes from the map.
+    path = tmp_path / "channels.jsonl"
+    records = [
+        {"id": "c1", "type": "channel", "name": "One"},
+        {"id": "c1", "subscribers": 50},
+        {"id": "c2", "name": "Two"},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    cmap = {
+        "target": "accounts",
+        "platform": "telegram",
+        "columns": {
+            "account_id": "id",
+            "kind": "type",
+            "display_name": "name",
+            "followers": "subscribers",
+        },
+    }
+    report = ws.ingest(path, column_map=cmap)
+    assert (report.rows_read, report.rows_stored, report.accounts_stored) == (3, 3, 2)
+    rows = ws.query("SELECT account_id, kind, display_name, followers FROM accounts ORDER BY 1")
+    assert rows == [
+        {"account_id": "c1", "kind": "channel", "display_name": "One", "followers": 50},
+        {"account_id": "c2", "kind": "account", "display_name": "Two", "followers": None},
+    ]

@@ -33,6 +33,8 @@ from cibwatch.schema import ACCOUNT_FIELDS, POST_FIELDS
 
 LIST_FIELDS = frozenset(name for name, sql in POST_FIELDS if sql.endswith("[]"))
 MAP_KEYS = frozenset({"target", "platform", "columns", "list_separator", "assume_tz", "delimiter"})
+#: JSONL records are Python objects until staged: keep that many at most (bounded memory).
+JSONL_BATCH_ROWS = 100_000
 #: Key of :attr:`IngestOptions.extra` naming where the column map came from (for errors).
 MAP_SOURCE = "column_map_source"
 
@@ -214,16 +216,29 @@ class JsonlIngester(Ingester):
                     yield Reject(number, None, "not a JSON object", _raw(line))
                     continue
                 if plan is None:
-                    plan = _plan(path, list(record), options)
-                    if options.column_map is None:
-                        # Records differ in which keys they hold: take every canonical one.
-                        plan = (plan[0], {name: name for name in field_names(plan[0])})
+                    plan = _plan(path, _jsonl_keys(record, options), options)
                 pending.append((number, record))
-                if len(pending) >= options.batch_rows:
+                if len(pending) >= min(options.batch_rows, JSONL_BATCH_ROWS):
                     yield _jsonl_batch(pending, plan, options)
                     pending = []
         if pending and plan is not None:
             yield _jsonl_batch(pending, plan, options)
+
+
+def _jsonl_keys(record: dict[str, Any], options: IngestOptions) -> list[str]:
+    """Column names for a JSONL file, from its first record.
+
+    Records differ in which keys they hold, so a key absent from the first record is not an
+    error: every mapped (or, without a map, every canonical) name is taken, and a record
+    that lacks a required value is rejected on its own line.
+    """
+    keys = list(record)
+    if options.column_map is not None:
+        wanted = list(options.column_map.get("columns", {}).values())
+    else:
+        target: Target = "posts" if "post_id" in keys or "account_id" not in keys else "accounts"
+        wanted = field_names(target)
+    return keys + [name for name in wanted if name not in keys]
 
 
 def _lines(path: Path, stream: pa.NativeFile) -> Iterator[bytes]:
