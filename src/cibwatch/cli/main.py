@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "report:command",
     "schedule:command",
     "synth:command",
+    "domains:command",
 )
 
 
