@@ -1,0 +1,191 @@
+"""Co-action detection as library functions: from shares to edges with significance.
+
+Two doors, one computation: :func:`detect_coordination` reads a CSV/Parquet file or an Arrow
+table of shares (what ``cibwatch coordination`` calls) and :func:`coaction_edges` reads the
+``actions`` table of a workspace (what :class:`~cibwatch.detectors.coaction.CoActionDetector`
+calls). Both run the steps of :mod:`cibwatch.coaction.steps` on the chosen engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from cibwatch.coaction.shares import load_shares, workspace_shares_sql
+from cibwatch.coaction.significance import add_significance
+from cibwatch.coaction.steps import OUTPUTS, CoActionSpec, all_steps
+from cibwatch.engines.base import Engine, Step
+from cibwatch.engines.duckdb_engine import DuckDBEngine
+from cibwatch.engines.registry import get_engine
+from cibwatch.errors import ConfigError, UnsupportedOperationError
+
+if TYPE_CHECKING:
+    from cibwatch.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class CoActionResult:
+    """Edges (one per account pair, ``account_a < account_b``), per-type layers and nodes.
+
+    ``edges`` columns: account_a, account_b, weight, n_objects, n_pairs, median_dt, min_dt
+    (seconds), a_leads, b_leads (co-actions where that account acted first), expected,
+    proof (sorted ``object_type:object_id`` list), p_value, q_value, significant.
+    """
+
+    edges: pa.Table
+    layers: pa.Table
+    nodes: pa.Table
+    n_accounts: int
+    n_shares: int
+    n_window_pairs: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def significant_edges(self) -> pa.Table:
+        """Only the edges judged significant."""
+        return self.edges.filter(self.edges.column("significant"))
+
+
+def _resolve_engine(engine: str | Engine) -> tuple[Engine, bool]:
+    if isinstance(engine, Engine):
+        return engine, False
+    return get_engine(engine), True
+
+
+def run_coaction(
+    shares: pa.Table | Step,
+    spec: CoActionSpec,
+    engine: Engine,
+    *,
+    fdr: float = 0.05,
+    min_objects: int | None = None,
+) -> CoActionResult:
+    """Run the steps on ``engine`` for ``shares`` (an Arrow table or, on DuckDB, a step).
+
+    ``min_objects`` (default ``spec.min_participation``) is the least number of distinct
+    objects for an edge to be tested for significance.
+    """
+    spec.check()
+    steps = all_steps(spec, engine.dialect)
+    inputs: dict[str, pa.Table] = {}
+    if isinstance(shares, Step):
+        if not isinstance(engine, DuckDBEngine):
+            raise UnsupportedOperationError(
+                f"the {engine.name} engine cannot read a workspace table directly; "
+                "pass the shares as an Arrow table"
+            )
+        steps = [Step("shares", shares.sql), *steps]
+    else:
+        inputs["shares"] = shares
+    out = engine.run(steps, inputs, OUTPUTS)
+    n_accounts = int(out["accounts"].column("n_accounts")[0].as_py() or 0)
+    totals = out["type_totals"]
+    minimum = spec.min_participation if min_objects is None else min_objects
+    edges = add_significance(
+        out["edges"].sort_by([("account_a", "ascending"), ("account_b", "ascending")]),
+        n_accounts=n_accounts,
+        fdr=fdr,
+        min_objects=minimum,
+    )
+    return CoActionResult(
+        edges=edges,
+        layers=out["layers"].sort_by(
+            [("account_a", "ascending"), ("account_b", "ascending"), ("object_type", "ascending")]
+        ),
+        nodes=out["nodes"].sort_by([("account", "ascending")]),
+        n_accounts=n_accounts,
+        n_shares=int(pa.compute.sum(totals.column("n_shares")).as_py() or 0),
+        n_window_pairs=int(pa.compute.sum(totals.column("n_window_pairs")).as_py() or 0),
+        params={
+            "window": spec.window,
+            "min_participation": spec.min_participation,
+            "semantics": spec.semantics,
+            "engine": engine.name,
+            "fdr": fdr,
+            "min_objects": minimum,
+        },
+    )
+
+
+def detect_coordination(
+    source: str | Path | pa.Table,
+    *,
+    account_col: str,
+    object_col: str,
+    time_col: str,
+    object_type_col: str | None = None,
+    content_col: str | None = None,
+    window: float = 30,
+    min_participation: int = 2,
+    semantics: str = "cibwatch",
+    engine: str | Engine = "duckdb",
+    fdr: float = 0.05,
+    object_types: Sequence[str] | None = None,
+) -> CoActionResult:
+    """Find accounts that act on the same objects within ``window`` seconds, repeatedly.
+
+    >>> import pyarrow as pa
+    >>> shares = pa.table({"user": ["a", "b", "a", "b"], "url": ["u", "u", "v", "v"],
+    ...                    "ts": [0, 5, 100, 101]})
+    >>> r = detect_coordination(shares, account_col="user", object_col="url", time_col="ts",
+    ...                         window=10)
+    >>> r.edges.select(["account_a", "account_b", "n_objects", "min_dt"]).to_pylist()
+    [{'account_a': 'a', 'account_b': 'b', 'n_objects': 2, 'min_dt': 1.0}]
+    """
+    spec = CoActionSpec(window=window, min_participation=min_participation, semantics=semantics)
+    spec.check()
+    shares = load_shares(
+        source,
+        account_col=account_col,
+        object_col=object_col,
+        time_col=time_col,
+        object_type_col=object_type_col,
+        content_col=content_col,
+        object_types=object_types,
+    )
+    runner, own = _resolve_engine(engine)
+    try:
+        return run_coaction(shares, spec, runner, fdr=fdr)
+    finally:
+        if own:
+            runner.close()
+
+
+def coaction_edges(
+    workspace: Workspace,
+    *,
+    window: float = 30,
+    min_participation: int = 2,
+    object_types: Sequence[str] | None = None,
+    semantics: str = "cibwatch",
+    engine: str | Engine = "duckdb",
+    fdr: float = 0.05,
+    min_objects: int | None = None,
+) -> CoActionResult:
+    """Co-action edges over the workspace table ``actions`` (full per-edge statistics).
+
+    On DuckDB the steps run inside the workspace's own connection (no copy to Python); on
+    Spark the actions are handed over as Arrow.
+    """
+    spec = CoActionSpec(window=window, min_participation=min_participation, semantics=semantics)
+    spec.check()
+    if object_types is not None and not object_types:
+        raise ConfigError("object_types is empty")
+    sql = workspace_shares_sql(object_types)
+    if isinstance(engine, Engine):
+        runner, own = engine, False
+    elif engine == "duckdb":
+        runner, own = DuckDBEngine(workspace.connection), False
+    else:
+        runner, own = get_engine(engine), True
+    try:
+        if isinstance(runner, DuckDBEngine) and runner.connection is workspace.connection:
+            return run_coaction(Step("shares", sql), spec, runner, fdr=fdr, min_objects=min_objects)
+        shares = workspace.connection.execute(sql).to_arrow_table()
+        return run_coaction(shares, spec, runner, fdr=fdr, min_objects=min_objects)
+    finally:
+        if own:
+            runner.close()

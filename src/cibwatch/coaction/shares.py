@@ -1,0 +1,139 @@
+"""Normalise any input into the ``shares`` relation the co-action steps read.
+
+``shares(account, object_type, object_id, t, share_id, rid)``: ``t`` is UNIX seconds
+(DOUBLE), ``share_id`` the content id (the post carrying the object; the row number when
+there is none), ``rid`` a unique row number. Rows without an account, object or time are
+dropped (an empty cell means the post had no such object), never guessed.
+
+Times may be UNIX seconds, ISO 8601 text (a zone is honoured; text without one is read as
+UTC), or timestamps. Text that is neither raises :class:`~cibwatch.errors.InputError` naming
+the file, row and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from cibwatch.errors import ConfigError, InputError
+
+_NUMBER = r"^\s*-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?\s*$"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _time_expr(column: str, sql_type: str) -> str:
+    col = _q(column)
+    upper = sql_type.upper()
+    if upper.startswith("TIMESTAMP") or upper == "DATE":
+        return f"epoch_us(CAST({col} AS TIMESTAMPTZ)) / 1e6"
+    if upper in ("VARCHAR", "TEXT") or upper.startswith("VARCHAR"):
+        return (
+            f"CASE WHEN regexp_matches({col}, '{_NUMBER}') THEN TRY_CAST({col} AS DOUBLE) "
+            f"ELSE epoch_us(TRY_CAST({col} AS TIMESTAMPTZ)) / 1e6 END"
+        )
+    return f"CAST({col} AS DOUBLE)"
+
+
+def _relation(con: duckdb.DuckDBPyConnection, source: str | Path | pa.Table) -> str:
+    if isinstance(source, pa.Table):
+        con.register("coaction_source", source)
+        return "coaction_source"
+    path = Path(source)
+    if not path.exists():
+        raise InputError("no such file", file=str(path))
+    lower = path.name.lower()
+    if lower.endswith(".parquet"):
+        return f"read_parquet({_lit(str(path))})"
+    # Every CSV cell as text: ids keep leading zeros and times are parsed by our own rule.
+    return f"read_csv({_lit(str(path))}, all_varchar = true, header = true)"
+
+
+def load_shares(
+    source: str | Path | pa.Table,
+    *,
+    account_col: str,
+    object_col: str,
+    time_col: str,
+    object_type_col: str | None = None,
+    content_col: str | None = None,
+    object_type: str = "object",
+    object_types: Sequence[str] | None = None,
+) -> pa.Table:
+    """Read a CSV/Parquet file or an Arrow table of shares into the ``shares`` relation.
+
+    >>> t = pa.table({"user": ["a", "b"], "url": ["u", "u"], "ts": ["0", "1970-01-01T00:00:05Z"]})
+    >>> load_shares(t, account_col="user", object_col="url", time_col="ts").column("t").to_pylist()
+    [0.0, 5.0]
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        relation = _relation(con, source)
+        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        types = {str(row[0]): str(row[1]) for row in described}
+        file = None if isinstance(source, pa.Table) else str(source)
+        for col in (account_col, object_col, time_col, object_type_col, content_col):
+            if col is not None and col not in types:
+                raise InputError(
+                    f"no column {col!r}; columns are {', '.join(types)}", file=file, field=col
+                )
+        otype = _q(object_type_col) if object_type_col else _lit(object_type)
+        content = f"CAST({_q(content_col)} AS VARCHAR)" if content_col else "NULL"
+        t_expr = _time_expr(time_col, types[time_col])
+        numbered = f"SELECT *, row_number() OVER () AS coaction_row FROM {relation}"
+        con.execute(
+            f"CREATE TEMP TABLE staged AS SELECT coaction_row, "
+            f"CAST({_q(account_col)} AS VARCHAR) AS account, "
+            f"CAST({otype} AS VARCHAR) AS object_type, "
+            f"CAST({_q(object_col)} AS VARCHAR) AS object_id, "
+            f"{t_expr} AS t, CAST({_q(time_col)} AS VARCHAR) AS raw_time, "
+            f"{content} AS content FROM ({numbered})"
+        )
+        bad = con.execute(
+            "SELECT coaction_row, raw_time FROM staged "
+            "WHERE t IS NULL AND raw_time IS NOT NULL AND trim(raw_time) <> '' "
+            "ORDER BY coaction_row LIMIT 1"
+        ).fetchone()
+        if bad is not None:
+            raise InputError(
+                f"not UNIX seconds nor an ISO 8601 time: {bad[1]!r}",
+                file=file,
+                row=int(bad[0]),
+                field=time_col,
+            )
+        type_filter = ""
+        if object_types is not None:
+            if not object_types:
+                raise ConfigError("object_types is empty")
+            type_filter = " AND object_type IN (" + ", ".join(map(_lit, object_types)) + ")"
+        table: pa.Table = con.sql(
+            "SELECT account, object_type, object_id, t, "
+            "COALESCE(content, CAST(coaction_row AS VARCHAR)) AS share_id, "
+            "CAST(coaction_row AS BIGINT) AS rid FROM staged "
+            "WHERE account IS NOT NULL AND account <> '' AND object_id IS NOT NULL "
+            f"AND object_id <> '' AND t IS NOT NULL{type_filter}"
+        ).to_arrow_table()
+        return table
+    finally:
+        con.close()
+
+
+def workspace_shares_sql(object_types: Sequence[str] | None = None) -> str:
+    """``SELECT`` turning the workspace table ``actions`` into ``shares`` (DuckDB)."""
+    where = ""
+    if object_types is not None:
+        where = " WHERE object_type IN (" + ", ".join(map(_lit, object_types)) + ")"
+    return (
+        "SELECT account, object_type, object_id, epoch_us(created_at) / 1e6 AS t, "
+        "post_id AS share_id, row_number() OVER () AS rid FROM actions" + where
+    )

@@ -1,0 +1,248 @@
+"""The co-action relational steps, written once as SQL both engines execute.
+
+Input: a relation ``shares(account, object_type, object_id, t, share_id, rid)`` where ``t``
+is the time in UNIX seconds (DOUBLE), ``share_id`` the content id (the post that carried the
+object) and ``rid`` a unique row number used only to order shares with equal times.
+
+Why buckets: the naive co-action join (CooRTweet, coordination-network-toolkit) pairs every
+share of an object with every other share and filters by time afterwards, which is quadratic
+in the object's popularity (an object shared 80 thousand times yields 3.2 billion pairs).
+Here each share gets ``bucket = floor(t / window)`` and is joined only with shares of the
+same object in the same bucket or the next one. Two shares in the same bucket are always
+within the window; two in adjacent buckets are checked. The join therefore costs at most
+about twice the number of share pairs that really fall within the window. Each unordered
+pair of shares appears exactly once: the earlier share (ties broken by ``rid``) is ``s1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cibwatch.engines.base import Dialect, Step
+from cibwatch.errors import ConfigError
+
+SEMANTICS = ("cibwatch", "coortweet")
+
+
+@dataclass(frozen=True)
+class CoActionSpec:
+    """Parameters of one co-action computation (validated by :meth:`check`)."""
+
+    window: float
+    min_participation: int = 2
+    semantics: str = "cibwatch"
+
+    def check(self) -> None:
+        """Raise :class:`~cibwatch.errors.ConfigError` for parameters that make no sense."""
+        if not self.window > 0:
+            raise ConfigError(f"window must be a positive number of seconds, got {self.window}")
+        if self.min_participation < 1:
+            raise ConfigError(f"min_participation must be >= 1, got {self.min_participation}")
+        if self.semantics not in SEMANTICS:
+            raise ConfigError(
+                f"unknown semantics {self.semantics!r}; choose one of {', '.join(SEMANTICS)}"
+            )
+
+
+def _window_literal(window: float) -> str:
+    return repr(float(window))
+
+
+def pair_steps(spec: CoActionSpec) -> list[Step]:
+    """Steps up to ``pairs``: every unordered pair of shares of one object within the window.
+
+    Pairs of shares by the same account are kept here because the null model counts them
+    (under a random relabelling of accounts any two shares may fall to one account).
+    """
+    w = _window_literal(spec.window)
+    # Identical rows (same account, object, time and content) are one share: exports often
+    # repeat a post once per other attribute, and CooRTweet de-duplicates them too.
+    unique = Step(
+        "unique_shares",
+        "SELECT account, object_type, object_id, t, share_id, MIN(rid) AS rid FROM shares "
+        "GROUP BY account, object_type, object_id, t, share_id",
+    )
+    keyed = Step(
+        "keyed",
+        f"SELECT account, object_type, object_id, t, share_id, rid, "
+        f"CAST(FLOOR(t / {w}) AS BIGINT) AS bucket FROM unique_shares",
+    )
+    columns = (
+        "s1.object_type AS object_type, s1.object_id AS object_id, "
+        "s1.account AS acc1, s2.account AS acc2, s1.share_id AS share1, "
+        "s2.share_id AS share2, s1.t AS t1, s2.t AS t2"
+    )
+    same_object = "s1.object_type = s2.object_type AND s1.object_id = s2.object_id"
+    pairs = Step(
+        "pairs",
+        f"SELECT {columns} FROM keyed s1 JOIN keyed s2 "
+        f"ON {same_object} AND s2.bucket = s1.bucket "
+        f"WHERE s2.t > s1.t OR (s2.t = s1.t AND s2.rid > s1.rid) "
+        f"UNION ALL "
+        f"SELECT {columns} FROM keyed s1 JOIN keyed s2 "
+        f"ON {same_object} AND s2.bucket = s1.bucket + 1 "
+        f"WHERE s2.t - s1.t <= {w}",
+    )
+    return [unique, keyed, pairs]
+
+
+def _coacts_sql(source: str, where: str) -> str:
+    """Pairs of two different accounts, oriented so that ``account_a < account_b``."""
+    return (
+        "SELECT object_type, object_id, acc1, acc2, share1, share2, "
+        "CASE WHEN acc1 < acc2 THEN acc1 ELSE acc2 END AS account_a, "
+        "CASE WHEN acc1 < acc2 THEN acc2 ELSE acc1 END AS account_b, "
+        "t2 - t1 AS dt, CASE WHEN t2 > t1 THEN acc1 END AS leader "
+        f"FROM {source} WHERE acc1 <> acc2{where}"
+    )
+
+
+def coact_steps(spec: CoActionSpec) -> list[Step]:
+    """Steps up to ``coacts``: the co-action pairs that the chosen semantics keeps."""
+    if spec.semantics == "cibwatch":
+        return [Step("coacts", _coacts_sql("pairs", ""))]
+    m = int(spec.min_participation)
+
+    # CooRTweet, applied per object type (its published figures stack one run per type):
+    # (1) drop accounts with fewer than m shares before pairing (filtering the pairs is
+    # equivalent: a pair needs both of its accounts); (2) a share is never paired with
+    # itself; (3) keep accounts with at least m distinct shares in pairs, and a pair when
+    # either of its accounts is kept.
+    def joined(table: str, alias: str, column: str, kind: str = "JOIN") -> str:
+        return (
+            f" {kind} {table} {alias} ON {alias}.account = p.{column} "
+            f"AND {alias}.object_type = p.object_type"
+        )
+
+    return [
+        Step(
+            "active",
+            "SELECT account, object_type FROM unique_shares GROUP BY account, object_type "
+            f"HAVING COUNT(*) >= {m}",
+        ),
+        Step(
+            "raw_coacts",
+            _coacts_sql(
+                "(SELECT p.* FROM pairs p"
+                + joined("active", "a1", "acc1")
+                + joined("active", "a2", "acc2")
+                + ") active_pairs",
+                " AND share1 <> share2",
+            ),
+        ),
+        Step(
+            "kept",
+            "SELECT account, object_type FROM ("
+            "SELECT acc1 AS account, object_type, share1 AS share FROM raw_coacts "
+            "UNION ALL SELECT acc2 AS account, object_type, share2 AS share FROM raw_coacts"
+            f") x GROUP BY account, object_type HAVING COUNT(DISTINCT share) >= {m}",
+        ),
+        Step(
+            "coacts",
+            "SELECT p.* FROM raw_coacts p"
+            + joined("kept", "k1", "acc1", "LEFT JOIN")
+            + joined("kept", "k2", "acc2", "LEFT JOIN")
+            + " WHERE k1.account IS NOT NULL OR k2.account IS NOT NULL",
+        ),
+    ]
+
+
+def _edge_stats(dialect: Dialect) -> str:
+    return (
+        "COUNT(DISTINCT object_id) AS n_objects, COUNT(*) AS n_pairs, "
+        f"{dialect.median('dt')} AS median_dt, MIN(dt) AS min_dt, "
+        "COUNT(CASE WHEN leader = account_a THEN 1 END) AS a_leads, "
+        "COUNT(CASE WHEN leader = account_b THEN 1 END) AS b_leads"
+    )
+
+
+def edge_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
+    """Steps ``layers`` (one row per pair and object type), ``edges`` and ``nodes``.
+
+    ``edges.weight`` is the number of distinct objects (cibwatch) or of co-action pairs
+    (CooRTweet). ``edges.expected`` is the expected number of co-action pairs under the null
+    model of :mod:`cibwatch.coaction.significance`: for every object type ``T`` with ``N_T``
+    shares and ``W_T`` within-window share pairs, two shares picked at random are by ``a``
+    and ``b`` with probability ``2 n_a n_b / (N_T (N_T - 1))``.
+    """
+    m = int(spec.min_participation)
+    having = f" HAVING COUNT(DISTINCT object_type || ':' || object_id) >= {m}"
+    weight = "n_objects" if spec.semantics == "cibwatch" else "n_pairs"
+    if spec.semantics == "coortweet":
+        having = ""
+    # Distinct objects across types: the id alone could repeat across types.
+    fused_stats = _edge_stats(dialect).replace(
+        "COUNT(DISTINCT object_id)", "COUNT(DISTINCT object_type || ':' || object_id)"
+    )
+    proof = dialect.sorted_distinct_list("object_type || ':' || object_id")
+    return [
+        Step(
+            "raw_edges",
+            f"SELECT account_a, account_b, {fused_stats}, {proof} AS proof "
+            f"FROM coacts GROUP BY account_a, account_b{having}",
+        ),
+        Step(
+            "layers",
+            f"SELECT account_a, account_b, object_type, {_edge_stats(dialect)} FROM ("
+            "SELECT c.account_a, c.account_b, c.object_type, c.object_id, c.dt, c.leader "
+            "FROM coacts c JOIN raw_edges e "
+            "ON c.account_a = e.account_a AND c.account_b = e.account_b"
+            ") kept_coacts GROUP BY account_a, account_b, object_type",
+        ),
+        Step(
+            "activity",
+            "SELECT account, object_type, COUNT(*) AS n FROM unique_shares "
+            "GROUP BY account, object_type",
+        ),
+        Step(
+            "type_totals",
+            "SELECT k.object_type, k.n_shares, COALESCE(w.n_window_pairs, 0) AS n_window_pairs "
+            "FROM (SELECT object_type, COUNT(*) AS n_shares FROM unique_shares "
+            "GROUP BY object_type) k "
+            "LEFT JOIN (SELECT object_type, COUNT(*) AS n_window_pairs FROM pairs "
+            "GROUP BY object_type) w ON k.object_type = w.object_type",
+        ),
+        Step(
+            "expected",
+            # Explicit DOUBLE casts: Spark reads a literal like 2.0 as DECIMAL.
+            "SELECT e.account_a, e.account_b, SUM(CASE WHEN tt.n_shares > 1 THEN "
+            "2 * CAST(aa.n AS DOUBLE) * ab.n * tt.n_window_pairs "
+            "/ (CAST(tt.n_shares AS DOUBLE) * (tt.n_shares - 1)) "
+            "ELSE CAST(0 AS DOUBLE) END) AS expected "
+            "FROM raw_edges e JOIN activity aa ON aa.account = e.account_a "
+            "JOIN activity ab ON ab.account = e.account_b AND ab.object_type = aa.object_type "
+            "JOIN type_totals tt ON tt.object_type = aa.object_type "
+            "GROUP BY e.account_a, e.account_b",
+        ),
+        Step(
+            "edges",
+            f"SELECT e.account_a, e.account_b, e.{weight} AS weight, e.n_objects, e.n_pairs, "
+            "e.median_dt, e.min_dt, e.a_leads, e.b_leads, "
+            "COALESCE(x.expected, CAST(0 AS DOUBLE)) AS expected, "
+            "e.proof FROM raw_edges e LEFT JOIN expected x "
+            "ON e.account_a = x.account_a AND e.account_b = x.account_b",
+        ),
+        Step(
+            "nodes",
+            "SELECT a.account, a.n_actions, COALESCE(d.degree, 0) AS degree, "
+            "COALESCE(d.strength, 0) AS strength FROM "
+            "(SELECT account, CAST(SUM(n) AS BIGINT) AS n_actions FROM activity "
+            "GROUP BY account) a "
+            "JOIN (SELECT account, COUNT(*) AS degree, CAST(SUM(weight) AS BIGINT) AS strength "
+            "FROM ("
+            "SELECT account_a AS account, weight FROM edges "
+            "UNION ALL SELECT account_b AS account, weight FROM edges) u GROUP BY account) d "
+            "ON a.account = d.account",
+        ),
+    ]
+
+
+def all_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
+    """Every step from ``shares`` to ``edges``, ``layers``, ``nodes`` and ``accounts``."""
+    spec.check()
+    counts = Step("accounts", "SELECT COUNT(DISTINCT account) AS n_accounts FROM unique_shares")
+    return pair_steps(spec) + coact_steps(spec) + edge_steps(spec, dialect) + [counts]
+
+
+#: The steps whose results a co-action run returns.
+OUTPUTS = ("edges", "layers", "nodes", "type_totals", "accounts")

@@ -1,0 +1,83 @@
+"""The default engine: embedded DuckDB, out-of-core (spills to disk beyond its memory limit)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from cibwatch.engines.base import Dialect, Engine, Step
+from cibwatch.errors import ConfigError
+
+
+class DuckDBDialect(Dialect):
+    """DuckDB spellings."""
+
+    def sorted_distinct_list(self, expr: str) -> str:
+        return f"list_sort(list(DISTINCT {expr}))"
+
+    def median(self, expr: str) -> str:
+        # quantile_cont interpolates like Spark's median, so both engines agree exactly.
+        return f"quantile_cont({expr}, 0.5)"
+
+
+class DuckDBEngine(Engine):
+    """Runs steps on a DuckDB connection (a private in-memory one unless given).
+
+    Steps become temporary tables so a step read twice is computed once; inputs may be
+    Arrow tables or, to avoid copying a workspace table, names already visible on the
+    connection (``inputs`` maps the step's name to the Arrow table to register).
+    """
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection | None = None,
+        *,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self._own = connection is None
+        self.connection = connection if connection is not None else duckdb.connect()
+        self.dialect = DuckDBDialect()
+        if memory_limit is not None:
+            self.connection.execute(f"SET memory_limit = '{_plain(memory_limit)}'")
+        if threads is not None:
+            self.connection.execute(f"SET threads = {int(threads)}")
+
+    def run(
+        self,
+        steps: Sequence[Step],
+        inputs: Mapping[str, pa.Table],
+        outputs: Sequence[str] | None = None,
+    ) -> dict[str, pa.Table]:
+        if not steps:
+            raise ConfigError("no steps to run")
+        con = self.connection
+        for name, table in inputs.items():
+            con.register(_plain(name), table)
+        try:
+            for step in steps:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {_plain(step.name)} AS {step.sql}")
+            wanted = list(outputs) if outputs is not None else [steps[-1].name]
+            return {
+                name: con.sql(f"SELECT * FROM {_plain(name)}").to_arrow_table() for name in wanted
+            }
+        finally:
+            for step in steps:
+                con.execute(f"DROP TABLE IF EXISTS {_plain(step.name)}")
+            for name in inputs:
+                con.unregister(_plain(name))
+
+    def close(self) -> None:
+        if self._own:
+            self.connection.close()
+
+
+def _plain(name: str) -> str:
+    """Allow only plain identifiers / settings into SQL text built here."""
+    if not name.replace("_", "").replace(".", "").isalnum():
+        raise ConfigError(f"not a plain name: {name!r}")
+    return name

@@ -1,0 +1,151 @@
+"""Windowed co-action on hand-built shares whose expected edges are explained inline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cibwatch.coaction import detect_coordination
+from cibwatch.errors import ConfigError, InputError
+
+
+def _edges(
+    rows: Sequence[tuple[str, str, float]], window: float = 10, m: int = 1
+) -> list[dict[str, Any]]:
+    table = pa.table(
+        {
+            "user": [r[0] for r in rows],
+            "obj": [r[1] for r in rows],
+            "ts": [r[2] for r in rows],
+        }
+    )
+    result = detect_coordination(
+        table,
+        account_col="user",
+        object_col="obj",
+        time_col="ts",
+        window=window,
+        min_participation=m,
+    )
+    edges: list[dict[str, Any]] = result.edges.to_pylist()
+    return edges
+
+
+def test_window_is_inclusive_and_crosses_bucket_boundaries() -> None:
+    # window 10: a-b 10 s apart (inclusive, and in adjacent buckets 0 and 1);
+    # b-c 11 s apart (out); a-c 21 s apart (out).
+    edges = _edges([("a", "u", 9), ("b", "u", 19), ("c", "u", 30)])
+    assert [(e["account_a"], e["account_b"], e["min_dt"]) for e in edges] == [("a", "b", 10.0)]
+
+
+def test_statistics_leaders_and_proof() -> None:
+    # b acts first on u (2 s) and v (4 s); on w both act at once (no leader).
+    edges = _edges(
+        [
+            ("b", "u", 0),
+            ("a", "u", 2),
+            ("b", "v", 100),
+            ("a", "v", 104),
+            ("a", "w", 200),
+            ("b", "w", 200),
+            ("a", "z", 300),
+            ("b", "z", 400),  # 100 s apart: not a co-action
+        ],
+        m=2,
+    )
+    assert len(edges) == 1
+    edge = edges[0]
+    assert (edge["account_a"], edge["account_b"]) == ("a", "b")
+    assert edge["n_objects"] == 3 and edge["n_pairs"] == 3 and edge["weight"] == 3
+    assert edge["median_dt"] == 2.0 and edge["min_dt"] == 0.0
+    assert (edge["a_leads"], edge["b_leads"]) == (0, 2)
+    assert edge["proof"] == ["object:u", "object:v", "object:w"]
+
+
+def test_min_participation_counts_distinct_objects_not_pairs() -> None:
+    # Three co-actions, all on one object: one distinct object, so no edge with m = 2.
+    rows = [
+        ("a", "u", 0),
+        ("b", "u", 1),
+        ("a", "u", 50),
+        ("b", "u", 52),
+        ("a", "u", 90),
+        ("b", "u", 91),
+    ]
+    assert _edges(rows, m=2) == []
+    assert _edges(rows, m=1)[0]["n_pairs"] == 3
+
+
+def test_same_account_never_pairs_with_itself() -> None:
+    assert _edges([("a", "u", 0), ("a", "u", 1)]) == []
+
+
+def _naive(rows: list[tuple[str, str, float]], window: float) -> set[tuple[str, str, str]]:
+    """All pairs of shares, filtered afterwards: the quadratic definition."""
+    found = set()
+    for i, (a1, o1, t1) in enumerate(rows):
+        for a2, o2, t2 in rows[i + 1 :]:
+            if o1 == o2 and a1 != a2 and abs(t1 - t2) <= window:
+                found.add((min(a1, a2), max(a1, a2), o1))
+    return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abcde"), st.sampled_from("uvw"), st.integers(0, 60).map(float)),
+        max_size=25,
+    ),
+    st.sampled_from([1.0, 5.0, 7.5, 30.0]),
+)
+def test_bucketed_join_equals_naive_definition(
+    rows: list[tuple[str, str, float]], window: float
+) -> None:
+    expected = _naive(rows, window)
+    edges = _edges(rows, window=window) if rows else []
+    got = {(e["account_a"], e["account_b"], p.split(":", 1)[1]) for e in edges for p in e["proof"]}
+    assert got == expected
+
+
+def test_reads_csv_with_iso_and_unix_times(tmp_path: Path) -> None:
+    path = tmp_path / "shares.csv"
+    path.write_text(
+        "user,url,when\na,u,2024-01-01T00:00:00Z\nb,u,2024-01-01T01:00:05+01:00\nc,u,1704067203\n"
+    )
+    result = detect_coordination(
+        path,
+        account_col="user",
+        object_col="url",
+        time_col="when",
+        window=5,
+        min_participation=1,
+    )
+    pairs = {(e["account_a"], e["account_b"]) for e in result.edges.to_pylist()}
+    assert pairs == {("a", "b"), ("a", "c"), ("b", "c")}
+
+
+def test_bad_time_names_file_row_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "shares.csv"
+    path.write_text("user,url,when\na,u,0\nb,u,yesterday\n")
+    with pytest.raises(InputError) as info:
+        detect_coordination(path, account_col="user", object_col="url", time_col="when")
+    assert (info.value.row, info.value.field) == (2, "when")
+    assert str(path) in str(info.value)
+
+
+def test_unknown_column_and_bad_parameters() -> None:
+    table = pa.table({"user": ["a"], "url": ["u"], "ts": [0]})
+    with pytest.raises(InputError, match="no column 'when'"):
+        detect_coordination(table, account_col="user", object_col="url", time_col="when")
+    with pytest.raises(ConfigError, match="window"):
+        detect_coordination(table, account_col="user", object_col="url", time_col="ts", window=0)
+    with pytest.raises(ConfigError, match="semantics"):
+        detect_coordination(
+            table, account_col="user", object_col="url", time_col="ts", semantics="other"
+        )

@@ -1,0 +1,134 @@
+"""``cibwatch coordination`` and ``export-graph``: files in, formula-safe edges out."""
+
+from __future__ import annotations
+
+import csv
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+
+from cibwatch.cli.coordination import command as coordination
+from cibwatch.cli.export_graph import command as export_graph
+from cibwatch.coaction.export import GraphTooLargeError, write_graph
+from cibwatch.workspace import Workspace
+
+
+def _shares_csv(path: Path) -> None:
+    # "=evil" and "-dash" act together on u and v within 2 s; "c" acts alone.
+    path.write_text(
+        "who,what,when\n"
+        "=evil,u,1700000000\n"
+        "-dash,u,1700000002\n"
+        "=evil,v,2023-11-14T23:00:00+01:00\n"
+        "-dash,v,2023-11-14T22:00:01Z\n"
+        "c,v,1700009999\n"
+    )
+
+
+def test_coordination_writes_one_safe_row_per_edge(tmp_path: Path) -> None:
+    source, out = tmp_path / "shares.csv", tmp_path / "edges.csv"
+    _shares_csv(source)
+    result = CliRunner().invoke(
+        coordination,
+        [
+            str(source),
+            "--account-col",
+            "who",
+            "--object-col",
+            "what",
+            "--time-col",
+            "when",
+            "--window",
+            "5",
+            "--min-participation",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 edges among 2 accounts" in result.output
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 1
+    # Formula injection guard: both account names start with a formula character.
+    assert (rows[0]["account_a"], rows[0]["account_b"]) == ("'-dash", "'=evil")
+    assert rows[0]["weight"] == "2" and rows[0]["proof"] == "object:u object:v"
+
+
+def test_coordination_reports_missing_column(tmp_path: Path) -> None:
+    source = tmp_path / "shares.csv"
+    _shares_csv(source)
+    result = CliRunner().invoke(
+        coordination,
+        [
+            str(source),
+            "--account-col",
+            "user",
+            "--object-col",
+            "what",
+            "--time-col",
+            "when",
+            "--window",
+            "5",
+            "--out",
+            str(tmp_path / "e.csv"),
+        ],
+    )
+    assert result.exit_code != 0
+    assert "no column 'user'" in str(result.exception)
+
+
+def _edges() -> tuple[pa.Table, pa.Table]:
+    edges = pa.table(
+        {
+            "account_a": ["a", "a"],
+            "account_b": ["b", "c<&>"],
+            "weight": [3, 1],
+            "proof": [["url:x"], ["url:y"]],
+        }
+    )
+    nodes = pa.table({"account": ["a", "b", "c<&>"], "degree": [2, 1, 1]})
+    return edges, nodes
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".gexf"])
+def test_graph_files_parse_and_keep_every_edge(tmp_path: Path, suffix: str) -> None:
+    edges, nodes = _edges()
+    path = tmp_path / f"g{suffix}"
+    write_graph(edges, nodes, path)
+    root = ET.parse(path).getroot()
+    found = [e for e in root.iter() if e.tag.endswith("}edge")]
+    assert len(found) == 2
+    assert {e.get("target") for e in found} == {"b", "c<&>"}
+
+
+def test_gephi_guard_refuses_large_graphs(tmp_path: Path) -> None:
+    edges, nodes = _edges()
+    with pytest.raises(GraphTooLargeError, match="--max-edges"):
+        write_graph(edges, nodes, tmp_path / "g.gexf", max_edges=1)
+    assert not (tmp_path / "g.gexf").exists()
+
+
+def test_export_graph_from_a_workspace(tmp_path: Path) -> None:
+    db = tmp_path / "ws.duckdb"
+    t0 = datetime(2024, 1, 1)
+    with Workspace(db) as ws:
+        rows = [
+            (f"x:{i}", "url", f"u{k}", t0 + timedelta(hours=k, seconds=i), f"p{i}{k}")
+            for k in range(6)
+            for i in range(5)
+        ]
+        ws.connection.executemany("INSERT INTO actions VALUES (?, ?, ?, ?, 'x', ?)", rows)
+    out = tmp_path / "g.graphml"
+    # Five accounts and nothing else: every pair co-acts as chance predicts, so none is
+    # significant; --all-edges exports them anyway.
+    result = CliRunner().invoke(
+        export_graph, [str(db), "--out", str(out), "--window", "10", "--all-edges"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "10 edges, 5 accounts" in result.output
+    assert out.exists()

@@ -1,0 +1,71 @@
+"""CooRTweet semantics reproduce the figures published with CooRTweet 2.1.2.
+
+Data: ``shared/data/coortweet`` (MIT, Righetti & Balluff; see its README for the calls).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cibwatch.coaction import CoActionResult, detect_coordination
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "coortweet"
+
+
+def _size(result: CoActionResult) -> tuple[int, int]:
+    edges = result.edges
+    accounts = set(edges["account_a"].to_pylist()) | set(edges["account_b"].to_pylist())
+    return len(accounts), edges.num_rows
+
+
+def _need(name: str) -> Path:
+    path = DATA / name
+    if not path.exists():
+        pytest.skip(f"CooRTweet data not found at {path} (clone shared/ beside the repo)")
+    return path
+
+
+def test_russian_coord_tweets_2110_accounts_3721_edges() -> None:
+    path = _need("russian_coord_tweets.csv.gz")
+    result = detect_coordination(
+        path,
+        account_col="account_id",
+        object_col="object_id",
+        time_col="timestamp_share",
+        content_col="content_id",
+        window=60,
+        min_participation=2,
+        semantics="coortweet",
+    )
+    assert _size(result) == (2110, 3721)
+
+
+def test_german_elections_urls_and_images_671_accounts_1732_edges() -> None:
+    path = _need("german_elections.csv.gz")
+    source = f"read_csv('{path}', all_varchar = true)"
+    # One row per (post, object): urls and image hashes stacked with their type.
+    shares = (
+        duckdb.connect()
+        .sql(
+            f"SELECT account_id, 'url' AS kind, url_id AS object, timestamp, post_id "
+            f"FROM {source} WHERE url_id <> '' UNION ALL "
+            f"SELECT account_id, 'image', phash_id, timestamp, post_id "
+            f"FROM {source} WHERE phash_id <> ''"
+        )
+        .to_arrow_table()
+    )
+    result = detect_coordination(
+        shares,
+        account_col="account_id",
+        object_col="object",
+        object_type_col="kind",
+        time_col="timestamp",
+        content_col="post_id",
+        window=30,
+        min_participation=2,
+        semantics="coortweet",
+    )
+    assert _size(result) == (671, 1732)

@@ -1,0 +1,73 @@
+"""The co-action detector writes honest evidence rows into a workspace."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from cibwatch.coaction import coaction_edges
+from cibwatch.detectors.coaction import CoActionDetector
+from cibwatch.errors import ConfigError
+from cibwatch.workspace import Workspace
+
+T0 = datetime(2024, 3, 1, 12, 0, 0)
+
+
+def _workspace() -> Workspace:
+    ws = Workspace(":memory:")
+    rows = []
+    # Six accounts co-share 8 urls and a hashtag within 3 s; 30 bystanders share the same
+    # urls hours apart and a few other urls at random-looking times.
+    for k in range(8):
+        for i in range(6):
+            at = T0 + timedelta(hours=5 * k, seconds=i % 3)
+            rows.append((f"x:op{i}", "url", f"https://site/{k}", at, f"p{k}-{i}"))
+            if k == 0:
+                rows.append((f"x:op{i}", "hashtag", "#same", at, f"p{k}-{i}"))
+        for j in range(30):
+            at = T0 + timedelta(hours=5 * k + 1 + j % 4, minutes=7 * j)
+            rows.append((f"x:by{j}", "url", f"https://site/{k}", at, f"b{k}-{j}"))
+    for j in range(30):
+        rows.append((f"x:by{j}", "url", f"https://other/{j % 7}", T0 + timedelta(days=j), "o"))
+    ws.connection.executemany("INSERT INTO actions VALUES (?, ?, ?, ?, 'x', ?)", rows)
+    return ws
+
+
+def test_detector_writes_pair_evidence_for_the_operation_only() -> None:
+    ws = _workspace()
+    result = ws.run_detector(CoActionDetector(window=30, min_participation=3))
+    rows = ws.query("SELECT * FROM evidence WHERE significant ORDER BY subject_a, subject_b")
+    assert result.significant_rows == len(rows) == 15  # 6 accounts: 15 pairs
+    assert all(r["subject_a"] < r["subject_b"] for r in rows)
+    assert {r["subject_a"] for r in rows} | {r["subject_b"] for r in rows} == {
+        f"x:op{i}" for i in range(6)
+    }
+    first = rows[0]
+    assert first["subject_kind"] == "pair" and first["detector"] == "coaction"
+    assert first["explanation"].startswith("x:op0 and x:op1 shared 9 of the same objects")
+    assert "(8 urls, 1 hashtag)" in first["explanation"]
+    assert "url:https://site/0" in first["proof"] and "hashtag:#same" in first["proof"]
+    details = json.loads(first["details"])
+    assert details["per_type"]["url"]["n_objects"] == 8
+    assert details["n_objects"] == 9 and details["min_dt"] == 1.0  # op0 at 0 s, op1 at 1 s
+    assert first["q_value"] <= 0.05 and first["p_value"] < first["q_value"]
+    assert ws.runs()[-1]["status"] == "ok"
+
+
+def test_library_returns_all_edges_and_layers() -> None:
+    ws = _workspace()
+    result = coaction_edges(ws, window=30, min_participation=1, object_types=["url"])
+    layers = set(result.layers["object_type"].to_pylist())
+    assert layers == {"url"}
+    assert result.edges.num_rows >= 15
+
+
+def test_invalid_parameters_fail_when_run_and_leave_a_failed_run() -> None:
+    ws = _workspace()
+    detector = CoActionDetector(object_types=["nonsense"])
+    assert detector.get_params()["object_types"] == ["nonsense"]
+    with pytest.raises(ConfigError, match="unknown object types"):
+        ws.run_detector(detector)
+    assert ws.count("evidence") == 0
