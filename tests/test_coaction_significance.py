@@ -111,3 +111,10 @@ def test_benjamini_hochberg_counts_untested_hypotheses() -> None:
     q_many = benjamini_hochberg(np.array([0.001, 0.02]), n_tests=100)
     assert q_alone.tolist() == pytest.approx([0.002, 0.02])
     assert q_many.tolist() == pytest.approx([0.1, 1.0])
+
+
+def test_yekutieli_is_stricter_by_the_harmonic_number() -> None:
+    p = np.array([0.001, 0.002])
+    bh = benjamini_hochberg(p, n_tests=10)
+    by = benjamini_hochberg(p, n_tests=10, dependent=True)
+    assert by.tolist() == pytest.approx((bh * sum(1 / i for i in range(1, 11))).tolist())

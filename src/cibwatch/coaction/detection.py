@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cibwatch.coaction.shares import load_shares, workspace_shares_sql
 from cibwatch.coaction.significance import add_significance
@@ -97,8 +98,8 @@ def run_coaction(
         ),
         nodes=out["nodes"].sort_by([("account", "ascending")]),
         n_accounts=n_accounts,
-        n_shares=int(pa.compute.sum(totals.column("n_shares")).as_py() or 0),
-        n_window_pairs=int(pa.compute.sum(totals.column("n_window_pairs")).as_py() or 0),
+        n_shares=int(pc.sum(totals.column("n_shares")).as_py() or 0),
+        n_window_pairs=int(pc.sum(totals.column("n_window_pairs")).as_py() or 0),
         params={
             "window": spec.window,
             "min_participation": spec.min_participation,

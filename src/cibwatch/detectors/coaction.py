@@ -2,7 +2,7 @@
 
 Writes one ``evidence`` row per tested account pair (``subject_kind = 'pair'``,
 ``subject_a < subject_b``) with the weight (distinct objects, or co-action pairs under
-CooRTweet semantics), the p-value and BH q-value of :mod:`cibwatch.coaction.significance`,
+CooRTweet semantics), the p-value and FDR q-value of :mod:`cibwatch.coaction.significance`,
 a sentence, the proving objects and the full statistics in ``details``. The full edge table
 (untested edges included) stays available from :func:`cibwatch.coaction.coaction_edges`.
 """
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cibwatch.coaction.detection import coaction_edges
 from cibwatch.coaction.explain import explain_edge
@@ -82,7 +83,7 @@ class CoActionDetector(Detector):
         minimum = result.params["min_objects"]
         edges = result.edges
         if self.semantics == "cibwatch":
-            edges = edges.filter(pa.compute.greater_equal(edges.column("n_objects"), minimum))
+            edges = edges.filter(pc.greater_equal(edges.column("n_objects"), minimum))
         per_type: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
         for layer in result.layers.to_pylist():
             per_type[(layer["account_a"], layer["account_b"])][layer["object_type"]] = {

@@ -1,13 +1,15 @@
 """The Spark engine: the same steps on PySpark, for data beyond one machine.
 
 Local mode by default (``local[2]``); point it at a cluster with ``master="spark://host:7077"``
-(or ``yarn``, ``k8s://...``), or hand it an existing ``SparkSession``. Steps become temporary
+(or ``yarn``, ``k8s://...``), with the environment variable ``CIBWATCH_SPARK_MASTER`` (what
+the CLI's ``--engine spark`` uses), or hand it an existing ``SparkSession``. Steps become temporary
 views; the last one is collected to Arrow, so its result (the edges, not the shares) must fit
 on the driver.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -58,11 +60,14 @@ class SparkEngine(Engine):
         self,
         session: Any = None,
         *,
-        master: str = "local[2]",
+        master: str | None = None,
         config: Mapping[str, str] | None = None,
     ) -> None:
         self._own = session is None
-        self.session = session if session is not None else _session(master, config or {})
+        if session is None:
+            chosen = master or os.environ.get("CIBWATCH_SPARK_MASTER", "local[2]")
+            session = _session(chosen, config or {})
+        self.session = session
         self.dialect = SparkDialect()
 
     def run(
