@@ -128,11 +128,10 @@ def run_child(
 ) -> dict[str, float]:
     argv = [str(workspace), str(path), format_name, memory_limit, str(threads)]
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, *argv],
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-c", CHILD, *argv], check=False, capture_output=True, text=True
     )
+    if out.returncode != 0:
+        raise SystemExit(f"ingest of {path} failed:\n{out.stderr}")
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 

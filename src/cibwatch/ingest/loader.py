@@ -1,7 +1,7 @@
 """Load one source file into the canonical tables, atomically.
 
 The loader is the single place where staged rows are validated and normalised, for every
-format: each staged Arrow batch is registered in DuckDB and turned into canonical rows by a
+format: each staged Arrow batch is scanned by DuckDB and turned into canonical rows by a
 few set-based SQL statements (no per-row Python). Rows that fail a rule go to ``rejects``
 with file, row, field, reason and the raw value; posts already stored (or seen earlier in the
 same file) are counted as duplicates and listed in ``rejects`` too, so nothing is lost
@@ -82,7 +82,7 @@ def _now() -> datetime:
 
 def _check_tz(con: duckdb.DuckDBPyConnection, assume_tz: str) -> None:
     try:
-        con.execute("SELECT timezone(?, TIMESTAMP '2000-01-01')::VARCHAR", [assume_tz]).fetchone()
+        con.execute("SELECT timezone(?, TIMESTAMP '2000-01-01')::VARCHAR", [assume_tz]).fetchall()
     except duckdb.Error as exc:
         raise ConfigError(
             f"--assume-tz {assume_tz!r} is not a time zone name (e.g. 'UTC', 'Europe/Berlin')"
@@ -124,7 +124,7 @@ def ingest_file(
         "column_map": options.column_map,
     }
     # DuckDB's own progress bar would print over the caller's (we report progress).
-    setting = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    setting = _first(con.execute("SELECT current_setting('enable_progress_bar')").fetchall())
     con.execute("SET enable_progress_bar = false")
     try:
         return _ingest(workspace, path, ingester, options, params, progress)
@@ -132,8 +132,6 @@ def ingest_file(
         # The transaction has been rolled back; report the file, not a DuckDB traceback.
         raise IngestError(f"cannot load rows: {exc}", file=str(path)) from exc
     finally:
-        for view in ("_cib_batch", "_cib_rejects"):
-            con.unregister(view)
         con.execute(f"SET enable_progress_bar = {bool(setting and setting[0])}")
 
 
@@ -147,11 +145,13 @@ def _ingest(
 ) -> IngestReport:
     con = workspace.connection
     with workspace.transaction():
-        row = con.execute(
-            "INSERT INTO ingests (ingest_id, source_file, format, started_at, params) "
-            "VALUES (nextval('ingest_seq'), ?, ?, ?, ?) RETURNING ingest_id",
-            [str(path), ingester.name, _now(), json.dumps(params, default=str)],
-        ).fetchone()
+        row = _first(
+            con.execute(
+                "INSERT INTO ingests (ingest_id, source_file, format, started_at, params) "
+                "VALUES (nextval('ingest_seq'), ?, ?, ?, ?) RETURNING ingest_id",
+                [str(path), ingester.name, _now(), json.dumps(params, default=str)],
+            ).fetchall()
+        )
         assert row is not None
         report = IngestReport(int(row[0]), str(path), ingester.name)
         batch_loader = _BatchLoader(con, report, options)
@@ -189,6 +189,16 @@ def _ingest(
     return report
 
 
+def _first(rows: list[Any]) -> Any:
+    """The first row of a fully fetched result (DuckDB needs results fetched to the end)."""
+    return rows[0] if rows else None
+
+
+def _literal(value: str) -> str:
+    """A string as a SQL literal (for the few values inlined into batch queries)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -203,6 +213,7 @@ class _BatchLoader:
         self.report = report
         self.options = options
         self.pending: list[Reject] = []
+        self._batch: duckdb.DuckDBPyRelation | None = None
 
     # -- rejects from the ingester --------------------------------------------------------
 
@@ -225,12 +236,14 @@ class _BatchLoader:
             }
         )
         self.pending = []
-        self.con.register("_cib_rejects", table)
-        self.con.execute(
-            "INSERT INTO rejects SELECT ?, ?, source_row, field, reason, raw FROM _cib_rejects",
-            [self.report.ingest_id, self.report.source_file],
+        result = self.con.from_arrow(table).query(
+            "_cib_rejects",
+            f"INSERT INTO rejects SELECT {self.report.ingest_id}, "
+            f"{_literal(self.report.source_file)}, source_row, field, reason, raw "
+            "FROM _cib_rejects",
         )
-        self.con.unregister("_cib_rejects")
+        if result is not None:
+            result.fetchall()
 
     # -- staged batches -------------------------------------------------------------------
 
@@ -251,17 +264,26 @@ class _BatchLoader:
         self.report.rows_read += table.num_rows
         # Many small chunks let DuckDB scan the batch on all threads.
         table = pa.Table.from_batches(table.to_batches(max_chunksize=_CHUNK_ROWS), table.schema)
-        self.con.register("_cib_batch", table)
+        # A relation, not a registered view: a view would keep every batch's Arrow memory
+        # alive until the transaction ends.
+        self._batch = self.con.from_arrow(table)
         stage_sql = self._stage_sql(table.schema, fields, item.target)
-        if item.target == "posts" and self._insert_clean_posts(stage_sql):
-            self.con.unregister("_cib_batch")
+        clean = item.target == "posts" and self._insert_clean_posts(stage_sql)
+        if not clean:
+            self._stage(stage_sql)
+        self._batch = None
+        if clean:
             return
-        self._stage(stage_sql)
-        self.con.unregister("_cib_batch")
         if item.target == "posts":
             self._store_posts()
         else:
             self._store_accounts()
+
+    def _on_batch(self, sql: str) -> list[Any]:
+        """Run ``sql``, in which ``_cib_batch`` names the current staged batch."""
+        assert self._batch is not None
+        result = self._batch.query("_cib_batch", sql)
+        return [] if result is None else result.fetchall()
 
     def _insert_clean_posts(self, stage_sql: str) -> bool:
         """Fast path: when no row fails a rule or repeats a post, insert straight away.
@@ -270,23 +292,27 @@ class _BatchLoader:
         need are computed. Otherwise the caller takes the staging path, which materialises
         the batch once and sorts rows into rejects, duplicates and posts.
         """
-        row = self.con.execute(
-            "SELECT count(*) FILTER (WHERE _field IS NOT NULL), count(*), "
-            f"count(DISTINCT (platform, post_id)) FROM ({stage_sql})"
-        ).fetchone()
+        row = _first(
+            self._on_batch(
+                "SELECT count(*) FILTER (WHERE _field IS NOT NULL), count(*), "
+                f"count(DISTINCT (platform, post_id)) FROM ({stage_sql})"
+            )
+        )
         if row is None or row[0] or row[1] != row[2]:
             return False
-        stored = self.con.execute(
-            f"SELECT count(*) FROM ({stage_sql}) s WHERE EXISTS (SELECT 1 FROM posts p "
-            "WHERE p.platform = s.platform AND p.post_id = s.post_id)"
-        ).fetchone()
+        stored = _first(
+            self._on_batch(
+                f"SELECT count(*) FROM ({stage_sql}) s WHERE EXISTS (SELECT 1 FROM posts p "
+                "WHERE p.platform = s.platform AND p.post_id = s.post_id)"
+            )
+        )
         if stored is None or stored[0]:
             return False
         names = ", ".join(_quote(n) for n, _ in POST_FIELDS)
-        inserted = self.con.execute(
-            f"INSERT INTO posts SELECT {names}, ?, source_row, ? FROM ({stage_sql})",
-            [self.report.source_file, self.report.ingest_id],
-        ).fetchone()
+        provenance = f"{_literal(self.report.source_file)}, source_row, {self.report.ingest_id}"
+        inserted = _first(
+            self._on_batch(f"INSERT INTO posts SELECT {names}, {provenance} FROM ({stage_sql})")
+        )
         self.report.rows_stored += int(inserted[0]) if inserted else 0
         return True
 
@@ -376,7 +402,7 @@ class _BatchLoader:
 
     def _stage(self, stage_sql: str) -> None:
         """Materialise ``_cib_stage`` and move rows that fail a rule to ``rejects``."""
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _cib_stage AS {stage_sql}")
+        self._on_batch(f"CREATE OR REPLACE TEMP TABLE _cib_stage AS {stage_sql}")
         # Without --assume-tz a time without zone fails to parse; say why instead of
         # rejecting it (checked on the failed rows only, so the fast path pays nothing).
         for name in ("created_at",):
@@ -394,16 +420,20 @@ class _BatchLoader:
     def _platform(self) -> str:
         """The --platform option as a SQL literal (NULL when not given)."""
         value = self.options.platform
-        return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+        return "NULL" if value is None else _literal(value)
 
     def _time_expr(self, col: str, arrow_type: pa.DataType, name: str) -> str:
         tz = None if self.options.assume_tz is None else self.options.assume_tz.replace("'", "''")
         if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
             return f"timezone('UTC', {col})"
         if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
-            self._require_tz(
-                f"SELECT min(source_row) FROM _cib_batch WHERE {col} IS NOT NULL", name
-            )
+            if tz is None:
+                found = _first(
+                    self._on_batch(
+                        f"SELECT min(source_row) FROM _cib_batch WHERE {col} IS NOT NULL"
+                    )
+                )
+                self._no_zone(found[0] if found else None, name)
             return f"timezone('UTC', timezone('{tz}', CAST({col} AS TIMESTAMP)))"
         if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
             return (
@@ -428,13 +458,17 @@ class _BatchLoader:
     def _require_tz(self, sql: str, name: str, params: list[Any] | None = None) -> None:
         if self.options.assume_tz is not None:
             return
-        row = self.con.execute(sql, params or []).fetchone()
-        if row is not None and row[0] is not None:
+        row = _first(self.con.execute(sql, params or []).fetchall())
+        self._no_zone(row[0] if row else None, name)
+
+    def _no_zone(self, row: int | None, name: str) -> None:
+        """Refuse to guess the zone of a zoneless time found at ``row`` (if any)."""
+        if row is not None:
             raise IngestError(
                 "time without a time zone; pass --assume-tz (e.g. --assume-tz UTC or "
                 "--assume-tz America/New_York) to say which zone the file's times are in",
                 file=self.report.source_file,
-                row=int(row[0]),
+                row=int(row),
                 field=name,
             )
 
@@ -453,10 +487,13 @@ class _BatchLoader:
         return f"list_filter({values}, lambda x: x IS NOT NULL AND x <> '')"
 
     def _insert_rejects(self, select: str, *, counter: str) -> None:
-        row = self.con.execute(
-            f"INSERT INTO rejects SELECT ?, ?, source_row, _field, _reason, _raw FROM ({select})",
-            [self.report.ingest_id, self.report.source_file],
-        ).fetchone()
+        row = _first(
+            self.con.execute(
+                "INSERT INTO rejects SELECT ?, ?, source_row, _field, _reason, _raw "
+                f"FROM ({select})",
+                [self.report.ingest_id, self.report.source_file],
+            ).fetchall()
+        )
         count = int(row[0]) if row else 0
         setattr(self.report, counter, getattr(self.report, counter) + count)
 
@@ -486,11 +523,13 @@ class _BatchLoader:
             dup_filter = (
                 "AND NOT EXISTS (SELECT 1 FROM _cib_dup d WHERE d.source_row = s.source_row)"
             )
-        row = self.con.execute(
-            f"INSERT INTO posts SELECT {', '.join(_quote(n) for n in names)}, ?, source_row, ? "
-            f"FROM _cib_stage s WHERE _field IS NULL {dup_filter}",
-            [self.report.source_file, self.report.ingest_id],
-        ).fetchone()
+        row = _first(
+            self.con.execute(
+                f"INSERT INTO posts SELECT {', '.join(_quote(n) for n in names)}, ?, source_row, ? "
+                f"FROM _cib_stage s WHERE _field IS NULL {dup_filter}",
+                [self.report.source_file, self.report.ingest_id],
+            ).fetchall()
+        )
         self.report.rows_stored += int(row[0]) if row else 0
 
     def _store_accounts(self) -> None:
@@ -508,17 +547,22 @@ class _BatchLoader:
             "WHERE _field IS NULL GROUP BY platform, account_id"
         )
         sets = ", ".join(f"{_quote(n)} = coalesce(a.{_quote(n)}, n.{_quote(n)})" for n in rest)
-        updated = self.con.execute(
-            f"UPDATE accounts a SET {sets} FROM _cib_acc n "
-            "WHERE a.platform = n.platform AND a.account_id = n.account_id"
-        ).fetchone()
-        inserted = self.con.execute(
-            f"INSERT INTO accounts SELECT {', '.join(_quote(n) for n in names)}, ?, source_row, ? "
-            "FROM _cib_acc n WHERE NOT EXISTS (SELECT 1 FROM accounts a "
-            "WHERE a.platform = n.platform AND a.account_id = n.account_id)",
-            [self.report.source_file, self.report.ingest_id],
-        ).fetchone()
-        stored = self.con.execute("SELECT coalesce(sum(n), 0) FROM _cib_acc").fetchone()
+        updated = _first(
+            self.con.execute(
+                f"UPDATE accounts a SET {sets} FROM _cib_acc n "
+                "WHERE a.platform = n.platform AND a.account_id = n.account_id"
+            ).fetchall()
+        )
+        inserted = _first(
+            self.con.execute(
+                f"INSERT INTO accounts SELECT {', '.join(_quote(n) for n in names)}, "
+                "?, source_row, ? "
+                "FROM _cib_acc n WHERE NOT EXISTS (SELECT 1 FROM accounts a "
+                "WHERE a.platform = n.platform AND a.account_id = n.account_id)",
+                [self.report.source_file, self.report.ingest_id],
+            ).fetchall()
+        )
+        stored = _first(self.con.execute("SELECT coalesce(sum(n), 0) FROM _cib_acc").fetchall())
         self.report.rows_stored += int(stored[0]) if stored else 0
         self.report.accounts_stored += (int(updated[0]) if updated else 0) + (
             int(inserted[0]) if inserted else 0
@@ -526,13 +570,15 @@ class _BatchLoader:
 
     def finish(self) -> None:
         """Add an account row (kind unknown) for every author not stored yet."""
-        row = self.con.execute(
-            "INSERT INTO accounts (platform, account_id, source_file, ingest_id) "
-            "SELECT DISTINCT platform, account_id, ?, ? FROM posts p WHERE ingest_id = ? "
-            "AND NOT EXISTS (SELECT 1 FROM accounts a "
-            "WHERE a.platform = p.platform AND a.account_id = p.account_id)",
-            [self.report.source_file, self.report.ingest_id, self.report.ingest_id],
-        ).fetchone()
+        row = _first(
+            self.con.execute(
+                "INSERT INTO accounts (platform, account_id, source_file, ingest_id) "
+                "SELECT DISTINCT platform, account_id, ?, ? FROM posts p WHERE ingest_id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM accounts a "
+                "WHERE a.platform = p.platform AND a.account_id = p.account_id)",
+                [self.report.source_file, self.report.ingest_id, self.report.ingest_id],
+            ).fetchall()
+        )
         self.report.accounts_stored += int(row[0]) if row else 0
 
     def drop_temp(self) -> None:
