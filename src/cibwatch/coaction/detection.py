@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 class CoActionResult:
     """Edges (one per account pair, ``account_a < account_b``), per-type layers and nodes.
 
-    ``edges`` columns: account_a, account_b, weight, n_objects, n_pairs, median_dt, min_dt
-    (seconds), a_leads, b_leads (co-actions where that account acted first), expected,
-    proof (sorted ``object_type:object_id`` list), p_value, q_value, significant.
+    ``edges`` columns: account_a, account_b, weight, n_objects, n_pairs, n_events (the
+    test statistic), median_dt, min_dt (seconds), a_leads, b_leads (co-actions where that
+    account acted first), expected, n_share_pairs, proof (sorted ``object_type:object_id``
+    list), p_value, q_value, significant.
     """
 
     edges: pa.Table

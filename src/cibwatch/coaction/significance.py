@@ -1,15 +1,17 @@
 """Is an edge more than chance? Poisson tails under an activity-preserving null, then FDR.
 
-Null model (per object type ``T``): keep every share where it is (so each object keeps its
-popularity and its time spread, hence its number ``W_T`` of within-window share pairs) and
-relabel the shares' accounts at random, keeping each account's activity ``n_a``. A given
-share pair then belongs to accounts ``a`` and ``b`` with probability
-``2 n_a n_b / (N_T (N_T - 1))``, so the expected number of within-window co-action pairs of
-``a`` and ``b`` is ``mu = sum_T 2 n_aT n_bT W_T / (N_T (N_T - 1))`` (computed by the
-``expected`` step). The test statistic is the number of *distinct objects* on which the pair
-co-acted: it never exceeds the number of pairs, so ``P(Poisson(mu) >= k)`` is a
-conservative p-value, and one viral object (a breaking-news burst, a hashtag used for weeks)
-counts once however many pairs it produced.
+Null model: keep every post where it is, with its objects (so each object keeps its
+popularity and time spread, and the number ``W`` of pairs of posts that co-act on some
+object within the window is fixed) and relabel the posts' accounts at random, keeping each
+account's number of posts ``n_a``. A given pair of posts then belongs to ``a`` and ``b``
+with probability ``2 n_a n_b / (N (N - 1))``, so the expected number of co-acting post pairs
+of ``a`` and ``b`` is ``mu = 2 n_a n_b W / (N (N - 1))`` (the ``expected`` step). The test
+statistic is the number of co-action *events* (``n_events``): the distinct objects the pair
+co-acted on, but never more than the distinct pairs of posts behind them. It never exceeds
+the number of co-acting post pairs, so ``P(Poisson(mu) >= k)`` is a conservative p-value;
+one viral object (a breaking-news burst, a hashtag used for weeks) counts once however many
+pairs it produced, and one pair of posts counts once however many objects (url, domain,
+text, hashtags) each post carries.
 
 Multiple testing: Benjamini-Yekutieli over *every possible pair* of active accounts
 (``A (A - 1) / 2``), the untested ones counting as p = 1. Only that denominator is honest:
@@ -73,14 +75,14 @@ def benjamini_hochberg(
 def add_significance(edges: pa.Table, *, n_accounts: int, fdr: float, min_objects: int) -> pa.Table:
     """Append ``p_value``, ``q_value`` and ``significant`` to an edge table.
 
-    Edges with fewer than ``min_objects`` distinct objects are not tested (p = 1).
+    Edges with fewer than ``min_objects`` co-action events are not tested (p = 1).
     """
     if not 0 < fdr < 1:
         raise ConfigError(f"fdr must lie strictly between 0 and 1, got {fdr}")
-    n_objects = edges.column("n_objects").to_numpy(zero_copy_only=False).astype(np.float64)
+    n_events = edges.column("n_events").to_numpy(zero_copy_only=False).astype(np.float64)
     expected = edges.column("expected").to_numpy(zero_copy_only=False).astype(np.float64)
-    tested = n_objects >= min_objects
-    p = np.where(tested, poisson_tail(n_objects, expected), 1.0)
+    tested = n_events >= min_objects
+    p = np.where(tested, poisson_tail(n_events, expected), 1.0)
     n_tests = max(n_accounts * (n_accounts - 1) // 2, len(p))
     q = benjamini_hochberg(p, n_tests, dependent=True)
     significant = tested & (q <= fdr)

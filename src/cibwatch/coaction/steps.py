@@ -156,14 +156,24 @@ def _edge_stats(dialect: Dialect) -> str:
     )
 
 
+# Distinct pairs of posts behind an edge: one post carries several objects (its url, the
+# url's domain, its text), and one pair of posts must not count as three co-actions.
+_SHARE_PAIRS = (
+    "COUNT(DISTINCT CASE WHEN acc1 < acc2 "
+    "THEN acc1 || ' ' || share1 || ' ' || acc2 || ' ' || share2 "
+    "ELSE acc2 || ' ' || share2 || ' ' || acc1 || ' ' || share1 END)"
+)
+
+
 def edge_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
     """Steps ``layers`` (one row per pair and object type), ``edges`` and ``nodes``.
 
     ``edges.weight`` is the number of distinct objects (cibwatch) or of co-action pairs
-    (CooRTweet). ``edges.expected`` is the expected number of co-action pairs under the null
-    model of :mod:`cibwatch.coaction.significance`: for every object type ``T`` with ``N_T``
-    shares and ``W_T`` within-window share pairs, two shares picked at random are by ``a``
-    and ``b`` with probability ``2 n_a n_b / (N_T (N_T - 1))``.
+    (CooRTweet). ``edges.expected`` is the expected number of co-acting *pairs of posts*
+    under the null model of :mod:`cibwatch.coaction.significance`: with ``N`` posts and
+    ``W`` pairs of posts that co-act on some object within the window, a random pair of
+    posts is by ``a`` and ``b`` with probability ``2 n_a n_b / (N (N - 1))``, ``n`` counting
+    posts.
     """
     m = int(spec.min_participation)
     having = f" HAVING COUNT(DISTINCT object_type || ':' || object_id) >= {m}"
@@ -178,7 +188,8 @@ def edge_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
     return [
         Step(
             "raw_edges",
-            f"SELECT account_a, account_b, {fused_stats}, {proof} AS proof "
+            f"SELECT account_a, account_b, {fused_stats}, {_SHARE_PAIRS} AS n_share_pairs, "
+            f"{proof} AS proof "
             f"FROM coacts GROUP BY account_a, account_b{having}",
         ),
         Step(
@@ -203,20 +214,32 @@ def edge_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
             "GROUP BY object_type) w ON k.object_type = w.object_type",
         ),
         Step(
+            "post_activity",
+            "SELECT account, COUNT(DISTINCT share_id) AS n FROM unique_shares GROUP BY account",
+        ),
+        Step(
+            "post_totals",
+            "SELECT p.n_posts, w.n_window_post_pairs FROM "
+            "(SELECT COUNT(DISTINCT account || ' ' || share_id) AS n_posts "
+            "FROM unique_shares) p CROSS JOIN "
+            f"(SELECT {_SHARE_PAIRS} AS n_window_post_pairs FROM pairs "
+            "WHERE acc1 <> acc2 OR share1 <> share2) w",
+        ),
+        Step(
             "expected",
             # Explicit DOUBLE casts: Spark reads a literal like 2.0 as DECIMAL.
-            "SELECT e.account_a, e.account_b, SUM(CASE WHEN tt.n_shares > 1 THEN "
-            "2 * CAST(aa.n AS DOUBLE) * ab.n * tt.n_window_pairs "
-            "/ (CAST(tt.n_shares AS DOUBLE) * (tt.n_shares - 1)) "
-            "ELSE CAST(0 AS DOUBLE) END) AS expected "
-            "FROM raw_edges e JOIN activity aa ON aa.account = e.account_a "
-            "JOIN activity ab ON ab.account = e.account_b AND ab.object_type = aa.object_type "
-            "JOIN type_totals tt ON tt.object_type = aa.object_type "
-            "GROUP BY e.account_a, e.account_b",
+            "SELECT e.account_a, e.account_b, CASE WHEN t.n_posts > 1 THEN "
+            "2 * CAST(aa.n AS DOUBLE) * ab.n * t.n_window_post_pairs "
+            "/ (CAST(t.n_posts AS DOUBLE) * (t.n_posts - 1)) "
+            "ELSE CAST(0 AS DOUBLE) END AS expected "
+            "FROM raw_edges e JOIN post_activity aa ON aa.account = e.account_a "
+            "JOIN post_activity ab ON ab.account = e.account_b CROSS JOIN post_totals t",
         ),
         Step(
             "edges",
             f"SELECT e.account_a, e.account_b, e.{weight} AS weight, e.n_objects, e.n_pairs, "
+            "CASE WHEN e.n_share_pairs < e.n_objects THEN e.n_share_pairs "
+            "ELSE e.n_objects END AS n_events, e.n_share_pairs, "
             "e.median_dt, e.min_dt, e.a_leads, e.b_leads, "
             "COALESCE(x.expected, CAST(0 AS DOUBLE)) AS expected, "
             "e.proof FROM raw_edges e LEFT JOIN expected x "

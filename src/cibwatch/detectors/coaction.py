@@ -83,7 +83,7 @@ class CoActionDetector(Detector):
         minimum = result.params["min_objects"]
         edges = result.edges
         if self.semantics == "cibwatch":
-            edges = edges.filter(pc.greater_equal(edges.column("n_objects"), minimum))
+            edges = edges.filter(pc.greater_equal(edges.column("n_events"), minimum))
         per_type: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
         for layer in result.layers.to_pylist():
             per_type[(layer["account_a"], layer["account_b"])][layer["object_type"]] = {
@@ -97,6 +97,8 @@ class CoActionDetector(Detector):
             details = {
                 "n_objects": edge["n_objects"],
                 "n_pairs": edge["n_pairs"],
+                "n_events": edge["n_events"],
+                "n_share_pairs": edge["n_share_pairs"],
                 "per_type": layers,
                 "median_dt": edge["median_dt"],
                 "min_dt": edge["min_dt"],
