@@ -18,6 +18,7 @@ from cibwatch.errors import CibwatchError
 
 #: ``module:attribute`` of every subcommand, registered in one place.
 COMMANDS: tuple[str, ...] = (
+    "ingest:command",
     "investigate:investigate_command",
     "investigate:demo_command",
     "report:command",
