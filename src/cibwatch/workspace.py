@@ -60,6 +60,8 @@ class Workspace:
             raise WorkspaceError(f"{self.path}: no workspace there to open read-only")
         self._con = duckdb.connect(self.path, read_only=read_only)
         self._con.execute("SET TimeZone = 'UTC'")
+        # our commands draw their own progress bars; DuckDB's would print over them
+        self._con.execute("SET enable_progress_bar = false")
         if memory_limit:
             self._con.execute(f"SET memory_limit = '{_sql_literal(memory_limit)}'")
         if threads:
