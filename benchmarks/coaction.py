@@ -71,10 +71,16 @@ def generate(n_posts: int, zipf_s: float, seed: int = 0) -> pa.Table:
     )
 
 
-def run_one(path: str, engine: str) -> dict[str, object]:
+def run_one(path: str, engine: str, memory_limit: str | None) -> dict[str, object]:
     """Load + detect in this process; return time, peak memory and recovery figures."""
     from cibwatch.coaction import detect_coordination
+    from cibwatch.engines.base import Engine
+    from cibwatch.engines.duckdb_engine import DuckDBEngine
 
+    runner: str | Engine = engine
+    if engine == "duckdb" and memory_limit:
+        spill = tempfile.mkdtemp(prefix="cibwatch-spill-")
+        runner = DuckDBEngine(memory_limit=memory_limit, temp_directory=spill)
     started = time.perf_counter()
     result = detect_coordination(
         path,
@@ -84,7 +90,7 @@ def run_one(path: str, engine: str) -> dict[str, object]:
         content_col="post",
         window=WINDOW,
         min_participation=2,
-        engine=engine,
+        engine=runner,
     )
     seconds = time.perf_counter() - started
     sig = result.significant_edges()
@@ -161,10 +167,12 @@ def main() -> None:
     parser.add_argument("--zipf", type=float, nargs="+", default=[1.0, 0.8])
     parser.add_argument("--engines", nargs="+", default=["duckdb"], choices=["duckdb", "spark"])
     parser.add_argument("--toolkit", action="store_true", help="also run the QUT toolkit")
+    parser.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 4GB")
     parser.add_argument("--run-one", nargs=2, metavar=("FILE", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
-        print(json.dumps(run_one(*args.run_one)))
+        path, engine = args.run_one
+        print(json.dumps(run_one(path, engine, args.memory_limit or None)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -178,7 +186,15 @@ def main() -> None:
                 ours: float | None = None
                 for engine in args.engines:
                     out = subprocess.run(
-                        [sys.executable, __file__, "--run-one", str(path), engine],
+                        [
+                            sys.executable,
+                            __file__,
+                            "--run-one",
+                            str(path),
+                            engine,
+                            "--memory-limit",
+                            args.memory_limit,
+                        ],
                         check=True,
                         capture_output=True,
                         text=True,

@@ -38,12 +38,17 @@ class DuckDBEngine(Engine):
         *,
         memory_limit: str | None = None,
         threads: int | None = None,
+        temp_directory: str | None = None,
     ) -> None:
         self._own = connection is None
         self.connection = connection if connection is not None else duckdb.connect()
         self.dialect = DuckDBDialect()
         if memory_limit is not None:
             self.connection.execute(f"SET memory_limit = '{_plain(memory_limit)}'")
+        if temp_directory is not None:
+            # Where intermediate results spill when they exceed ``memory_limit``.
+            escaped = temp_directory.replace("'", "''")
+            self.connection.execute(f"SET temp_directory = '{escaped}'")
         if threads is not None:
             self.connection.execute(f"SET threads = {int(threads)}")
 
