@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cibwatch.coaction.shares import load_shares, workspace_shares_sql
+from cibwatch.coaction.shares import (
+    load_shares,
+    stage_shares,
+    unstage_shares,
+    workspace_shares_sql,
+)
 from cibwatch.coaction.significance import add_significance
 from cibwatch.coaction.steps import OUTPUTS, CoActionSpec, all_steps
 from cibwatch.engines.base import Engine, Step
@@ -139,18 +144,24 @@ def detect_coordination(
     """
     spec = CoActionSpec(window=window, min_participation=min_participation, semantics=semantics)
     spec.check()
-    shares = load_shares(
-        source,
-        account_col=account_col,
-        object_col=object_col,
-        time_col=time_col,
-        object_type_col=object_type_col,
-        content_col=content_col,
-        object_types=object_types,
-    )
+    columns: dict[str, Any] = {
+        "account_col": account_col,
+        "object_col": object_col,
+        "time_col": time_col,
+        "object_type_col": object_type_col,
+        "content_col": content_col,
+        "object_types": object_types,
+    }
     runner, own = _resolve_engine(engine)
     try:
-        return run_coaction(shares, spec, runner, fdr=fdr)
+        if isinstance(runner, DuckDBEngine):
+            # Stage inside the engine's connection: the shares never become Python objects.
+            sql = stage_shares(runner.connection, source, **columns)
+            try:
+                return run_coaction(Step("shares", sql), spec, runner, fdr=fdr)
+            finally:
+                unstage_shares(runner.connection)
+        return run_coaction(load_shares(source, **columns), spec, runner, fdr=fdr)
     finally:
         if own:
             runner.close()

@@ -58,6 +58,83 @@ def _relation(con: duckdb.DuckDBPyConnection, source: str | Path | pa.Table) -> 
     return f"read_csv({_lit(str(path))}, all_varchar = true, header = true)"
 
 
+def stage_shares(
+    con: duckdb.DuckDBPyConnection,
+    source: str | Path | pa.Table,
+    *,
+    account_col: str,
+    object_col: str,
+    time_col: str,
+    object_type_col: str | None = None,
+    content_col: str | None = None,
+    object_type: str = "object",
+    object_types: Sequence[str] | None = None,
+) -> str:
+    """Stage ``source`` on ``con`` (temp table ``coaction_staged``); return the shares SELECT.
+
+    Staging inside the engine's own DuckDB connection keeps the shares out of Python: DuckDB
+    holds them and spills them to disk when they exceed its memory limit. Call
+    :func:`unstage_shares` afterwards.
+    """
+    con.execute("SET TimeZone = 'UTC'")
+    relation = _relation(con, source)
+    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    types = {str(row[0]): str(row[1]) for row in described}
+    file = None if isinstance(source, pa.Table) else str(source)
+    for col in (account_col, object_col, time_col, object_type_col, content_col):
+        if col is not None and col not in types:
+            raise InputError(
+                f"no column {col!r}; columns are {', '.join(types)}", file=file, field=col
+            )
+    if object_types is not None and not object_types:
+        raise ConfigError("object_types is empty")
+    otype = _q(object_type_col) if object_type_col else _lit(object_type)
+    content = f"CAST({_q(content_col)} AS VARCHAR)" if content_col else "NULL"
+    t_expr = _time_expr(time_col, types[time_col])
+    numbered = f"SELECT *, row_number() OVER () AS coaction_row FROM {relation}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE coaction_staged AS SELECT coaction_row, "
+        f"CAST({_q(account_col)} AS VARCHAR) AS account, "
+        f"CAST({otype} AS VARCHAR) AS object_type, "
+        f"CAST({_q(object_col)} AS VARCHAR) AS object_id, "
+        f"{t_expr} AS t, CAST({_q(time_col)} AS VARCHAR) AS raw_time, "
+        f"{content} AS content FROM ({numbered})"
+    )
+    bad = con.execute(
+        "SELECT coaction_row, raw_time FROM coaction_staged "
+        "WHERE t IS NULL AND raw_time IS NOT NULL AND trim(raw_time) <> '' "
+        "ORDER BY coaction_row LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        unstage_shares(con)
+        raise InputError(
+            f"not UNIX seconds nor an ISO 8601 time: {bad[1]!r}",
+            file=file,
+            row=int(bad[0]),
+            field=time_col,
+        )
+    type_filter = ""
+    if object_types is not None:
+        type_filter = " AND object_type IN (" + ", ".join(map(_lit, object_types)) + ")"
+    return (
+        "SELECT account, object_type, object_id, t, "
+        "COALESCE(content, CAST(coaction_row AS VARCHAR)) AS share_id, "
+        "CAST(coaction_row AS BIGINT) AS rid FROM coaction_staged "
+        "WHERE account IS NOT NULL AND account <> '' AND object_id IS NOT NULL "
+        f"AND object_id <> '' AND t IS NOT NULL{type_filter}"
+    )
+
+
+def unstage_shares(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what :func:`stage_shares` left on ``con``."""
+    con.execute("DROP TABLE IF EXISTS coaction_staged")
+    registered = con.execute(
+        "SELECT 1 FROM duckdb_views() WHERE view_name = 'coaction_source' AND temporary"
+    ).fetchall()
+    if registered:
+        con.unregister("coaction_source")
+
+
 def load_shares(
     source: str | Path | pa.Table,
     *,
@@ -77,52 +154,18 @@ def load_shares(
     """
     con = duckdb.connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        relation = _relation(con, source)
-        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-        types = {str(row[0]): str(row[1]) for row in described}
-        file = None if isinstance(source, pa.Table) else str(source)
-        for col in (account_col, object_col, time_col, object_type_col, content_col):
-            if col is not None and col not in types:
-                raise InputError(
-                    f"no column {col!r}; columns are {', '.join(types)}", file=file, field=col
-                )
-        otype = _q(object_type_col) if object_type_col else _lit(object_type)
-        content = f"CAST({_q(content_col)} AS VARCHAR)" if content_col else "NULL"
-        t_expr = _time_expr(time_col, types[time_col])
-        numbered = f"SELECT *, row_number() OVER () AS coaction_row FROM {relation}"
-        con.execute(
-            f"CREATE TEMP TABLE staged AS SELECT coaction_row, "
-            f"CAST({_q(account_col)} AS VARCHAR) AS account, "
-            f"CAST({otype} AS VARCHAR) AS object_type, "
-            f"CAST({_q(object_col)} AS VARCHAR) AS object_id, "
-            f"{t_expr} AS t, CAST({_q(time_col)} AS VARCHAR) AS raw_time, "
-            f"{content} AS content FROM ({numbered})"
+        sql = stage_shares(
+            con,
+            source,
+            account_col=account_col,
+            object_col=object_col,
+            time_col=time_col,
+            object_type_col=object_type_col,
+            content_col=content_col,
+            object_type=object_type,
+            object_types=object_types,
         )
-        bad = con.execute(
-            "SELECT coaction_row, raw_time FROM staged "
-            "WHERE t IS NULL AND raw_time IS NOT NULL AND trim(raw_time) <> '' "
-            "ORDER BY coaction_row LIMIT 1"
-        ).fetchone()
-        if bad is not None:
-            raise InputError(
-                f"not UNIX seconds nor an ISO 8601 time: {bad[1]!r}",
-                file=file,
-                row=int(bad[0]),
-                field=time_col,
-            )
-        type_filter = ""
-        if object_types is not None:
-            if not object_types:
-                raise ConfigError("object_types is empty")
-            type_filter = " AND object_type IN (" + ", ".join(map(_lit, object_types)) + ")"
-        table: pa.Table = con.sql(
-            "SELECT account, object_type, object_id, t, "
-            "COALESCE(content, CAST(coaction_row AS VARCHAR)) AS share_id, "
-            "CAST(coaction_row AS BIGINT) AS rid FROM staged "
-            "WHERE account IS NOT NULL AND account <> '' AND object_id IS NOT NULL "
-            f"AND object_id <> '' AND t IS NOT NULL{type_filter}"
-        ).to_arrow_table()
+        table: pa.Table = con.sql(sql).to_arrow_table()
         return table
     finally:
         con.close()
