@@ -25,6 +25,8 @@ COMMANDS: tuple[str, ...] = (
     "schedule:command",
     "synth:command",
     "domains:command",
+    "coordination:command",
+    "export_graph:command",
 )
 
 
