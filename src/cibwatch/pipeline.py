@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from cibwatch.detectors.base import Detector, DetectorResult
+from cibwatch.detectors.coaction import CoActionDetector
+from cibwatch.detectors.creation import CreationBurstDetector
+from cibwatch.detectors.lookalike import LookalikeDomainDetector
+from cibwatch.detectors.persona import PersonaDetector
 from cibwatch.errors import ConfigError
 from cibwatch.evaluation import evaluate, groups_from_json
 from cibwatch.ingest.loader import IngestReport
@@ -79,11 +83,6 @@ def expand_sources(sources: Sequence[Path]) -> tuple[list[Path], Path | None]:
 
 def default_detectors(options: InvestigationOptions) -> list[Detector]:
     """The detectors an investigation runs, configured from ``options``."""
-    from cibwatch.detectors.coaction import CoActionDetector
-    from cibwatch.detectors.lookalike import LookalikeDomainDetector
-    from cibwatch.detectors.creation import CreationBurstDetector
-    from cibwatch.detectors.persona import PersonaDetector
-
     return [
         CoActionDetector(
             window=options.window,
