@@ -165,6 +165,7 @@ def _ingest(
         batch_loader.flush_rejects()
         if report.rows_read == 0:
             raise IngestError("empty file (no data rows)", file=str(path))
+        batch_loader.dedupe_posts()
         batch_loader.finish()
         batch_loader.drop_temp()
         con.execute(
@@ -268,16 +269,12 @@ class _BatchLoader:
         # alive until the transaction ends.
         self._batch = self.con.from_arrow(table)
         stage_sql = self._stage_sql(table.schema, fields, item.target)
-        clean = item.target == "posts" and self._insert_clean_posts(stage_sql)
-        if not clean:
-            self._stage(stage_sql)
-        self._batch = None
-        if clean:
-            return
         if item.target == "posts":
-            self._store_posts()
+            self._load_posts(stage_sql, table.num_rows)
         else:
+            self._stage(stage_sql)
             self._store_accounts()
+        self._batch = None
 
     def _on_batch(self, sql: str) -> list[Any]:
         """Run ``sql``, in which ``_cib_batch`` names the current staged batch."""
@@ -285,36 +282,63 @@ class _BatchLoader:
         result = self._batch.query("_cib_batch", sql)
         return [] if result is None else result.fetchall()
 
-    def _insert_clean_posts(self, stage_sql: str) -> bool:
-        """Fast path: when no row fails a rule or repeats a post, insert straight away.
+    def _load_posts(self, stage_sql: str, rows: int) -> None:
+        """Insert the batch's valid rows in one pass; stage only the failing rows, if any.
 
-        Two cheap scans (rule failures, repeated keys) decide; only the expressions they
-        need are computed. Otherwise the caller takes the staging path, which materialises
-        the batch once and sorts rows into rejects, duplicates and posts.
+        Duplicates are not looked for here but once per ingest, in :meth:`dedupe_posts`:
+        probing the growing ``posts`` table for every batch made large ingests quadratic.
         """
-        row = _first(
-            self._on_batch(
-                "SELECT count(*) FILTER (WHERE _field IS NOT NULL), count(*), "
-                f"count(DISTINCT (platform, post_id)) FROM ({stage_sql})"
-            )
-        )
-        if row is None or row[0] or row[1] != row[2]:
-            return False
-        stored = _first(
-            self._on_batch(
-                f"SELECT count(*) FROM ({stage_sql}) s WHERE EXISTS (SELECT 1 FROM posts p "
-                "WHERE p.platform = s.platform AND p.post_id = s.post_id)"
-            )
-        )
-        if stored is None or stored[0]:
-            return False
         names = ", ".join(_quote(n) for n, _ in POST_FIELDS)
         provenance = f"{_literal(self.report.source_file)}, source_row, {self.report.ingest_id}"
         inserted = _first(
-            self._on_batch(f"INSERT INTO posts SELECT {names}, {provenance} FROM ({stage_sql})")
+            self._on_batch(
+                f"INSERT INTO posts SELECT {names}, {provenance} FROM ({stage_sql}) "
+                "WHERE _field IS NULL"
+            )
         )
-        self.report.rows_stored += int(inserted[0]) if inserted else 0
-        return True
+        stored = int(inserted[0]) if inserted else 0
+        self.report.rows_stored += stored
+        if stored < rows:
+            self._stage(f"SELECT * FROM ({stage_sql}) WHERE _field IS NOT NULL")
+
+    def dedupe_posts(self) -> None:
+        """Move this ingest's duplicate posts to ``rejects``; keep the first copy.
+
+        A post repeats when its (platform, post_id) was stored by an earlier ingest, or by
+        an earlier row of this file. Only the keys that repeat are windowed, so a file
+        without duplicates costs one aggregate and one semi-join.
+        """
+        ingest_id = self.report.ingest_id
+        self.con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _cib_dup AS
+            WITH new AS (SELECT platform, post_id FROM posts WHERE ingest_id = {ingest_id}),
+            keys AS (
+                SELECT platform, post_id FROM new GROUP BY ALL HAVING count(*) > 1
+                UNION
+                SELECT platform, post_id FROM new n WHERE EXISTS (
+                    SELECT 1 FROM posts p WHERE p.ingest_id <> {ingest_id}
+                    AND p.platform = n.platform AND p.post_id = n.post_id)
+            )
+            SELECT rid, source_row, post_id FROM (
+                SELECT p.rowid AS rid, p.source_row, p.post_id, p.ingest_id,
+                       row_number() OVER (PARTITION BY p.platform, p.post_id
+                                          ORDER BY p.ingest_id, p.source_row) AS rn
+                FROM posts p JOIN keys k ON p.platform = k.platform AND p.post_id = k.post_id
+            ) WHERE rn > 1 AND ingest_id = {ingest_id}
+            """
+        )
+        self._insert_rejects(
+            "SELECT source_row, 'post_id' AS _field, 'duplicate post' AS _reason, "
+            "post_id AS _raw FROM _cib_dup",
+            counter="rows_duplicate",
+        )
+        deleted = _first(
+            self.con.execute(
+                "DELETE FROM posts WHERE rowid IN (SELECT rid FROM _cib_dup)"
+            ).fetchall()
+        )
+        self.report.rows_stored -= int(deleted[0]) if deleted else 0
 
     def _stage_sql(
         self, schema: pa.Schema, fields: tuple[tuple[str, str], ...], target: str
@@ -496,41 +520,6 @@ class _BatchLoader:
         )
         count = int(row[0]) if row else 0
         setattr(self.report, counter, getattr(self.report, counter) + count)
-
-    def _store_posts(self) -> None:
-        names = [n for n, _ in POST_FIELDS]
-        duplicates_before = self.report.rows_duplicate
-        # Duplicates: rows whose (platform, post_id) is already stored, or that repeat an
-        # earlier row of this batch. Only their source rows are materialised.
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE _cib_dup AS "
-            "SELECT source_row, post_id FROM _cib_stage s WHERE _field IS NULL AND EXISTS "
-            "(SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id) "
-            "UNION ALL SELECT source_row, post_id FROM ("
-            "  SELECT source_row, post_id, row_number() OVER "
-            "  (PARTITION BY platform, post_id ORDER BY source_row) AS rn FROM _cib_stage "
-            "  WHERE _field IS NULL AND (platform, post_id) IN (SELECT (platform, post_id) "
-            "  FROM _cib_stage WHERE _field IS NULL GROUP BY platform, post_id "
-            "  HAVING count(*) > 1)) WHERE rn > 1"
-        )
-        self._insert_rejects(
-            "SELECT DISTINCT source_row, 'post_id' AS _field, 'duplicate post' AS _reason, "
-            "post_id AS _raw FROM _cib_dup",
-            counter="rows_duplicate",
-        )
-        dup_filter = ""
-        if self.report.rows_duplicate > duplicates_before:
-            dup_filter = (
-                "AND NOT EXISTS (SELECT 1 FROM _cib_dup d WHERE d.source_row = s.source_row)"
-            )
-        row = _first(
-            self.con.execute(
-                f"INSERT INTO posts SELECT {', '.join(_quote(n) for n in names)}, ?, source_row, ? "
-                f"FROM _cib_stage s WHERE _field IS NULL {dup_filter}",
-                [self.report.source_file, self.report.ingest_id],
-            ).fetchall()
-        )
-        self.report.rows_stored += int(row[0]) if row else 0
 
     def _store_accounts(self) -> None:
         names = [n for n, _ in ACCOUNT_FIELDS]
