@@ -38,8 +38,7 @@ import pyarrow as pa
 
 from cibwatch.errors import InputError
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
-from cibwatch.ingest.csvsource import read_header
-from cibwatch.ingest.io_archive import csv_records, header_columns
+from cibwatch.ingest.csvsource import csv_records, header_columns, read_header
 from cibwatch.schema import ACCOUNT_FIELDS
 
 ASSET_REQUIRED: tuple[str, ...] = ("account_id", "kind")

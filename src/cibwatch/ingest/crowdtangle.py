@@ -38,8 +38,7 @@ import pyarrow as pa
 
 from cibwatch.errors import InputError
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
-from cibwatch.ingest.csvsource import read_header
-from cibwatch.ingest.io_archive import csv_records, header_columns
+from cibwatch.ingest.csvsource import csv_records, header_columns, read_header
 
 #: Zone abbreviations CrowdTangle writes, as UTC offsets. Ambiguous ones (IST, ...) are left
 #: out on purpose so that they are rejected.

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import csv
 import io
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -62,6 +64,43 @@ def read_header(path: Path, delimiter: str) -> list[str]:
     if duplicated:
         raise IngestError(f"duplicate column names {duplicated}", file=str(path), row=0)
     return names
+
+
+def header_columns(head: bytes) -> list[str]:
+    """The column names on the first line of a CSV file's first bytes (gzip is opened)."""
+    if head.startswith(b"\x1f\x8b"):
+        # A truncated gzip stream still decompresses up to where it was cut.
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 65536)
+        except zlib.error:
+            return []
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = text.splitlines()[0] if text else ""
+    try:
+        return [c.strip() for c in next(csv.reader(io.StringIO(first)), [])]
+    except csv.Error:
+        return []
+
+
+def csv_records(
+    path: Path, required: tuple[str, ...], optional: tuple[str, ...], what: str
+) -> Iterator[dict[str, Any] | Reject]:
+    """Stream a CSV file's records (wanted columns only, plus ``source_row``) and rejects.
+
+    A missing required column is an :class:`IngestError` naming the file and the column.
+    """
+    names = read_header(path, ",")
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise IngestError(
+            f"not a {what} file: missing column(s) {', '.join(missing)}",
+            file=str(path),
+            field=missing[0],
+        )
+    wanted = set(required) | set(optional)
+    for table, rejects in CsvRows(path, [n for n in names if n in wanted]):
+        yield from rejects
+        yield from table.to_pylist()
 
 
 class CsvRows:

@@ -19,19 +19,15 @@ README documents them as UTC, so the ingester appends ``+00:00`` itself.
 from __future__ import annotations
 
 import ast
-import csv
-import io
 import re
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from cibwatch.errors import IngestError
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
-from cibwatch.ingest.csvsource import CsvRows, read_header
+from cibwatch.ingest.csvsource import csv_records, header_columns, read_header
 
 #: Columns without which a file is not a tweets file of the archive.
 TWEETS_REQUIRED: tuple[str, ...] = ("tweetid", "userid", "tweet_time")
@@ -98,43 +94,6 @@ def parse_list_cell(cell: str | None) -> list[str] | None:
             return [v.strip() for v in value if v.strip()]
     inner = text[1:-1]
     return [part.strip().strip("'\"") for part in inner.split(",") if part.strip().strip("'\"")]
-
-
-def header_columns(head: bytes) -> list[str]:
-    """The column names on the first line of a CSV file's first bytes (gzip is opened)."""
-    if head.startswith(b"\x1f\x8b"):
-        # A truncated gzip stream still decompresses up to where it was cut.
-        try:
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 65536)
-        except zlib.error:
-            return []
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    first = text.splitlines()[0] if text else ""
-    try:
-        return [c.strip() for c in next(csv.reader(io.StringIO(first)), [])]
-    except csv.Error:
-        return []
-
-
-def csv_records(
-    path: Path, required: tuple[str, ...], optional: tuple[str, ...], what: str
-) -> Iterator[dict[str, Any] | Reject]:
-    """Stream a CSV file's records (wanted columns only, plus ``source_row``) and rejects.
-
-    A missing required column is an :class:`IngestError` naming the file and the column.
-    """
-    names = read_header(path, ",")
-    missing = [c for c in required if c not in names]
-    if missing:
-        raise IngestError(
-            f"not a {what} file: missing column(s) {', '.join(missing)}",
-            file=str(path),
-            field=missing[0],
-        )
-    wanted = set(required) | set(optional)
-    for table, rejects in CsvRows(path, [n for n in names if n in wanted]):
-        yield from rejects
-        yield from table.to_pylist()
 
 
 def _blank(value: str | None) -> str | None:

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
-from cibwatch.ingest.io_archive import csv_records, header_columns
+from cibwatch.ingest.csvsource import csv_records, header_columns
 
 REQUIRED: tuple[str, ...] = ("external_author_id", "author", "content", "publish_date")
 _URL_COLUMNS = ("tco1_step1", "tco2_step1", "tco3_step1")
