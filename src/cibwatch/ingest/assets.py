@@ -34,11 +34,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import pyarrow as pa
-
 from cibwatch.errors import InputError
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.csvsource import csv_records, header_columns, read_header
+from cibwatch.ingest.staging import flush, rows_batch
 from cibwatch.schema import ACCOUNT_FIELDS
 
 ASSET_REQUIRED: tuple[str, ...] = ("account_id", "kind")
@@ -189,10 +188,10 @@ class AssetsIngester(Ingester):
                 rec["kind"] = str(rec["kind"]).strip().lower()
             rows.append(rec)
             if len(rows) >= options.batch_rows:
-                yield StagedBatch("accounts", pa.RecordBatch.from_pylist(rows))
+                yield rows_batch("accounts", rows)
                 rows = []
         if rows:
-            yield StagedBatch("accounts", pa.RecordBatch.from_pylist(rows))
+            yield rows_batch("accounts", rows)
 
 
 def _normalise(name: str) -> str:
@@ -250,8 +249,8 @@ class AdLibraryIngester(Ingester):
                     "source_row": rec["source_row"],
                 }
             if len(posts) >= options.batch_rows:
-                yield from _flush(posts, pages)
-        yield from _flush(posts, pages)
+                yield from flush(posts, pages)
+        yield from flush(posts, pages)
 
 
 def _bounds(
@@ -310,15 +309,6 @@ def _ad(
         "impressions_max": None if impressions_max is None else int(impressions_max),
         "source_row": row,
     }
-
-
-def _flush(posts: list[dict[str, Any]], pages: dict[str, dict[str, Any]]) -> Iterator[StagedBatch]:
-    if posts:
-        yield StagedBatch("posts", pa.RecordBatch.from_pylist(posts))
-        posts.clear()
-    if pages:
-        yield StagedBatch("accounts", pa.RecordBatch.from_pylist(list(pages.values())))
-        pages.clear()
 
 
 INGESTERS: list[type[Ingester]] = [AssetsIngester, AdLibraryIngester]

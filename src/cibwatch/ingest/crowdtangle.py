@@ -34,11 +34,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pyarrow as pa
-
 from cibwatch.errors import InputError
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.csvsource import csv_records, header_columns, read_header
+from cibwatch.ingest.staging import flush
 
 #: Zone abbreviations CrowdTangle writes, as UTC offsets. Ambiguous ones (IST, ...) are left
 #: out on purpose so that they are rejected.
@@ -213,8 +212,8 @@ class CrowdTangleIngester(Ingester):
             if account["account_id"] is not None:
                 accounts[account["account_id"]] = account
             if len(posts) >= options.batch_rows:
-                yield from _flush(posts, accounts)
-        yield from _flush(posts, accounts)
+                yield from flush(posts, accounts)
+        yield from flush(posts, accounts)
 
     @staticmethod
     def _crowdtangle_rows(
@@ -317,17 +316,6 @@ def _renamed(records: Iterator[dict[str, Any] | Reject]) -> Iterator[dict[str, A
             yield rec
         else:
             yield {_DOTTED.get(k, k): v for k, v in rec.items()}
-
-
-def _flush(
-    posts: list[dict[str, Any]], accounts: dict[Any, dict[str, Any]]
-) -> Iterator[StagedBatch]:
-    if posts:
-        yield StagedBatch("posts", pa.RecordBatch.from_pylist(posts))
-        posts.clear()
-    if accounts:
-        yield StagedBatch("accounts", pa.RecordBatch.from_pylist(list(accounts.values())))
-        accounts.clear()
 
 
 INGESTERS: list[type[Ingester]] = [CrowdTangleIngester]

@@ -24,10 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pyarrow as pa
-
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.csvsource import csv_records, header_columns, read_header
+from cibwatch.ingest.staging import flush
 
 #: Columns without which a file is not a tweets file of the archive.
 TWEETS_REQUIRED: tuple[str, ...] = ("tweetid", "userid", "tweet_time")
@@ -204,19 +203,8 @@ class IOArchiveIngester(Ingester):
             account = _account(rec, platform, row)
             accounts.setdefault(account["account_id"], account)
             if len(posts) >= options.batch_rows or len(accounts) >= options.batch_rows:
-                yield from _flush(posts, accounts)
-        yield from _flush(posts, accounts)
-
-
-def _flush(
-    posts: list[dict[str, Any]], accounts: dict[str | None, dict[str, Any]]
-) -> Iterator[StagedBatch]:
-    if posts:
-        yield StagedBatch("posts", pa.RecordBatch.from_pylist(posts))
-        posts.clear()
-    if accounts:
-        yield StagedBatch("accounts", pa.RecordBatch.from_pylist(list(accounts.values())))
-        accounts.clear()
+                yield from flush(posts, accounts)
+        yield from flush(posts, accounts)
 
 
 INGESTERS: list[type[Ingester]] = [IOArchiveIngester]

@@ -31,10 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pyarrow as pa
-
 from cibwatch.errors import IngestError
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
+from cibwatch.ingest.staging import flush
 
 _CHANNEL_TYPES = frozenset({"public_channel", "private_channel", "channel"})
 _SUPERGROUP_TYPES = frozenset({"public_supergroup", "private_supergroup"})
@@ -166,8 +165,8 @@ class TelegramIngester(Ingester):
                         "source_row": record,
                     }
                 if len(posts) >= options.batch_rows:
-                    yield from _flush(posts, accounts)
-        yield from _flush(posts, accounts)
+                    yield from flush(posts, accounts)
+        yield from flush(posts, accounts)
 
 
 def _post(message: Mapping[str, Any], peer: str, platform: str, record: int) -> dict[str, Any]:
@@ -191,17 +190,6 @@ def _post(message: Mapping[str, Any], peer: str, platform: str, record: int) -> 
         "mentions": entities["mentions"] or None,
         "source_row": record,
     }
-
-
-def _flush(
-    posts: list[dict[str, Any]], accounts: dict[str, dict[str, Any]]
-) -> Iterator[StagedBatch]:
-    if posts:
-        yield StagedBatch("posts", pa.RecordBatch.from_pylist(posts))
-        posts.clear()
-    if accounts:
-        yield StagedBatch("accounts", pa.RecordBatch.from_pylist(list(accounts.values())))
-        accounts.clear()
 
 
 INGESTERS: list[type[Ingester]] = [TelegramIngester]

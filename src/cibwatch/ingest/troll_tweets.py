@@ -27,10 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pyarrow as pa
-
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.csvsource import csv_records, header_columns
+from cibwatch.ingest.staging import flush
 
 REQUIRED: tuple[str, ...] = ("external_author_id", "author", "content", "publish_date")
 _URL_COLUMNS = ("tco1_step1", "tco2_step1", "tco3_step1")
@@ -128,19 +127,8 @@ class TrollTweetsIngester(Ingester):
                 "source_row": row,
             }
             if len(posts) >= options.batch_rows:
-                yield from _flush(posts, accounts)
-        yield from _flush(posts, accounts)
-
-
-def _flush(
-    posts: list[dict[str, Any]], accounts: dict[str | None, dict[str, Any]]
-) -> Iterator[StagedBatch]:
-    if posts:
-        yield StagedBatch("posts", pa.RecordBatch.from_pylist(posts))
-        posts.clear()
-    if accounts:
-        yield StagedBatch("accounts", pa.RecordBatch.from_pylist(list(accounts.values())))
-        accounts.clear()
+                yield from flush(posts, accounts)
+        yield from flush(posts, accounts)
 
 
 INGESTERS: list[type[Ingester]] = [TrollTweetsIngester]

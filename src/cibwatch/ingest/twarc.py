@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch, Target
+from cibwatch.ingest.staging import flush
 
 _KIND_BY_REFERENCE = (("retweeted", "share"), ("quoted", "quote"), ("replied_to", "reply"))
 # Substrings only twarc/API v2 output has near the start of a line.
@@ -174,8 +175,8 @@ class TwarcIngester(Ingester):
                     continue
                 yield from self._record(record, platform, row, posts, accounts)
                 if len(posts) >= options.batch_rows or len(accounts) >= options.batch_rows:
-                    yield from _flush(posts, accounts)
-        yield from _flush(posts, accounts)
+                    yield from flush(posts, accounts, _stage)
+        yield from flush(posts, accounts, _stage)
 
     def _record(
         self,
@@ -204,17 +205,6 @@ class TwarcIngester(Ingester):
                 accounts[item["id"]] = user_row(item, platform, row)
             else:
                 posts.append(tweet_row(item, referenced, platform, row))
-
-
-def _flush(
-    posts: list[dict[str, Any]], accounts: dict[Any, dict[str, Any]]
-) -> Iterator[StagedBatch]:
-    if posts:
-        yield _stage("posts", posts)
-        posts.clear()
-    if accounts:
-        yield _stage("accounts", list(accounts.values()))
-        accounts.clear()
 
 
 INGESTERS: list[type[Ingester]] = [TwarcIngester]
