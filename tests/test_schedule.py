@@ -60,6 +60,13 @@ def test_sentence_compares_with_the_claimed_location() -> None:
     fit = infer_schedule(office_posts(8, 300, seed=1))
     text = fit.sentence(claimed="Texas", claimed_offset=-6)
     assert "Monday-Friday" in text and "UTC+8" in text and "Texas (UTC-6)" in text
+    assert "14 hours away from the claimed place" in text and "operators' own" in text
+
+
+def test_a_shift_that_fits_the_claimed_place_is_called_audience_aligned() -> None:
+    fit = infer_schedule(office_posts(-6, 300, seed=9))
+    text = fit.sentence(claimed="Dallas, TX", claimed_offset=-6)
+    assert "aligned with the audience" in text and "does not reveal" in text
 
 
 def test_without_a_lunch_dip_neighbouring_offsets_share_the_probability() -> None:

@@ -95,7 +95,19 @@ class ScheduleFit:
                 f"weekends; {self.posts} posts."
             )
         if claimed and claimed_offset is not None:
-            text += f" Claims to be in {claimed} (UTC{claimed_offset:+d})."
+            text += f" Claims to be in {claimed} (UTC{claimed_offset:+d})"
+            if self.kind != "office":
+                text += "."
+            elif abs(self.offset - claimed_offset) <= 1:
+                text += (
+                    ": the shift fits the claimed place, so it looks aligned with the "
+                    "audience and does not reveal where the operators are."
+                )
+            else:
+                text += (
+                    f": office hours {abs(self.offset - claimed_offset)} hours away from "
+                    "the claimed place look like the operators' own working day."
+                )
         return text
 
 
