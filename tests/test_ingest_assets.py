@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -11,27 +10,16 @@ from hypothesis import strategies as st
 
 from cibwatch.errors import IngestError
 from cibwatch.ingest.assets import AdLibraryIngester, AssetsIngester, parse_range
-from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
+from cibwatch.ingest.base import Ingester, IngestOptions
 from cibwatch.workspace import Workspace
+from ingest_helpers import FIXTURES, Staged, fixture_id, head, other_fixtures, read_all
 
-FIXTURES = Path(__file__).parent / "fixtures"
 OWN = FIXTURES / "assets"
-FORMATS = ("twarc", "io_archive", "troll_tweets", "crowdtangle", "telegram", "assets")
 PAGE = "100000000000001"
 
 
-def staged(
-    ingester: Ingester, path: Path, platform: str | None = None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Reject]]:
-    posts: list[dict[str, Any]] = []
-    accounts: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    for item in ingester.read(path, IngestOptions(platform=platform)):
-        if isinstance(item, StagedBatch):
-            (posts if item.target == "posts" else accounts).extend(item.batch.to_pylist())
-        else:
-            rejects.append(item)
-    return posts, accounts, rejects
+def staged(ingester: Ingester, path: Path, platform: str | None = None) -> Staged:
+    return read_all(ingester, path, IngestOptions(platform=platform))
 
 
 @pytest.mark.parametrize(
@@ -143,19 +131,15 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
 )
 def test_sniff_recognises_own_fixtures(ingester: type[Ingester], name: str) -> None:
     path = OWN / name
-    assert ingester.sniff(path, path.read_bytes()[:65536])
+    assert ingester.sniff(path, head(path))
     other = AdLibraryIngester if ingester is AssetsIngester else AssetsIngester
-    assert not other.sniff(path, path.read_bytes()[:65536])
+    assert not other.sniff(path, head(path))
 
 
 @pytest.mark.parametrize("ingester", [AssetsIngester, AdLibraryIngester])
-@pytest.mark.parametrize(
-    "path",
-    [p for f in FORMATS if f != "assets" for p in sorted((FIXTURES / f).glob("*.*"))],
-    ids=lambda p: f"{p.parent.name}/{p.name}",
-)
+@pytest.mark.parametrize("path", other_fixtures("assets"), ids=fixture_id)
 def test_sniff_rejects_other_formats(ingester: type[Ingester], path: Path) -> None:
-    assert not ingester.sniff(path, path.read_bytes()[:65536])
+    assert not ingester.sniff(path, head(path))
 
 
 def test_assets_sniff_leaves_canonical_posts_to_the_generic_reader(tmp_path: Path) -> None:

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cibwatch.errors import IngestError
-from cibwatch.ingest.base import IngestOptions, Reject, StagedBatch
+from cibwatch.ingest.base import IngestOptions
 from cibwatch.ingest.crowdtangle import CrowdTangleIngester, crowdtangle_time, post_id_from_url
 from cibwatch.workspace import Workspace
+from ingest_helpers import FIXTURES, Staged, fixture_id, head, other_fixtures, read_all
 
-FIXTURES = Path(__file__).parent / "fixtures"
 OWN = FIXTURES / "crowdtangle"
-FORMATS = ("twarc", "io_archive", "troll_tweets", "crowdtangle", "telegram", "assets")
 PAGE = "100000000000001"
 
 
-def staged(
-    path: Path, platform: str | None = None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Reject]]:
-    posts: list[dict[str, Any]] = []
-    accounts: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    for item in CrowdTangleIngester().read(path, IngestOptions(platform=platform)):
-        if isinstance(item, StagedBatch):
-            (posts if item.target == "posts" else accounts).extend(item.batch.to_pylist())
-        else:
-            rejects.append(item)
-    return posts, accounts, rejects
+def staged(path: Path, platform: str | None = None) -> Staged:
+    return read_all(CrowdTangleIngester(), path, IngestOptions(platform=platform))
 
 
 @pytest.mark.parametrize(
@@ -159,16 +147,12 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", sorted(OWN.glob("*.csv")), ids=lambda p: p.name)
 def test_sniff_recognises_own_fixtures(path: Path) -> None:
-    assert CrowdTangleIngester.sniff(path, path.read_bytes()[:65536])
+    assert CrowdTangleIngester.sniff(path, head(path))
 
 
-@pytest.mark.parametrize(
-    "path",
-    [p for f in FORMATS if f != "crowdtangle" for p in sorted((FIXTURES / f).glob("*.*"))],
-    ids=lambda p: f"{p.parent.name}/{p.name}",
-)
+@pytest.mark.parametrize("path", other_fixtures("crowdtangle"), ids=fixture_id)
 def test_sniff_rejects_other_formats(path: Path) -> None:
-    assert not CrowdTangleIngester.sniff(path, path.read_bytes()[:65536])
+    assert not CrowdTangleIngester.sniff(path, head(path))
 
 
 def test_end_to_end_through_the_workspace() -> None:

@@ -4,35 +4,23 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cibwatch.errors import IngestError
-from cibwatch.ingest.base import IngestOptions, Reject, StagedBatch
+from cibwatch.ingest.base import IngestOptions
 from cibwatch.ingest.io_archive import IOArchiveIngester, parse_list_cell
 from cibwatch.workspace import Workspace
+from ingest_helpers import FIXTURES, Staged, fixture_id, head, other_fixtures, read_all
 
-FIXTURES = Path(__file__).parent / "fixtures"
 OWN = FIXTURES / "io_archive"
-FORMATS = ("twarc", "io_archive", "troll_tweets", "crowdtangle", "telegram", "assets")
 HASHED = "b3a8c98f9397a32802e7512206d9b4f99a7cde348960f9d7dce5f29d7f41214b"
 
 
-def staged(
-    path: Path, batch_rows: int = 1000
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Reject]]:
-    posts: list[dict[str, Any]] = []
-    accounts: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    for item in IOArchiveIngester().read(path, IngestOptions(batch_rows=batch_rows)):
-        if isinstance(item, StagedBatch):
-            (posts if item.target == "posts" else accounts).extend(item.batch.to_pylist())
-        else:
-            rejects.append(item)
-    return posts, accounts, rejects
+def staged(path: Path, batch_rows: int = 1000) -> Staged:
+    return read_all(IOArchiveIngester(), path, IngestOptions(batch_rows=batch_rows))
 
 
 @pytest.mark.parametrize(
@@ -133,22 +121,18 @@ def test_row_with_too_many_cells_is_rejected(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", sorted(OWN.glob("*.csv")), ids=lambda p: p.name)
 def test_sniff_recognises_own_fixtures(path: Path) -> None:
-    assert IOArchiveIngester.sniff(path, path.read_bytes()[:65536])
+    assert IOArchiveIngester.sniff(path, head(path))
 
 
-@pytest.mark.parametrize(
-    "path",
-    [p for f in FORMATS if f != "io_archive" for p in sorted((FIXTURES / f).glob("*.*"))],
-    ids=lambda p: f"{p.parent.name}/{p.name}",
-)
+@pytest.mark.parametrize("path", other_fixtures("io_archive"), ids=fixture_id)
 def test_sniff_rejects_other_formats(path: Path) -> None:
-    assert not IOArchiveIngester.sniff(path, path.read_bytes()[:65536])
+    assert not IOArchiveIngester.sniff(path, head(path))
 
 
 def test_gzipped_archive_is_sniffed_and_read(tmp_path: Path) -> None:
     path = tmp_path / "tweets.csv.gz"
     path.write_bytes(gzip.compress((OWN / "tweets.csv").read_bytes()))
-    assert IOArchiveIngester.sniff(path, path.read_bytes()[:65536])
+    assert IOArchiveIngester.sniff(path, head(path))
     posts, accounts, _ = staged(path)
     assert (len(posts), len(accounts)) == (3, 2)
 

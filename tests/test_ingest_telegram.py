@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cibwatch.errors import IngestError
-from cibwatch.ingest.base import IngestOptions, Reject, StagedBatch
+from cibwatch.ingest.base import IngestOptions
 from cibwatch.ingest.telegram import TelegramIngester, message_entities, message_text
 from cibwatch.workspace import Workspace
+from ingest_helpers import FIXTURES, Staged, fixture_id, head, other_fixtures, read_all
 
-FIXTURES = Path(__file__).parent / "fixtures"
 FILE = FIXTURES / "telegram" / "result.json"
-FORMATS = ("twarc", "io_archive", "troll_tweets", "crowdtangle", "telegram", "assets")
 CHANNEL = "channel1500000001"
 
 
-def staged(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Reject]]:
-    posts: list[dict[str, Any]] = []
-    accounts: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    for item in TelegramIngester().read(path, IngestOptions()):
-        if isinstance(item, StagedBatch):
-            (posts if item.target == "posts" else accounts).extend(item.batch.to_pylist())
-        else:
-            rejects.append(item)
-    return posts, accounts, rejects
+def staged(path: Path) -> Staged:
+    return read_all(TelegramIngester(), path)
 
 
 def test_text_and_entities_from_a_list_text() -> None:
@@ -128,16 +118,12 @@ def test_broken_json_names_the_file_and_line(tmp_path: Path) -> None:
 
 
 def test_sniff_recognises_own_fixture() -> None:
-    assert TelegramIngester.sniff(FILE, FILE.read_bytes()[:65536])
+    assert TelegramIngester.sniff(FILE, head(FILE))
 
 
-@pytest.mark.parametrize(
-    "path",
-    [p for f in FORMATS if f != "telegram" for p in sorted((FIXTURES / f).glob("*.*"))],
-    ids=lambda p: f"{p.parent.name}/{p.name}",
-)
+@pytest.mark.parametrize("path", other_fixtures("telegram"), ids=fixture_id)
 def test_sniff_rejects_other_formats(path: Path) -> None:
-    assert not TelegramIngester.sniff(path, path.read_bytes()[:65536])
+    assert not TelegramIngester.sniff(path, head(path))
 
 
 def test_end_to_end_through_the_workspace() -> None:

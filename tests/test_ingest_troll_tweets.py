@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cibwatch.errors import IngestError
-from cibwatch.ingest.base import IngestOptions, Reject, StagedBatch
+from cibwatch.ingest.base import IngestOptions
 from cibwatch.ingest.troll_tweets import TrollTweetsIngester, iso_publish_date
 from cibwatch.workspace import Workspace
+from ingest_helpers import FIXTURES, Staged, fixture_id, head, other_fixtures, read_all
 
-FIXTURES = Path(__file__).parent / "fixtures"
 OWN = FIXTURES / "troll_tweets"
 FILE = OWN / "IRAhandle_tweets_1.csv"
-FORMATS = ("twarc", "io_archive", "troll_tweets", "crowdtangle", "telegram", "assets")
 
 
-def staged(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Reject]]:
-    posts: list[dict[str, Any]] = []
-    accounts: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    for item in TrollTweetsIngester().read(path, IngestOptions()):
-        if isinstance(item, StagedBatch):
-            (posts if item.target == "posts" else accounts).extend(item.batch.to_pylist())
-        else:
-            rejects.append(item)
-    return posts, accounts, rejects
+def staged(path: Path) -> Staged:
+    return read_all(TrollTweetsIngester(), path)
 
 
 @pytest.mark.parametrize(
@@ -84,16 +74,12 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
 
 
 def test_sniff_recognises_own_fixture() -> None:
-    assert TrollTweetsIngester.sniff(FILE, FILE.read_bytes()[:65536])
+    assert TrollTweetsIngester.sniff(FILE, head(FILE))
 
 
-@pytest.mark.parametrize(
-    "path",
-    [p for f in FORMATS if f != "troll_tweets" for p in sorted((FIXTURES / f).glob("*.*"))],
-    ids=lambda p: f"{p.parent.name}/{p.name}",
-)
+@pytest.mark.parametrize("path", other_fixtures("troll_tweets"), ids=fixture_id)
 def test_sniff_rejects_other_formats(path: Path) -> None:
-    assert not TrollTweetsIngester.sniff(path, path.read_bytes()[:65536])
+    assert not TrollTweetsIngester.sniff(path, head(path))
 
 
 def test_end_to_end_requires_assume_tz() -> None:

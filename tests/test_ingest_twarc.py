@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from cibwatch.ingest.base import IngestOptions, Reject, StagedBatch
+from cibwatch.ingest.base import IngestOptions
 from cibwatch.ingest.twarc import TwarcIngester
 from cibwatch.workspace import Workspace
+from ingest_helpers import FIXTURES, Staged, fixture_id, head, other_fixtures, read_all
 
-FIXTURES = Path(__file__).parent / "fixtures"
 OWN = FIXTURES / "twarc"
-FORMATS = ("twarc", "io_archive", "troll_tweets", "crowdtangle", "telegram", "assets")
 
 
-def staged(
-    path: Path, batch_rows: int = 1000
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Reject]]:
-    posts: list[dict[str, Any]] = []
-    accounts: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    for item in TwarcIngester().read(path, IngestOptions(batch_rows=batch_rows)):
-        if isinstance(item, StagedBatch):
-            (posts if item.target == "posts" else accounts).extend(item.batch.to_pylist())
-        else:
-            rejects.append(item)
-    return posts, accounts, rejects
+def staged(path: Path, batch_rows: int = 1000) -> Staged:
+    return read_all(TwarcIngester(), path, IngestOptions(batch_rows=batch_rows))
 
 
 def test_pages_give_posts_with_kinds_and_shared_authors() -> None:
@@ -157,16 +145,12 @@ def test_metrics_of_mixed_types_are_staged_as_text(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", sorted(OWN.glob("*.jsonl")), ids=lambda p: p.name)
 def test_sniff_recognises_own_fixtures(path: Path) -> None:
-    assert TwarcIngester.sniff(path, path.read_bytes()[:65536])
+    assert TwarcIngester.sniff(path, head(path))
 
 
-@pytest.mark.parametrize(
-    "path",
-    [p for f in FORMATS if f != "twarc" for p in sorted((FIXTURES / f).glob("*.*"))],
-    ids=lambda p: f"{p.parent.name}/{p.name}",
-)
+@pytest.mark.parametrize("path", other_fixtures("twarc"), ids=fixture_id)
 def test_sniff_rejects_other_formats(path: Path) -> None:
-    assert not TwarcIngester.sniff(path, path.read_bytes()[:65536])
+    assert not TwarcIngester.sniff(path, head(path))
 
 
 def test_sniff_rejects_generic_jsonl(tmp_path: Path) -> None:
