@@ -82,6 +82,14 @@ def header_columns(head: bytes) -> list[str]:
         return []
 
 
+def nonblank(value: str | None) -> str | None:
+    """A cell's text without surrounding whitespace; ``None`` for a missing or blank cell."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
 def csv_records(
     path: Path, required: tuple[str, ...], optional: tuple[str, ...], what: str
 ) -> Iterator[dict[str, Any] | Reject]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
-from cibwatch.ingest.csvsource import csv_records, header_columns, read_header
+from cibwatch.ingest.csvsource import csv_records, header_columns, nonblank, read_header
 from cibwatch.ingest.staging import flush
 
 #: Columns without which a file is not a tweets file of the archive.
@@ -95,16 +95,9 @@ def parse_list_cell(cell: str | None) -> list[str] | None:
     return [part.strip().strip("'\"") for part in inner.split(",") if part.strip().strip("'\"")]
 
 
-def _blank(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
-
-
 def _utc(value: str | None) -> str | None:
     """Mark an archive time as UTC (documented by the archive), keeping any explicit zone."""
-    value = _blank(value)
+    value = nonblank(value)
     if value is None or _ZONE_SUFFIX.search(value):
         return value
     if _DATE_ONLY.match(value):
@@ -113,23 +106,23 @@ def _utc(value: str | None) -> str | None:
 
 
 def _bool(value: str | None) -> bool:
-    return (_blank(value) or "").lower() in _TRUE
+    return (nonblank(value) or "").lower() in _TRUE
 
 
 def _account(rec: dict[str, Any], platform: str, row: int) -> dict[str, Any]:
     return {
         "platform": platform,
-        "account_id": _blank(rec.get("userid")),
+        "account_id": nonblank(rec.get("userid")),
         "kind": "account",
-        "handle": _blank(rec.get("user_screen_name")),
-        "display_name": _blank(rec.get("user_display_name")),
+        "handle": nonblank(rec.get("user_screen_name")),
+        "display_name": nonblank(rec.get("user_display_name")),
         "created_at": _utc(rec.get("account_creation_date")),
-        "claimed_location": _blank(rec.get("user_reported_location")),
-        "bio": _blank(rec.get("user_profile_description")),
-        "followers": _blank(rec.get("follower_count")),
-        "following": _blank(rec.get("following_count")),
-        "language": _blank(rec.get("account_language")),
-        "url": _blank(rec.get("user_profile_url")),
+        "claimed_location": nonblank(rec.get("user_reported_location")),
+        "bio": nonblank(rec.get("user_profile_description")),
+        "followers": nonblank(rec.get("follower_count")),
+        "following": nonblank(rec.get("following_count")),
+        "language": nonblank(rec.get("account_language")),
+        "url": nonblank(rec.get("user_profile_url")),
         "source_row": row,
     }
 
@@ -137,24 +130,24 @@ def _account(rec: dict[str, Any], platform: str, row: int) -> dict[str, Any]:
 def _post(rec: dict[str, Any], platform: str, row: int) -> dict[str, Any]:
     kind = "original"
     shared_post = shared_account = None
-    reply_to = _blank(rec.get("in_reply_to_tweetid"))
-    quoted = _blank(rec.get("quoted_tweet_tweetid"))
+    reply_to = nonblank(rec.get("in_reply_to_tweetid"))
+    quoted = nonblank(rec.get("quoted_tweet_tweetid"))
     if _bool(rec.get("is_retweet")):
         kind = "share"
-        shared_post = _blank(rec.get("retweet_tweetid"))
-        shared_account = _blank(rec.get("retweet_userid"))
+        shared_post = nonblank(rec.get("retweet_tweetid"))
+        shared_account = nonblank(rec.get("retweet_userid"))
     elif quoted:
         kind = "quote"
         shared_post = quoted
-    elif reply_to or _blank(rec.get("in_reply_to_userid")):
+    elif reply_to or nonblank(rec.get("in_reply_to_userid")):
         kind = "reply"
     return {
         "platform": platform,
-        "post_id": _blank(rec.get("tweetid")),
-        "account_id": _blank(rec.get("userid")),
+        "post_id": nonblank(rec.get("tweetid")),
+        "account_id": nonblank(rec.get("userid")),
         "created_at": _utc(rec.get("tweet_time")),
         "text": rec.get("tweet_text") or None,
-        "language": _blank(rec.get("tweet_language")),
+        "language": nonblank(rec.get("tweet_language")),
         "kind": kind,
         "shared_post_id": shared_post,
         "shared_account_id": shared_account,
@@ -163,9 +156,9 @@ def _post(rec: dict[str, Any], platform: str, row: int) -> dict[str, Any]:
         "hashtags": parse_list_cell(rec.get("hashtags")),
         # The archive lists mentioned accounts by (possibly hashed) user id, not handle.
         "mentions": parse_list_cell(rec.get("user_mentions")),
-        "likes": _blank(rec.get("like_count")),
-        "shares": _blank(rec.get("retweet_count")),
-        "comments": _blank(rec.get("reply_count")),
+        "likes": nonblank(rec.get("like_count")),
+        "shares": nonblank(rec.get("retweet_count")),
+        "comments": nonblank(rec.get("reply_count")),
         "source_row": row,
     }
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
-from cibwatch.ingest.csvsource import csv_records, header_columns
+from cibwatch.ingest.csvsource import csv_records, header_columns, nonblank
 from cibwatch.ingest.staging import flush
 
 REQUIRED: tuple[str, ...] = ("external_author_id", "author", "content", "publish_date")
@@ -54,7 +54,7 @@ def iso_publish_date(value: str | None) -> str | None:
     """``M/D/YYYY H:MM`` as naive ISO 8601; other values unchanged (the loader judges them)."""
     match = _US_TIME.match(value or "")
     if match is None:
-        return _blank(value)
+        return nonblank(value)
     month, day, year, hour, minute, second = match.groups()
     return f"{year}-{int(month):02d}-{int(day):02d} {int(hour):02d}:{minute}:{int(second or 0):02d}"
 
@@ -63,13 +63,6 @@ def tweet_id_from_url(url: str | None) -> str | None:
     """The tweet id in a twitter.com status link, or ``None``."""
     match = _STATUS.search(url or "")
     return match.group(1) if match else None
-
-
-def _blank(value: Any) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
 
 
 class TrollTweetsIngester(Ingester):
@@ -94,15 +87,17 @@ class TrollTweetsIngester(Ingester):
                 yield rec
                 continue
             row = rec["source_row"]
-            post_id = _blank(rec.get("tweet_id")) or tweet_id_from_url(rec.get("article_url"))
+            post_id = nonblank(rec.get("tweet_id")) or tweet_id_from_url(rec.get("article_url"))
             if post_id is None:
                 yield Reject(row, "tweet_id", "no tweet_id and no status link in article_url")
                 continue
-            account_id = _blank(rec.get("alt_external_id")) or _blank(rec.get("external_author_id"))
-            kind = _POST_TYPES.get((_blank(rec.get("post_type")) or "").upper())
+            # The reconstructed id first: external_author_id was rounded in some files.
+            alt_id = rec.get("alt_external_id")
+            account_id = nonblank(alt_id) or nonblank(rec.get("external_author_id"))
+            kind = _POST_TYPES.get((nonblank(rec.get("post_type")) or "").upper())
             if kind is None:
-                kind = "share" if _blank(rec.get("retweet")) == "1" else "original"
-            urls = [u for u in (_blank(rec.get(c)) for c in _URL_COLUMNS) if u]
+                kind = "share" if nonblank(rec.get("retweet")) == "1" else "original"
+            urls = [u for u in (nonblank(rec.get(c)) for c in _URL_COLUMNS) if u]
             posts.append(
                 {
                     "platform": platform,
@@ -110,7 +105,7 @@ class TrollTweetsIngester(Ingester):
                     "account_id": account_id,
                     "created_at": iso_publish_date(rec.get("publish_date")),
                     "text": rec.get("content") or None,
-                    "language": _blank(rec.get("language")),
+                    "language": nonblank(rec.get("language")),
                     "kind": kind,
                     "urls": urls or None,
                     "source_row": row,
@@ -121,9 +116,9 @@ class TrollTweetsIngester(Ingester):
                 "platform": platform,
                 "account_id": account_id,
                 "kind": "account",
-                "handle": _blank(rec.get("author")),
-                "followers": _blank(rec.get("followers")),
-                "following": _blank(rec.get("following")),
+                "handle": nonblank(rec.get("author")),
+                "followers": nonblank(rec.get("followers")),
+                "following": nonblank(rec.get("following")),
                 "source_row": row,
             }
             if len(posts) >= options.batch_rows:
