@@ -1,0 +1,402 @@
+"""Both sides: post stance from lexicons, account sides, network both-sides score, detector."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cibwatch import Workspace
+from cibwatch.detectors.stance import StanceDetector
+from cibwatch.errors import ConfigError
+from cibwatch.fingerprints.stance import (
+    LexiconError,
+    account_sides,
+    both_sides_score,
+    load_lexicon,
+    network_sides,
+    post_stances,
+)
+
+HEADER = "issue,side,kind,term,weight\n"
+
+
+def _posts(ws: Workspace, rows: list[tuple[Any, ...]]) -> None:
+    """rows: (post_id, account_id, text, hashtags, domains[, shared_post_id]) on platform x."""
+    ws.connection.executemany(
+        "INSERT INTO posts (platform, post_id, account_id, created_at, text, kind, "
+        "shared_post_id, hashtags, domains) "
+        "VALUES ('x', ?, ?, TIMESTAMP '2024-05-01' + to_minutes(CAST(? AS BIGINT)), ?, ?, ?, ?, ?)",
+        [
+            [
+                r[0],
+                r[1],
+                i,
+                r[2],
+                "share" if len(r) > 5 else "original",
+                r[5] if len(r) > 5 else None,
+                r[3],
+                r[4],
+            ]
+            for i, r in enumerate(rows)
+        ],
+    )
+
+
+def _stances(ws: Workspace, **kwargs: Any) -> dict[tuple[str, str], str]:
+    rows = post_stances(ws, **kwargs).fetchall()
+    columns = post_stances(ws, **kwargs).columns
+    found = [dict(zip(columns, r, strict=True)) for r in rows]
+    return {(r["post_id"], r["issue"]): r["side"] for r in found}
+
+
+def _lexicon(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def test_post_stance_from_hashtags_phrases_domains_and_shares_with_shipped_lexicons() -> None:
+    with Workspace() as ws:
+        _posts(
+            ws,
+            [
+                ("p1", "a", "Protect the unborn! #prolife", ["prolife"], []),  # pro-life 2+3
+                ("p2", "a", "My body, my choice.", [], []),  # pro-choice phrase
+                # #prolife (3) against #prochoice (3): a tie takes no stance
+                (
+                    "p3",
+                    "a",
+                    "#prolife and #prochoice folks should talk",
+                    ["prolife", "prochoice"],
+                    [],
+                ),
+                # a subdomain of a gun-rights domain, with www. in front
+                ("p4", "b", "read this", [], ["www.home.nraila.org"]),
+                ("p5", "b", "Bought a new gun controller for my console", [], []),  # no stance
+                ("p6", "b", "We need gun control.", [], []),  # gun-control, weight 1
+                ("p7", "c", None, [], [], "p1"),  # a bare share takes p1's stance
+                # one post, two issues: election denial and pro-life
+                ("p8", "c", "STOP THE STEAL! #ProLife", ["prolife"], []),
+                ("p9", "c", "Pro Life is my cause", [], []),  # phrase pro-life, any case/spacing
+                ("p10", "d", "Kein Mensch ist illegal!", [], []),  # German: immigration open
+                # words inside a link are not read
+                ("p11", "d", "see https://example.com/build-the-wall-now", [], ["example.com"]),
+                ("p12", "d", "Refugees welcome, but we must build the wall", [], []),  # 3 vs 3
+                ("p13", "d", "Die ÜBERFREMDUNG!", [], []),  # German, upper-case umlaut
+                ("p14", "d", "Asylchaos, Umvolkung", [], []),  # German, restrictive
+                ("p15", "d", "Die U\u0308berfremdung", [], []),  # 'Ü' decomposed (NFD)
+            ],
+        )
+        assert _stances(ws) == {
+            ("p1", "abortion"): "pro-life",
+            ("p2", "abortion"): "pro-choice",
+            ("p4", "guns"): "gun-rights",
+            ("p6", "guns"): "gun-control",
+            ("p7", "abortion"): "pro-life",
+            ("p8", "abortion"): "pro-life",
+            ("p8", "elections"): "election-denial",
+            ("p9", "abortion"): "pro-life",
+            ("p10", "immigration"): "open",
+            ("p13", "immigration"): "restrictive",
+            ("p14", "immigration"): "restrictive",
+            ("p15", "immigration"): "restrictive",
+        }
+        inherited = ws.query("SELECT post_id FROM _stance_posts WHERE inherited")
+        assert inherited == [{"post_id": "p7"}]
+
+
+def test_phrases_match_whole_words_only(tmp_path: Path) -> None:
+    lexicon = load_lexicon(
+        [
+            _lexicon(
+                tmp_path,
+                "mine.csv",
+                "abortion,pro-life,phrase,pro-life,1\n"
+                "abortion,pro-choice,phrase,pro-choice,1\n"
+                "guns,gun-control,phrase,gun control,1\n"
+                "guns,gun-rights,phrase,gun rights,1\n",
+            )
+        ]
+    )
+    with Workspace() as ws:
+        _posts(
+            ws,
+            [
+                ("m1", "a", "PRO-LIFE", [], []),  # case does not matter
+                ("m2", "a", "(pro life)", [], []),  # a space stands for the hyphen
+                ("m3", "a", "pro--life!!", [], []),  # any run of punctuation too
+                ("m4", "a", "prolife", [], []),  # not the phrase: a different word
+                ("m5", "a", "pro-lifers unite", [], []),  # 'pro-lifers' is not 'pro-life'
+                ("m6", "a", "#prolife and @pro_life", [], []),  # hashtags/mentions are not words
+                ("m7", "a", "gun controller for sale", [], []),  # 'controller' is not 'control'
+                ("m8", "a", "more gun control, fewer gun rights", [], []),  # 1 vs 1: no stance
+                ("m9", "a", "Gun\ncontrol now", [], []),  # a line break separates words too
+            ],
+        )
+        assert _stances(ws, lexicon=lexicon) == {
+            ("m1", "abortion"): "pro-life",
+            ("m2", "abortion"): "pro-life",
+            ("m3", "abortion"): "pro-life",
+            ("m9", "guns"): "gun-control",
+        }
+
+
+def test_score_sums_distinct_entries_including_adjacent_phrases(tmp_path: Path) -> None:
+    lexicon = load_lexicon(
+        [
+            _lexicon(
+                tmp_path,
+                "abc.csv",
+                "t,a,phrase,alpha,1\nt,a,phrase,beta,1\nt,b,phrase,gamma,1.5\n"
+                "t,b,hashtag,gamma,1\n",
+            )
+        ]
+    )
+    with Workspace() as ws:
+        _posts(
+            ws,
+            [
+                ("s1", "a", "alpha beta gamma", [], []),  # adjacent phrases both count: 2 > 1.5
+                ("s2", "a", "alpha alpha ALPHA gamma", [], []),  # an entry counts once: 1 < 1.5
+                ("s3", "a", "alpha beta #gamma", ["gamma"], []),  # hashtag weight 1: 2 > 1
+                ("s4", "a", "alpha beta gamma #gamma", ["gamma"], []),  # 2 < 1.5 + 1
+            ],
+        )
+        assert _stances(ws, lexicon=lexicon) == {
+            ("s1", "t"): "a",
+            ("s2", "t"): "b",
+            ("s3", "t"): "a",
+            ("s4", "t"): "b",
+        }
+        scores = ws.query("SELECT score, opposing_score FROM _stance_posts WHERE post_id = 's4'")
+        assert scores == [{"score": 2.5, "opposing_score": 2.0}]
+
+
+def test_a_member_sharing_an_outsiders_post_takes_its_side() -> None:
+    with Workspace() as ws:
+        # o1 (outside the network) posts pro-life; member s1 shares it without words of its own;
+        # member s2 shares it with words of its own on the other side, which win.
+        _posts(
+            ws,
+            [
+                ("o", "o1", "#prolife", ["prolife"], []),
+                ("r1", "s1", None, [], [], "o"),
+                ("r2", "s2", "Keep abortion legal", [], [], "o"),
+            ],
+        )
+        (row,) = network_sides(ws, ["x:s1", "x:s2"])
+        assert (row["members_a"], row["members_b"]) == (["x:s1"], ["x:s2"])
+        assert row["both_sides_score"] == 1.0
+
+
+def test_user_lexicon_extends_overrides_and_replaces_the_shipped_one(tmp_path: Path) -> None:
+    extra = _lexicon(
+        tmp_path,
+        "extra.csv",
+        "# our additions\n"
+        "abortion,pro-life,hashtag,#LifeWins,2\n"  # a new hashtag ('#' and case are dropped)
+        "abortion,pro-life,hashtag,prochoice,0\n"  # switch off: weight 0 disables an entry
+        "climate,alarm,phrase,climate emergency,1\n"  # a new issue with its two sides
+        "climate,sceptic,domain,wattsupwiththat.com,1\n",
+    )
+    posts = [
+        ("e1", "a", "Life wins #lifewins", ["lifewins"], []),
+        ("e2", "a", "#prochoice", ["prochoice"], []),
+        ("e3", "a", "This is a climate emergency", [], []),
+        ("e4", "a", "look", [], ["wattsupwiththat.com"]),
+    ]
+    with Workspace() as ws:
+        _posts(ws, posts)
+        assert _stances(ws) == {("e2", "abortion"): "pro-choice"}  # shipped lexicons only
+        extended = load_lexicon(extra=[extra])
+        assert extended.issues["climate"] == ("alarm", "sceptic")
+        assert "abortion" in extended.issues and "guns" in extended.issues
+        assert _stances(ws, lexicon=extended) == {
+            ("e1", "abortion"): "pro-life",
+            ("e3", "climate"): "alarm",
+            ("e4", "climate"): "sceptic",
+        }
+        mine = _lexicon(
+            tmp_path,
+            "mine.csv",
+            "climate,alarm,phrase,climate emergency,1\nclimate,sceptic,hashtag,prochoice,1\n",
+        )
+        replaced = load_lexicon([mine])  # replaces: no shipped issue is left
+        assert replaced.issues == {"climate": ("alarm", "sceptic")}
+        assert _stances(ws, lexicon=replaced) == {
+            ("e2", "climate"): "sceptic",
+            ("e3", "climate"): "alarm",
+        }
+
+
+BAD_ROWS = [
+    ("abortion,pro-life,hashtag,prolife,heavy\n", 2, "weight"),
+    ("abortion,pro-life,hashtag,prolife,-1\n", 2, "weight"),
+    ("abortion,pro-life,hashtag,prolife,nan\n", 2, "weight"),
+    ("abortion,pro-life,emoji,prolife,1\n", 2, "kind"),
+    ("abortion,pro-life,hashtag,pro life,1\n", 2, "term"),
+    ("abortion,pro-life,domain,not a domain,1\n", 2, "term"),
+    ("abortion,pro-life,phrase,#prolife,1\n", 2, "term"),
+    ("abortion,pro-life,phrase,218,1\n", 2, "term"),
+    ("abortion,Pro Life!,phrase,pro-life,1\n", 2, "side"),
+    ("abortion,pro-life,phrase\n", 2, "term"),
+    # a third side on the third line
+    ("a,x,phrase,one,1\na,y,phrase,two,1\na,z,phrase,three,1\n", 4, "side"),
+    # an issue with one side only is named at its first row
+    ("a,x,phrase,one,1\na,y,phrase,two,1\nb,x,phrase,three,1\n", 4, "side"),
+]
+
+
+@pytest.mark.parametrize(("body", "row", "field"), BAD_ROWS)
+def test_bad_lexicon_rows_name_file_row_and_field(
+    tmp_path: Path, body: str, row: int, field: str
+) -> None:
+    path = _lexicon(tmp_path, "bad.csv", body)
+    with pytest.raises(ConfigError) as info:
+        load_lexicon(extra=[path])
+    error = info.value
+    assert isinstance(error, LexiconError)
+    assert (error.file, error.row, error.field) == (str(path), row, field)
+    assert str(error).startswith(f"{path}, row {row}, field {field}: ")
+
+
+def test_bad_lexicon_files(tmp_path: Path) -> None:
+    no_header = tmp_path / "no_header.csv"
+    no_header.write_text("issue,side,kind,term\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="lacks column 'weight'"):
+        load_lexicon([no_header])
+    empty = tmp_path / "empty.csv"
+    empty.write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="no header"):
+        load_lexicon([empty])
+    with pytest.raises(LexiconError, match="cannot read"):
+        load_lexicon([tmp_path / "missing.csv"])
+
+
+def test_shipped_lexicons_cover_four_issues_with_two_sides_each() -> None:
+    lexicon = load_lexicon()
+    assert lexicon.issues == {
+        "abortion": ("pro-life", "pro-choice"),
+        "elections": ("election-denial", "election-trust"),
+        "guns": ("gun-rights", "gun-control"),
+        "immigration": ("restrictive", "open"),
+    }
+    kinds = {(e.issue, e.kind) for e in lexicon.entries}
+    assert all(
+        (issue, "hashtag") in kinds and (issue, "phrase") in kinds for issue in lexicon.issues
+    )
+
+
+# Network n (n1..n4) poses on both sides of abortion and guns: n1, n2 pro-life; n3, n4
+# pro-choice; n1, n3 gun-rights; n2, n4 gun-control. Network m (m1..m3) is all pro-life.
+# t1 posts once on each side of abortion: a tie, no side taken.
+NETWORK_POSTS = [
+    ("1", "n1", "Protect the unborn #prolife", ["prolife"], []),
+    ("2", "n1", "Abortion is murder", [], []),
+    ("3", "n1", "Shall not be infringed #2a", ["2a"], []),
+    ("4", "n2", "#prolife", ["prolife"], []),
+    ("5", "n2", "Ban assault weapons #guncontrol", ["guncontrol"], []),
+    ("6", "n3", "Keep abortion legal #prochoice", ["prochoice"], []),
+    ("7", "n3", "", [], ["nraila.org"]),
+    ("8", "n4", "Abortion is healthcare", [], []),
+    ("9", "n4", "#endgunviolence", ["endgunviolence"], []),
+    ("10", "n4", "We want #prolife policies", ["prolife"], []),  # minority post: n4 stays choice
+    ("16", "n4", "#bansoffourbodies", ["bansoffourbodies"], []),
+    ("11", "m1", "#prolife", ["prolife"], []),
+    ("12", "m2", "Life begins at conception", [], []),
+    ("13", "m3", "#marchforlife #prolife", ["marchforlife", "prolife"], []),
+    ("14", "t1", "#prolife", ["prolife"], []),
+    ("15", "t1", "#prochoice", ["prochoice"], []),
+]
+
+
+def test_network_on_both_sides_scores_high_and_one_sided_network_zero() -> None:
+    with Workspace() as ws:
+        _posts(ws, NETWORK_POSTS)
+        both = {r["issue"]: r for r in network_sides(ws, ["x:n1", "x:n2", "x:n3", "x:n4"])}
+        assert set(both) == {"abortion", "guns"}
+        abortion = both["abortion"]
+        assert (abortion["accounts_a"], abortion["accounts_b"]) == (2, 2)
+        assert abortion["both_sides_score"] == 1.0
+        assert abortion["members_a"] == ["x:n1", "x:n2"]  # n1 has two pro-life posts
+        assert abortion["members_b"] == ["x:n4", "x:n3"]  # n4 has two pro-choice posts
+        assert abortion["accounts_mixed"] == 1  # n4 posted once on the other side
+        assert abortion["examples_b"][0] == {
+            "account": "x:n4",
+            "posts": 2,
+            "stance_posts": 3,
+            "proof": ["x:8", "x:16"],
+        }
+        assert (abortion["posts_a"], abortion["posts_b"]) == (4, 3)  # 1, 2, 4, 10 and 6, 8, 16
+        assert both["guns"]["both_sides_score"] == 1.0
+        assert both["guns"]["members_a"] == ["x:n1", "x:n3"]
+
+        (one,) = network_sides(ws, ["x:m1", "x:m2", "x:m3", "x:t1"])
+        assert (one["issue"], one["accounts_a"], one["accounts_b"]) == ("abortion", 3, 0)
+        assert one["accounts_tied"] == 1 and one["share_a"] == 1.0
+        assert one["both_sides_score"] == 0.0
+    assert both_sides_score(3, 1) == 0.5 and both_sides_score(0, 0) == 0.0
+
+
+def test_account_sides_counts_and_min_posts() -> None:
+    with Workspace() as ws:
+        _posts(ws, NETWORK_POSTS)
+        rows = {(r["account"], r["issue"]): r for r in account_sides(ws)}
+        n4 = rows["x:n4", "abortion"]
+        assert (n4["side"], n4["posts_a"], n4["posts_b"]) == ("pro-choice", 1, 2)
+        assert n4["share"] == pytest.approx(2 / 3) and n4["proof"] == ["x:8", "x:16"]
+        assert rows["x:t1", "abortion"]["side"] is None
+        assert ("x:m1", "abortion") not in {
+            (r["account"], r["issue"]) for r in account_sides(ws, min_posts=2)
+        }
+        with pytest.raises(ConfigError, match="min_posts"):
+            account_sides(ws, min_posts=0)
+
+
+def test_detector_writes_one_account_row_per_side_taken() -> None:
+    with Workspace() as ws:
+        _posts(ws, NETWORK_POSTS)
+        result = ws.run_detector(StanceDetector())
+        rows = ws.query(
+            "SELECT subject_kind, subject_a, subject_b, strength, significant, explanation, "
+            "proof, details FROM evidence WHERE detector = 'stance' ORDER BY subject_a, details"
+        )
+        # 4 + 3 accounts on abortion (t1 is tied) and 4 on guns
+        assert result.evidence_rows == len(rows) == 11 and result.significant_rows == 0
+        n1 = next(r for r in rows if r["subject_a"] == "x:n1" and "abortion" in r["details"])
+        assert n1["explanation"] == "x:n1 posts as pro-life on abortion (2 of 2 stance posts)"
+        assert (n1["subject_kind"], n1["subject_b"], n1["significant"]) == ("account", None, False)
+        assert n1["strength"] == 1.0 and n1["proof"] == ["x:1", "x:2"]
+        assert json.loads(n1["details"]) == {
+            "issue": "abortion",
+            "side": "pro-life",
+            "posts_on_side": 2,
+            "stance_posts": 2,
+            "posts": {"pro-life": 2, "pro-choice": 0},
+        }
+        n4 = next(r for r in rows if r["subject_a"] == "x:n4" and "abortion" in r["details"])
+        assert n4["strength"] == pytest.approx(2 / 3)
+        assert n4["explanation"].endswith("(2 of 3 stance posts)")
+        assert result.summary["accounts_per_side"]["guns"] == {"gun-rights": 2, "gun-control": 2}
+        (params,) = ws.query("SELECT params FROM runs WHERE name = 'stance'")
+        assert json.loads(params["params"])["min_posts"] == 1
+        with pytest.raises(ConfigError, match="min_posts"):
+            ws.run_detector(StanceDetector(min_posts=0))
+
+
+def test_spamouflage_poses_on_both_sides_of_abortion_and_guns(tmp_path: Path) -> None:
+    world = pytest.importorskip("cibwatch.synthetic.world", reason="no synthetic world module")
+    manifest = world.generate_world(tmp_path / "world", posts=5000, seed=7)
+    (group,) = [g for g in manifest.groups if g["id"] == "op_a_spamouflage"]
+    members = [k for kinds in group["accounts"].values() for keys in kinds.values() for k in keys]
+    with Workspace() as ws:
+        ws.ingest(manifest.posts_path)
+        ws.ingest(manifest.accounts_path)
+        sides = {r["issue"]: r for r in network_sides(ws, members)}
+        for issue in ("abortion", "guns"):
+            assert sides[issue]["both_sides_score"] >= 0.5, sides[issue]
+            assert sides[issue]["accounts_a"] > 0 and sides[issue]["accounts_b"] > 0
+        assert set(sides) == {"abortion", "guns"}  # the operation says nothing else
