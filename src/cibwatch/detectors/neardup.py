@@ -1,0 +1,182 @@
+"""NearDuplicateTextDetector: copy-paste clusters of post texts, fed to ``actions``.
+
+The detector's main product is *objects*, not verdicts: every post in a near-duplicate
+cluster (see :mod:`cibwatch.fingerprints.neardup`) becomes one ``actions`` row of object type
+``text_cluster``, so the co-action detector, run afterwards, tests whether accounts post
+members of the same cluster within seconds of each other, and how often, against chance.
+Run this detector **before** the co-action detector; ``derive_actions`` keeps its rows.
+
+Its evidence rows are descriptive (``significant = false``, no p-value): for every cluster
+spanning two or more accounts, one ``account`` row per account saying what it posted, with
+what, and proof post keys. Bounds: at most ``max_accounts_per_cluster`` rows per cluster (the
+accounts with the most posts in it, ties by key; the row count of the omitted ones is in
+``details``) and at most 20 proof keys per row.
+
+Posts read: every post with a text except shares (a share repeats its original, which the
+``shared_post`` object already covers). A cluster's object id is ``tc-`` and the first 12
+hex digits of the MD5 of its smallest post key (``platform:post_id``): stable across runs as
+long as that post stays in the cluster.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Final
+
+import numpy as np
+import pyarrow as pa
+
+from cibwatch.detectors.base import Detector, DetectorResult
+from cibwatch.errors import ConfigError
+from cibwatch.fingerprints.neardup import NearDupParams, cluster_texts
+
+if TYPE_CHECKING:
+    from cibwatch.workspace import Workspace
+
+#: Most proof post keys per evidence row; the account's own posts come first.
+MAX_PROOF: Final = 20
+#: Characters of the example text quoted in an explanation.
+EXAMPLE_CHARS: Final = 80
+
+_POSTS_SQL: Final = """
+SELECT platform, post_id, account_id, created_at, text FROM posts
+WHERE text IS NOT NULL AND created_at IS NOT NULL AND coalesce(kind, 'original') <> 'share'
+ORDER BY platform, post_id
+"""
+
+_ACTIONS_SQL: Final = """
+INSERT INTO actions
+SELECT platform || ':' || account_id, 'text_cluster',
+       'tc-' || substr(md5(min(platform || ':' || post_id) OVER (PARTITION BY label)), 1, 12),
+       created_at, platform, post_id
+FROM neardup_clustered
+"""
+
+# One row per (cluster, account) for clusters spanning >= 2 accounts, capped per cluster.
+_EVIDENCE_SQL: Final = f"""
+INSERT INTO evidence
+WITH posts AS (
+    SELECT label, platform || ':' || account_id AS account, platform || ':' || post_id AS key,
+           platform, created_at, text
+    FROM neardup_clustered
+),
+clusters AS (
+    SELECT label, 'tc-' || substr(md5(min(key)), 1, 12) AS cluster, count(*) AS n_posts,
+           count(DISTINCT account) AS n_accounts, count(DISTINCT platform) AS n_platforms,
+           min(created_at) AS first_at, max(created_at) AS last_at,
+           arg_min(text, key) AS example,
+           list(key ORDER BY created_at, key)[1:{MAX_PROOF}] AS first_keys
+    FROM posts GROUP BY label HAVING count(DISTINCT account) >= 2
+),
+members AS (
+    SELECT label, account, count(*) AS own_posts,
+           list(key ORDER BY created_at, key)[1:{MAX_PROOF}] AS own_keys,
+           row_number() OVER (PARTITION BY label ORDER BY count(*) DESC, account) AS rank
+    FROM posts WHERE label IN (SELECT label FROM clusters) GROUP BY label, account
+)
+SELECT ?, ?, ?, 'account', m.account, NULL, CAST(c.n_accounts - 1 AS DOUBLE), NULL, NULL, false,
+       m.account || ' posted text near-identical (estimated Jaccard >= ' || ? || ') to posts of '
+       || (c.n_accounts - 1) || ' other account' || CASE WHEN c.n_accounts > 2 THEN 's' ELSE '' END
+       || ' (cluster ' || c.cluster || ', ' || c.n_posts || ' posts'
+       || CASE WHEN c.n_platforms > 1 THEN ' on ' || c.n_platforms || ' platforms' ELSE '' END
+       || ', ' || m.own_posts || ' of them by this account), e.g. “'
+       || CASE WHEN length(c.example) > {EXAMPLE_CHARS}
+               THEN rtrim(left(c.example, {EXAMPLE_CHARS})) || '…' ELSE c.example END || '”',
+       list_concat(
+           m.own_keys, list_filter(c.first_keys, lambda k: NOT list_contains(m.own_keys, k))
+       )[1:{MAX_PROOF}],
+       CAST(json_object('cluster', c.cluster, 'n_posts', c.n_posts, 'n_accounts', c.n_accounts,
+                        'n_platforms', c.n_platforms, 'account_posts', m.own_posts,
+                        'first_at', c.first_at, 'last_at', c.last_at, 'threshold', ?,
+                        'accounts_without_row', greatest(c.n_accounts - ?, 0)) AS JSON)
+FROM members m JOIN clusters c USING (label)
+WHERE m.rank <= ?
+ORDER BY c.cluster, m.rank
+"""
+
+
+class NearDuplicateTextDetector(Detector):
+    """Cluster near-identical post texts; write ``text_cluster`` actions and account evidence.
+
+    >>> NearDuplicateTextDetector(threshold=0.8).get_params()["threshold"]
+    0.8
+    """
+
+    name: ClassVar[str] = "near_duplicate_text"
+    signal: ClassVar[str] = "near_duplicate_text"
+
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.7,
+        shingle: int = 5,
+        min_chars: int = 25,
+        seed: int = 0,
+        max_accounts_per_cluster: int = 50,
+    ) -> None:
+        self.threshold = threshold
+        self.shingle = shingle
+        self.min_chars = min_chars
+        self.seed = seed
+        self.max_accounts_per_cluster = max_accounts_per_cluster
+
+    def _params(self) -> NearDupParams:
+        return NearDupParams(self.threshold, self.shingle, self.min_chars, self.seed)
+
+    def _validate(self) -> None:
+        self._params().check()
+        if self.max_accounts_per_cluster < 1:
+            raise ConfigError(
+                f"max_accounts_per_cluster must be at least 1, got {self.max_accounts_per_cluster}"
+            )
+
+    def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
+        con = workspace.connection
+        posts = con.sql(_POSTS_SQL).to_arrow_table()
+        params = self._params()
+        labels = cluster_texts(
+            posts.column("text"),
+            threshold=params.threshold,
+            shingle=params.shingle,
+            min_chars=params.min_chars,
+            seed=params.seed,
+        )
+        rows = np.flatnonzero(labels >= 0)
+        clustered = posts.take(pa.array(rows)).append_column("label", pa.array(labels[rows]))
+        con.execute("DELETE FROM actions WHERE object_type = 'text_cluster'")
+        con.register("neardup_clustered", clustered)
+        try:
+            con.execute(_ACTIONS_SQL)
+            con.execute(
+                _EVIDENCE_SQL,
+                [
+                    run_id,
+                    self.name,
+                    self.signal,
+                    f"{self.threshold:g}",
+                    self.threshold,
+                    self.max_accounts_per_cluster,
+                    self.max_accounts_per_cluster,
+                ],
+            )
+            multi_account = con.execute(
+                "SELECT count(*) FROM (SELECT label FROM neardup_clustered GROUP BY label "
+                "HAVING count(DISTINCT platform || ':' || account_id) >= 2)"
+            ).fetchall()
+        finally:
+            con.unregister("neardup_clustered")
+        written = con.execute("SELECT count(*) FROM evidence WHERE run_id = ?", [run_id])
+        n_evidence = int(written.fetchall()[0][0])
+        n_clusters = int(np.unique(labels[rows]).size)
+        return DetectorResult(
+            detector=self.name,
+            run_id=run_id,
+            input_rows=posts.num_rows,
+            evidence_rows=n_evidence,
+            significant_rows=0,
+            summary={
+                "clusters": n_clusters,
+                "clustered_posts": int(rows.size),
+                "multi_account_clusters": int(multi_account[0][0]),
+                "text_cluster_actions": int(rows.size),
+            },
+        )
