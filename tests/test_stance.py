@@ -331,6 +331,8 @@ def test_network_on_both_sides_scores_high_and_one_sided_network_zero() -> None:
             "proof": ["x:8", "x:16"],
         }
         assert (abortion["posts_a"], abortion["posts_b"]) == (4, 3)  # 1, 2, 4, 10 and 6, 8, 16
+        # members split by their own posts: a = 1 + 1 + 0 + 1/3, b = 0 + 0 + 1 + 2/3
+        assert abortion["posting_balance"] == pytest.approx(2 * (5 / 3) / 4)
         assert both["guns"]["both_sides_score"] == 1.0
         assert both["guns"]["members_a"] == ["x:n1", "x:n3"]
 
@@ -338,6 +340,7 @@ def test_network_on_both_sides_scores_high_and_one_sided_network_zero() -> None:
         assert (one["issue"], one["accounts_a"], one["accounts_b"]) == ("abortion", 3, 0)
         assert one["accounts_tied"] == 1 and one["share_a"] == 1.0
         assert one["both_sides_score"] == 0.0
+        assert one["posting_balance"] == pytest.approx(2 * 0.5 / 4)  # t1 is half on each side
     assert both_sides_score(3, 1) == 0.5 and both_sides_score(0, 0) == 0.0
 
 
@@ -398,5 +401,8 @@ def test_spamouflage_poses_on_both_sides_of_abortion_and_guns(tmp_path: Path) ->
         sides = {r["issue"]: r for r in network_sides(ws, members)}
         for issue in ("abortion", "guns"):
             assert sides[issue]["both_sides_score"] >= 0.5, sides[issue]
+            # every persona posts on both sides of both issues itself
+            assert sides[issue]["accounts_mixed"] == len(members)
+            assert sides[issue]["posting_balance"] >= 0.8
             assert sides[issue]["accounts_a"] > 0 and sides[issue]["accounts_b"] > 0
         assert set(sides) == {"abortion", "guns"}  # the operation says nothing else

@@ -515,7 +515,7 @@ def account_sides(
     return _account_rows(workspace, min_posts=min_posts, proof=proof, members=False)
 
 
-def both_sides_score(accounts_a: int, accounts_b: int) -> float:
+def both_sides_score(accounts_a: float, accounts_b: float) -> float:
     """``2 * min(a, b) / (a + b)``: 0 when one side only (or none), 1 when evenly split.
 
     >>> both_sides_score(5, 5), both_sides_score(9, 0), both_sides_score(3, 1)
@@ -537,7 +537,11 @@ def network_sides(
 
     Each row: issue, side_a, side_b, accounts_a, accounts_b (members whose majority is on that
     side), accounts_tied (even split), accounts_mixed (members with posts on both sides),
-    share_a, share_b (of the members taking a side), both_sides_score, posts_a, posts_b,
+    share_a, share_b (of the members taking a side), both_sides_score (from accounts_a and
+    accounts_b), posting_balance (the same formula with every member that has stance posts
+    split between the sides by its own posts: a member with 3 posts on side a and 1 on side b
+    adds 0.75 to a and 0.25 to b; equal to both_sides_score when every member posts on one side
+    only, near 1 when the members each post on both sides), posts_a, posts_b,
     members_a, members_b (all account keys, most posts first) and examples_a, examples_b (the
     first ``examples`` of them as dicts: account, posts, stance_posts, proof).
 
@@ -576,6 +580,10 @@ def network_sides(
                 "share_a": a / taking if taking else 0.0,
                 "share_b": b / taking if taking else 0.0,
                 "both_sides_score": both_sides_score(a, b),
+                "posting_balance": both_sides_score(
+                    sum(r["posts_a"] / r["stance_posts"] for r in found),
+                    sum(r["posts_b"] / r["stance_posts"] for r in found),
+                ),
                 "posts_a": sum(r["posts_a"] for r in found),
                 "posts_b": sum(r["posts_b"] for r in found),
                 "members_a": [r["account"] for r in on[side_a]],
