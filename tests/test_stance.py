@@ -6,17 +6,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cibwatch import Workspace
 from cibwatch.detectors.stance import StanceDetector
 from cibwatch.errors import ConfigError
 from cibwatch.fingerprints.stance import (
+    _SQL_TEXT,
     LexiconError,
     account_sides,
     both_sides_score,
     load_lexicon,
     network_sides,
+    normalize_phrase,
     post_stances,
 )
 
@@ -406,3 +411,34 @@ def test_spamouflage_poses_on_both_sides_of_abortion_and_guns(tmp_path: Path) ->
             assert sides[issue]["posting_balance"] >= 0.8
             assert sides[issue]["accounts_a"] > 0 and sides[issue]["accounts_b"] > 0
         assert set(sides) == {"abortion", "guns"}  # the operation says nothing else
+
+
+_CON = duckdb.connect()
+_TEXT = st.text(alphabet="abcXYZ019äöüÄÖÜß#@_ -.,!?'\u2019\n\t()", max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_TEXT)
+def test_posts_and_phrases_are_split_into_words_the_same_way(text: str) -> None:
+    """The SQL that splits post text and the Python that splits phrases must agree."""
+    (sql,) = _CON.execute(f"SELECT {_SQL_TEXT} FROM (SELECT ? AS text)", [text]).fetchone() or ("",)
+    assert sql.strip() == normalize_phrase(text)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.sampled_from(["gun", "Control", "ÜBER", "fremd", "x1"]), min_size=1, max_size=3),
+    st.sampled_from([" ", "-", " -- ", "\n", ", "]),
+    st.sampled_from(["", "!", "ok ", "(", "#tag "]),  # reversed after the words
+)
+def test_a_phrase_is_found_whatever_separates_its_words(
+    tmp_path_factory: pytest.TempPathFactory, words: list[str], sep: str, edge: str
+) -> None:
+    phrase = " ".join(words)
+    folder = tmp_path_factory.mktemp("lex")
+    lexicon = load_lexicon(
+        [_lexicon(folder, "p.csv", f"t,a,phrase,{phrase},1\nt,b,phrase,never,1\n")]
+    )
+    with Workspace() as ws:
+        _posts(ws, [("h1", "a", edge + sep.join(w.upper() for w in words) + edge[::-1], [], [])])
+        assert _stances(ws, lexicon=lexicon) == {("h1", "t"): "a"}
