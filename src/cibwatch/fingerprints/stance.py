@@ -16,7 +16,8 @@ lexicons and rolls it up to accounts and networks:
 - **account**: per issue, the side of the majority of its stance posts (ties: none);
 - **network**: per issue, the accounts on each side and a both-sides score,
   ``2 * min(a, b) / (a + b)`` over the accounts that take a side: 0 when all are on one side,
-  1 when evenly split.
+  1 when evenly split; and a posting balance, the same formula with each account split
+  between the sides by its own stance posts (steadier when personas post on both sides).
 
 Only words, hashtags and links are read: sarcasm, quoting the other side to argue against it,
 and issue words used in other senses are not understood (docs/stance.md lists the limits).
