@@ -40,6 +40,8 @@ def test_demo_report_explains_the_operations(demo: Path) -> None:
     assert "spiegel.ltd imitates Der Spiegel" in html
     assert "generated domain family" in html
     assert "<td>EUR</td>" in html and "<td>USD</td>" in html
+    # op (a) poses on both sides of abortion and guns
+    assert "Divisive issues" in html and "pro-life" in html and "gun-control" in html
 
 
 def test_workspace_keeps_every_step_with_its_parameters(demo: Path) -> None:
@@ -52,6 +54,7 @@ def test_workspace_keeps_every_step_with_its_parameters(demo: Path) -> None:
             "lookalike_domains",
             "persona",
             "creation_burst",
+            "stance",
         }
         params = ws.query("SELECT params FROM runs WHERE name = 'coaction'")[0]["params"]
         assert json.loads(params)["window"] == 30

@@ -15,6 +15,7 @@ import numpy as np
 
 from cibwatch.fingerprints.places import claimed_offset
 from cibwatch.fingerprints.schedule import hour_of_week, infer_schedule
+from cibwatch.fingerprints.stance import network_sides
 
 if TYPE_CHECKING:
     from cibwatch.networks import Network
@@ -44,6 +45,7 @@ class Dossier:
     sample_posts: list[dict[str, Any]] = field(default_factory=list)
     schedule: dict[str, Any] = field(default_factory=dict)
     account_findings: list[dict[str, Any]] = field(default_factory=list)
+    sides: list[dict[str, Any]] = field(default_factory=list)
     heatmap: list[list[int]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -155,6 +157,7 @@ def build_dossier(workspace: Workspace, network: Network) -> Dossier:
         [runs],
     )
     dossier.schedule, dossier.heatmap = _schedule(ws, member_posts)
+    dossier.sides = network_sides(ws, network.members)
     dossier.provenance = {
         "members": len(network.members),
         "evidence_runs": runs,

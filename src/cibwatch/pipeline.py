@@ -18,6 +18,7 @@ from cibwatch.detectors.coaction import CoActionDetector
 from cibwatch.detectors.creation import CreationBurstDetector
 from cibwatch.detectors.lookalike import LookalikeDomainDetector
 from cibwatch.detectors.persona import PersonaDetector
+from cibwatch.detectors.stance import StanceDetector
 from cibwatch.errors import ConfigError
 from cibwatch.evaluation import evaluate, groups_from_json
 from cibwatch.ingest.loader import IngestReport
@@ -93,6 +94,7 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
         LookalikeDomainDetector(),
         PersonaDetector(),
         CreationBurstDetector(),
+        StanceDetector(),
     ]
 
 
