@@ -40,6 +40,9 @@ def test_demo_report_explains_the_operations(demo: Path) -> None:
     assert "spiegel.ltd imitates Der Spiegel" in html
     assert "generated domain family" in html
     assert "<td>EUR</td>" in html and "<td>USD</td>" in html
+    # op (a)'s attribution: a time zone far from its claimed home, never a named government
+    assert "Consistent with operators working office hours in UTC+8" in html
+    assert html.count("Not attributed to a government or an organisation.") == 2
     # op (a) poses on both sides of abortion and guns
     assert "Divisive issues" in html and "pro-life" in html and "gun-control" in html
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cibwatch.attribution import attribute
 from cibwatch.fingerprints.places import claimed_offset
 from cibwatch.fingerprints.schedule import hour_of_week, infer_schedule
 from cibwatch.fingerprints.stance import network_sides
@@ -46,6 +47,7 @@ class Dossier:
     schedule: dict[str, Any] = field(default_factory=dict)
     account_findings: list[dict[str, Any]] = field(default_factory=list)
     sides: list[dict[str, Any]] = field(default_factory=list)
+    attribution: dict[str, Any] = field(default_factory=dict)
     heatmap: list[list[int]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -158,6 +160,7 @@ def build_dossier(workspace: Workspace, network: Network) -> Dossier:
     )
     dossier.schedule, dossier.heatmap = _schedule(ws, member_posts)
     dossier.sides = network_sides(ws, network.members)
+    dossier.attribution = attribute(ws, dossier)
     dossier.provenance = {
         "members": len(network.members),
         "evidence_runs": runs,
@@ -195,6 +198,7 @@ def _schedule(ws: Workspace, member_posts: str) -> tuple[dict[str, Any], list[li
         "offset": fit.offset,
         "probability": fit.probability,
         "posterior": fit.posterior,
+        "credible": fit.credible,
         "shift_start": fit.shift_start,
         "shift_end": fit.shift_end,
         "work_share": fit.work_share,
