@@ -50,10 +50,27 @@ def test_office_shift_with_lunch_dip_is_placed_at_its_offset(offset: int) -> Non
     fit = infer_schedule(office_posts(offset, 400, seed=offset + 100))
     assert fit.kind == "office"
     assert fit.offset == offset
-    assert fit.probability > 0.9
-    assert fit.lunch_dip > 0.9
+    # a 12:00 lunch at this offset fits as well as a 13:00 lunch one hour east starting at
+    # 10:00; only the stated priors (9:00 starts and 12:00 lunches are commoner) decide
+    assert fit.probability > 0.8
+    assert set(fit.credible) <= {offset, offset + 1}
+    assert fit.lunch_dip > 0.9 and fit.lunch_start == 12
     assert fit.weekend_share == 0.0
     assert f"UTC{offset:+d}" in fit.sentence()
+
+
+def test_a_later_lunch_hour_is_not_mistaken_for_an_offset_one_hour_west() -> None:
+    # office 09:00-18:00 at UTC+3 with lunch at 13:00: a fixed 12:00 lunch would say UTC+2
+    rng = np.random.default_rng(11)
+    times: list[datetime] = []
+    while len(times) < 1500:
+        day, hour = int(rng.integers(0, 28)), float(rng.uniform(9, 18))
+        local = MONDAY + timedelta(days=day, hours=hour)
+        if local.weekday() < 5 and not (13 <= hour < 14 and rng.random() < 0.8):
+            times.append(local - timedelta(hours=3))
+    fit = infer_schedule(times)
+    assert 3 in fit.credible and 2 in fit.credible  # honest: the data cannot tell them apart
+    assert fit.posterior[3] > 0.3
 
 
 def test_sentence_compares_with_the_claimed_location() -> None:
@@ -116,7 +133,7 @@ def test_daylight_saving_change_keeps_the_answer_within_an_hour() -> None:
     assert fit.offset in (-5, -4)
     # half the days were at -5, half at -4: both keep real probability, and the credible
     # range says the answer is not sharper than the data
-    assert min(fit.posterior.get(-5, 0), fit.posterior.get(-4, 0)) > 0.25
+    assert min(fit.posterior.get(-5, 0), fit.posterior.get(-4, 0)) > 0.2
     assert {-5, -4} <= set(fit.credible) <= {-6, -5, -4, -3}
     assert "90% credible" in fit.sentence()
 

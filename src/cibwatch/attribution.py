@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from cibwatch.fingerprints.schedule import fits_claimed
+
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
@@ -79,7 +81,7 @@ def _language_cues(workspace: Workspace) -> tuple[list[str], list[dict[str, Any]
 def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
     """The attribution hypothesis of a network from its dossier (schedule, domains, text).
 
-    Confidence: **high** needs an office shift placed with at least 90% probability that
+    Confidence: **high** needs an office shift placed with at least 80% probability that
     contradicts the claimed location, plus a language or infrastructure cue; **medium** needs
     an office shift whose 90% credible range spans at most three offsets and that does not
     merely fit the claimed place; otherwise **low**.
@@ -91,7 +93,7 @@ def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
     claimed = schedule.get("claimed_offset")
     credible = list(schedule.get("credible") or [])
     reveals = kind == "office" and offset is not None
-    if reveals and claimed is not None and abs(offset - claimed) <= 1:
+    if reveals and claimed is not None and fits_claimed(credible, claimed):
         reveals = False
         reasons.append(
             f"the office shift at UTC{offset:+d} fits the claimed location, so it may follow "
@@ -104,8 +106,8 @@ def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
         )
         if claimed is not None:
             reasons.append(
-                f"the accounts claim a location at UTC{claimed:+d}, "
-                f"{abs(offset - claimed)} hours away"
+                f"the accounts claim a location at UTC{claimed:+d}, which the likely operator "
+                f"offsets ({_range(credible or [offset])}) do not fit"
             )
     else:
         reasons.append("the posting schedule reveals no operator time zone")
@@ -116,19 +118,21 @@ def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
         reasons.append(
             f"links to {len(domains)} look-alike or generated domains ({', '.join(domains[:5])})"
         )
-    strong_zone = reveals and schedule.get("probability", 0) >= 0.9 and claimed is not None
+    strong_zone = reveals and schedule.get("probability", 0) >= 0.8 and claimed is not None
     if strong_zone and (cues or domains):
         confidence = "high"
     elif reveals and 0 < len(credible) <= 3:
         confidence = "medium"
     else:
         confidence = "low"
-    countries = list(COUNTRIES_AT_OFFSET.get(offset, ())) if reveals and offset is not None else []
+    # candidate countries over the credible offsets, the most likely offset first
+    ordered = sorted(credible, key=lambda o: (o != offset, abs(o - (offset or 0))))
+    countries = [c for o in ordered for c in COUNTRIES_AT_OFFSET.get(o, ())[:3]] if reveals else []
     if reveals and offset is not None:
         zone = f"UTC{offset:+d}"
         if len(credible) > 1:
-            zone = f"UTC{min(credible):+d} to UTC{max(credible):+d} (most likely UTC{offset:+d})"
-        where = f" such as {', '.join(countries[:4])}" if countries else ""
+            zone = f"{_range(credible)} (most likely UTC{offset:+d})"
+        where = f" such as {', '.join(countries[:6])}" if countries else ""
         wording = (
             f"Consistent with operators working office hours in {zone}, in countries{where}. "
             "Not attributed to a government or an organisation."
@@ -147,3 +151,8 @@ def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
         "reasons": reasons,
         "wording": wording,
     }
+
+
+def _range(offsets: list[int]) -> str:
+    low, high = min(offsets), max(offsets)
+    return f"UTC{low:+d}" if low == high else f"UTC{low:+d} to UTC{high:+d}"

@@ -5,14 +5,17 @@ posing as Americans that posted Monday to Friday during office hours in China, w
 lunch. Here a set of post times (UTC) is tested against an *office-shift model* at every
 whole-hour UTC offset from -12 to +14.
 
-The model, at offset ``o`` and shift ``start..end`` (local hours), sorts the 168 local
-hours of the week into four categories (work, lunch 12:00-13:00, weekday off-hours, weekend)
-and fits one posting rate per category (a multinomial maximum likelihood). The profile
-log-likelihood over shifts gives each offset a likelihood; with a flat prior over offsets they
-become a posterior. Two things pin the offset: the lunch dip (assumed at 12:00-13:00 local, a
-stated assumption) and the weekend (local Saturday and Sunday). With few posts, or without a
-lunch dip, the posterior stays spread over neighbouring offsets, and the reported confidence
-says so: it is the posterior mass of the best offset, not a fixed label.
+The model, at offset ``o`` and shift ``start..end`` (local hours), sorts the 168 local hours
+of the week into four categories (work, a lunch hour, weekday off-hours, weekend) and fits one
+posting rate per category (a multinomial maximum likelihood). Two things pin the offset: the
+lunch dip and the weekend (local Saturday and Sunday). The lunch hour differs between working
+cultures (12:00 in China or the US, often 13:00 in Russia), so it is a model parameter with a
+stated prior (:data:`LUNCH_PRIOR`), and a model without lunch competes too (BIC penalty);
+shift starts have a prior too (:data:`SHIFT_START_PRIOR`). The posterior of an offset sums
+over shifts, lunch hours and models with a flat prior over offsets. A 13:00 lunch at UTC+3
+looks exactly like a 12:00 lunch at UTC+2, so such a schedule keeps its probability split
+between the two, and the reported confidence says so: it is the posterior mass of the best
+offset, with a 90% credible range, not a fixed label.
 
 A schedule is called ``office`` only when the best fit puts most posts in working hours on
 weekdays; ``round-the-clock`` when posts spread evenly over the day; otherwise ``irregular``
@@ -30,9 +33,13 @@ import numpy as np
 import numpy.typing as npt
 
 OFFSETS: Final = tuple(range(-12, 15))
-SHIFT_STARTS: Final = (7, 8, 9, 10)
+#: Prior weight of each shift start (local hour): most office days start at 8 or 9.
+SHIFT_START_PRIOR: Final = {7: 0.1, 8: 0.25, 9: 0.5, 10: 0.15}
+SHIFT_STARTS: Final = tuple(SHIFT_START_PRIOR)
 SHIFT_LENGTHS: Final = (8, 9, 10)
-LUNCH: Final = (12, 13)
+#: Prior weight of each lunch hour (local start hour) and of a shift without a lunch dip.
+LUNCH_PRIOR: Final = {12: 0.35, 13: 0.15}
+NO_LUNCH_PRIOR: Final = 0.5
 #: Below this many posts no offset is reported (see benchmarks/schedule.py for the curve).
 MIN_POSTS: Final = 20
 _CATEGORIES: Final = ("work", "lunch", "off", "weekend")
@@ -52,6 +59,7 @@ class ScheduleFit:
     work_share: float
     lunch_dip: float
     weekend_share: float
+    lunch_start: int = 12
 
     @property
     def credible(self) -> list[int]:
@@ -91,14 +99,15 @@ class ScheduleFit:
             text = (
                 f"{self.work_share:.0%} of posts Monday-Friday {self.shift_start:02d}:00-"
                 f"{self.shift_end:02d}:00 at {self.zone_words()}, "
-                f"{self.lunch_dip:.0%} fewer at 12:00-13:00, {self.weekend_share:.0%} at "
+                f"{self.lunch_dip:.0%} fewer at {self.lunch_start:02d}:00-"
+                f"{self.lunch_start + 1:02d}:00, {self.weekend_share:.0%} at "
                 f"weekends; {self.posts} posts."
             )
         if claimed and claimed_offset is not None:
             text += f" Claims to be in {claimed} (UTC{claimed_offset:+d})"
             if self.kind != "office":
                 text += "."
-            elif abs(self.offset - claimed_offset) <= 1:
+            elif fits_claimed(self.credible, claimed_offset):
                 text += (
                     ": the shift fits the claimed place, so it looks aligned with the "
                     "audience and does not reveal where the operators are."
@@ -111,6 +120,15 @@ class ScheduleFit:
         return text
 
 
+def fits_claimed(credible: Sequence[int], claimed_offset: int) -> bool:
+    """Whether every credible offset fits a claimed place's standard or daylight-saving time.
+
+    >>> fits_claimed([-6, -5], -6), fits_claimed([2, 3], 1)
+    (True, False)
+    """
+    return bool(credible) and all(o in (claimed_offset, claimed_offset + 1) for o in credible)
+
+
 def hour_of_week(
     times: Sequence[datetime] | npt.NDArray[np.datetime64], offset: int = 0
 ) -> npt.NDArray[np.int64]:
@@ -120,14 +138,14 @@ def hour_of_week(
     return ((arr // 3600 + 3 * 24) % 168).astype(np.int64)
 
 
-def _category_masks(start: int, end: int) -> npt.NDArray[np.int64]:
+def _category_masks(start: int, end: int, lunch: int) -> npt.NDArray[np.int64]:
     """Category index (see _CATEGORIES) of each of the 168 local hours of the week."""
     cats = np.empty(168, dtype=np.int64)
     for how in range(168):
         day, hour = divmod(how, 24)
         if day >= 5:
             cats[how] = 3
-        elif LUNCH[0] <= hour < LUNCH[1]:
+        elif hour == lunch:
             cats[how] = 1
         elif start <= hour < end:
             cats[how] = 0
@@ -137,7 +155,10 @@ def _category_masks(start: int, end: int) -> npt.NDArray[np.int64]:
 
 
 _SHIFTS: Final = [
-    (s, s + n, _category_masks(s, s + n)) for s in SHIFT_STARTS for n in SHIFT_LENGTHS
+    (s, s + n, lunch, _category_masks(s, s + n, lunch))
+    for s in SHIFT_STARTS
+    for n in SHIFT_LENGTHS
+    for lunch in LUNCH_PRIOR
 ]
 
 
@@ -169,18 +190,21 @@ def infer_schedule(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> Sc
     base_hist = np.bincount(utc_how, minlength=168).astype(np.float64)
     if n < MIN_POSTS:
         return ScheduleFit(n, "too few posts", None, 0.0, {}, None, None, 0.0, 0.0, 0.0)
-    # Two model families: with a lunch category (4 rates) and without (lunch merged into
-    # work, 3 rates), penalised by BIC. The posterior of an offset sums over shifts and
-    # families, so a schedule that several (offset, shift) pairs explain equally keeps its
-    # probability spread over them instead of picking one by noise.
+    # Models with a lunch category (4 rates) and without (3 rates, lunch merged into work),
+    # penalised by BIC, each weighted by its prior. Summing over shifts, lunch hours and
+    # models keeps the probability spread when several explain the data equally well.
     penalty = 0.5 * np.log(n)
-    scores: list[tuple[float, int, int, int, bool]] = []
+    per_length = 1.0 / len(SHIFT_LENGTHS)
+    scores: list[tuple[float, int, int, int, int | None]] = []
     for i, offset in enumerate(OFFSETS):
         hist = np.roll(base_hist, offset)  # local hour = utc hour + offset
-        for s, e, cats in _SHIFTS:
-            scores.append((_loglik(hist, cats) - 3 * penalty, i, s, e, True))
-            merged = np.where(cats == 1, 0, cats)
-            scores.append((_loglik(hist, merged) - 2 * penalty, i, s, e, False))
+        for s, e, lunch, cats in _SHIFTS:
+            prior = np.log(LUNCH_PRIOR[lunch] * SHIFT_START_PRIOR[s] * per_length)
+            scores.append((_loglik(hist, cats) - 3 * penalty + prior, i, s, e, lunch))
+            if lunch == min(LUNCH_PRIOR):  # the no-lunch model does not depend on the hour
+                merged = np.where(cats == 1, 0, cats)
+                prior = np.log(NO_LUNCH_PRIOR * SHIFT_START_PRIOR[s] * per_length)
+                scores.append((_loglik(hist, merged) - 2 * penalty + prior, i, s, e, None))
     top = max(score[0] for score in scores)
     post = np.zeros(len(OFFSETS))
     for score, i, *_ in scores:
@@ -188,9 +212,10 @@ def infer_schedule(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> Sc
     post /= post.sum()
     i = int(np.argmax(post))
     offset = OFFSETS[i]
-    _, _, start, end, _ = max(sc for sc in scores if sc[1] == i)
+    _, _, start, end, best_lunch = max(sc for sc in scores if sc[1] == i)
+    lunch_start = best_lunch if best_lunch is not None else min(LUNCH_PRIOR)
     hist = np.roll(base_hist, offset)
-    cats = _category_masks(start, end)
+    cats = _category_masks(start, end, lunch_start)
     shares = {c: float(hist[cats == k].sum() / n) for k, c in enumerate(_CATEGORIES)}
     work_rate = shares["work"] / max(1, int((cats == 0).sum()))
     lunch_rate = shares["lunch"] / max(1, int((cats == 1).sum()))
@@ -215,4 +240,5 @@ def infer_schedule(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> Sc
         work_share=round(weekday_work, 4),
         lunch_dip=round(dip, 4),
         weekend_share=round(shares["weekend"], 4),
+        lunch_start=lunch_start,
     )
