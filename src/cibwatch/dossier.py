@@ -38,6 +38,8 @@ class Dossier:
     assets: list[dict[str, Any]] = field(default_factory=list)
     activity: dict[str, Any] = field(default_factory=dict)
     ad_spend: list[dict[str, Any]] = field(default_factory=list)
+    peak_days: list[dict[str, Any]] = field(default_factory=list)
+    claimed_locations: list[dict[str, Any]] = field(default_factory=list)
     top_domains: list[dict[str, Any]] = field(default_factory=list)
     top_hashtags: list[dict[str, Any]] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)
@@ -89,6 +91,20 @@ def build_dossier(workspace: Workspace, network: Network) -> Dossier:
         """
     )
     dossier.activity = activity[0] if activity else {}
+    dossier.peak_days = ws.query(
+        f"""
+        SELECT CAST(created_at AS DATE) AS day, count(*) AS posts
+        FROM ({member_posts}) GROUP BY 1 ORDER BY posts DESC, day LIMIT 3
+        """
+    )
+    dossier.claimed_locations = ws.query(
+        """
+        SELECT claimed_location AS location, count(*) AS accounts FROM accounts
+        WHERE platform || ':' || account_id IN (SELECT account FROM _dossier_members)
+          AND claimed_location IS NOT NULL
+        GROUP BY 1 ORDER BY accounts DESC, location LIMIT 5
+        """
+    )
     dossier.ad_spend = ws.query(
         f"""
         SELECT currency, count(*) AS ads, sum(ad_spend_min) AS spend_min,
