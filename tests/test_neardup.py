@@ -197,6 +197,13 @@ def test_input_order_does_not_change_the_clusters(order: list[int]) -> None:
     assert {frozenset(order[p] for p in g) for g in _groups(shuffled)} == expected
 
 
+def test_chunks_and_workers_do_not_change_the_labels() -> None:
+    # chunks of 3 texts on 3 threads must give exactly the labels of one chunk on one thread
+    one = cluster_texts(_BORDERLINE, workers=1).tolist()
+    assert cluster_texts(_BORDERLINE, chunk_size=3, workers=3).tolist() == one
+    assert cluster_texts(pa.chunked_array([_BORDERLINE[:7], _BORDERLINE[7:]])).tolist() == one
+
+
 def test_corpus_clusters_by_base_text() -> None:
     # the five variants of each base form one cluster; the three unrelated texts none
     groups = _groups(cluster_texts(_CORPUS).tolist())

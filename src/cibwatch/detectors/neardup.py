@@ -112,15 +112,19 @@ class NearDuplicateTextDetector(Detector):
         min_chars: int = 25,
         seed: int = 0,
         max_accounts_per_cluster: int = 50,
+        workers: int = 2,
     ) -> None:
         self.threshold = threshold
         self.shingle = shingle
         self.min_chars = min_chars
         self.seed = seed
         self.max_accounts_per_cluster = max_accounts_per_cluster
+        self.workers = workers
 
     def _params(self) -> NearDupParams:
-        return NearDupParams(self.threshold, self.shingle, self.min_chars, self.seed)
+        return NearDupParams(
+            self.threshold, self.shingle, self.min_chars, self.seed, workers=self.workers
+        )
 
     def _validate(self) -> None:
         self._params().check()
@@ -139,6 +143,7 @@ class NearDuplicateTextDetector(Detector):
             shingle=params.shingle,
             min_chars=params.min_chars,
             seed=params.seed,
+            workers=params.workers,
         )
         rows = np.flatnonzero(labels >= 0)
         clustered = posts.take(pa.array(rows)).append_column("label", pa.array(labels[rows]))
