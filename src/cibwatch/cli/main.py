@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "domains:command",
     "coordination:command",
     "export_graph:command",
+    "detect:command",
 )
 
 

@@ -1,0 +1,113 @@
+"""``cibwatch detect``: run one detector on a workspace and show what it found.
+
+Each fingerprint that runs inside ``cibwatch investigate`` also has its own subcommand here,
+so an analyst can re-run it with other parameters. Every run is recorded in the workspace's
+run log; the findings are the detector's ``evidence`` rows, printed or written to CSV.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from cibwatch.csvsafe import write_rows
+from cibwatch.detectors.base import Detector
+from cibwatch.detectors.creation import CreationBurstDetector
+from cibwatch.detectors.persona import PersonaDetector
+from cibwatch.detectors.stance import StanceDetector
+from cibwatch.workspace import Workspace
+
+COLUMNS = ("signal", "subject_a", "subject_b", "strength", "q_value", "explanation")
+
+_workspace = click.argument(
+    "workspace", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+_out = click.option(
+    "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write findings as CSV."
+)
+_limit = click.option("--limit", default=20, show_default=True, help="Findings to print.")
+
+
+def _run(workspace: Path, detector: Detector, out: Path | None, limit: int) -> None:
+    with Workspace(workspace) as ws:
+        result = ws.run_detector(detector)
+        rows: list[dict[str, Any]] = ws.query(
+            "SELECT signal, subject_a, subject_b, strength, q_value, explanation FROM evidence "
+            "WHERE run_id = ? ORDER BY significant DESC, strength DESC, subject_a, subject_b",
+            [result.run_id],
+        )
+    click.echo(
+        f"{detector.name}: {result.evidence_rows:,} findings ({result.significant_rows:,} "
+        f"significant) from {result.input_rows:,} rows; run {result.run_id}"
+    )
+    if out is not None:
+        write_rows(out, COLUMNS, rows)
+        click.echo(f"written to {out}")
+        return
+    table = Table()
+    for col in ("signal", "subject", "finding"):
+        table.add_column(col)
+    for row in rows[:limit]:
+        subject = row["subject_a"] + (f" · {row['subject_b']}" if row["subject_b"] else "")
+        table.add_row(row["signal"], subject, row["explanation"])
+    Console().print(table)
+
+
+@click.group("detect")
+def command() -> None:
+    """Run one detector on a workspace (each also runs inside `investigate`)."""
+
+
+@command.command("persona")
+@_workspace
+@click.option("--max-distance", default=6, show_default=True, help="Photo hash bits apart.")
+@click.option(
+    "--max-photo-accounts", default=50, show_default=True, help="More = a default avatar."
+)
+@_out
+@_limit
+def persona(
+    workspace: Path, max_distance: int, max_photo_accounts: int, out: Path | None, limit: int
+) -> None:
+    """Reused photos, copied bios, names against photo labels, name+digits handles."""
+    detector = PersonaDetector(max_distance=max_distance, max_photo_accounts=max_photo_accounts)
+    _run(workspace, detector, out, limit)
+
+
+@command.command("creation-bursts")
+@_workspace
+@click.option(
+    "--bucket", type=click.Choice(["minute", "hour", "day"]), default="hour", show_default=True
+)
+@click.option("--min-accounts", default=5, show_default=True, help="Smallest burst.")
+@_out
+@_limit
+def creation_bursts(
+    workspace: Path, bucket: str, min_accounts: int, out: Path | None, limit: int
+) -> None:
+    """Accounts created in batches, against each platform's own creation rate."""
+    _run(workspace, CreationBurstDetector(bucket=bucket, min_accounts=min_accounts), out, limit)
+
+
+@command.command("stance")
+@_workspace
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True), help="Replace.")
+@click.option(
+    "--extra-lexicon", "extra", multiple=True, type=click.Path(exists=True), help="Add to."
+)
+@_out
+@_limit
+def stance(
+    workspace: Path,
+    lexicons: tuple[str, ...],
+    extra: tuple[str, ...],
+    out: Path | None,
+    limit: int,
+) -> None:
+    """Which side of divisive issues each account poses on (editable lexicons)."""
+    detector = StanceDetector(lexicons=lexicons or None, extra_lexicons=extra)
+    _run(workspace, detector, out, limit)

@@ -1,0 +1,52 @@
+"""``cibwatch detect``: every fingerprint has its own command that records its run."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cibwatch import Workspace
+from cibwatch.cli.detect import command
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.connection.executemany(
+            "INSERT INTO accounts (platform, account_id, kind, handle, display_name, "
+            "profile_image_hash, photo_gender) VALUES ('x', ?, 'account', ?, ?, ?, ?)",
+            [
+                ["a", "mary12345", "=Mary Jones", "ff00ff00ff00ff00", "male"],
+                ["b", "anna55555", "Anna Smith", "ff00ff00ff00ff00", None],
+            ],
+        )
+    return path
+
+
+def test_persona_subcommand_prints_findings_and_logs_the_run(workspace: Path) -> None:
+    result = CliRunner().invoke(command, ["persona", str(workspace)])
+    assert result.exit_code == 0, result.output
+    assert "persona:" in result.output and "reused_photo" in result.output
+    with Workspace(workspace, read_only=True) as ws:
+        assert [r["name"] for r in ws.runs()] == ["persona"]
+
+
+def test_findings_can_be_written_as_csv(workspace: Path, tmp_path: Path) -> None:
+    out = tmp_path / "f.csv"
+    result = CliRunner().invoke(command, ["persona", str(workspace), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {r["signal"] for r in rows} == {"reused_photo", "patterned_handle"}
+    assert any("=Mary Jones" in r["explanation"] for r in rows)  # text kept as written
+
+
+def test_creation_and_stance_subcommands_run(workspace: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(command, ["creation-bursts", str(workspace)]).exit_code == 0
+    assert runner.invoke(command, ["stance", str(workspace)]).exit_code == 0
+    bad = runner.invoke(command, ["creation-bursts", str(workspace), "--bucket", "year"])
+    assert bad.exit_code != 0
