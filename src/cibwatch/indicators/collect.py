@@ -1,0 +1,150 @@
+"""What a workspace's latest networks offer for sharing: indicators and facts per network.
+
+Indicators of a network: its look-alike domains, the links its members posted to those
+domains, and the profile links of its members (:func:`~.values.profile_url`). Types come
+from :func:`~.values.url_type`, the function import uses, so a round trip keeps them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from cibwatch.errors import WorkspaceError
+from cibwatch.indicators.model import Indicator
+from cibwatch.indicators.values import profile_url, url_type
+from cibwatch.networks import Network, stored_networks
+
+if TYPE_CHECKING:
+    from cibwatch.workspace import Workspace
+
+#: At most this many post links per network become URL indicators (most linked first).
+MAX_URLS = 100
+
+
+@dataclass
+class NetworkFacts:
+    """One network as the exporters see it."""
+
+    network: Network
+    indicators: list[Indicator] = field(default_factory=list)
+    signals: set[str] = field(default_factory=set)
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    posts: int = 0
+
+
+@dataclass
+class Shareable:
+    """The latest assembly of a workspace, ready for the exporters."""
+
+    assembly_run: int
+    assembled_at: datetime
+    networks: list[NetworkFacts]
+
+    def indicators(self) -> list[Indicator]:
+        return [i for n in self.networks for i in n.indicators]
+
+
+def collect(workspace: Workspace) -> Shareable:
+    """Gather the latest assembly's networks with their indicators and signals."""
+    networks = stored_networks(workspace)
+    row = workspace.connection.execute(
+        "SELECT run_id, started_at FROM runs WHERE step = 'assemble' AND status = 'ok' "
+        "ORDER BY run_id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        raise WorkspaceError(f"{workspace.path}: no assembled networks to export")
+    run_id, started = int(row[0]), row[1]
+    return Shareable(run_id, started, [_facts(workspace, n) for n in networks])
+
+
+def _facts(workspace: Workspace, network: Network) -> NetworkFacts:
+    con = workspace.connection
+    members = network.members
+    runs = list(network.summary.get("evidence_runs", []))
+    domains = sorted(set(network.summary.get("lookalike_domains", [])))
+    facts = NetworkFacts(network)
+    comments = _domain_comments(workspace, runs, domains)
+    for domain in domains:
+        facts.indicators.append(
+            Indicator("domain", domain, network.network_id, comments.get(domain))
+        )
+    spans = con.execute(
+        "SELECT min(created_at), max(created_at), count(*) FROM posts "
+        "WHERE list_contains(?, platform || ':' || account_id)",
+        [members],
+    ).fetchone()
+    if spans is not None:
+        facts.first_seen, facts.last_seen, facts.posts = spans[0], spans[1], int(spans[2])
+    links = con.execute(
+        "SELECT u, count(*) AS n FROM (SELECT unnest(urls) AS u FROM posts "
+        "WHERE list_contains(?, platform || ':' || account_id)) GROUP BY u ORDER BY n DESC, u",
+        [members],
+    ).fetchall()
+    wanted = set(domains)
+    urls = [str(u) for u, _n in links if u and _registered_host(str(u)) in wanted]
+    for url in sorted(urls[:MAX_URLS]):
+        facts.indicators.append(
+            Indicator(url_type(url), url, network.network_id, "link posted by the network")
+        )
+    facts.accounts = workspace.query(
+        "SELECT platform, account_id, kind, handle, display_name FROM accounts "
+        "WHERE list_contains(?, platform || ':' || account_id) "
+        "ORDER BY platform, account_id",
+        [members],
+    )
+    seen: set[str] = set()
+    for account in facts.accounts:
+        link = profile_url(
+            str(account["platform"]), str(account["account_id"]), account["handle"], account["kind"]
+        )
+        if link is not None and link not in seen:
+            seen.add(link)
+            comment = f"{account['kind'] or 'account'} in network {network.network_id}"
+            facts.indicators.append(Indicator(url_type(link), link, network.network_id, comment))
+    facts.signals = _signals(workspace, runs, members, domains)
+    return facts
+
+
+def _registered_host(url: str) -> str:
+    host = urlsplit(url).netloc.lower().split(":", 1)[0]
+    return host[4:] if host.startswith("www.") else host
+
+
+def _domain_comments(workspace: Workspace, runs: list[int], domains: list[str]) -> dict[str, str]:
+    rows = workspace.connection.execute(
+        "SELECT subject_a, details FROM evidence WHERE subject_kind = 'domain' AND significant "
+        "AND list_contains(?, run_id) AND list_contains(?, subject_a) ORDER BY subject_a",
+        [runs, domains],
+    ).fetchall()
+    out: dict[str, str] = {}
+    for domain, raw in rows:
+        details = json.loads(raw) if raw else {}
+        if details.get("brand_name"):
+            technique = details.get("technique") or "look-alike"
+            out[str(domain)] = f"imitates {details['brand_name']} ({technique})"
+        elif details.get("family"):
+            out[str(domain)] = f"generated domain family {details['family']}"
+    return out
+
+
+def _signals(
+    workspace: Workspace, runs: list[int], members: list[str], domains: list[str]
+) -> set[str]:
+    rows = workspace.connection.execute(
+        """
+        SELECT DISTINCT signal FROM evidence
+        WHERE significant AND list_contains(?, run_id) AND (
+            (subject_kind = 'pair' AND list_contains(?, subject_a)
+                AND list_contains(?, subject_b))
+            OR (subject_kind = 'account' AND list_contains(?, subject_a))
+            OR (subject_kind = 'domain' AND list_contains(?, subject_a)))
+        """,
+        [runs, members, members, members, domains],
+    ).fetchall()
+    return {str(r[0]) for r in rows}
