@@ -8,9 +8,12 @@ cell, and markdown tables with ``<br>``, backticks, links and escaped pipes.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cibwatch.errors import IngestError
 from cibwatch.indicators.model import ImportResult
@@ -137,8 +140,6 @@ def test_hostile_values_in_the_classic_csv_cannot_run_as_formulas(tmp_path: Path
     ]
     out = tmp_path / "ind.csv"
     assert write_classic_csv(out, hostile, "2024-01-01") == 3
-    import csv
-
     with out.open(encoding="utf-8", newline="") as handle:
         cells = [c for row in csv.reader(handle) for c in row]
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
@@ -149,3 +150,37 @@ def test_hostile_values_in_the_classic_csv_cannot_run_as_formulas(tmp_path: Path
     assert back.indicators[0].value == "https://evil.example/=cmd|' /C calc'!A0"
     assert back.indicators[1].comment == "@SUM(1+1)*cmd|' /C calc'!A0"
     assert back.texts[0].text == "=cmd|' /C calc'!A0"  # handles are not read back
+
+
+_CELLS = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "example[.]com",
+            "37 accounts",
+            "hxxps://a[.]example/x",
+            "t.me/x",
+            "",
+            "=1+1",
+            "a\nb.example",
+        ]
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=10), _CELLS, st.text(max_size=10)), max_size=12))
+def test_kill_chain_reader_accounts_for_every_row(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, str]]
+) -> None:
+    path = tmp_path_factory.mktemp("prop") / "k.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Tactic", "Technique", "Procedure", "Indicator", "Comments"])
+        for tactic, indicator, note in rows:
+            writer.writerow([tactic, "", "", indicator, note])
+    result = read_indicator_file(path)
+    assert result.rows_read == len(rows)
+    assert result.unaccounted_rows() == []
+    for found in result.indicators:
+        assert found.value and not any(ch.isspace() for ch in found.value)
