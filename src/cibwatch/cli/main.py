@@ -28,6 +28,8 @@ COMMANDS: tuple[str, ...] = (
     "coordination:command",
     "export_graph:command",
     "detect:command",
+    "indicators:export_command",
+    "indicators:import_command",
 )
 
 
