@@ -47,6 +47,15 @@ def test_demo_report_explains_the_operations(demo: Path) -> None:
     assert "Divisive issues" in html and "pro-life" in html and "gun-control" in html
 
 
+def test_demo_writes_indicators_to_share(demo: Path) -> None:
+    bundle = json.loads((demo / "indicators.stix.json").read_text(encoding="utf-8"))
+    kinds = {o["type"] for o in bundle["objects"]}
+    assert {"campaign", "indicator", "identity", "relationship"} <= kinds
+    patterns = " ".join(o.get("pattern", "") for o in bundle["objects"])
+    assert "domain-name:value = 'spiegel.ltd'" in patterns
+    assert "spiegel.ltd" in (demo / "indicators.csv").read_text(encoding="utf-8")
+
+
 def test_workspace_keeps_every_step_with_its_parameters(demo: Path) -> None:
     with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
         steps = [(r["step"], r["name"], r["status"]) for r in ws.runs()]

@@ -21,6 +21,8 @@ from cibwatch.detectors.persona import PersonaDetector
 from cibwatch.detectors.stance import StanceDetector
 from cibwatch.errors import ConfigError
 from cibwatch.evaluation import evaluate, groups_from_json
+from cibwatch.indicators.platform_files import export_indicators_csv
+from cibwatch.indicators.stix_export import export_stix
 from cibwatch.ingest.loader import IngestReport
 from cibwatch.networks import Network, assemble_networks
 from cibwatch.report.html import render_html
@@ -47,6 +49,7 @@ class InvestigationOptions:
     column_map: str | None = None
     min_network_size: int = 3
     seed: int = 0
+    tlp: str = "amber"
 
 
 @dataclass
@@ -55,6 +58,8 @@ class InvestigationResult:
 
     workspace: str
     report: Path
+    stix_bundle: Path | None = None
+    indicators_csv: Path | None = None
     ingests: list[IngestReport] = field(default_factory=list)
     actions: dict[str, int] = field(default_factory=dict)
     detectors: list[DetectorResult] = field(default_factory=list)
@@ -140,4 +145,9 @@ def investigate(
         result.evaluation = evaluate(result.networks, truth)
     say("write report")
     render_html(workspace, result.report, evaluation=result.evaluation)
+    say("write indicators")
+    result.stix_bundle = out_dir / "indicators.stix.json"
+    export_stix(workspace, result.stix_bundle, tlp=opts.tlp)
+    result.indicators_csv = out_dir / "indicators.csv"
+    export_indicators_csv(workspace, result.indicators_csv)
     return result

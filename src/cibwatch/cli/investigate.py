@@ -93,6 +93,11 @@ def _summary(result: InvestigationResult) -> None:
             )
         console.print(ev)
     console.print(f"Report: [bold]{result.report.resolve()}[/]")
+    if result.stix_bundle is not None and result.indicators_csv is not None:
+        console.print(
+            f"Indicators: {result.stix_bundle.resolve()} (STIX 2.1), "
+            f"{result.indicators_csv.resolve()} (platform CSV)"
+        )
 
 
 @click.command("investigate")
