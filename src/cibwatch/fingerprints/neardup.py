@@ -70,7 +70,8 @@ _EMPTY: Final = 0x10000  # sentinel above every 16-bit bin value
 _MASK16: Final = np.uint64(0xFFFF)
 _GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
 _POLY: Final = np.uint64(0x100000001B3)  # FNV prime: spreads code points over 64 bits
-_DENSIFY_STEP: Final = np.uint64(0x9E37)  # odd offset per borrowed bin, so borrowed != own
+# offset per bin of distance: a borrowed value differs from its lender's own value
+_DENSIFY_STEP: Final = np.uint64(0x9E37)
 
 # leftovers of resharing: a leading "RT @handle:" (or MT/via, repeated), a trailing "via @handle"
 _RESHARE_RE: Final = (
@@ -235,13 +236,17 @@ def signatures(
     def work(start: int) -> tuple[npt.NDArray[np.uint16], _I64]:
         return _chunk_signatures(column.slice(start, params.chunk_size), params)
 
+    # filled in place as chunks finish: holding every chunk's part and then their
+    # concatenation would need the signatures' memory twice
+    sig = np.empty((len(column), NUM_BINS), dtype=np.uint16)
+    rows = np.empty(len(column), dtype=np.int64)
+    done = 0
     with ThreadPoolExecutor(max_workers=params.workers) as pool:
-        parts = list(pool.map(work, starts))
-    if not parts:
-        return np.zeros((0, NUM_BINS), dtype=np.uint16), np.zeros(0, dtype=np.int64)
-    sig = np.concatenate([part[0] for part in parts])
-    rows = np.concatenate([part[1] + start for part, start in zip(parts, starts, strict=True)])
-    return sig, rows
+        for start, (part, kept) in zip(starts, pool.map(work, starts), strict=True):
+            sig[done : done + kept.size] = part
+            rows[done : done + kept.size] = kept + start
+            done += kept.size
+    return sig[:done], rows[:done]
 
 
 def candidate_pairs(sig: npt.NDArray[np.uint16]) -> npt.NDArray[np.int64]:
@@ -302,8 +307,7 @@ def cluster_signatures(sig: npt.NDArray[np.uint16], threshold: float) -> npt.NDA
     n = sig.shape[0]
     labels = np.full(n, -1, dtype=np.int64)
     pairs = candidate_pairs(sig)
-    # a tiny epsilon: 45/64 must pass a 0.703 threshold exactly as the user wrote it
-    linked = pairs[estimated_jaccard(sig, pairs) >= threshold - 1e-12]
+    linked = pairs[estimated_jaccard(sig, pairs) >= threshold]
     if linked.size == 0:
         return labels
     graph = coo_matrix(
