@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,7 @@ def test_workspace_keeps_every_step_with_its_parameters(demo: Path) -> None:
             "persona",
             "creation_burst",
             "stance",
+            "recidivism",
         }
         params = ws.query("SELECT params FROM runs WHERE name = 'coaction'")[0]["params"]
         assert json.loads(params)["window"] == 30
@@ -98,3 +100,37 @@ def test_investigate_reports_a_broken_input_file_cleanly(tmp_path: Path) -> None
     assert "posts.csv" in result.output and "created_at" in result.output
     assert "--assume-tz" in result.output
     assert "Traceback" not in result.output
+
+
+def test_investigate_catches_assets_returning_after_a_takedown(demo: Path, tmp_path: Path) -> None:
+    truth = json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
+    op = next(g for g in truth["groups"] if g["id"] == "op_b_doppelganger")
+    day = op["details"]["block_day"]
+    generated = [d for d in op["domains"] if d["technique"] == "generated"]
+    old = [d["domain"] for d in generated if d["first_day"] < day]
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text(
+        "indicator_type,indicator_value,comment,ds\n"
+        + "".join(f"domain_name,{d.replace('.', '[.]')},earlier case,2024-03-01\n" for d in old),
+        encoding="utf-8",
+    )
+    start = datetime.fromisoformat(truth["world"]["start"]).replace(tzinfo=None)
+    since = (start + timedelta(days=day)).strftime("%Y-%m-%d")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "investigate",
+            str(demo / "world"),
+            "-w",
+            str(tmp_path / "w.duckdb"),
+            "-o",
+            str(tmp_path / "out"),
+            "--indicators",
+            str(earlier),
+            "--since",
+            since,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "recidivism" in html and "scrambles the letters of the known" in html

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ from cibwatch.detectors.coaction import CoActionDetector
 from cibwatch.detectors.creation import CreationBurstDetector
 from cibwatch.detectors.lookalike import LookalikeDomainDetector
 from cibwatch.detectors.persona import PersonaDetector
+from cibwatch.detectors.recidivism import RecidivismDetector
 from cibwatch.detectors.stance import StanceDetector
 from cibwatch.errors import ConfigError
 from cibwatch.evaluation import evaluate, groups_from_json
 from cibwatch.indicators.platform_files import export_indicators_csv
+from cibwatch.indicators.sources import import_indicators
 from cibwatch.indicators.stix_export import export_stix
 from cibwatch.ingest.loader import IngestReport
 from cibwatch.networks import Network, assemble_networks
@@ -50,6 +53,10 @@ class InvestigationOptions:
     min_network_size: int = 3
     seed: int = 0
     tlp: str = "amber"
+    #: Indicator files of earlier cases (STIX, platform CSV or markdown) to match against.
+    indicators: tuple[Path, ...] = ()
+    #: Takedown date: only assets first seen after it count as returning.
+    since: datetime | None = None
 
 
 @dataclass
@@ -100,6 +107,7 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
         PersonaDetector(),
         CreationBurstDetector(),
         StanceDetector(),
+        RecidivismDetector(since=options.since),
     ]
 
 
@@ -128,6 +136,9 @@ def investigate(
                 column_map=opts.column_map,
             )
         )
+    for path in opts.indicators:
+        say(f"import indicators {path.name}")
+        import_indicators(path, workspace)
     say("derive actions")
     result.actions = workspace.derive_actions()
     run_ids = []

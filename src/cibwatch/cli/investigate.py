@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -121,6 +122,17 @@ def _summary(result: InvestigationResult) -> None:
 @click.option("--assume-tz", help="Time zone of source times that carry none (IANA name).")
 @click.option("--platform", help="Platform of sources that do not say.")
 @click.option("--column-map", type=click.Path(exists=True), help="Column map for generic files.")
+@click.option(
+    "--indicators",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Indicators of earlier cases (STIX, platform CSV or markdown) to catch returning assets.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(),
+    help="Takedown date (UTC): only assets first seen after it count as returning.",
+)
 @_options
 def investigate_command(
     sources: tuple[Path, ...],
@@ -129,6 +141,8 @@ def investigate_command(
     assume_tz: str | None,
     platform: str | None,
     column_map: str | None,
+    indicators: tuple[Path, ...],
+    since: datetime | None,
     window: int,
     min_participation: int,
     fdr: float,
@@ -143,6 +157,8 @@ def investigate_command(
         assume_tz=assume_tz,
         platform=platform,
         column_map=column_map,
+        indicators=indicators,
+        since=since,
     )
     _run(list(sources), workspace, out, options)
 
