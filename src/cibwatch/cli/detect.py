@@ -7,6 +7,7 @@ run log; the findings are the detector's ``evidence`` rows, printed or written t
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from cibwatch.csvsafe import write_rows
 from cibwatch.detectors.base import Detector
 from cibwatch.detectors.creation import CreationBurstDetector
 from cibwatch.detectors.persona import PersonaDetector
+from cibwatch.detectors.recidivism import RecidivismDetector
 from cibwatch.detectors.stance import StanceDetector
 from cibwatch.workspace import Workspace
 
@@ -111,3 +113,15 @@ def stance(
     """Which side of divisive issues each account poses on (editable lexicons)."""
     detector = StanceDetector(lexicons=lexicons or None, extra_lexicons=extra)
     _run(workspace, detector, out, limit)
+
+
+@command.command("recidivism")
+@_workspace
+@click.option(
+    "--since", type=click.DateTime(), help="Takedown date (UTC): only later assets count."
+)
+@_out
+@_limit
+def recidivism(workspace: Path, since: datetime | None, out: Path | None, limit: int) -> None:
+    """New assets matching imported indicators (see `cibwatch import`)."""
+    _run(workspace, RecidivismDetector(since=since), out, limit)
