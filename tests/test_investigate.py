@@ -134,3 +134,48 @@ def test_investigate_catches_assets_returning_after_a_takedown(demo: Path, tmp_p
     assert result.exit_code == 0, result.output
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "recidivism" in html and "scrambles the letters of the known" in html
+
+
+def test_persona_signals_on_the_sample_world_match_its_ground_truth(demo: Path) -> None:
+    truth = json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
+    op = next(g for g in truth["groups"] if g["id"] == "op_a_spamouflage")
+    members = sorted(
+        k for kinds in op["accounts"].values() for keys in kinds.values() for k in keys
+    )
+    shared = op["details"]["shared_profile_images"]
+    with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
+        male_photos = {
+            r["k"]
+            for r in ws.query(
+                "SELECT platform || ':' || account_id AS k FROM accounts "
+                "WHERE photo_gender = 'male' AND list_contains(?, platform || ':' || account_id)",
+                [members],
+            )
+        }
+        mismatches = {
+            r["subject_a"]
+            for r in ws.query(
+                "SELECT subject_a FROM evidence WHERE signal = 'persona_mismatch' "
+                "AND list_contains(?, subject_a)",
+                [members],
+            )
+        }
+        sharing = {
+            r["k"]
+            for r in ws.query(
+                "SELECT platform || ':' || account_id AS k FROM accounts "
+                "WHERE list_contains(?, profile_image_hash)",
+                [shared],
+            )
+        }
+        linked = {
+            a
+            for r in ws.query(
+                "SELECT subject_a, subject_b FROM evidence WHERE signal = 'reused_photo'"
+            )
+            for a in (r["subject_a"], r["subject_b"])
+        }
+    # every persona with a female name and a photo labelled male is reported, and only those
+    assert male_photos and mismatches == male_photos
+    # every account that reuses one of the planted photos is linked by it
+    assert sharing and sharing <= linked
