@@ -8,9 +8,10 @@ Run this detector **before** the co-action detector; ``derive_actions`` keeps it
 
 Its evidence rows are descriptive (``significant = false``, no p-value): for every cluster
 spanning two or more accounts, one ``account`` row per account saying what it posted, with
-what, and proof post keys. Bounds: at most ``max_accounts_per_cluster`` rows per cluster (the
-accounts with the most posts in it, ties by key; the row count of the omitted ones is in
-``details``) and at most 20 proof keys per row.
+how many other accounts, and proof post keys; ``strength`` is the number of other accounts.
+Bounds: at most ``max_accounts_per_cluster`` rows per cluster (the accounts with the most
+posts in it, ties by key; ``details.accounts_without_row`` counts the others) and at most
+20 proof keys per row.
 
 Posts read: every post with a text except shares (a share repeats its original, which the
 ``shared_post`` object already covers). A cluster's object id is ``tc-`` and the first 12
