@@ -53,6 +53,7 @@ def test_creation_and_stance_subcommands_run(workspace: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(command, ["creation-bursts", str(workspace)]).exit_code == 0
     assert runner.invoke(command, ["stance", str(workspace)]).exit_code == 0
+    assert runner.invoke(command, ["near-duplicates", str(workspace)]).exit_code == 0
     recidivism = runner.invoke(command, ["recidivism", str(workspace), "--since", "2024-01-01"])
     assert recidivism.exit_code == 0 and "recidivism: 0 findings" in recidivism.output
     bad = runner.invoke(command, ["creation-bursts", str(workspace), "--bucket", "year"])

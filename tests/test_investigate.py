@@ -69,6 +69,7 @@ def test_workspace_keeps_every_step_with_its_parameters(demo: Path) -> None:
             "creation_burst",
             "stance",
             "recidivism",
+            "near_duplicate_text",
         }
         params = ws.query("SELECT params FROM runs WHERE name = 'coaction'")[0]["params"]
         assert json.loads(params)["window"] == 30

@@ -18,6 +18,7 @@ from cibwatch.detectors.base import Detector, DetectorResult
 from cibwatch.detectors.coaction import CoActionDetector
 from cibwatch.detectors.creation import CreationBurstDetector
 from cibwatch.detectors.lookalike import LookalikeDomainDetector
+from cibwatch.detectors.neardup import NearDuplicateTextDetector
 from cibwatch.detectors.persona import PersonaDetector
 from cibwatch.detectors.recidivism import RecidivismDetector
 from cibwatch.detectors.stance import StanceDetector
@@ -95,8 +96,13 @@ def expand_sources(sources: Sequence[Path]) -> tuple[list[Path], Path | None]:
 
 
 def default_detectors(options: InvestigationOptions) -> list[Detector]:
-    """The detectors an investigation runs, configured from ``options``."""
+    """The detectors an investigation runs, in order, configured from ``options``.
+
+    Near-duplicate text runs first: it adds ``text_cluster`` objects to ``actions`` that
+    the co-action detector then tests for timing and significance.
+    """
     return [
+        NearDuplicateTextDetector(seed=options.seed),
         CoActionDetector(
             window=options.window,
             min_participation=options.min_participation,

@@ -18,6 +18,7 @@ from rich.table import Table
 from cibwatch.csvsafe import write_rows
 from cibwatch.detectors.base import Detector
 from cibwatch.detectors.creation import CreationBurstDetector
+from cibwatch.detectors.neardup import NearDuplicateTextDetector
 from cibwatch.detectors.persona import PersonaDetector
 from cibwatch.detectors.recidivism import RecidivismDetector
 from cibwatch.detectors.stance import StanceDetector
@@ -125,3 +126,19 @@ def stance(
 def recidivism(workspace: Path, since: datetime | None, out: Path | None, limit: int) -> None:
     """New assets matching imported indicators (see `cibwatch import`)."""
     _run(workspace, RecidivismDetector(since=since), out, limit)
+
+
+@command.command("near-duplicates")
+@_workspace
+@click.option("--threshold", default=0.7, show_default=True, help="Estimated Jaccard to link.")
+@click.option("--min-chars", default=25, show_default=True, help="Shorter texts are skipped.")
+@_out
+@_limit
+def near_duplicates(
+    workspace: Path, threshold: float, min_chars: int, out: Path | None, limit: int
+) -> None:
+    """Cluster copy-pasted texts (MinHash LSH); clusters become `text_cluster` actions.
+
+    Run `cibwatch investigate` or the co-action detector afterwards to test their timing.
+    """
+    _run(workspace, NearDuplicateTextDetector(threshold=threshold, min_chars=min_chars), out, limit)
