@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from cibwatch import Workspace
 from cibwatch.detectors.persona import PersonaDetector
-from cibwatch.errors import ConfigError
+from cibwatch.errors import ConfigError, InputError
 from cibwatch.fingerprints.persona import is_patterned_handle, name_gender, photo_hash
 
 BIO = "Proud mom, patriot, truth seeker. God bless America!"
@@ -94,3 +94,33 @@ def test_parameters_are_checked_when_the_detector_runs() -> None:
     assert detector.get_params()["max_distance"] == 99
     with Workspace() as ws, pytest.raises(ConfigError):
         ws.run_detector(detector)
+
+
+def test_photos_given_as_files_are_hashed_and_reuse_is_found(tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    img = Image.new("L", (64, 64), 0)
+    ImageDraw.Draw(img).rectangle((8, 8, 40, 56), fill=255)
+    img.save(folder / "x_p1.png")
+    img.resize((96, 96)).save(folder / "x_p2.jpg")  # the same photo, rescaled and re-encoded
+    img.save(folder / "portrait.png")  # not named <platform>_<account_id>
+    img.save(folder / "x_nobody.png")  # no such account
+    with Workspace() as ws:
+        ws.connection.execute(
+            "INSERT INTO accounts (platform, account_id, kind) VALUES "
+            "('x', 'p1', 'account'), ('x', 'p2', 'account')"
+        )
+        result = ws.run_detector(PersonaDetector(photos=str(folder), max_distance=8))
+        assert _evidence(ws, "reused_photo") == [("x:p1", "x:p2")]
+    assert result.summary["photos_hashed"] == 2
+    skipped = result.summary["photos_skipped"]
+    assert any("portrait.png: name is not" in s for s in skipped)
+    assert any("x_nobody.png: no account x:nobody" in s for s in skipped)
+
+
+def test_an_unreadable_photo_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "x_p1.jpg").write_bytes(b"this is not a jpeg")
+    with Workspace() as ws, pytest.raises(InputError, match=r"x_p1\.jpg"):
+        ws.run_detector(PersonaDetector(photos=str(folder)))

@@ -71,13 +71,25 @@ def command() -> None:
 @click.option(
     "--max-photo-accounts", default=50, show_default=True, help="More = a default avatar."
 )
+@click.option(
+    "--photos",
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of profile photos named <platform>_<account_id>.jpg to hash first.",
+)
 @_out
 @_limit
 def persona(
-    workspace: Path, max_distance: int, max_photo_accounts: int, out: Path | None, limit: int
+    workspace: Path,
+    max_distance: int,
+    max_photo_accounts: int,
+    photos: str | None,
+    out: Path | None,
+    limit: int,
 ) -> None:
     """Reused photos, copied bios, names against photo labels, name+digits handles."""
-    detector = PersonaDetector(max_distance=max_distance, max_photo_accounts=max_photo_accounts)
+    detector = PersonaDetector(
+        max_distance=max_distance, max_photo_accounts=max_photo_accounts, photos=photos
+    )
     _run(workspace, detector, out, limit)
 
 

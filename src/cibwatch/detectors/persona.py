@@ -8,11 +8,12 @@ Pair evidence (``reused_photo``, ``copied_bio``) links accounts; account evidenc
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from cibwatch.detectors.base import Detector, DetectorResult
 from cibwatch.errors import ConfigError
-from cibwatch.fingerprints.persona import is_patterned_handle, name_gender
+from cibwatch.fingerprints.persona import hash_photo_folder, is_patterned_handle, name_gender
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
@@ -37,11 +38,13 @@ class PersonaDetector(Detector):
         max_photo_accounts: int = 50,
         min_bio_chars: int = 30,
         max_bio_accounts: int = 50,
+        photos: str | None = None,
     ) -> None:
         self.max_distance = max_distance
         self.max_photo_accounts = max_photo_accounts
         self.min_bio_chars = min_bio_chars
         self.max_bio_accounts = max_bio_accounts
+        self.photos = photos
 
     def _validate(self) -> None:
         if not 0 <= self.max_distance <= 16:
@@ -51,6 +54,10 @@ class PersonaDetector(Detector):
 
     def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
         con = workspace.connection
+        photo_summary: dict[str, object] = {}
+        if self.photos is not None:
+            updated, skipped = hash_photo_folder(workspace, Path(self.photos))
+            photo_summary = {"photos_hashed": updated, "photos_skipped": skipped}
         n_accounts = workspace.count("accounts")
         photo_pairs = con.execute(
             f"""
@@ -166,5 +173,5 @@ class PersonaDetector(Detector):
             input_rows=n_accounts,
             evidence_rows=len(rows),
             significant_rows=pairs,
-            summary={"pairs": pairs, "account_findings": len(rows) - pairs},
+            summary={"pairs": pairs, "account_findings": len(rows) - pairs, **photo_summary},
         )

@@ -23,7 +23,12 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+from cibwatch.errors import InputError
+
+if TYPE_CHECKING:
+    from cibwatch.workspace import Workspace
 
 HANDLE_PATTERN: Final = re.compile(r"^[a-z]+[._]?[a-z]*\d{4,}$", re.IGNORECASE)
 
@@ -60,10 +65,47 @@ def is_patterned_handle(handle: str | None) -> bool:
     return bool(handle and HANDLE_PATTERN.match(handle))
 
 
+IMAGE_SUFFIXES: Final = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
+
+
 def photo_hash(path: Path) -> str:
     """64-bit perceptual hash (pHash) of an image file, as 16 hex digits."""
     import imagehash
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
-    with Image.open(path) as image:
-        return str(imagehash.phash(image))
+    try:
+        with Image.open(path) as image:
+            return str(imagehash.phash(image))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(f"not a readable image: {exc}", file=str(path)) from exc
+
+
+def hash_photo_folder(workspace: Workspace, folder: Path) -> tuple[int, list[str]]:
+    """Hash every profile photo in ``folder`` into ``accounts.profile_image_hash``.
+
+    Files are named ``<platform>_<account_id>.<ext>`` (e.g. ``x_12345.jpg``). Returns the
+    number of accounts updated and the files skipped, each with the reason (a name that
+    does not follow the pattern, or an account not in the workspace); an unreadable image
+    is an error naming the file.
+    """
+    if not folder.is_dir():
+        raise InputError("not a folder of profile photos", file=str(folder))
+    updated = 0
+    skipped: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        platform, sep, account_id = path.stem.partition("_")
+        if not sep or not platform or not account_id:
+            skipped.append(f"{path.name}: name is not <platform>_<account_id>")
+            continue
+        digest = photo_hash(path)
+        row = workspace.connection.execute(
+            "UPDATE accounts SET profile_image_hash = ? WHERE platform = ? AND account_id = ?",
+            [digest, platform, account_id],
+        ).fetchone()
+        if row and row[0]:
+            updated += int(row[0])
+        else:
+            skipped.append(f"{path.name}: no account {platform}:{account_id} in the workspace")
+    return updated, skipped
