@@ -53,7 +53,8 @@ def test_office_shift_with_lunch_dip_is_placed_at_its_offset(offset: int) -> Non
     # a 12:00 lunch at this offset fits as well as a 13:00 lunch one hour east starting at
     # 10:00; only the stated priors (9:00 starts and 12:00 lunches are commoner) decide
     assert fit.probability > 0.8
-    assert set(fit.credible) <= {offset, offset + 1}
+    # (UTC+14 Monday-Friday is also UTC-10 Sunday-Thursday: a day apart, the same hours)
+    assert {(o - offset) % 24 for o in fit.credible} <= {0, 1}
     assert fit.lunch_dip > 0.9 and fit.lunch_start == 12
     assert fit.weekend_share == 0.0
     assert f"UTC{offset:+d}" in fit.sentence()
@@ -71,6 +72,20 @@ def test_a_later_lunch_hour_is_not_mistaken_for_an_offset_one_hour_west() -> Non
     fit = infer_schedule(times)
     assert 3 in fit.credible and 2 in fit.credible  # honest: the data cannot tell them apart
     assert fit.posterior[3] > 0.3
+
+
+def test_a_saturday_to_wednesday_week_is_recognised() -> None:
+    # an office week with a Thursday-Friday weekend (as in Iran), at UTC+4
+    rng = np.random.default_rng(12)
+    times: list[datetime] = []
+    while len(times) < 800:
+        day, hour = int(rng.integers(0, 28)), float(rng.uniform(8, 16))
+        local = MONDAY + timedelta(days=day, hours=hour)
+        if local.weekday() not in (3, 4) and not 12 <= hour < 13:
+            times.append(local - timedelta(hours=4))
+    fit = infer_schedule(times)
+    assert fit.kind == "office" and fit.weekend == (3, 4) and fit.offset == 4
+    assert "Saturday-Wednesday" in fit.sentence()
 
 
 def test_sentence_compares_with_the_claimed_location() -> None:

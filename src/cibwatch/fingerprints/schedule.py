@@ -40,6 +40,10 @@ SHIFT_LENGTHS: Final = (8, 9, 10)
 #: Prior weight of each lunch hour (local start hour) and of a shift without a lunch dip.
 LUNCH_PRIOR: Final = {12: 0.35, 13: 0.15}
 NO_LUNCH_PRIOR: Final = 0.5
+#: Prior weight of each weekend (day indices, 0 = Monday): Saturday-Sunday in most of the
+#: world, Friday-Saturday in much of the Middle East, Thursday-Friday in Iran.
+WEEKEND_PRIOR: Final = {(5, 6): 0.85, (4, 5): 0.1, (3, 4): 0.05}
+_DAY_NAMES: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: Below this many posts no offset is reported (see benchmarks/schedule.py for the curve).
 MIN_POSTS: Final = 20
 _CATEGORIES: Final = ("work", "lunch", "off", "weekend")
@@ -60,6 +64,14 @@ class ScheduleFit:
     lunch_dip: float
     weekend_share: float
     lunch_start: int = 12
+    weekend: tuple[int, ...] = (5, 6)
+
+    @property
+    def working_days(self) -> str:
+        """The fitted working week in words, e.g. "Monday-Friday" or "Sunday-Thursday"."""
+        days = [d for d in range(7) if d not in self.weekend]
+        first = next(d for d in days if (d - 1) % 7 in self.weekend)
+        return f"{_DAY_NAMES[first]}-{_DAY_NAMES[(first + len(days) - 1) % 7]}"
 
     @property
     def credible(self) -> list[int]:
@@ -97,7 +109,7 @@ class ScheduleFit:
             )
         else:
             text = (
-                f"{self.work_share:.0%} of posts Monday-Friday {self.shift_start:02d}:00-"
+                f"{self.work_share:.0%} of posts {self.working_days} {self.shift_start:02d}:00-"
                 f"{self.shift_end:02d}:00 at {self.zone_words()}, "
                 f"{self.lunch_dip:.0%} fewer at {self.lunch_start:02d}:00-"
                 f"{self.lunch_start + 1:02d}:00, {self.weekend_share:.0%} at "
@@ -138,40 +150,57 @@ def hour_of_week(
     return ((arr // 3600 + 3 * 24) % 168).astype(np.int64)
 
 
-def _category_masks(start: int, end: int, lunch: int) -> npt.NDArray[np.int64]:
-    """Category index (see _CATEGORIES) of each of the 168 local hours of the week."""
+def _category_masks(
+    start: int, end: int, lunch: int | None, weekend: tuple[int, ...] = (5, 6)
+) -> npt.NDArray[np.int64]:
+    """Category index (see _CATEGORIES) of each of the 168 local hours of the week.
+
+    ``lunch`` None merges the lunch hour into work (the model without a lunch dip).
+    """
     cats = np.empty(168, dtype=np.int64)
     for how in range(168):
         day, hour = divmod(how, 24)
-        if day >= 5:
+        if day in weekend:
             cats[how] = 3
         elif hour == lunch:
             cats[how] = 1
-        elif start <= hour < end:
+        elif start <= hour < end or (lunch is None and hour == min(LUNCH_PRIOR)):
             cats[how] = 0
         else:
             cats[how] = 2
     return cats
 
 
-_SHIFTS: Final = [
-    (s, s + n, lunch, _category_masks(s, s + n, lunch))
-    for s in SHIFT_STARTS
-    for n in SHIFT_LENGTHS
-    for lunch in LUNCH_PRIOR
-]
+@dataclass(frozen=True)
+class _Model:
+    start: int
+    end: int
+    lunch: int | None
+    weekend: tuple[int, ...]
+    log_prior: float
+    rates: int  # free rates, for the BIC penalty
 
 
-def _loglik(hist: npt.NDArray[np.float64], cats: npt.NDArray[np.int64]) -> float:
-    """Multinomial log-likelihood with one rate per category (maximum likelihood rates)."""
-    total = hist.sum()
-    ll = 0.0
-    for c in range(4):
-        mask = cats == c
-        n_c = hist[mask].sum()
-        if n_c > 0:
-            ll += n_c * np.log(n_c / (total * mask.sum()))
-    return float(ll)
+def _models() -> tuple[list[_Model], npt.NDArray[np.float64]]:
+    """Every (shift, lunch, weekend) model and its one-hot category matrix (K, 4, 168)."""
+    models = []
+    per_length = 1.0 / len(SHIFT_LENGTHS)
+    for s in SHIFT_STARTS:
+        for n in SHIFT_LENGTHS:
+            for weekend, w_prior in WEEKEND_PRIOR.items():
+                base = SHIFT_START_PRIOR[s] * per_length * w_prior
+                for lunch, l_prior in [*LUNCH_PRIOR.items(), (None, NO_LUNCH_PRIOR)]:
+                    rates = 3 if lunch is None else 4
+                    models.append(_Model(s, s + n, lunch, weekend, np.log(base * l_prior), rates))
+    onehot = np.zeros((len(models), 4, 168))
+    for k, m in enumerate(models):
+        cats = _category_masks(m.start, m.end, m.lunch, m.weekend)
+        onehot[k, cats, np.arange(168)] = 1.0
+    return models, onehot
+
+
+_MODELS, _ONEHOT = _models()
+_SLOTS = _ONEHOT.sum(axis=2)  # (K, 4) hours per category
 
 
 def infer_schedule(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> ScheduleFit:
@@ -190,32 +219,27 @@ def infer_schedule(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> Sc
     base_hist = np.bincount(utc_how, minlength=168).astype(np.float64)
     if n < MIN_POSTS:
         return ScheduleFit(n, "too few posts", None, 0.0, {}, None, None, 0.0, 0.0, 0.0)
-    # Models with a lunch category (4 rates) and without (3 rates, lunch merged into work),
-    # penalised by BIC, each weighted by its prior. Summing over shifts, lunch hours and
-    # models keeps the probability spread when several explain the data equally well.
-    penalty = 0.5 * np.log(n)
-    per_length = 1.0 / len(SHIFT_LENGTHS)
-    scores: list[tuple[float, int, int, int, int | None]] = []
-    for i, offset in enumerate(OFFSETS):
-        hist = np.roll(base_hist, offset)  # local hour = utc hour + offset
-        for s, e, lunch, cats in _SHIFTS:
-            prior = np.log(LUNCH_PRIOR[lunch] * SHIFT_START_PRIOR[s] * per_length)
-            scores.append((_loglik(hist, cats) - 3 * penalty + prior, i, s, e, lunch))
-            if lunch == min(LUNCH_PRIOR):  # the no-lunch model does not depend on the hour
-                merged = np.where(cats == 1, 0, cats)
-                prior = np.log(NO_LUNCH_PRIOR * SHIFT_START_PRIOR[s] * per_length)
-                scores.append((_loglik(hist, merged) - 2 * penalty + prior, i, s, e, None))
-    top = max(score[0] for score in scores)
-    post = np.zeros(len(OFFSETS))
-    for score, i, *_ in scores:
-        post[i] += np.exp(score - top)
+    # Every model (shift, lunch hour or none, weekend days) at every offset, vectorised:
+    # multinomial log-likelihood with one maximum-likelihood rate per category, a BIC
+    # penalty for the number of rates, and the model's prior. Summing over models keeps
+    # the probability spread when several explain the data equally well.
+    local = np.stack([np.roll(base_hist, o) for o in OFFSETS])  # (offsets, 168)
+    counts = np.einsum("kch,oh->okc", _ONEHOT, local)  # (offsets, models, 4)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(counts > 0, counts * np.log(counts / (n * _SLOTS[None])), 0.0)
+    rates = np.array([m.rates for m in _MODELS])
+    priors = np.array([m.log_prior for m in _MODELS])
+    scores = terms.sum(axis=2) - 0.5 * np.log(n) * rates[None] + priors[None]
+    top = scores.max()
+    post = np.exp(scores - top).sum(axis=1)
     post /= post.sum()
     i = int(np.argmax(post))
     offset = OFFSETS[i]
-    _, _, start, end, best_lunch = max(sc for sc in scores if sc[1] == i)
-    lunch_start = best_lunch if best_lunch is not None else min(LUNCH_PRIOR)
-    hist = np.roll(base_hist, offset)
-    cats = _category_masks(start, end, lunch_start)
+    model = _MODELS[int(np.argmax(scores[i]))]
+    start, end, weekend = model.start, model.end, model.weekend
+    lunch_start = model.lunch if model.lunch is not None else min(LUNCH_PRIOR)
+    hist = local[i]
+    cats = _category_masks(start, end, lunch_start, weekend)
     shares = {c: float(hist[cats == k].sum() / n) for k, c in enumerate(_CATEGORIES)}
     work_rate = shares["work"] / max(1, int((cats == 0).sum()))
     lunch_rate = shares["lunch"] / max(1, int((cats == 1).sum()))
@@ -241,4 +265,5 @@ def infer_schedule(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> Sc
         lunch_dip=round(dip, 4),
         weekend_share=round(shares["weekend"], 4),
         lunch_start=lunch_start,
+        weekend=weekend,
     )
