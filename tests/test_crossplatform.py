@@ -46,9 +46,7 @@ def _pairs(ws: Workspace, run_id: int) -> dict[tuple[str, str], tuple[float, boo
     return {(a, b): (s, sig, json.loads(d)) for a, b, s, sig, d, _p, _q in rows}
 
 
-def test_handle_and_photo_link_across_platforms_but_default_avatar_and_common_handle_do_not() -> (
-    None
-):
+def test_handle_and_photo_link_but_default_avatar_and_common_handle_do_not() -> None:
     with Workspace() as ws:
         avatar = "0000000000000000"
         _accounts(

@@ -118,3 +118,20 @@ def test_stored_networks_are_the_default_and_an_empty_workspace_has_no_overlaps(
 def test_unknown_units_are_refused(unit: str) -> None:
     with Workspace() as ws, pytest.raises(ConfigError):
         narrative_overlaps(ws, NETWORKS, unit=unit)
+
+
+def test_mixed_directions_are_reported_both_ways_with_reverse_counts() -> None:
+    with Workspace() as ws:
+        # A is first on tc-1 and tc-2 (B one day later); B is first on tc-3 and tc-4 (A three
+        # days later): two overlaps, one per direction, each counting the other as reverse
+        for n in range(4):
+            a_first = n < 2
+            lag = timedelta(days=1 if a_first else 3)
+            lead, follow = ("x:a1", "facebook:b1") if a_first else ("facebook:b1", "x:a1")
+            _post(ws, lead, f"l{n}", T0 + timedelta(days=n), f"tc-{n + 1}")
+            _post(ws, follow, f"f{n}", T0 + timedelta(days=n) + lag, f"tc-{n + 1}")
+        found = {
+            (o["leader"], o["follower"]): (o["shared"], o["lag_days_median"], o["reverse"])
+            for o in narrative_overlaps(ws, NETWORKS)
+        }
+        assert found == {("N-a", "N-b"): (2, 1.0, 2), ("N-b", "N-a"): (2, 3.0, 2)}
