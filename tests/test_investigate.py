@@ -44,6 +44,8 @@ def test_demo_report_explains_the_operations(demo: Path) -> None:
     # op (a)'s attribution: a time zone far from its claimed home, never a named government
     assert "Consistent with operators working office hours in UTC+8" in html
     assert html.count("Not attributed to a government or an organisation.") == 2
+    # each network's top narratives, and the section on narratives across operations
+    assert "Top narratives" in html and "Narratives across operations" in html
     # op (a) poses on both sides of abortion and guns
     assert "Divisive issues" in html and "pro-life" in html and "gun-control" in html
 
@@ -70,6 +72,7 @@ def test_workspace_keeps_every_step_with_its_parameters(demo: Path) -> None:
             "stance",
             "recidivism",
             "near_duplicate_text",
+            "cross_platform",
         }
         params = ws.query("SELECT params FROM runs WHERE name = 'coaction'")[0]["params"]
         assert json.loads(params)["window"] == 30

@@ -104,3 +104,41 @@ def test_an_innocent_group_is_flagged_when_any_network_is_mostly_made_of_it() ->
     (row,) = evaluate([small], [GroupTruth("fans", "Fans", True, fans)])
     # only 3% of the fans, but the network is 75% fans: that is a false accusation
     assert row["verdict"] == "wrongly flagged" and not row["correct"]
+
+
+def test_report_shows_narratives_that_jump_between_networks(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    text = "Sanctions hurt Europe more than Russia, say experts <b>now</b>"
+    with Workspace() as ws:
+        con = ws.connection
+        run_id = ws.start_run("assemble", "networks", {})
+        ws.finish_run(run_id)
+        members = {"N-a": ["x:a1", "x:a2"], "N-b": ["facebook:b1", "facebook:b2"]}
+        for net, accounts in members.items():
+            con.execute(
+                "INSERT INTO networks VALUES (?, ?, NULL, 2, 0.5, '{}', '{\"evidence_runs\": []}')",
+                [run_id, net],
+            )
+            for acc in accounts:
+                con.execute(
+                    "INSERT INTO network_members VALUES (?, ?, ?, 1, 1.0)", [run_id, net, acc]
+                )
+        t0 = datetime(2024, 6, 3, 8)
+        for n, cluster in enumerate(["tc-1", "tc-2"]):
+            for acc, day in (("x:a1", 2), ("facebook:b1", 10)):
+                platform, account_id = acc.split(":")
+                post_id = f"{account_id}-{n}"
+                when = t0 + timedelta(days=day, hours=n)
+                con.execute(
+                    "INSERT INTO posts (platform, post_id, account_id, created_at, text) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [platform, post_id, account_id, when, text],
+                )
+                con.execute(
+                    "INSERT INTO actions VALUES (?, 'text_cluster', ?, ?, ?, ?)",
+                    [acc, cluster, when, platform, post_id],
+                )
+        html = render_html(ws, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "network N-b repeats network N-a&#39;s narratives 8 days later" in html
+    assert "&lt;b&gt;now&lt;/b&gt;" in html and "<b>now</b>" not in html

@@ -17,6 +17,7 @@ from cibwatch.attribution import attribute
 from cibwatch.fingerprints.places import claimed_offset
 from cibwatch.fingerprints.schedule import hour_of_week, infer_schedule
 from cibwatch.fingerprints.stance import network_sides
+from cibwatch.narratives import network_narratives
 
 if TYPE_CHECKING:
     from cibwatch.networks import Network
@@ -50,6 +51,7 @@ class Dossier:
     account_findings: list[dict[str, Any]] = field(default_factory=list)
     sides: list[dict[str, Any]] = field(default_factory=list)
     attribution: dict[str, Any] = field(default_factory=dict)
+    narratives: list[dict[str, Any]] = field(default_factory=list)
     heatmap: list[list[int]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -177,6 +179,7 @@ def build_dossier(workspace: Workspace, network: Network) -> Dossier:
     dossier.schedule, dossier.heatmap = _schedule(ws, member_posts)
     dossier.sides = network_sides(ws, network.members)
     dossier.attribution = attribute(ws, dossier)
+    dossier.narratives = network_narratives(ws, network.members, top=5)
     dossier.provenance = {
         "members": len(network.members),
         "evidence_runs": runs,

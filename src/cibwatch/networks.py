@@ -212,10 +212,10 @@ def stored_networks(workspace: Workspace, run_id: int | None = None) -> list[Net
     """Networks of one assembly run (the latest by default), best score first."""
     con = workspace.connection
     if run_id is None:
-        row = con.execute("SELECT max(run_id) FROM networks").fetchone()
-        if not row or row[0] is None:
+        rows = con.execute("SELECT max(run_id) FROM networks").fetchall()
+        if not rows or rows[0][0] is None:
             return []
-        run_id = int(row[0])
+        run_id = int(rows[0][0])
     nets = con.execute(
         "SELECT network_id, score, score_parts, summary FROM networks WHERE run_id = ? "
         "ORDER BY score DESC, size DESC, network_id",

@@ -17,6 +17,7 @@ from typing import Any
 from cibwatch.detectors.base import Detector, DetectorResult
 from cibwatch.detectors.coaction import CoActionDetector
 from cibwatch.detectors.creation import CreationBurstDetector
+from cibwatch.detectors.crossplatform import CrossPlatformDetector
 from cibwatch.detectors.lookalike import LookalikeDomainDetector
 from cibwatch.detectors.neardup import NearDuplicateTextDetector
 from cibwatch.detectors.persona import PersonaDetector
@@ -99,10 +100,11 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
     """The detectors an investigation runs, in order, configured from ``options``.
 
     Near-duplicate text runs first: it adds ``text_cluster`` objects to ``actions`` that
-    the co-action detector then tests for timing and significance.
+    cross-platform linking and the co-action detector then use.
     """
     return [
         NearDuplicateTextDetector(seed=options.seed),
+        CrossPlatformDetector(),
         CoActionDetector(
             window=options.window,
             min_participation=options.min_participation,

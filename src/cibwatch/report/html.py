@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from cibwatch import __version__
 from cibwatch.dossier import build_dossier
+from cibwatch.narratives import narrative_overlaps
 from cibwatch.networks import SCORE_WEIGHTS, stored_networks
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ def report_context(
 ) -> dict[str, Any]:
     """All data the report shows, as plain values (also useful for other renderers)."""
     ws = workspace
-    dossiers = [asdict(build_dossier(ws, n)) for n in stored_networks(ws)]
+    networks = stored_networks(ws)
+    dossiers = [asdict(build_dossier(ws, n)) for n in networks]
     return {
         "title": "cibwatch investigation report",
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -50,6 +52,7 @@ def report_context(
         "networks": dossiers,
         "weights": SCORE_WEIGHTS,
         "evaluation": evaluation or [],
+        "overlaps": narrative_overlaps(ws, networks),
         "runs": ws.runs(),
     }
 
