@@ -27,7 +27,6 @@ be read is a reject naming the row and the column.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +36,7 @@ from urllib.parse import urlsplit
 from cibwatch.errors import InputError
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.csvsource import csv_records, header_columns, read_header
+from cibwatch.ingest.listcells import parse_string_list
 from cibwatch.ingest.staging import flush, rows_batch
 from cibwatch.schema import ACCOUNT_FIELDS
 
@@ -136,12 +136,10 @@ def _bodies(cell: str | None) -> str | None:
         return None
     text = cell.strip()
     if text.startswith("[") and text.endswith("]"):
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
+        value = parse_string_list(text)
+        if value is None:
             return cell
-        if isinstance(value, list):
-            return "\n\n".join(str(v) for v in value) or None
+        return "\n\n".join(value) or None
     return cell
 
 
@@ -150,11 +148,10 @@ def _list_cell(cell: str | None) -> list[str]:
         return []
     text = cell.strip()
     if text.startswith("[") and text.endswith("]"):
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
+        value = parse_string_list(text)
+        if value is None:
             value = text[1:-1].split(",")
-        return [str(v).strip() for v in value if str(v).strip()]
+        return [v.strip() for v in value if v.strip()]
     return [text] if text else []
 
 

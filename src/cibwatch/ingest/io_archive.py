@@ -18,7 +18,6 @@ README documents them as UTC, so the ingester appends ``+00:00`` itself.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any, ClassVar
 
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.csvsource import csv_records, header_columns, nonblank, read_header
+from cibwatch.ingest.listcells import parse_string_list
 from cibwatch.ingest.staging import flush
 
 #: Columns without which a file is not a tweets file of the archive.
@@ -74,8 +74,9 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d\d-\d\d$")
 def parse_list_cell(cell: str | None) -> list[str] | None:
     """Read the archive's list encoding; ``None`` for an empty cell, ``[]`` for ``[]``.
 
-    Quoted lists are Python literals; unquoted ones (``[tag1, tag2]``) are comma-separated.
-    A cell without brackets is taken as a single value.
+    Quoted lists are read as Python-style string lists without evaluating them
+    (:func:`~cibwatch.ingest.listcells.parse_string_list`); unquoted ones (``[tag1, tag2]``)
+    are comma-separated. A cell without brackets is taken as a single value.
     """
     if cell is None:
         return None
@@ -85,11 +86,8 @@ def parse_list_cell(cell: str | None) -> list[str] | None:
     if not (text.startswith("[") and text.endswith("]")):
         return [text]
     if "'" in text or '"' in text:
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            value = None
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = parse_string_list(text)
+        if value is not None:
             return [v.strip() for v in value if v.strip()]
     inner = text[1:-1]
     return [part.strip().strip("'\"") for part in inner.split(",") if part.strip().strip("'\"")]
