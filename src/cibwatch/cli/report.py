@@ -1,4 +1,4 @@
-"""``cibwatch report``: render the report of an existing workspace."""
+"""``cibwatch report``: render the report of an existing workspace as HTML or Markdown."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from pathlib import Path
 import click
 
 from cibwatch.report.html import render_html
+from cibwatch.report.markdown import render_markdown
 from cibwatch.workspace import Workspace
+
+_RENDERERS = {"html": render_html, "md": render_markdown}
 
 
 @click.command("report")
@@ -16,12 +19,20 @@ from cibwatch.workspace import Workspace
     "--out",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("report.html"),
-    show_default=True,
-    help="HTML file to write.",
+    default=None,
+    help="File to write [default: report.html, or report.md with --format md].",
 )
-def command(workspace: Path, out: Path) -> None:
-    """Write the HTML report of WORKSPACE (its latest networks) to --out."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(_RENDERERS)),
+    default="html",
+    show_default=True,
+    help="html: one self-contained file; md: Markdown with its pictures as SVG files beside it.",
+)
+def command(workspace: Path, out: Path | None, fmt: str) -> None:
+    """Write the report of WORKSPACE (its latest networks) to --out."""
+    target = out if out is not None else Path(f"report.{fmt}")
     with Workspace(workspace, read_only=True) as ws:
-        path = render_html(ws, out)
+        path = _RENDERERS[fmt](ws, target)
     click.echo(f"Report: {path.resolve()}")

@@ -1,0 +1,130 @@
+"""The one set of facts every rendering of the report shows (HTML, Markdown).
+
+:func:`report_context` runs every query; the renderers only lay the values out, so the HTML
+and the Markdown report cannot disagree. Besides each network's dossier it adds what the
+pictures and the tactics table need: posts per day and platform, the significant pair
+evidence between members (fused like network assembly does), and the techniques.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from cibwatch import __version__
+from cibwatch.dossier import build_dossier
+from cibwatch.narratives import narrative_overlaps
+from cibwatch.networks import Q_CAP, SCORE_WEIGHTS, stored_networks
+from cibwatch.report.pictures import graph_picture, heatmap_svg, timeline_bins, timeline_svg
+from cibwatch.report.tactics import signal_counts, tactics_rows
+
+if TYPE_CHECKING:
+    from cibwatch.networks import Network
+    from cibwatch.workspace import Workspace
+
+
+def _members_table(workspace: Workspace, members: list[str]) -> None:
+    con = workspace.connection
+    con.execute("CREATE OR REPLACE TEMP TABLE _report_members (account VARCHAR)")
+    con.executemany("INSERT INTO _report_members VALUES (?)", [[m] for m in members])
+
+
+def timeline_rows(workspace: Workspace, members: list[str]) -> list[dict[str, Any]]:
+    """Posts per UTC day and platform by ``members`` (ads included: they were published)."""
+    _members_table(workspace, members)
+    rows = workspace.query(
+        """
+        SELECT CAST(p.created_at AS DATE) AS day, p.platform, count(*) AS posts
+        FROM posts p JOIN _report_members m ON m.account = p.platform || ':' || p.account_id
+        WHERE p.created_at IS NOT NULL
+        GROUP BY 1, 2 ORDER BY 1, 2
+        """
+    )
+    workspace.connection.execute("DROP TABLE IF EXISTS _report_members")
+    return rows
+
+
+def graph_edges(workspace: Workspace, members: list[str], runs: list[int]) -> list[dict[str, Any]]:
+    """Member pairs with significant evidence, weighted as in network assembly.
+
+    The weight of a pair is the sum over its signals of ``-log10(q)``, q capped at
+    :data:`cibwatch.networks.Q_CAP` (one signal's best row counts once).
+    """
+    _members_table(workspace, members)
+    rows = workspace.connection.execute(
+        """
+        SELECT least(subject_a, subject_b) AS a, greatest(subject_a, subject_b) AS b, signal,
+               min(coalesce(q_value, p_value, 1e-6)) AS q
+        FROM evidence
+        WHERE subject_kind = 'pair' AND significant AND list_contains(?, run_id)
+          AND subject_a IN (SELECT account FROM _report_members)
+          AND subject_b IN (SELECT account FROM _report_members)
+          AND subject_a <> subject_b
+        GROUP BY 1, 2, 3
+        """,
+        [runs],
+    ).fetchall()
+    workspace.connection.execute("DROP TABLE IF EXISTS _report_members")
+    weights: dict[tuple[str, str], float] = {}
+    for a, b, _signal, q in rows:
+        weights[(a, b)] = weights.get((a, b), 0.0) - math.log10(max(float(q), Q_CAP))
+    return [{"a": a, "b": b, "weight": w} for (a, b), w in sorted(weights.items())]
+
+
+def _both_sides(sides: list[dict[str, Any]]) -> int:
+    """Member stances on issues where the network's personas take both sides."""
+    return sum(
+        int(s["accounts_a"]) + int(s["accounts_b"])
+        for s in sides
+        if s.get("accounts_a") and s.get("accounts_b")
+    )
+
+
+def network_context(workspace: Workspace, network: Network) -> dict[str, Any]:
+    """One network's dossier with its pictures and tactics."""
+    dossier = asdict(build_dossier(workspace, network))
+    runs = list(network.summary.get("evidence_runs", []))
+    domains = list(network.summary.get("lookalike_domains", []))
+    counts = signal_counts(workspace, network.members, runs, domains)
+    if both := _both_sides(dossier["sides"]):
+        counts["both_sides"] = both
+    timeline = timeline_rows(workspace, network.members)
+    graph = graph_picture(network.members, graph_edges(workspace, network.members, runs))
+    offset = dossier["schedule"].get("offset")
+    dossier["tactics"] = tactics_rows(counts)
+    dossier["timeline"] = timeline
+    dossier["pictures"] = {
+        "timeline": timeline_svg(timeline),
+        "timeline_unit": timeline_bins(timeline)[0],
+        "graph": graph["svg"],
+        "graph_caption": graph["caption"],
+        "heatmap": heatmap_svg(dossier["heatmap"], offset) if dossier["heatmap"] else None,
+    }
+    return dossier
+
+
+def report_context(
+    workspace: Workspace, *, evaluation: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """All data the report shows, as plain values (pictures as escaped SVG markup)."""
+    ws = workspace
+    networks = stored_networks(ws)
+    return {
+        "title": "cibwatch investigation report",
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "workspace": ws.path,
+        "totals": {t: ws.count(t) for t in ("posts", "accounts", "actions")},
+        "ingests": ws.query("SELECT * FROM ingests ORDER BY ingest_id"),
+        "reject_reasons": ws.query(
+            "SELECT source_file, field, reason, count(*) AS n FROM rejects "
+            "GROUP BY ALL ORDER BY n DESC LIMIT 30"
+        ),
+        "networks": [network_context(ws, n) for n in networks],
+        "weights": SCORE_WEIGHTS,
+        "evaluation": evaluation or [],
+        "overlaps": narrative_overlaps(ws, networks),
+        "runs": ws.runs(),
+    }
