@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test lint typecheck unit install java clean bench
+.PHONY: demo test lint typecheck unit install java report-deps clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) java
+# Report rendering and its tests: WeasyPrint needs Pango; the render tests drive Debian's
+# Chromium and turn PDFs into PNG pages with pdftoppm. Installed when missing.
+report-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing (report rendering and its tests)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+	  || echo "WARNING: could not install$$missing; the render tests will be skipped"; \
+	fi
+
+unit: $(STAMP) java report-deps
 	$(BIN)/python -m pytest -n 2 -q
 
 test: lint typecheck unit
