@@ -30,6 +30,8 @@ from cibwatch.cases.cases import (
     set_status,
 )
 from cibwatch.cases.enforcement import (
+    ACTION_STATUSES,
+    ActionNotFoundError,
     EnforcementAction,
     RecidivismRule,
     RuleRun,
@@ -37,14 +39,17 @@ from cibwatch.cases.enforcement import (
     approve_action,
     enforcement_actions,
     export_takedown_csv,
+    get_action,
     reject_action,
     run_rules,
     takedown_list,
 )
 
 __all__ = [
+    "ACTION_STATUSES",
     "STATUSES",
     "TRANSITIONS",
+    "ActionNotFoundError",
     "AuditBreak",
     "AuditEntry",
     "Case",
@@ -66,6 +71,7 @@ __all__ = [
     "decide",
     "enforcement_actions",
     "export_takedown_csv",
+    "get_action",
     "get_case",
     "list_cases",
     "open_cases",
