@@ -1,6 +1,9 @@
-"""``cibwatch export stix|indicators-csv`` and ``cibwatch import``: sharing indicators.
+"""``cibwatch export stix|indicators-csv|csv|gexf|graphml`` and ``cibwatch import``.
 
-Thin commands: they parse options, call :mod:`cibwatch.indicators`, and print counts.
+Thin commands: they parse options, call :mod:`cibwatch.indicators` or the co-action writers
+of :mod:`cibwatch.coaction.export`, and print counts. ``csv``, ``gexf`` and ``graphml`` write
+the co-action graph the latest co-action detection judged significant, read back from its
+evidence rows (no recomputation: the export shows what the report and the networks used).
 """
 
 from __future__ import annotations
@@ -8,7 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pyarrow as pa
 
+from cibwatch.coaction.export import GEPHI_MAX_EDGES, GEPHI_MAX_NODES, write_csv, write_graph
+from cibwatch.errors import ConfigError
 from cibwatch.indicators.platform_files import export_indicators_csv
 from cibwatch.indicators.sources import import_indicators
 from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS, export_stix
@@ -60,6 +66,120 @@ def indicators_csv_command(workspace_path: str, out: str) -> None:
     with Workspace(workspace_path, read_only=True) as workspace:
         rows = export_indicators_csv(workspace, Path(out))
     click.echo(f"wrote {out}: {rows} indicators")
+
+
+#: Edge columns of the exported co-action graph, from the evidence row and its details.
+_EDGE_SQL = """
+SELECT subject_a AS account_a, subject_b AS account_b, strength AS weight,
+       CAST(details->>'n_objects' AS BIGINT) AS n_objects,
+       CAST(details->>'n_events' AS BIGINT) AS n_events,
+       CAST(details->>'median_dt' AS DOUBLE) AS median_dt,
+       CAST(details->>'min_dt' AS DOUBLE) AS min_dt,
+       p_value, q_value, explanation, proof
+FROM evidence
+WHERE run_id = ? AND detector = 'coaction' AND subject_kind = 'pair' AND significant
+ORDER BY account_a, account_b
+"""
+
+#: One row per account on a significant edge, with its profile and its degree.
+_NODE_SQL = """
+WITH ends AS (
+    SELECT subject_a AS account, strength FROM evidence
+    WHERE run_id = $run AND detector = 'coaction' AND subject_kind = 'pair' AND significant
+    UNION ALL
+    SELECT subject_b, strength FROM evidence
+    WHERE run_id = $run AND detector = 'coaction' AND subject_kind = 'pair' AND significant
+), profiles AS (
+    SELECT platform || ':' || account_id AS account, any_value(platform) AS platform,
+           any_value(kind) AS kind, any_value(handle) AS handle,
+           any_value(display_name) AS display_name, max(followers) AS followers
+    FROM accounts GROUP BY 1
+)
+SELECT e.account, coalesce(p.platform, split_part(e.account, ':', 1)) AS platform,
+       p.kind, p.handle, p.display_name, p.followers,
+       count(*) AS degree, sum(e.strength) AS strength
+FROM ends e LEFT JOIN profiles p USING (account)
+GROUP BY ALL ORDER BY e.account
+"""
+
+
+def latest_coaction_graph(workspace: Workspace) -> tuple[int, pa.Table, pa.Table]:
+    """The latest finished co-action run and its significant edges and their accounts."""
+    latest = workspace.query(
+        "SELECT max(run_id) AS run_id FROM runs "
+        "WHERE step = 'detect' AND name = 'coaction' AND status = 'ok'"
+    )[0]["run_id"]
+    if latest is None:
+        raise ConfigError(
+            f"{workspace.path}: no co-action detection has run; run `cibwatch detect` first"
+        )
+    run_id = int(latest)
+    con = workspace.connection
+    edges = con.sql(_EDGE_SQL, params=[run_id]).to_arrow_table()
+    nodes = con.sql(_NODE_SQL, params={"run": run_id}).to_arrow_table()
+    return run_id, edges, nodes
+
+
+def _report_written(out: str, run_id: int, edges: pa.Table, nodes: pa.Table) -> None:
+    click.echo(
+        f"wrote {out}: {edges.num_rows} edges, {nodes.num_rows} accounts (co-action run {run_id})"
+    )
+
+
+def _graph_command(fmt: str) -> click.Command:
+    """``export graphml`` / ``export gexf``: the same command for either Gephi format."""
+
+    @export_command.command(
+        fmt,
+        help=f"Write the significant co-action graph of WORKSPACE's latest co-action run as {fmt}.",
+    )
+    @click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(exists=True))
+    @click.option(
+        "--out", required=True, type=click.Path(dir_okay=False), help=f"Graph file (.{fmt})."
+    )
+    @click.option(
+        "--max-nodes",
+        type=int,
+        default=GEPHI_MAX_NODES,
+        show_default=True,
+        help="Refuse larger graphs (Gephi cannot open them); raise it if yours can.",
+    )
+    @click.option(
+        "--max-edges",
+        type=int,
+        default=GEPHI_MAX_EDGES,
+        show_default=True,
+        help="Refuse graphs with more edges; raise it if your Gephi can take them.",
+    )
+    def command(workspace_path: str, out: str, max_nodes: int, max_edges: int) -> None:
+        if not out.lower().endswith(f".{fmt}"):
+            raise click.BadParameter(f"{out}: the file name must end in .{fmt}", param_hint="--out")
+        with Workspace(workspace_path, read_only=True) as workspace:
+            run_id, edges, nodes = latest_coaction_graph(workspace)
+        write_graph(edges, nodes, out, max_nodes=max_nodes, max_edges=max_edges)
+        _report_written(out, run_id, edges, nodes)
+
+    return command
+
+
+graphml_command = _graph_command("graphml")
+gexf_command = _graph_command("gexf")
+
+
+@export_command.command("csv")
+@click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(exists=True))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Edges CSV file.")
+@click.option(
+    "--nodes-out", type=click.Path(dir_okay=False), default=None, help="Accounts CSV file."
+)
+def csv_command(workspace_path: str, out: str, nodes_out: str | None) -> None:
+    """Write the significant co-action edges (and accounts) of WORKSPACE as formula-safe CSV."""
+    with Workspace(workspace_path, read_only=True) as workspace:
+        run_id, edges, nodes = latest_coaction_graph(workspace)
+    write_csv(edges, out)
+    if nodes_out is not None:
+        write_csv(nodes, nodes_out)
+    _report_written(out, run_id, edges, nodes)
 
 
 @click.command("import")

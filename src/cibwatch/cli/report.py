@@ -1,4 +1,4 @@
-"""``cibwatch report``: render the report of an existing workspace as HTML or Markdown."""
+"""``cibwatch report``: render the report of an existing workspace as HTML, Markdown or PDF."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import click
 
 from cibwatch.report.html import render_html
 from cibwatch.report.markdown import render_markdown
+from cibwatch.report.pdf import render_pdf
 from cibwatch.workspace import Workspace
 
-_RENDERERS = {"html": render_html, "md": render_markdown}
+_RENDERERS = {"html": render_html, "md": render_markdown, "pdf": render_pdf}
 
 
 @click.command("report")
@@ -20,7 +21,7 @@ _RENDERERS = {"html": render_html, "md": render_markdown}
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="File to write [default: report.html, or report.md with --format md].",
+    help="File to write [default: report.html, report.md or report.pdf after --format].",
 )
 @click.option(
     "--format",
@@ -28,7 +29,10 @@ _RENDERERS = {"html": render_html, "md": render_markdown}
     type=click.Choice(sorted(_RENDERERS)),
     default="html",
     show_default=True,
-    help="html: one self-contained file; md: Markdown with its pictures as SVG files beside it.",
+    help=(
+        "html: one self-contained file; md: Markdown with its pictures as SVG files beside "
+        "it; pdf: the HTML report printed to A4 pages (WeasyPrint)."
+    ),
 )
 def command(workspace: Path, out: Path | None, fmt: str) -> None:
     """Write the report of WORKSPACE (its latest networks) to --out."""

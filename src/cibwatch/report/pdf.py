@@ -1,0 +1,92 @@
+"""The investigation report as a PDF, rendered by WeasyPrint from the HTML template.
+
+The PDF shows exactly what the HTML report shows: the same :func:`report_context` goes
+through the same template (its print rules set A4 pages, margins, page numbers and keep
+table rows and pictures whole). WeasyPrint does not honour the template's
+Content-Security-Policy, so the renderer gets :func:`data_only_fetcher`: it loads
+``data:`` URLs only and refuses everything else (``http``, ``https``, ``file``, ...). Analysed
+content is hostile and is escaped anyway; the fetcher is the second wall, so that nothing a
+post says can make the renderer reach the network or read a local file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cibwatch.errors import CibwatchError, DependencyError
+from cibwatch.report.context import report_context
+from cibwatch.report.html import _environment
+
+if TYPE_CHECKING:
+    from cibwatch.workspace import Workspace
+
+__all__ = [
+    "RemoteFetchRefusedError",
+    "data_only_fetcher",
+    "html_to_pdf",
+    "refuse_remote",
+    "render_pdf",
+]
+
+
+class RemoteFetchRefusedError(CibwatchError, PermissionError):
+    """The PDF renderer was asked to load something that is not a ``data:`` URL."""
+
+
+def refuse_remote(url: str) -> None:
+    """Raise :class:`RemoteFetchRefusedError` unless ``url`` is a ``data:`` URL.
+
+    >>> refuse_remote("data:text/plain,hi")
+    >>> refuse_remote("http://evil.example/x.png")
+    Traceback (most recent call last):
+    ...
+    cibwatch.report.pdf.RemoteFetchRefusedError: the PDF renderer loads data: URLs only, \
+refused 'http://evil.example/x.png'
+    """
+    if not url.lower().startswith("data:"):
+        raise RemoteFetchRefusedError(f"the PDF renderer loads data: URLs only, refused {url!r}")
+
+
+def data_only_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that decodes ``data:`` URLs and refuses every other URL.
+
+    WeasyPrint logs a refusal and leaves the resource out, so the PDF is still written.
+    Two walls: :func:`refuse_remote` checks each URL before anything is opened, and the
+    fetcher allows the ``data`` protocol only, with redirects off. WeasyPrint is imported
+    here, not at module import, so the command line starts fast when no PDF is asked for.
+    """
+    from weasyprint.urls import URLFetcher
+
+    class DataOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type hints
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            refuse_remote(url)
+            return super().fetch(url, headers)
+
+    return DataOnlyFetcher(allowed_protocols=("data",), allow_redirects=False)
+
+
+def html_to_pdf(html: str, out: Path) -> Path:
+    """Render the HTML text ``html`` to the PDF file ``out`` with the refusing fetcher."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # the system libraries (Pango) may be missing
+        raise DependencyError(
+            f"the PDF report needs WeasyPrint and its system libraries (Pango): {exc}"
+        ) from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # base_url=None: a relative link resolves to nothing instead of to a local directory.
+    HTML(string=html, base_url=None, url_fetcher=data_only_fetcher()).write_pdf(out)
+    return out
+
+
+def render_pdf(
+    workspace: Workspace, out: Path, *, evaluation: list[dict[str, Any]] | None = None
+) -> Path:
+    """Write the PDF report of ``workspace`` to ``out`` and return the path."""
+    html = (
+        _environment()
+        .get_template("report.html")
+        .render(**report_context(workspace, evaluation=evaluation))
+    )
+    return html_to_pdf(html, out)

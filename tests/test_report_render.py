@@ -1,0 +1,134 @@
+"""The sample world's report, as people see it: HTML in headless Chromium, PDF as page images.
+
+These tests look at pixels, not markup: a picture that the browser or WeasyPrint failed to
+draw (an SVG error, a blocked resource, a broken print stylesheet) leaves no platform colour
+in the image. They need Debian's ``chromium`` and poppler's ``pdftoppm`` (``make
+report-deps`` installs both) and skip, saying so, only when those are not on PATH.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from cibwatch.cli.main import cli
+from cibwatch.networks import stored_networks
+from cibwatch.report.pdf import render_pdf
+from cibwatch.report.pictures import PLATFORM_COLOURS
+from cibwatch.workspace import Workspace
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium")
+PDFTOPPM = shutil.which("pdftoppm")
+
+#: A filled bar or dot of a platform covers at least this many pixels; a legend square alone
+#: (10 x 10 px) does not, so the count proves the timeline or graph itself was drawn.
+MIN_PICTURE_PIXELS = 300
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return (int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16))
+
+
+def _colour_counts(image: Image.Image) -> dict[tuple[int, ...], int]:
+    rgb = image.convert("RGB")
+    colours = rgb.getcolors(maxcolors=rgb.width * rgb.height)
+    assert colours is not None
+    # RGB pixels are (r, g, b) tuples; the type stubs also allow a single float.
+    return {colour: count for count, colour in colours if isinstance(colour, tuple)}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("render-demo")
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out), "--posts", "4000"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def platforms(demo: Path) -> tuple[set[str], set[str]]:
+    """Platforms of the first network's members, and of all networks' members."""
+    with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
+        networks = stored_networks(ws)
+    assert networks, "the sample world must yield networks to draw"
+    first = {m.split(":", 1)[0] for m in networks[0].members}
+    every = {m.split(":", 1)[0] for n in networks for m in n.members}
+    return first & set(PLATFORM_COLOURS), every & set(PLATFORM_COLOURS)
+
+
+def test_html_report_renders_its_pictures_in_chromium(
+    demo: Path, platforms: tuple[set[str], set[str]], tmp_path: Path
+) -> None:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not on PATH (make report-deps installs it)")
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--force-color-profile=srgb",  # the exact palette colours, no display profile
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1280,3000",
+            (demo / "report.html").resolve().as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    image = Image.open(shot)
+    assert image.size == (1280, 3000)
+    counts = _colour_counts(image)
+    assert len(counts) > 50, "a page of text, tables and pictures has many colours"
+    white = counts.get((255, 255, 255), 0)
+    assert white < 0.97 * image.width * image.height, "the screenshot is blank"
+    first, _ = platforms
+    assert len(first) >= 2, first
+    for platform in sorted(first):
+        pixels = counts.get(_rgb(PLATFORM_COLOURS[platform]), 0)
+        assert pixels >= MIN_PICTURE_PIXELS, f"{platform}: {pixels} pixels of its colour"
+
+
+def test_pdf_report_pages_show_the_pictures(
+    demo: Path, platforms: tuple[set[str], set[str]], tmp_path: Path
+) -> None:
+    if PDFTOPPM is None:
+        pytest.skip("pdftoppm (poppler-utils) is not on PATH (make report-deps installs it)")
+    with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
+        pdf = render_pdf(ws, tmp_path / "report.pdf")
+    subprocess.run(
+        [PDFTOPPM, "-png", "-r", "50", str(pdf), str(tmp_path / "page")],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    seen: dict[tuple[int, ...], int] = {}
+    for page in pages:
+        image = Image.open(page)
+        # A4 at 50 dpi: 210 x 297 mm -> 413 x 585 px (rounding differs by a pixel).
+        assert abs(image.width - 413) <= 1 and abs(image.height - 585) <= 1, image.size
+        counts = _colour_counts(image)
+        assert len(counts) > 5, f"{page.name} is blank"
+        for colour, n in counts.items():
+            seen[colour] = seen.get(colour, 0) + n
+    _, every = platforms
+    # At 50 dpi the pictures are small, so a lower bound than on screen.
+    for platform in sorted(every):
+        pixels = seen.get(_rgb(PLATFORM_COLOURS[platform]), 0)
+        assert pixels >= MIN_PICTURE_PIXELS // 10, f"{platform}: {pixels} pixels in the PDF"
