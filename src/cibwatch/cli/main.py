@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "detect:command",
     "indicators:export_command",
     "indicators:import_command",
+    "cases:command",
 )
 
 
