@@ -119,8 +119,8 @@ def test_report_command_writes_markdown_or_html(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["report", str(path), "--out", str(tmp_path / "out.html")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    bad = runner.invoke(cli, ["report", str(path), "--format", "pdf"])
-    assert bad.exit_code != 0 and "pdf" in bad.output
+    bad = runner.invoke(cli, ["report", str(path), "--format", "docx"])
+    assert bad.exit_code != 0 and "docx" in bad.output
 
 
 def test_html_pictures_of_hostile_accounts_stay_text(tmp_path: Path) -> None:

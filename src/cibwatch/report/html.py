@@ -32,15 +32,22 @@ def _environment() -> Environment:
     )
 
 
-def render_html(
-    workspace: Workspace, out: Path, *, evaluation: list[dict[str, Any]] | None = None
-) -> Path:
-    """Write the HTML report of ``workspace`` to ``out`` and return the path."""
-    html = (
+def render_html_string(
+    workspace: Workspace, *, evaluation: list[dict[str, Any]] | None = None
+) -> str:
+    """The HTML report of ``workspace`` as text (the PDF renders this same page)."""
+    return (
         _environment()
         .get_template("report.html")
         .render(**report_context(workspace, evaluation=evaluation))
     )
+
+
+def render_html(
+    workspace: Workspace, out: Path, *, evaluation: list[dict[str, Any]] | None = None
+) -> Path:
+    """Write the HTML report of ``workspace`` to ``out`` and return the path."""
+    html = render_html_string(workspace, evaluation=evaluation)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cibwatch.errors import CibwatchError, DependencyError
-from cibwatch.report.context import report_context
-from cibwatch.report.html import _environment
+from cibwatch.report.html import render_html_string
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
@@ -84,9 +83,4 @@ def render_pdf(
     workspace: Workspace, out: Path, *, evaluation: list[dict[str, Any]] | None = None
 ) -> Path:
     """Write the PDF report of ``workspace`` to ``out`` and return the path."""
-    html = (
-        _environment()
-        .get_template("report.html")
-        .render(**report_context(workspace, evaluation=evaluation))
-    )
-    return html_to_pdf(html, out)
+    return html_to_pdf(render_html_string(workspace, evaluation=evaluation), out)
