@@ -1,4 +1,4 @@
-"""``cibwatch export stix|indicators-csv|csv|gexf|graphml`` and ``cibwatch import``.
+"""``cibwatch export stix|indicators-csv|csv|gexf|graphml|tables`` and ``cibwatch import``.
 
 Thin commands: they parse options, call :mod:`cibwatch.indicators` or the co-action writers
 of :mod:`cibwatch.coaction.export`, and print counts. ``csv``, ``gexf`` and ``graphml`` write
@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from cibwatch.coaction.export import GEPHI_MAX_EDGES, GEPHI_MAX_NODES, write_csv, write_graph
 from cibwatch.errors import ConfigError
+from cibwatch.exports import FORMATS, export_tables
 from cibwatch.indicators.platform_files import export_indicators_csv
 from cibwatch.indicators.sources import import_indicators
 from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS, export_stix
@@ -180,6 +181,25 @@ def csv_command(workspace_path: str, out: str, nodes_out: str | None) -> None:
     if nodes_out is not None:
         write_csv(nodes, nodes_out)
     _report_written(out, run_id, edges, nodes)
+
+
+@export_command.command("tables")
+@click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(exists=True))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv (formula-safe) or parquet.",
+)
+def tables_command(workspace_path: str, out: str, fmt: str) -> None:
+    """Write the latest assembly's networks, members, evidence and accounts, one file each."""
+    with Workspace(workspace_path, read_only=True) as workspace:
+        paths = export_tables(workspace, Path(out), fmt)
+    for path in paths:
+        click.echo(f"wrote {path}")
 
 
 @click.command("import")

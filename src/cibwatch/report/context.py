@@ -3,7 +3,8 @@
 :func:`report_context` runs every query; the renderers only lay the values out, so the HTML
 and the Markdown report cannot disagree. Besides each network's dossier it adds what the
 pictures and the tactics table need: posts per day and platform, the significant pair
-evidence between members (fused like network assembly does), and the techniques.
+evidence between members (fused like network assembly does), and the techniques; the
+targets table (:mod:`.targets`) and the indicators appendix (:mod:`.appendix`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from cibwatch import __version__
 from cibwatch.dossier import build_dossier
 from cibwatch.narratives import narrative_overlaps
 from cibwatch.networks import Q_CAP, SCORE_WEIGHTS, stored_networks
+from cibwatch.report.appendix import indicator_appendix
 from cibwatch.report.pictures import graph_picture, heatmap_svg, timeline_bins, timeline_svg
 from cibwatch.report.tactics import signal_counts, tactics_rows
+from cibwatch.report.targets import network_targets
 
 if TYPE_CHECKING:
     from cibwatch.networks import Network
@@ -94,6 +97,7 @@ def network_context(workspace: Workspace, network: Network) -> dict[str, Any]:
     graph = graph_picture(network.members, graph_edges(workspace, network.members, runs))
     offset = dossier["schedule"].get("offset")
     dossier["tactics"] = tactics_rows(counts)
+    dossier["targets"] = network_targets(workspace, dossier)
     dossier["timeline"] = timeline
     dossier["pictures"] = {
         "timeline": timeline_svg(timeline),
@@ -111,6 +115,7 @@ def report_context(
     """All data the report shows, as plain values (pictures as escaped SVG markup)."""
     ws = workspace
     networks = stored_networks(ws)
+    appendix = indicator_appendix(ws)
     return {
         "title": "cibwatch investigation report",
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -123,6 +128,9 @@ def report_context(
             "GROUP BY ALL ORDER BY n DESC LIMIT 30"
         ),
         "networks": [network_context(ws, n) for n in networks],
+        "indicators": [
+            {"network_id": n.network_id, "rows": appendix.get(n.network_id, [])} for n in networks
+        ],
         "weights": SCORE_WEIGHTS,
         "evaluation": evaluation or [],
         "overlaps": narrative_overlaps(ws, networks),
