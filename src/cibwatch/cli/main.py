@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "indicators:export_command",
     "indicators:import_command",
     "cases:command",
+    "serve:command",
 )
 
 
