@@ -71,3 +71,18 @@ def test_read_only_open(tmp_path: Path) -> None:
 def test_count_unknown_table(tmp_path: Path) -> None:
     with Workspace(":memory:") as ws, pytest.raises(WorkspaceError, match="nope"):
         ws.count("nope")
+
+
+def test_cursor_is_a_separate_connection_that_sees_committed_data(tmp_path: Path) -> None:
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        handle = ws.cursor()
+        assert handle.connection is not ws.connection
+        ws.connection.execute(
+            "INSERT INTO posts (platform, post_id, account_id, created_at) "
+            "VALUES ('x', 'p1', 'a1', TIMESTAMP '2024-01-01 10:00:00')"
+        )
+        assert handle.count("posts") == 1
+        zone = handle.connection.execute("SELECT current_setting('TimeZone')").fetchone()
+        assert zone == ("UTC",)
+        handle.close()
+        assert ws.count("posts") == 1  # closing a handle leaves the workspace open

@@ -117,6 +117,21 @@ class Workspace:
         """The DuckDB connection, for library modules (not for CLI or web code)."""
         return self._con
 
+    def cursor(self) -> Workspace:
+        """Another handle on this open workspace, for use from another thread.
+
+        DuckDB lets one process open a database file once; threads then each need their own
+        connection to it (a connection is not safe to share). The handle sees committed data
+        of every other handle; close it when done (the database stays open).
+        """
+        handle = object.__new__(Workspace)
+        handle.path = self.path
+        handle.read_only = self.read_only
+        handle._con = self._con.cursor()
+        handle._con.execute("SET TimeZone = 'UTC'")  # a session setting: not inherited
+        handle._con.execute("SET enable_progress_bar = false")
+        return handle
+
     def close(self) -> None:
         self._con.close()
 

@@ -1,0 +1,168 @@
+"""The REST API under ``/api``: networks, cases, the audit log and enforcement.
+
+Every handler is a plain function, which FastAPI runs on its thread pool; reads use the
+thread's own workspace handle and writes the store's single writing connection (see
+:mod:`cibwatch.web.store`). The actor of every change is the token's name, never a field of
+the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from cibwatch.cases import (
+    add_note,
+    approve_action,
+    audit_log,
+    case_decisions,
+    case_notes,
+    decide,
+    get_case,
+    list_cases,
+    open_cases,
+    reject_action,
+    run_rules,
+    set_status,
+    takedown_list,
+)
+from cibwatch.cases.enforcement import RecidivismRule
+from cibwatch.web.access import Admin, Analyst, Viewer, Workspaces
+from cibwatch.web.models import (
+    ActionDecisionIn,
+    ActionOut,
+    AuditOut,
+    CaseDetailOut,
+    CaseOut,
+    DecisionIn,
+    DecisionOut,
+    NetworkOut,
+    NoteIn,
+    NoteOut,
+    OpenCasesIn,
+    ProposedOut,
+    RuleRunOut,
+    RulesIn,
+    StatusIn,
+    TakedownOut,
+)
+from cibwatch.web.views import action_out, case_out, dossier_json, network_rows
+
+router = APIRouter(prefix="/api")
+
+# -- networks -------------------------------------------------------------------------------
+
+
+@router.get("/networks", tags=["networks"])
+def api_networks(
+    _who: Viewer,
+    store: Workspaces,
+    min_score: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
+    platform: str | None = None,
+) -> list[NetworkOut]:
+    """Networks of the latest assembly, best score first."""
+    with store.read() as ws:
+        return network_rows(store, ws, min_score, platform)
+
+
+@router.get("/networks/{network_id}", tags=["networks"])
+def api_network(network_id: str, _who: Viewer, store: Workspaces) -> dict[str, Any]:
+    """The network's dossier: evidence, assets, schedule, attribution..."""
+    with store.read() as ws:
+        return dossier_json(store, ws, network_id)
+
+
+# -- cases ----------------------------------------------------------------------------------
+
+
+@router.get("/cases", tags=["cases"])
+def api_cases(
+    _who: Viewer, store: Workspaces, status: str | None = None, assignee: str | None = None
+) -> list[CaseOut]:
+    with store.read() as ws:
+        return [case_out(c) for c in list_cases(ws, status=status, assignee=assignee)]
+
+
+@router.get("/cases/{network_id}", tags=["cases"])
+def api_case(network_id: str, _who: Viewer, store: Workspaces) -> CaseDetailOut:
+    with store.read() as ws:
+        case = get_case(ws, network_id)
+        notes = [NoteOut(**asdict(n)) for n in case_notes(ws, network_id)]
+        decisions = [DecisionOut(**asdict(d)) for d in case_decisions(ws, network_id)]
+    return CaseDetailOut(**asdict(case), notes=notes, decisions=decisions)
+
+
+@router.post("/cases/open", tags=["cases"])
+def api_open(who: Analyst, store: Workspaces, body: OpenCasesIn | None = None) -> list[CaseOut]:
+    """Open a case for every network of the latest assembly that has none."""
+    ids = body.network_ids if body else None
+    with store.write() as ws:
+        return [case_out(c) for c in open_cases(ws, who.name, network_ids=ids)]
+
+
+@router.post("/cases/{network_id}/decision", tags=["cases"])
+def api_decide(network_id: str, body: DecisionIn, who: Analyst, store: Workspaces) -> CaseOut:
+    """Confirm or dismiss a case under review, with a reason."""
+    with store.write() as ws:
+        return case_out(decide(ws, network_id, body.decision, body.reason, who.name))
+
+
+@router.post("/cases/{network_id}/status", tags=["cases"])
+def api_status(network_id: str, body: StatusIn, who: Analyst, store: Workspaces) -> CaseOut:
+    with store.write() as ws:
+        return case_out(set_status(ws, network_id, body.status, who.name, reason=body.reason))
+
+
+@router.post("/cases/{network_id}/notes", tags=["cases"])
+def api_note(network_id: str, body: NoteIn, who: Analyst, store: Workspaces) -> NoteOut:
+    with store.write() as ws:
+        return NoteOut(**asdict(add_note(ws, network_id, body.text, who.name)))
+
+
+@router.get("/audit", tags=["cases"])
+def api_audit(_who: Viewer, store: Workspaces, subject: str | None = None) -> list[AuditOut]:
+    with store.read() as ws:
+        entries = audit_log(ws, subject)
+    return [AuditOut(**{k: v for k, v in asdict(e).items() if k != "prev_hash"}) for e in entries]
+
+
+# -- enforcement ----------------------------------------------------------------------------
+
+
+@router.get("/takedown", tags=["enforcement"])
+def api_takedown(
+    _who: Viewer, store: Workspaces, platform: str | None = None, kind: str | None = None
+) -> list[TakedownOut]:
+    with store.read() as ws:
+        items = takedown_list(ws, platform=platform, kind=kind)
+    return [TakedownOut(**asdict(i)) for i in items]
+
+
+@router.post("/rules/run", tags=["enforcement"])
+def api_rules(body: RulesIn, who: Admin, store: Workspaces) -> RuleRunOut:
+    """Run the recidivism rule; unless dry_run, queue its proposals for approval."""
+    rule = RecidivismRule(min_score=body.min_score)
+    with store.write() as ws:
+        run = run_rules(ws, [rule], dry_run=body.dry_run, actor=who.name)
+    return RuleRunOut(
+        dry_run=run.dry_run,
+        proposed=[ProposedOut(**asdict(p)) for p in run.proposed],
+        queued=[action_out(a) for a in run.queued],
+    )
+
+
+@router.post("/actions/{action_id}/approve", tags=["enforcement"])
+def api_approve(
+    action_id: int, who: Admin, store: Workspaces, body: ActionDecisionIn | None = None
+) -> ActionOut:
+    reason = body.reason if body else None
+    with store.write() as ws:
+        return action_out(approve_action(ws, action_id, who.name, reason=reason))
+
+
+@router.post("/actions/{action_id}/reject", tags=["enforcement"])
+def api_reject(action_id: int, body: ActionDecisionIn, who: Admin, store: Workspaces) -> ActionOut:
+    with store.write() as ws:
+        return action_out(reject_action(ws, action_id, who.name, reason=body.reason or ""))

@@ -1,0 +1,138 @@
+"""The web service's workspace store: parallel reads, one writer, a per-assembly cache."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from cibwatch.cases import add_note, case_notes, open_cases
+from cibwatch.errors import WorkspaceError
+from cibwatch.web.store import Store
+from cibwatch.web.views import networks_by_id
+from cibwatch.workspace import Workspace
+
+
+def _assembly(ws: Workspace, run_id: int, network_id: str, members: list[str]) -> None:
+    ws.connection.execute(
+        "INSERT INTO networks VALUES (?, ?, NULL, ?, 0.9, '{}', '{}')",
+        [run_id, network_id, len(members)],
+    )
+    for member in members:
+        ws.connection.execute(
+            "INSERT INTO network_members VALUES (?, ?, ?, 1, 1.0)", [run_id, network_id, member]
+        )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        _assembly(ws, 1, "N-one", ["x:a", "x:b"])
+    return Store(path)
+
+
+def test_each_thread_reads_on_its_own_handle(store: Store) -> None:
+    seen: dict[str, int] = {}
+
+    def read() -> None:
+        with store.read() as ws:
+            seen[threading.current_thread().name] = id(ws.connection)
+            with store.read() as again:  # the same thread gets the same handle back
+                assert again is ws
+
+    threads = [threading.Thread(target=read, name=f"t{i}") for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen.values())) == 3
+    assert id(store.workspace.connection) not in seen.values()
+    store.close()
+
+
+def test_writes_serialise_and_readers_see_them_while_reading_in_parallel(store: Store) -> None:
+    with store.write() as ws:
+        open_cases(ws, "ana")
+
+    def write(i: int) -> None:
+        with store.write() as ws:
+            add_note(ws, "N-one", f"note {i}", "ana")
+
+    def read(_i: int) -> int:
+        with store.read() as ws:
+            return len(networks_by_id(store, ws))
+
+    with ThreadPoolExecutor(8) as pool:
+        writes = [pool.submit(write, i) for i in range(20)]
+        reads = [pool.submit(read, i) for i in range(40)]
+        assert all(r.result() == 1 for r in reads)
+        for w in writes:
+            w.result()  # re-raises any error of a write
+    with store.read() as ws:
+        texts = sorted(n.text for n in case_notes(ws, "N-one"))
+    assert texts == sorted(f"note {i}" for i in range(20))
+    store.close()
+
+
+def test_the_cache_follows_the_latest_assembly(store: Store) -> None:
+    calls: list[int] = []
+
+    def count(ws: Workspace) -> int:
+        calls.append(1)
+        return ws.count("network_members")
+
+    with store.read() as ws:
+        assert store.assembled(ws, "members", count) == 2
+        assert store.assembled(ws, "members", count) == 2
+        assert len(calls) == 1  # kept for the same assembly
+        assert list(networks_by_id(store, ws)) == ["N-one"]
+    with store.write() as ws:
+        _assembly(ws, 2, "N-two", ["x:c", "x:d", "x:e"])
+    with store.read() as ws:
+        assert store.assembled(ws, "members", count) == 5  # a new run: computed again
+        assert len(calls) == 2
+        assert list(networks_by_id(store, ws)) == ["N-two"]
+    store.close()
+
+
+def test_concurrent_misses_compute_once(store: Store) -> None:
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def slow(_ws: Workspace) -> str:
+        calls.append(1)
+        gate.wait(5)
+        return "dossier"
+
+    def ask(_i: int) -> str:
+        with store.read() as ws:
+            return store.assembled(ws, "slow", slow)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = [pool.submit(ask, i) for i in range(6)]
+        time.sleep(0.2)  # let the others arrive while the first computes
+        gate.set()
+        assert [a.result() for a in answers] == ["dossier"] * 6
+    assert len(calls) == 1
+    store.close()
+
+
+def test_a_closed_store_refuses_new_readers(store: Store) -> None:
+    store.close()
+    box: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            with store.read():
+                pass
+        except WorkspaceError as exc:
+            box.append(exc)
+
+    t = threading.Thread(target=read)
+    t.start()
+    t.join()
+    assert box and "closed" in str(box[0])
