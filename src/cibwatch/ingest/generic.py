@@ -89,7 +89,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _plan(path: Path, names: list[str], options: IngestOptions) -> tuple[Target, dict[str, str]]:
+def plan_columns(
+    path: Path, names: list[str], options: IngestOptions
+) -> tuple[Target, dict[str, str]]:
     """The target table and canonical -> source column pairs, with required columns present."""
     target, pairs = _pairs(path, names, options)
     for name in REQUIRED[target]:
@@ -170,7 +172,7 @@ class CsvIngester(Ingester):
     def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
         default = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
         delimiter = str((options.column_map or {}).get("delimiter") or default)
-        target, pairs = _plan(path, read_header(path, delimiter), options)
+        target, pairs = plan_columns(path, read_header(path, delimiter), options)
         rows = CsvRows(path, sorted(set(pairs.values())), delimiter=delimiter)
         # Parse blocks are small; the loader is fastest on batches of ~batch_rows rows.
         pending: list[pa.Table] = []
@@ -216,7 +218,7 @@ class JsonlIngester(Ingester):
                     yield Reject(number, None, "not a JSON object", _raw(line))
                     continue
                 if plan is None:
-                    plan = _plan(path, _jsonl_keys(record, options), options)
+                    plan = plan_columns(path, _jsonl_keys(record, options), options)
                 pending.append((number, record))
                 if len(pending) >= min(options.batch_rows, JSONL_BATCH_ROWS):
                     yield _jsonl_batch(pending, plan, options)
@@ -313,7 +315,7 @@ class ParquetIngester(Ingester):
             parquet = pq.ParquetFile(path)
         except (pa.ArrowInvalid, OSError) as exc:
             raise IngestError(f"not a readable Parquet file ({exc})", file=str(path)) from exc
-        target, pairs = _plan(path, parquet.schema_arrow.names, options)
+        target, pairs = plan_columns(path, parquet.schema_arrow.names, options)
         offset = 0
         for batch in parquet.iter_batches(
             batch_size=options.batch_rows, columns=sorted(set(pairs.values()))

@@ -27,9 +27,9 @@ import duckdb
 import pyarrow as pa
 
 from cibwatch.errors import ConfigError, IngestError
-from cibwatch.ingest import registry
-from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
-from cibwatch.ingest.generic import MAP_SOURCE, load_column_map
+from cibwatch.ingest import parquet_sql, registry
+from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch, Target
+from cibwatch.ingest.generic import MAP_SOURCE, ParquetIngester, load_column_map
 from cibwatch.schema import ACCOUNT_FIELDS, ACCOUNT_KINDS, POST_FIELDS, POST_KINDS
 
 if TYPE_CHECKING:
@@ -155,13 +155,22 @@ def _ingest(
         assert row is not None
         report = IngestReport(int(row[0]), str(path), ingester.name)
         batch_loader = _BatchLoader(con, report, options)
-        for item in ingester().read(path, options):
-            if isinstance(item, Reject):
-                batch_loader.reject(item)
-            else:
-                batch_loader.load(item)
-                if progress is not None:
-                    progress(report.rows_read)
+        direct = parquet_sql.plan(con, path, options) if ingester is ParquetIngester else None
+        if direct is not None:
+            # DuckDB reads the file itself: one INSERT ... SELECT, no rows through Python.
+            batch_loader.load_relation(
+                direct.relation(con), direct.schema, direct.target, direct.rows
+            )
+            if progress is not None:
+                progress(report.rows_read)
+        else:
+            for item in ingester().read(path, options):
+                if isinstance(item, Reject):
+                    batch_loader.reject(item)
+                else:
+                    batch_loader.load(item)
+                    if progress is not None:
+                        progress(report.rows_read)
         batch_loader.flush_rejects()
         if report.rows_read == 0:
             raise IngestError("empty file (no data rows)", file=str(path))
@@ -262,19 +271,32 @@ class _BatchLoader:
                 f"{self.report.format} ingester)",
                 file=self.report.source_file,
             )
-        self.report.rows_read += table.num_rows
         # Many small chunks let DuckDB scan the batch on all threads.
         table = pa.Table.from_batches(table.to_batches(max_chunksize=_CHUNK_ROWS), table.schema)
         # A relation, not a registered view: a view would keep every batch's Arrow memory
         # alive until the transaction ends.
-        self._batch = self.con.from_arrow(table)
-        stage_sql = self._stage_sql(table.schema, fields, item.target)
-        if item.target == "posts":
-            self._load_posts(stage_sql, table.num_rows)
-        else:
-            self._stage(stage_sql)
-            self._store_accounts()
-        self._batch = None
+        self.load_relation(self.con.from_arrow(table), table.schema, item.target, table.num_rows)
+
+    def load_relation(
+        self, relation: duckdb.DuckDBPyRelation, schema: pa.Schema, target: Target, rows: int
+    ) -> None:
+        """Validate and store ``rows`` staged rows that ``relation`` yields.
+
+        ``schema`` is the staged Arrow schema (canonical names and ``source_row``); the SQL
+        built from it is the same whether the relation scans an Arrow batch or a file.
+        """
+        fields = POST_FIELDS if target == "posts" else ACCOUNT_FIELDS
+        self.report.rows_read += rows
+        self._batch = relation
+        try:
+            stage_sql = self._stage_sql(schema, fields, target)
+            if target == "posts":
+                self._load_posts(stage_sql, rows)
+            else:
+                self._stage(stage_sql)
+                self._store_accounts()
+        finally:
+            self._batch = None
 
     def _on_batch(self, sql: str) -> list[Any]:
         """Run ``sql``, in which ``_cib_batch`` names the current staged batch."""
@@ -299,7 +321,11 @@ class _BatchLoader:
         stored = int(inserted[0]) if inserted else 0
         self.report.rows_stored += stored
         if stored < rows:
-            self._stage(f"SELECT * FROM ({stage_sql}) WHERE _field IS NOT NULL")
+            # Only the reject columns: DuckDB then skips normalising the lists of bad rows.
+            self._stage(
+                f"SELECT source_row, _field, _reason, _raw FROM ({stage_sql}) "
+                "WHERE _field IS NOT NULL"
+            )
 
     def dedupe_posts(self) -> None:
         """Move this ingest's duplicate posts to ``rejects``; keep the first copy.

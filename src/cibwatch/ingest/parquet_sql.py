@@ -1,0 +1,158 @@
+"""Parquet read by DuckDB itself: the fast path of the loader for Parquet sources.
+
+The general path (:class:`cibwatch.ingest.generic.ParquetIngester`) decodes the file with
+pyarrow into batches that Python hands to DuckDB one at a time. For a Parquet file whose
+columns DuckDB reads exactly as pyarrow does, the loader can instead give its set-based SQL
+a relation over ``read_parquet(path, file_row_number = true)``: DuckDB then decodes,
+normalises, validates and stores the whole file in one parallel ``INSERT ... SELECT``, and
+no row passes through Python. The rules, rejects, duplicates, provenance and the report are
+those of the general path, because the loader runs the very same SQL over either relation.
+
+:func:`plan` decides. It answers ``None`` (use the general path) whenever the two readers
+could differ: a column type outside a small table of types both read alike, list fields
+held as strings (pyarrow splits those on Unicode whitespace, DuckDB's ``trim`` does not),
+file names DuckDB would take as a glob, or a file DuckDB cannot describe. Errors the general
+path raises with a clear message (unreadable file, missing required column) are left to it.
+
+>>> _glob_free("/data/posts.parquet"), _glob_free("/data/posts[1].parquet")
+(True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cibwatch.ingest.base import IngestOptions, Target
+from cibwatch.ingest.generic import LIST_FIELDS, plan_columns
+
+#: The 0-based row number DuckDB adds; ``source_row`` is it plus one (1-based, as pyarrow's).
+ROW_NUMBER = "file_row_number"
+
+
+@dataclass(frozen=True)
+class ParquetSource:
+    """A Parquet file the loader may read through DuckDB, with its canonical columns."""
+
+    path: Path
+    target: Target
+    #: Canonical name -> source column, as :func:`cibwatch.ingest.generic.stage` renames.
+    pairs: dict[str, str]
+    #: The staged schema the general path would build: canonical names and ``source_row``.
+    schema: pa.Schema
+    rows: int
+
+    def select_sql(self) -> str:
+        """The relation's SQL: canonical columns and the 1-based ``source_row``."""
+        columns = ", ".join(f"{_quote(src)} AS {_quote(name)}" for name, src in self.pairs.items())
+        return (
+            f"SELECT {columns}, {ROW_NUMBER} + 1 AS source_row "
+            f"FROM read_parquet({_literal(str(self.path))}, {ROW_NUMBER} = true)"
+        )
+
+    def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+        """The whole file as a lazy DuckDB relation (nothing is read until it is queried)."""
+        return con.sql(self.select_sql())
+
+
+def plan(
+    con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions
+) -> ParquetSource | None:
+    """A :class:`ParquetSource` when DuckDB reads ``path`` exactly as pyarrow would, else None.
+
+    Raises :class:`IngestError` as the general path does when a required column is missing
+    (with the same message), so both paths refuse the same files the same way.
+    """
+    absolute = path.resolve()
+    if not _glob_free(str(absolute)):
+        return None
+    try:
+        parquet = pq.ParquetFile(absolute)
+    except (pa.ArrowInvalid, OSError):
+        return None  # the general path reports it, naming the file
+    arrow = parquet.schema_arrow
+    # DuckDB matches column names without regard to case, and adds its own row number.
+    folded = [name.lower() for name in arrow.names]
+    if ROW_NUMBER in folded or len(set(folded)) != len(folded):
+        return None
+    target, pairs = plan_columns(path, arrow.names, options)
+    try:
+        described = con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({_literal(str(absolute))}, {ROW_NUMBER} = true)"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    duck = {str(row[0]): str(row[1]) for row in described}
+    fields: list[pa.Field] = []
+    for name, column in pairs.items():
+        arrow_type = arrow.field(column).type
+        if name in LIST_FIELDS and not _is_list(arrow_type):
+            return None  # a string list field: the split differs between the two readers
+        if not _same_reading(arrow_type, duck.get(column)):
+            return None
+        fields.append(pa.field(name, arrow_type))
+    fields.append(pa.field("source_row", pa.int64()))
+    return ParquetSource(absolute, target, pairs, pa.schema(fields), parquet.metadata.num_rows)
+
+
+def _is_list(arrow_type: pa.DataType) -> bool:
+    return bool(pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type))
+
+
+def _same_reading(arrow_type: pa.DataType, duck_type: str | None) -> bool:
+    """Whether DuckDB's type for a column gives the loader's SQL what pyarrow's type gives it.
+
+    >>> _same_reading(pa.timestamp("us", tz="UTC"), "TIMESTAMP WITH TIME ZONE")
+    True
+    >>> _same_reading(pa.timestamp("ns"), "TIMESTAMP WITH TIME ZONE")
+    False
+    >>> _same_reading(pa.list_(pa.string()), "VARCHAR[]"), _same_reading(pa.int64(), "DOUBLE")
+    (True, False)
+    """
+    if duck_type is None:
+        return False
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return duck_type == "VARCHAR"
+    if _is_list(arrow_type):
+        value = arrow_type.value_type
+        plain = pa.types.is_string(value) or pa.types.is_large_string(value)
+        return plain and duck_type == "VARCHAR[]"
+    if pa.types.is_timestamp(arrow_type):
+        if arrow_type.tz is not None:
+            return duck_type == "TIMESTAMP WITH TIME ZONE"
+        return duck_type in ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
+    return _SIMPLE.get(str(arrow_type)) == duck_type
+
+
+#: Arrow types and the DuckDB type each is read as, by pyarrow-then-DuckDB and by DuckDB.
+_SIMPLE = {
+    "bool": "BOOLEAN",
+    "int8": "TINYINT",
+    "int16": "SMALLINT",
+    "int32": "INTEGER",
+    "int64": "BIGINT",
+    "uint8": "UTINYINT",
+    "uint16": "USMALLINT",
+    "uint32": "UINTEGER",
+    "uint64": "UBIGINT",
+    "float": "FLOAT",
+    "double": "DOUBLE",
+    "date32[day]": "DATE",
+}
+
+
+def _glob_free(path: str) -> bool:
+    """Whether DuckDB takes ``path`` as one file name rather than a glob pattern."""
+    return not any(ch in path for ch in "*?[{")
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
