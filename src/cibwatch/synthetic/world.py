@@ -3,7 +3,9 @@
 :func:`generate_world` writes ``posts.parquet`` and ``accounts.parquet`` (columns exactly the
 canonical fields of :mod:`cibwatch.schema`, so the generic Parquet ingester reads them
 without a column map) and ``ground_truth.json`` (every planted operation and innocent group,
-with its accounts, ad spend, operator time zone and domains). Detectors are scored against it.
+with its accounts, ad spend, operator time zone and domains; the state outlet's channel under
+``sources``; and under ``narratives`` each claim it launched, with the operations that repeat
+it and their delay in days). Detectors are scored against it.
 
 The world is deterministic for a seed: the same seed gives byte-identical files. Organic data
 is generated in fixed-size blocks and written as Parquet row groups, so memory stays bounded
@@ -29,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cibwatch.errors import ConfigError
-from cibwatch.synthetic import innocent, operations
+from cibwatch.synthetic import innocent, operations, sources
 from cibwatch.synthetic.organic import (
     OrganicPlan,
     celebrity_accounts,
@@ -68,6 +70,10 @@ class WorldManifest:
     organic_posts: int
     planted_posts: int
     groups: list[dict[str, Any]] = field(default_factory=list)
+    #: Accounts in no group whose posts operations repeat (a state outlet's channel).
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    #: Planted claims: source, first appearance, each repeating operation and its delay.
+    narratives: list[dict[str, Any]] = field(default_factory=list)
 
     def group(self, group_id: str) -> dict[str, Any]:
         """Return the ground truth of one planted group by id."""
@@ -84,8 +90,13 @@ def _start_datetime(start: date | datetime) -> datetime:
     return datetime(start.year, start.month, start.day, tzinfo=UTC)
 
 
-def _plant(seed: int, start: int, days: int, weekday0: int) -> PlantedRows:
-    """Build every planted group, each from its own random stream."""
+def _plant(
+    seed: int, start: int, days: int, weekday0: int
+) -> tuple[PlantedRows, sources.OutletPlant]:
+    """Build every planted group, each from its own random stream, then the state outlet.
+
+    The outlet comes last: the operations' repeats of its claims are posted by their members.
+    """
     rows = PlantedRows(start, days, weekday0)
     builders = (
         operations.plant_spamouflage,
@@ -96,7 +107,9 @@ def _plant(seed: int, start: int, days: int, weekday0: int) -> PlantedRows:
     )
     for number, build in enumerate(builders):
         rows.groups.append(build(rows, np.random.default_rng([seed, 10 + number])))
-    return rows
+    by_id = {group.id: group for group in rows.groups}
+    outlet = sources.plant_state_outlet(rows, np.random.default_rng([seed, 30]), by_id)
+    return rows, outlet
 
 
 def _grouped(blocks: Iterator[pa.Table], chunk_blocks: int) -> Iterator[pa.Table]:
@@ -152,7 +165,7 @@ def generate_world(
         seed=seed, start=epoch_seconds(begin), days=days, weekday0=begin.weekday(), posts=posts
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    planted = _plant(seed, plan.start, days, plan.weekday0)
+    planted, outlet = _plant(seed, plan.start, days, plan.weekday0)
 
     total = len(planted.posts) + plan.pool_posts + posts
     done = 0
@@ -185,6 +198,7 @@ def generate_world(
     account_rows = _write(accounts_path, ACCOUNTS_SCHEMA, account_tables(), lambda _: None)
 
     groups = [group.as_json() for group in planted.groups]
+    source_truth, narrative_truth = [outlet.outlet.as_json()], outlet.truth()
     truth = {
         "world": {
             "seed": seed,
@@ -206,6 +220,8 @@ def generate_world(
             "files": {"posts": POSTS_FILE, "accounts": ACCOUNTS_FILE},
         },
         "groups": groups,
+        "sources": source_truth,
+        "narratives": narrative_truth,
     }
     truth_path = out_dir / TRUTH_FILE
     truth_path.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -222,4 +238,6 @@ def generate_world(
         organic_posts=posts,
         planted_posts=len(planted.posts),
         groups=groups,
+        sources=source_truth,
+        narratives=narrative_truth,
     )
