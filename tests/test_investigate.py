@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from cibwatch import Workspace
 from cibwatch.cli.main import cli
 from cibwatch.errors import ConfigError
+from cibwatch.evaluation import evaluate, groups_from_json
+from cibwatch.networks import stored_networks
 from cibwatch.pipeline import expand_sources
 
 
@@ -50,6 +52,34 @@ def test_demo_report_explains_the_operations(demo: Path) -> None:
     assert "Divisive issues" in html and "pro-life" in html and "gun-control" in html
 
 
+def test_silent_assets_join_through_profile_links_and_dossiers_match_the_truth(
+    demo: Path,
+) -> None:
+    truth = json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
+    groups = {g.group_id: g for g in groups_from_json(truth)}
+    op_b = next(g for g in truth["groups"] if g["id"] == "op_b_doppelganger")
+    silent = set(op_b["details"]["silent_assets"])
+    with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
+        networks = stored_networks(ws)
+        rows = {r["group_id"]: r for r in evaluate(networks, groups.values(), workspace=ws)}
+    net = next(n for n in networks if n.network_id == rows["op_b_doppelganger"]["network_id"])
+    # every asset, the silent ones included, and nobody else
+    assert set(net.members) == groups["op_b_doppelganger"].accounts
+    attached = {a["account"]: a for a in net.summary["attached"]}
+    assert silent and set(attached) == silent
+    assert all(a["signals"] == ["profile_link"] for a in attached.values())
+    for group_id in ("op_a_spamouflage", "op_b_doppelganger"):
+        check = rows[group_id]["dossier"]
+        assert check["match"], (group_id, check)
+        zone = check["time_zone"]
+        assert zone["truth"] in zone["credible"]
+        assert zone["point_match"] == (zone["point_estimate"] == zone["truth"])
+    for group_id, group in groups.items():
+        if group.innocent:
+            assert rows[group_id]["verdict"] == "not flagged (correct)"
+            assert not any(group.accounts.intersection(n.members) for n in networks)
+
+
 def test_demo_writes_indicators_to_share(demo: Path) -> None:
     bundle = json.loads((demo / "indicators.stix.json").read_text(encoding="utf-8"))
     kinds = {o["type"] for o in bundle["objects"]}
@@ -73,6 +103,7 @@ def test_workspace_keeps_every_step_with_its_parameters(demo: Path) -> None:
             "recidivism",
             "near_duplicate_text",
             "cross_platform",
+            "profile_links",
         }
         params = ws.query("SELECT params FROM runs WHERE name = 'coaction'")[0]["params"]
         assert json.loads(params)["window"] == 30

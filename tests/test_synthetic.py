@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from cibwatch.cli.synth import command
 from cibwatch.errors import ConfigError
 from cibwatch.schema import ACCOUNT_FIELDS, POST_FIELDS, account_key
-from cibwatch.synthetic.organic import BLOCK_ROWS
+from cibwatch.synthetic.organic import BLOCK_ROWS, ORGANIC_ACCOUNT_BASE
 from cibwatch.synthetic.world import WorldManifest, generate_world
 
 SMALL = 10_000
@@ -211,6 +211,42 @@ def test_doppelganger_domains_and_block_date(world: WorldManifest) -> None:
     generated = [d for d in domains.values() if d["technique"] == "generated"]
     assert any(d["first_day"] >= 14 for d in generated)
     assert any(d["first_day"] < 14 for d in generated)
+
+
+def test_silent_assets_carry_profile_links_and_innocents_link_profiles_too(
+    world: WorldManifest, posts: list[dict[str, Any]], accounts: list[dict[str, Any]]
+) -> None:
+    posting = {account_key(p["platform"], p["account_id"]) for p in posts}
+    by_key = {account_key(a["platform"], a["account_id"]): a for a in accounts}
+    by_handle = {(a["platform"], a["handle"]): a for a in accounts}
+
+    def target(url: str) -> dict[str, Any]:
+        host, handle = url.split("://", 1)[1].split("/", 1)
+        platform = {"www.facebook.com": "facebook", "x.com": "x"}[host]
+        return by_handle[platform, handle]
+
+    op_b = world.group("op_b_doppelganger")
+    silent = op_b["details"]["silent_assets"]
+    assert silent and not posting.intersection(silent)
+    assert set(silent) == set(_keys(op_b)) - posting
+    op_b_facebook = set(op_b["accounts"]["facebook"]["account"])
+    for key in op_b["accounts"]["instagram"]["account"]:
+        linked = target(by_key[key]["url"])
+        assert account_key("facebook", linked["account_id"]) in op_b_facebook
+    # the same trace, innocent: a campaign's and volunteers' silent Instagram accounts ...
+    campaign = world.group("innocent_c3_campaign")
+    quiet = campaign["details"]["silent_linked_instagram"]
+    assert len(quiet) == 11 and not posting.intersection(quiet)
+    assert all(target(by_key[k]["url"])["platform"] == "x" for k in quiet)
+    # ... and ordinary people's Instagram accounts linked to their own Facebook account,
+    # one Instagram account per Facebook account
+    organic = [a for a in accounts if a["url"] and int(a["account_id"]) >= ORGANIC_ACCOUNT_BASE]
+    assert len(organic) > 25 and {a["platform"] for a in organic} == {"instagram"}
+    targets = [target(a["url"]) for a in organic]
+    assert all(t["platform"] == "facebook" for t in targets)
+    assert len({t["account_id"] for t in targets}) == len(targets)
+    names = [(a["display_name"], t["display_name"]) for a, t in zip(organic, targets, strict=True)]
+    assert all(own == linked for own, linked in names)  # one person, two platforms
 
 
 def test_scaling_keeps_planted_groups_fixed(tmp_path: Path, world: WorldManifest) -> None:

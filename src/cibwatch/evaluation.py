@@ -6,25 +6,108 @@ innocent group counts as (wrongly) flagged when any network is mostly made of it
 ``min_members`` of its accounts forming at least ``min_precision`` of the network, however
 small a part of the group that is (a network of 40 innocent fans out of 300 is still a
 false accusation).
+
+Given the workspace, a found operation's network is also compared, through its dossier, with
+what the ground truth says the operation is (:func:`compare_dossier`): asset counts per
+platform and kind, ad spend per currency, and the operator's time zone. The time zone
+matches when the true offset lies inside the schedule model's 90% credible range (what the
+dossier claims); whether the most likely offset alone is the true one is reported beside it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from cibwatch.dossier import Dossier, build_dossier
 from cibwatch.networks import Network
+
+if TYPE_CHECKING:
+    from cibwatch.workspace import Workspace
+
+#: Ad spend sums closer than this (in currency units) are equal (float sums of ranges).
+SPEND_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
 class GroupTruth:
-    """One planted operation or innocent group of a ground truth."""
+    """One planted operation or innocent group of a ground truth.
+
+    ``asset_counts`` (platform -> kind -> count), ``ad_spend`` (currency -> min/max) and
+    ``utc_offset`` are what a dossier of the group should show; empty or None when unknown.
+    """
 
     group_id: str
     label: str
     innocent: bool
     accounts: frozenset[str]
+    asset_counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    ad_spend: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    utc_offset: int | None = None
+
+
+def compare_dossier(dossier: Dossier, group: GroupTruth) -> dict[str, Any]:
+    """Compare a network's dossier with a group's truth: assets, ad spend, time zone.
+
+    Returns one entry per fact with what was found, what is true and whether they match, and
+    ``match``: all facts the truth states match. The time zone counts as matching when the
+    truth lies inside the dossier's credible offsets (its point estimate when it states no
+    range); the point estimate is reported separately as ``point_match``.
+    """
+    found_assets: dict[str, dict[str, int]] = {}
+    for row in dossier.assets:
+        kinds = found_assets.setdefault(str(row["platform"]), {})
+        kinds[str(row["kind"])] = kinds.get(str(row["kind"]), 0) + int(row["assets"])
+    true_assets = {
+        p: {k: int(n) for k, n in kinds.items()} for p, kinds in group.asset_counts.items()
+    }
+    found_spend = {
+        str(row["currency"]): {
+            "min": float(row["spend_min"] or 0.0),
+            "max": float(row["spend_max"] or 0.0),
+        }
+        for row in dossier.ad_spend
+    }
+    true_spend = {
+        c: {"min": float(v["min"]), "max": float(v["max"])} for c, v in group.ad_spend.items()
+    }
+    spend_match = set(found_spend) == set(true_spend) and all(
+        abs(found_spend[c][end] - true_spend[c][end]) <= SPEND_TOLERANCE
+        for c in true_spend
+        for end in ("min", "max")
+    )
+    schedule = dossier.schedule
+    point = schedule.get("offset")
+    credible = [int(o) for o in schedule.get("credible") or []]
+    truth_offset = group.utc_offset
+    zone: dict[str, Any] = {
+        "truth": truth_offset,
+        "point_estimate": point,
+        "probability": schedule.get("probability"),
+        "credible": credible,
+        "sentence": schedule.get("sentence"),
+    }
+    if truth_offset is None:
+        zone |= {"match": None, "point_match": None}
+    else:
+        zone |= {
+            "match": truth_offset in credible if credible else point == truth_offset,
+            "point_match": point == truth_offset,
+        }
+    result: dict[str, Any] = {
+        "assets": {
+            "match": found_assets == true_assets,
+            "found": found_assets,
+            "truth": true_assets,
+        },
+        "ad_spend": {"match": spend_match, "found": found_spend, "truth": true_spend},
+        "time_zone": zone,
+    }
+    result["match"] = all(
+        part["match"] is not False for part in (result["assets"], result["ad_spend"], zone)
+    )
+    return result
 
 
 def evaluate(
@@ -34,9 +117,15 @@ def evaluate(
     min_recall: float = 0.5,
     min_precision: float = 0.5,
     min_members: int = 3,
+    workspace: Workspace | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per ground-truth group: best-matching network, recall, precision, verdict."""
+    """One row per ground-truth group: best-matching network, recall, precision, verdict.
+
+    With ``workspace``, the row of a found operation also carries ``dossier``: its best
+    network's dossier compared with the truth (:func:`compare_dossier`).
+    """
     nets = list(networks)
+    by_id = {net.network_id: net for net in nets}
     rows = []
     for group in truth:
         best: tuple[float, float, str | None] = (0.0, 0.0, None)
@@ -58,20 +147,21 @@ def evaluate(
             verdict = "wrongly flagged" if found else "not flagged (correct)"
         else:
             verdict = "found" if found else "missed"
-        rows.append(
-            {
-                "group_id": group.group_id,
-                "label": group.label,
-                "innocent": group.innocent,
-                "accounts": len(group.accounts),
-                "network_id": network_id,
-                "recall": recall,
-                "precision": precision,
-                "found": found,
-                "correct": correct,
-                "verdict": verdict,
-            }
-        )
+        row: dict[str, Any] = {
+            "group_id": group.group_id,
+            "label": group.label,
+            "innocent": group.innocent,
+            "accounts": len(group.accounts),
+            "network_id": network_id,
+            "recall": recall,
+            "precision": precision,
+            "found": found,
+            "correct": correct,
+            "verdict": verdict,
+        }
+        if workspace is not None and found and not group.innocent and network_id is not None:
+            row["dossier"] = compare_dossier(build_dossier(workspace, by_id[network_id]), group)
+        rows.append(row)
     return rows
 
 
@@ -89,12 +179,20 @@ def groups_from_json(data: Mapping[str, Any]) -> list[GroupTruth]:
             for keys in kinds.values()
             for key in keys
         }
+        counts = entry.get("asset_counts") or {
+            platform: {kind: len(keys) for kind, keys in kinds.items()}
+            for platform, kinds in entry["accounts"].items()
+        }
+        offset = entry.get("operator_utc_offset")
         groups.append(
             GroupTruth(
                 group_id=str(entry["id"]),
                 label=str(entry.get("label", entry["id"])),
                 innocent=bool(entry.get("innocent", False)),
                 accounts=frozenset(accounts),
+                asset_counts=counts,
+                ad_spend=dict(entry.get("ad_spend") or {}),
+                utc_offset=None if offset is None else int(offset),
             )
         )
     return groups

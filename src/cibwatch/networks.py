@@ -7,6 +7,17 @@ tied by several independent signals weighs more than one tied by one, and a weak
 cannot outweigh a strong one by volume alone. Leiden (``leidenalg``, modularity, fixed seed)
 splits the graph; every cluster of at least ``min_size`` accounts becomes a network.
 
+Some evidence says who *owns* an account, not that it acted with others: a profile whose
+link field names another account (:mod:`cibwatch.detectors.profilelinks`). Such *attach
+signals* (:data:`ATTACH_SIGNALS`) never enter the graph, so they can never make a network
+on their own (a hundred fans linking one page are not an operation). After clustering, an
+account that is in no network but is linked to a member of one is *attached* to it: that is
+how an operation's accounts that never post (silent Instagram personas linked to its
+Facebook personas) join the network. One hop only: an account linked only to an attached
+account stays out. An account linked to members of several networks joins the one its links
+to are strongest (summed evidence strength), ties going to the network with the smaller id.
+Attached accounts are listed in the network's summary with the link that attached them.
+
 Network ids are stable across re-runs on grown data as long as the network's smallest
 account key stays in it: the id is a short hash of that key.
 """
@@ -29,6 +40,8 @@ if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
 Q_CAP: Final = 1e-30
+#: Signals that attach an account to an existing network and never build one.
+ATTACH_SIGNALS: Final = frozenset({"profile_link"})
 #: Weights of the score's parts; shown in every report next to the parts themselves.
 SCORE_WEIGHTS: Final = {"coordination": 0.5, "density": 0.2, "breadth": 0.15, "lookalike": 0.15}
 
@@ -75,8 +88,9 @@ def _pair_weights(
         SELECT subject_a, subject_b, signal, coalesce(q_value, p_value, 1e-6) AS q
         FROM evidence
         WHERE subject_kind = 'pair' AND significant AND list_contains(?, run_id)
+          AND NOT list_contains(?, signal)
         """,
-        [run_ids],
+        [run_ids, sorted(ATTACH_SIGNALS)],
     ).fetchall()
     weights: dict[tuple[str, str], float] = defaultdict(float)
     signals: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -85,6 +99,58 @@ def _pair_weights(
         weights[key] += -math.log10(max(float(q), Q_CAP))
         signals[key][str(signal)] += 1
     return weights, signals
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An account in no network attached to one through links to its members."""
+
+    account: str
+    members: list[str]  # the members it is linked to
+    strength: float  # summed strength of those links
+    signals: list[str]
+
+
+def _attach_links(workspace: Workspace, run_ids: list[int]) -> list[tuple[str, str, float, str]]:
+    """Significant attach-signal pairs of ``run_ids``: (account a, account b, strength, signal)."""
+    rows = workspace.connection.execute(
+        """
+        SELECT subject_a, subject_b, strength, signal FROM evidence
+        WHERE subject_kind = 'pair' AND significant AND list_contains(?, run_id)
+          AND list_contains(?, signal)
+        ORDER BY subject_a, subject_b, signal
+        """,
+        [run_ids, sorted(ATTACH_SIGNALS)],
+    ).fetchall()
+    return [(str(a), str(b), float(w), str(sig)) for a, b, w, sig in rows]
+
+
+def attach_linked(
+    clusters: list[list[str]], links: list[tuple[str, str, float, str]]
+) -> list[list[Attachment]]:
+    """For each cluster, the accounts in no cluster that links tie to its members.
+
+    >>> links = [("fb:1", "ig:9", 2.0, "profile_link"), ("ig:9", "ig:8", 1.0, "profile_link")]
+    >>> [[a.account for a in found] for found in attach_linked([["fb:1", "fb:2"]], links)]
+    [['ig:9']]
+    """
+    cluster_of = {m: i for i, members in enumerate(clusters) for m in members}
+    ids = [network_id_for(members) for members in clusters]
+    # candidate -> cluster -> (strength, members, signals)
+    ties: dict[str, dict[int, tuple[float, set[str], set[str]]]] = defaultdict(dict)
+    for a, b, strength, signal in links:
+        for outside, inside in ((a, b), (b, a)):
+            if outside in cluster_of or inside not in cluster_of:
+                continue
+            index = cluster_of[inside]
+            total, members, signals = ties[outside].get(index, (0.0, set(), set()))
+            ties[outside][index] = (total + strength, members | {inside}, signals | {signal})
+    found: list[list[Attachment]] = [[] for _ in clusters]
+    for account in sorted(ties):
+        index = min(ties[account], key=lambda i: (-ties[account][i][0], ids[i]))
+        strength, members, signals = ties[account][index]
+        found[index].append(Attachment(account, sorted(members), strength, sorted(signals)))
+    return found
 
 
 def assemble_networks(
@@ -126,8 +192,10 @@ def assemble_networks(
             members = sorted(nodes[i] for i in community)
             if len(members) >= min_size:
                 clusters.append(members)
+    attached = attach_linked(clusters, _attach_links(workspace, runs))
     networks = [
-        _describe(workspace, run_id, members, graph, index, weights, runs) for members in clusters
+        _describe(workspace, run_id, members, weights, runs, extra)
+        for members, extra in zip(clusters, attached, strict=True)
     ]
     networks.sort(key=lambda n: (-n.score, -n.size, n.network_id))
     with workspace.transaction() as con:
@@ -144,9 +212,14 @@ def assemble_networks(
                     json.dumps(net.summary, default=str),
                 ],
             )
-            sub = graph.induced_subgraph([index[m] for m in net.members])
+            joined = {item["account"] for item in net.summary.get("attached", [])}
+            sub = graph.induced_subgraph([index[m] for m in net.members if m not in joined])
             degrees = dict(zip(sub.vs["name"], sub.degree(), strict=True))
             strengths = dict(zip(sub.vs["name"], sub.strength(weights="weight"), strict=True))
+            # an attached account: its links to members and their summed strength
+            for item in net.summary.get("attached", []):
+                degrees[item["account"]] = len(item["linked_to"])
+                strengths[item["account"]] = float(item["strength"])
             con.executemany(
                 "INSERT INTO network_members VALUES (?, ?, ?, ?, ?)",
                 [[run_id, net.network_id, m, degrees[m], float(strengths[m])] for m in net.members],
@@ -159,12 +232,15 @@ def _describe(
     workspace: Workspace,
     run_id: int,
     members: list[str],
-    graph: ig.Graph,
-    index: dict[str, int],
     weights: dict[tuple[str, str], float],
     runs: list[int],
+    attached: list[Attachment],
 ) -> Network:
-    """Score a cluster (parts shown) and summarise the evidence that ties it together."""
+    """Score a cluster (parts shown) and summarise the evidence that ties it together.
+
+    The score's parts are those of the coordinating core (``members``); ``attached``
+    accounts join the network's members and are listed in the summary with their links.
+    """
     member_set = set(members)
     internal = [w for (a, b), w in weights.items() if a in member_set and b in member_set]
     n = len(members)
@@ -176,9 +252,10 @@ def _describe(
         SELECT count(DISTINCT p) FROM (
             SELECT unnest(proof) AS p FROM evidence
             WHERE subject_kind = 'pair' AND significant AND list_contains(?, run_id)
+              AND NOT list_contains(?, signal)
               AND list_contains(?, subject_a) AND list_contains(?, subject_b))
         """,
-        [runs, members, members],
+        [runs, sorted(ATTACH_SIGNALS), members, members],
     ).fetchone()
     distinct_objects = int(row[0]) if row else 0
     lookalikes = con.execute(
@@ -204,8 +281,19 @@ def _describe(
         "distinct_objects": distinct_objects,
         "lookalike_domains": [str(r[0]) for r in lookalikes],
         "evidence_runs": runs,
+        "core_members": len(members),
+        "attached": [
+            {
+                "account": a.account,
+                "linked_to": a.members,
+                "strength": a.strength,
+                "signals": a.signals,
+            }
+            for a in attached
+        ],
     }
-    return Network(network_id_for(members), run_id, members, score, parts, summary)
+    everyone = sorted(member_set | {a.account for a in attached})
+    return Network(network_id_for(everyone), run_id, everyone, score, parts, summary)
 
 
 def stored_networks(workspace: Workspace, run_id: int | None = None) -> list[Network]:

@@ -21,6 +21,7 @@ from cibwatch.detectors.crossplatform import CrossPlatformDetector
 from cibwatch.detectors.lookalike import LookalikeDomainDetector
 from cibwatch.detectors.neardup import NearDuplicateTextDetector
 from cibwatch.detectors.persona import PersonaDetector
+from cibwatch.detectors.profilelinks import ProfileLinkDetector
 from cibwatch.detectors.recidivism import RecidivismDetector
 from cibwatch.detectors.stance import StanceDetector
 from cibwatch.errors import ConfigError
@@ -114,6 +115,7 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
         LookalikeDomainDetector(),
         PersonaDetector(),
         CreationBurstDetector(),
+        ProfileLinkDetector(),
         StanceDetector(),
         RecidivismDetector(since=options.since),
     ]
@@ -161,7 +163,7 @@ def investigate(
     )
     if truth_path is not None:
         truth = groups_from_json(json.loads(truth_path.read_text(encoding="utf-8")))
-        result.evaluation = evaluate(result.networks, truth)
+        result.evaluation = evaluate(result.networks, truth, workspace=workspace)
     say("write report")
     render_html(workspace, result.report, evaluation=result.evaluation)
     say("write indicators")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cibwatch.schema import account_key
 from cibwatch.synthetic import vocabulary as voc
 from cibwatch.synthetic.planted import (
     DAY,
@@ -231,8 +232,10 @@ def plant_campaign(rows: PlantedRows, rng: np.random.Generator) -> GroupTruth:
             )
             campaign_posts.append((post, at))
     end = rows.days * DAY - 1
+    volunteers: list[str] = []
     for tz_index in _tz_choices(rng, 50):
         account_id, offset, lang = _person(rows, truth, rng, "x", tz_index)
+        volunteers.append(account_id)
         _background(rows, truth, rng, "x", account_id, offset, lang)
         for post, posted in campaign_posts:
             if rng.random() >= 0.35:
@@ -254,8 +257,56 @@ def plant_campaign(rows: PlantedRows, rng: np.random.Generator) -> GroupTruth:
                 shares=0,
                 comments=0,
             )
+    linked = _linked_instagram(rows, truth, rng, campaign, volunteers)
     truth.details = {
         "campaign_account": f"x:{campaign}",
         "retweet_delay": "30 s + log-normal, median 45 min, sigma 1.3",
+        "silent_linked_instagram": linked,
     }
     return truth
+
+
+def _short_handle(display_name: str, number: int) -> str:
+    """``Emily Smith`` -> ``emily.s42``: an Instagram handle unlike the X one."""
+    first, _, last = display_name.lower().partition(" ")
+    return f"{first}.{last[:1]}{number}"
+
+
+def _linked_instagram(
+    rows: PlantedRows,
+    truth: GroupTruth,
+    rng: np.random.Generator,
+    campaign: str,
+    volunteers: list[str],
+) -> list[str]:
+    """Instagram accounts that never post, each linking its owner's X account.
+
+    Ordinary people and campaigns link their profiles across platforms, and many Instagram
+    accounts are only read, never posted from: the same trace that ties an operation's silent
+    accounts to it, here innocent. Drawn after everything else so the group's posts stay as
+    they were. Returns the Instagram account keys.
+    """
+    profiles = {row["account_id"]: row for row in rows.accounts if row["platform"] == "x"}
+    owners = [campaign, *volunteers[: len(volunteers) // 5]]
+    keys = []
+    for owner in owners:
+        profile = profiles[owner]
+        account_id = rows.add_account(
+            truth,
+            "instagram",
+            "account",
+            # people pick another handle and picture here, so only the link ties the two
+            handle=_short_handle(str(profile["display_name"]), int(rng.integers(10, 99))),
+            display_name=profile["display_name"],
+            created_at=rows.start - DAY * int(rng.integers(30, 1_500)),
+            claimed_location=profile.get("claimed_location"),
+            bio=None,
+            followers=int(rng.integers(5, 400)),
+            following=int(rng.integers(20, 600)),
+            profile_image_hash=persona_hash(rng),
+            photo_gender=profile.get("photo_gender"),
+            language=profile.get("language"),
+            url=f"https://x.com/{profile['handle']}",
+        )
+        keys.append(account_key("instagram", account_id))
+    return keys

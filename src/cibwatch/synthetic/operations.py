@@ -4,6 +4,8 @@
   both sides of divisive issues, copy-pasting texts and petition links in bursts.
 * :func:`plant_doppelganger` - look-alike and generated news domains pushed by Facebook
   accounts, pages (with ads), a group, Instagram, Telegram channels and X, from UTC+3.
+  Most of its Instagram accounts never post; each profile links one of the operation's
+  Facebook personas (``url``), the only trace that ties a silent account to the rest.
 
 Both co-act in tight bursts (seconds apart) many times over the weeks; that repetition is
 what separates them from the innocent coordination in :mod:`cibwatch.synthetic.innocent`.
@@ -276,6 +278,7 @@ def _doppelganger_assets(
         ("x", "account", 10),
     )
     assets: dict[str, list[tuple[str, str, str]]] = {}
+    handles: dict[str, str] = {}
     for platform, kind, count in plan:
         for i in range(count):
             lang = "de" if rng.random() < 0.7 else "en"
@@ -292,6 +295,14 @@ def _doppelganger_assets(
                 handle = f"{display.lower().replace(' ', '')}"
                 followers = int(rng.integers(2_000, 60_000))
                 gender = None
+            extra: dict[str, Any] = {}
+            if platform == "instagram":
+                # Each Instagram persona is linked to one of the operation's Facebook
+                # personas (same Accounts Center): the profile shows the Facebook link even
+                # when the Instagram account never posts. Chosen without a draw, so the
+                # random stream of everything after stays as it was.
+                linked = assets["facebook/account"][(7 * i + 3) % len(assets["facebook/account"])]
+                extra["url"] = f"https://www.facebook.com/{handles[linked[2]]}"
             account_id = rows.add_account(
                 truth,
                 platform,
@@ -306,7 +317,9 @@ def _doppelganger_assets(
                 profile_image_hash=persona_hash(rng),
                 photo_gender=gender,
                 language=lang,
+                **extra,
             )
+            handles[account_id] = handle
             assets.setdefault(f"{platform}/{kind}", []).append((platform, kind, account_id))
     return assets
 
@@ -327,6 +340,7 @@ def plant_doppelganger(rows: PlantedRows, rng: np.random.Generator) -> GroupTrut
     page_currency = {a: ("USD", "EUR")[i % 2] for i, a in enumerate(sorted(pages))}
     days = rows.weekdays()
     first_seen: dict[str, int] = {}
+    posted: set[str] = set()
     events = 140
     for event in range(events):
         at = office_moment(rng, days, DOPPELGANGER_HOURS, DOPPELGANGER_OFFSET)
@@ -348,6 +362,7 @@ def plant_doppelganger(rows: PlantedRows, rng: np.random.Generator) -> GroupTrut
         if rng.random() < 0.6:
             chosen += assets["telegram/channel"]
         for platform, _kind, account_id in chosen:
+            posted.add(account_id)
             moment = at + int(rng.integers(0, 56))
             fields: dict[str, Any] = {
                 "text": text,
@@ -390,5 +405,13 @@ def plant_doppelganger(rows: PlantedRows, rng: np.random.Generator) -> GroupTrut
         "bursts": events,
         "burst_window_seconds": 60,
         "block_day": BLOCK_DAY,
+        # Assets that never post: only their profiles' links tie them to the operation.
+        "silent_assets": sorted(
+            f"{platform}:{account_id}"
+            for group in assets.values()
+            for platform, _kind, account_id in group
+            if account_id not in posted
+        ),
+        "profile_links": "each Instagram account's profile links one Facebook persona",
     }
     return truth

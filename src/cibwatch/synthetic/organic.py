@@ -4,7 +4,8 @@ Three populations, all generated block by block with numpy and Arrow compute:
 
 * *organic accounts*, indices ``0..n_accounts-1``: every attribute (platform, time zone,
   language, name...) is a hash of the index, so posts can look up their author without a
-  table in memory;
+  table in memory; about a third of Instagram users link their own Facebook account
+  (:func:`linked_facebook`), the innocent twin of an operation's linked personas;
 * *celebrities*: a fixed set of popular accounts whose *pool posts* everybody shares, with
   Zipf-like popularity; a share happens a log-normal delay after the pool post;
 * *organic posts*: originals (news links with Zipf popularity, hashtags, media), shares of
@@ -133,6 +134,31 @@ def _names(idx: I64, lang: I64) -> tuple[pa.Array, pa.Array, np.ndarray]:
     return display, handle, female
 
 
+def _photos(idx: I64, female: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (profile photo hash or None, labelled photo gender or None) of people ``idx``."""
+    has_photo = unit(idx, 11) < 0.9
+    photo_hash = np.asarray(hex_hashes(mix(idx, 12)), dtype=object)
+    gender = np.where(female, "female", "male").astype(object)
+    gender[unit(idx, 13) < 0.15] = None
+    gender[~has_photo] = None
+    photo_hash[~has_photo] = None
+    return photo_hash, gender
+
+
+def linked_facebook(plan: OrganicPlan, idx: I64, platform: I64) -> I64:
+    """The organic Facebook account each Instagram account ``idx`` links to, or -1.
+
+    About a quarter of ordinary Instagram users link their profile to their own Facebook
+    account (one person, two platforms). The Facebook account is the next index when that one
+    is on Facebook: a rule any block computes alone, and one Facebook account is linked by
+    at most one Instagram account, as one person has one of each.
+    """
+    following = idx + 1
+    on_facebook = (account_traits(following)[0] == 1) & (following < plan.accounts)
+    wanted = (platform == 2) & on_facebook & (unit(idx, 16) < 0.8)
+    return np.where(wanted, following, -1)
+
+
 def organic_accounts(plan: OrganicPlan, block: int) -> pa.Table:
     """Return organic accounts of generation block ``block``."""
     lo = block * BLOCK_ROWS
@@ -145,12 +171,27 @@ def organic_accounts(plan: OrganicPlan, block: int) -> pa.Table:
     created = plan.start - 86_400 * (60 + (unit(idx, 8) * 5_000).astype(np.int64))
     followers = np.floor(10 ** (0.5 + 3.5 * unit(idx, 9) ** 1.6)).astype(np.int64)
     following = np.floor(10 ** (1.0 + 2.5 * unit(idx, 10))).astype(np.int64)
-    has_photo = unit(idx, 11) < 0.9
-    photo_hash = np.asarray(hex_hashes(mix(idx, 12)), dtype=object)
-    gender = np.where(female, "female", "male").astype(object)
-    gender[unit(idx, 13) < 0.15] = None
-    gender[~has_photo] = None
-    photo_hash[~has_photo] = None
+    photo_hash, gender = _photos(idx, female)
+    url = pa.nulls(n, pa.string())
+    target = linked_facebook(plan, idx, platform)
+    linked = target >= 0
+    if linked.any():
+        # The linked Instagram profile is the same person: their Facebook name, and for
+        # about half of them the same photo; its link field names the Facebook profile.
+        other = target[linked]
+        other_display, other_handle, other_female = _names(other, account_traits(other)[2])
+        display_values = display.to_numpy(zero_copy_only=False).astype(object)
+        display_values[linked] = other_display.to_numpy(zero_copy_only=False)
+        display = pa.array(display_values, type=pa.string())
+        other_photo, other_gender = _photos(other, other_female)
+        same_photo = unit(idx[linked], 17) < 0.5
+        rows = np.flatnonzero(linked)[same_photo]
+        photo_hash[rows] = other_photo[same_photo]
+        gender[np.flatnonzero(linked)] = other_gender
+        gender[np.asarray([h is None for h in photo_hash], dtype=bool)] = None
+        links = np.full(n, None, dtype=object)
+        links[linked] = [f"https://www.facebook.com/{h}" for h in other_handle.to_pylist()]
+        url = pa.array(links, type=pa.string())
     bio = _choose(_TOPICS, lang, unit(idx, 14))
     no_bio = unit(idx, 15) < 0.5
     columns = {
@@ -167,7 +208,7 @@ def organic_accounts(plan: OrganicPlan, block: int) -> pa.Table:
         "profile_image_hash": pa.array(photo_hash, type=pa.string()),
         "photo_gender": pa.array(gender, type=pa.string()),
         "language": pa.array(np.asarray(voc.LANGUAGES, dtype=object)[lang]),
-        "url": pa.nulls(n, pa.string()),
+        "url": url,
     }
     return pa.table(columns, schema=ACCOUNTS_SCHEMA)
 
