@@ -8,6 +8,7 @@ read-only is never altered. The audit table is only ever INSERTed into by this p
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
@@ -81,13 +82,23 @@ def ensure_tables(workspace: Workspace) -> None:
     workspace.connection.execute(DDL)
 
 
+#: Workspaces (and read handles) already seen to have the case tables: nothing drops them, so
+#: the answer is kept and a busy reader (the web service) asks the catalog once per handle.
+_HAVE_TABLES: weakref.WeakSet[Workspace] = weakref.WeakSet()
+
+
 def has_tables(workspace: Workspace) -> bool:
     """Whether the case tables exist (reading functions return nothing when they do not)."""
+    if workspace in _HAVE_TABLES:
+        return True
     row = workspace.connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE list_contains(?, table_name)",
+        "SELECT count(*) FROM duckdb_tables() WHERE list_contains(?, table_name)",
         [list(TABLES)],
     ).fetchone()
-    return row is not None and int(row[0]) == len(TABLES)
+    found = row is not None and int(row[0]) == len(TABLES)
+    if found:
+        _HAVE_TABLES.add(workspace)
+    return found
 
 
 def now() -> datetime:

@@ -6,7 +6,7 @@ on another site cannot make a browser send an authenticated API request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -22,10 +22,10 @@ def bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-def require(role: Role) -> Callable[[Request], Principal]:
+def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that admits bearer tokens of ``role`` or higher (401, else 403)."""
 
-    def check(request: Request) -> Principal:
+    async def check(request: Request) -> Principal:  # a coroutine: no worker thread
         keys: TokenStore = request.app.state.keys
         principal = keys.lookup(bearer(request))
         if principal is None:
@@ -39,7 +39,7 @@ def require(role: Role) -> Callable[[Request], Principal]:
     return check
 
 
-def store_of(request: Request) -> Store:
+async def store_of(request: Request) -> Store:
     """The workspace store of the application serving ``request``."""
     store: Store = request.app.state.store
     return store

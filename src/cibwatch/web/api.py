@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from cibwatch.cases import (
     add_note,
@@ -48,50 +48,69 @@ from cibwatch.web.models import (
     StatusIn,
     TakedownOut,
 )
-from cibwatch.web.views import action_out, case_out, dossier_json, network_rows
+from cibwatch.web.views import (
+    action_out,
+    case_out,
+    dossier_bytes,
+    encode,
+    json_response,
+    network_rows,
+)
+from cibwatch.workspace import Workspace
 
 router = APIRouter(prefix="/api")
 
 # -- networks -------------------------------------------------------------------------------
+# Reads are answered from the store's views (kept until the next write) as encoded JSON, and
+# run as coroutines, so an answer from memory never waits for a worker thread.
 
 
-@router.get("/networks", tags=["networks"])
-def api_networks(
+@router.get("/networks", tags=["networks"], response_model=list[NetworkOut])
+async def api_networks(
     _who: Viewer,
     store: Workspaces,
     min_score: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
     platform: str | None = None,
-) -> list[NetworkOut]:
+) -> Response:
     """Networks of the latest assembly, best score first."""
-    with store.read() as ws:
-        return network_rows(store, ws, min_score, platform)
+    return json_response(
+        await store.view(
+            ("networks", min_score, platform),
+            lambda ws: encode(network_rows(store, ws, min_score, platform)),
+        )
+    )
 
 
-@router.get("/networks/{network_id}", tags=["networks"])
-def api_network(network_id: str, _who: Viewer, store: Workspaces) -> dict[str, Any]:
+@router.get("/networks/{network_id}", tags=["networks"], response_model=dict[str, Any])
+async def api_network(network_id: str, _who: Viewer, store: Workspaces) -> Response:
     """The network's dossier: evidence, assets, schedule, attribution..."""
-    with store.read() as ws:
-        return dossier_json(store, ws, network_id)
+    return json_response(
+        await store.view(("dossier", network_id), lambda ws: dossier_bytes(store, ws, network_id))
+    )
 
 
 # -- cases ----------------------------------------------------------------------------------
 
 
-@router.get("/cases", tags=["cases"])
-def api_cases(
+@router.get("/cases", tags=["cases"], response_model=list[CaseOut])
+async def api_cases(
     _who: Viewer, store: Workspaces, status: str | None = None, assignee: str | None = None
-) -> list[CaseOut]:
-    with store.read() as ws:
-        return [case_out(c) for c in list_cases(ws, status=status, assignee=assignee)]
+) -> Response:
+    def build(ws: Workspace) -> bytes:
+        return encode([case_out(c) for c in list_cases(ws, status=status, assignee=assignee)])
+
+    return json_response(await store.view(("cases", status, assignee), build))
 
 
-@router.get("/cases/{network_id}", tags=["cases"])
-def api_case(network_id: str, _who: Viewer, store: Workspaces) -> CaseDetailOut:
-    with store.read() as ws:
+@router.get("/cases/{network_id}", tags=["cases"], response_model=CaseDetailOut)
+async def api_case(network_id: str, _who: Viewer, store: Workspaces) -> Response:
+    def build(ws: Workspace) -> bytes:
         case = get_case(ws, network_id)
         notes = [NoteOut(**asdict(n)) for n in case_notes(ws, network_id)]
         decisions = [DecisionOut(**asdict(d)) for d in case_decisions(ws, network_id)]
-    return CaseDetailOut(**asdict(case), notes=notes, decisions=decisions)
+        return encode(CaseDetailOut(**asdict(case), notes=notes, decisions=decisions))
+
+    return json_response(await store.view(("case", network_id), build))
 
 
 @router.post("/cases/open", tags=["cases"])
@@ -121,23 +140,29 @@ def api_note(network_id: str, body: NoteIn, who: Analyst, store: Workspaces) -> 
         return NoteOut(**asdict(add_note(ws, network_id, body.text, who.name)))
 
 
-@router.get("/audit", tags=["cases"])
-def api_audit(_who: Viewer, store: Workspaces, subject: str | None = None) -> list[AuditOut]:
-    with store.read() as ws:
+@router.get("/audit", tags=["cases"], response_model=list[AuditOut])
+async def api_audit(_who: Viewer, store: Workspaces, subject: str | None = None) -> Response:
+    def build(ws: Workspace) -> bytes:
         entries = audit_log(ws, subject)
-    return [AuditOut(**{k: v for k, v in asdict(e).items() if k != "prev_hash"}) for e in entries]
+        return encode(
+            [AuditOut(**{k: v for k, v in asdict(e).items() if k != "prev_hash"}) for e in entries]
+        )
+
+    return json_response(await store.view(("audit", subject), build))
 
 
 # -- enforcement ----------------------------------------------------------------------------
 
 
-@router.get("/takedown", tags=["enforcement"])
-def api_takedown(
+@router.get("/takedown", tags=["enforcement"], response_model=list[TakedownOut])
+async def api_takedown(
     _who: Viewer, store: Workspaces, platform: str | None = None, kind: str | None = None
-) -> list[TakedownOut]:
-    with store.read() as ws:
+) -> Response:
+    def build(ws: Workspace) -> bytes:
         items = takedown_list(ws, platform=platform, kind=kind)
-    return [TakedownOut(**asdict(i)) for i in items]
+        return encode([TakedownOut(**asdict(i)) for i in items])
+
+    return json_response(await store.view(("takedown", platform, kind), build))
 
 
 @router.post("/rules/run", tags=["enforcement"])

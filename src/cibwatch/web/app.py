@@ -15,12 +15,14 @@ Design (see docs/web.md):
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cibwatch import __version__
 from cibwatch.cases import ActionNotFoundError, CaseNotFoundError, TransitionError
@@ -28,6 +30,7 @@ from cibwatch.errors import CibwatchError, ConfigError, WorkspaceError
 from cibwatch.web import api, dashboard
 from cibwatch.web.auth import Role, TokenStore
 from cibwatch.web.store import Store
+from cibwatch.web.views import warm
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -51,6 +54,32 @@ SECURITY_HEADERS = {
 COOKIE = dashboard.COOKIE
 
 
+class SecurityHeaders:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP response.
+
+    Written against ASGI directly: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``)
+    wraps each response in a stream and cost about a millisecond per request under load.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in self.headers}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message["headers"] = kept + self.headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str | Role]]) -> FastAPI:
     """The web service over the workspace at ``workspace_path``, accepting ``tokens``.
 
@@ -62,7 +91,12 @@ def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str |
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        warming = threading.Thread(target=warm, args=(store, stop), name="cibwatch-warm")
+        warming.start()
         yield
+        stop.set()
+        warming.join()  # it stops after the network it is preparing
         store.close()
 
     app = FastAPI(
@@ -78,14 +112,7 @@ def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str |
     app.state.csrf_key = secrets.token_bytes(32)  # per process: a restart ends form sessions
     app.state.error_status = ERROR_STATUS
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers[name] = value
-        return response
+    app.add_middleware(SecurityHeaders)
 
     def _handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
         async def handle(_request: Request, exc: Exception) -> JSONResponse:

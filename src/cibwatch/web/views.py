@@ -7,11 +7,12 @@ store's per-assembly cache, while case state is read fresh on every request.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import HTTPException
-from fastapi.encoders import jsonable_encoder
+from fastapi import HTTPException, Response
+from pydantic_core import to_json
 
 from cibwatch.cases import Case, EnforcementAction, list_cases
 from cibwatch.dossier import build_dossier
@@ -61,15 +62,24 @@ def network_rows(
     return out
 
 
-def dossier_json(store: Store, ws: Workspace, network_id: str) -> dict[str, Any]:
-    """The network's dossier as JSON-ready values (shared: callers must not change it)."""
+def dossier_bytes(store: Store, ws: Workspace, network_id: str) -> bytes:
+    """The network's dossier as encoded JSON, computed once per assembly."""
     net = find_network(store, ws, network_id)
 
-    def build(w: Workspace) -> dict[str, Any]:
-        data: dict[str, Any] = jsonable_encoder(asdict(build_dossier(w, net)))
-        return data
+    def build(w: Workspace) -> bytes:
+        return encode(asdict(build_dossier(w, net)))
 
     return store.assembled(ws, ("dossier", network_id), build)
+
+
+def encode(value: Any) -> bytes:
+    """``value`` (models, dataclasses, dates...) as JSON; NaN and infinities as null."""
+    return to_json(value, inf_nan_mode="null")
+
+
+def json_response(body: bytes) -> Response:
+    """An answer of already encoded JSON."""
+    return Response(body, media_type="application/json")
 
 
 def page_context(store: Store, ws: Workspace, network_id: str) -> dict[str, Any]:
@@ -86,3 +96,22 @@ def action_out(action: EnforcementAction) -> ActionOut:
     data = asdict(action)
     data.pop("evidence", None)
     return ActionOut(**data)
+
+
+def warm(store: Store, stop: threading.Event) -> int:
+    """Compute the latest assembly's network list, dossiers and pages ahead of requests.
+
+    Run on a thread when the service starts, so that the first analysts do not wait for a
+    large network's dossier (and requests arriving meanwhile wait for the computation in
+    progress rather than repeat it). Stops early when ``stop`` is set; returns how many
+    networks were prepared.
+    """
+    done = 0
+    with store.read() as ws:
+        for network_id in networks_by_id(store, ws):
+            if stop.is_set():
+                break
+            dossier_bytes(store, ws, network_id)
+            page_context(store, ws, network_id)
+            done += 1
+    return done
