@@ -13,19 +13,21 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from cibwatch.cases import STATUSES
 from cibwatch.cli.main import cli
 from cibwatch.cli.serve import command as serve_command
 from cibwatch.errors import ConfigError, InputError
 from cibwatch.networks import stored_networks
 from cibwatch.web.app import COOKIE, create_app
 from cibwatch.web.auth import Role, TokenStore, load_tokens
+from cibwatch.web.models import StatusName
 from cibwatch.workspace import Workspace
 
 VIEWER = "viewer-token-0123456789"
@@ -222,6 +224,16 @@ def test_unknown_ids_are_404(client: TestClient) -> None:
     assert note.status_code == 404
     approve = client.post("/api/actions/999999/approve", headers=auth(ADMIN))
     assert approve.status_code == 404
+    opened = client.post("/api/cases/open", json={"network_ids": ["N-nope"]}, headers=auth(ANALYST))
+    assert opened.status_code == 404
+    assert "N-nope" in opened.json()["detail"]
+
+
+def test_schema_enumerates_the_library_statuses(app: FastAPI) -> None:
+    assert get_args(StatusName) == STATUSES
+    schema = app.openapi()["components"]["schemas"]
+    assert schema["StatusIn"]["properties"]["status"]["enum"] == list(STATUSES)
+    assert schema["DecisionIn"]["properties"]["decision"]["enum"] == ["confirm", "dismiss"]
 
 
 def test_refused_transition_is_409(client: TestClient, networks: dict[str, str]) -> None:
@@ -317,6 +329,10 @@ def test_dashboard_lists_and_shows_networks(app: FastAPI, networks: dict[str, st
     for heading in ("Evidence by signal", "Assets", "Attribution", "Case"):
         assert f"<h2>{heading}</h2>" in page.text
     assert "<script" not in page.text
+    missing = browser.get("/networks/N-nope")
+    assert missing.status_code == 404
+    assert "text/html" in missing.headers["content-type"]
+    assert "no network N-nope" in missing.text
     out = browser.post("/logout", follow_redirects=False)
     assert out.status_code == 303
     assert browser.get("/", follow_redirects=False).status_code == 303

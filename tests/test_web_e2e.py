@@ -11,8 +11,9 @@ hostile (a script tag, an image with an onerror handler), and the analyst's reas
 one too: the browser must show them as text. Nothing may run: no dialog opens, no script
 error is reported, and no injected element exists in the page.
 
-The sessions send their page's origin in an ``Origin`` header themselves, working around a bug
-of the service (see ``ORIGIN_WORKAROUND``) that its own xfail test names.
+The browser sends its own ``Origin`` header, as the pages' ``Referrer-Policy`` lets it: with
+``no-referrer`` Chromium sends ``Origin: null`` and the dashboard refused every form as
+cross-site, which ``test_chromium_can_log_in_as_the_server_sends_its_pages`` pins down.
 """
 
 from __future__ import annotations
@@ -133,18 +134,10 @@ class Watched:
         assert self.page.locator(INJECTED).count() == 0, "injected markup became elements"
 
 
-#: Bug (see test_chromium_can_log_in_as_the_server_sends_its_pages): the pages' header
-#: ``Referrer-Policy: no-referrer`` makes Chromium send ``Origin: null`` with every form, and
-#: the service refuses such forms as cross-site (403), so no one can log in from Chromium.
-#: Until that is fixed, the sessions below send the page's true origin themselves.
-ORIGIN_WORKAROUND = True
-
-
 @pytest.fixture
 def watched(browser: Browser, server: str) -> Iterator[Watched]:
     """A fresh browser session (no cookies) on a page whose dialogs and errors are recorded."""
-    headers = {"Origin": server} if ORIGIN_WORKAROUND else {}
-    context = browser.new_context(extra_http_headers=headers)
+    context = browser.new_context()
     context.set_default_timeout(10_000)
     page = context.new_page()
     seen = Watched(page, [], [])
@@ -281,12 +274,6 @@ def test_the_dashboard_needs_a_login(watched: Watched, server: str, planted: Pla
     assert page.context.cookies() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Referrer-Policy: no-referrer makes Chromium send Origin: null with form "
-    "posts, which the dashboard refuses as cross-site, so POST /login answers 403 'cross-site "
-    "login refused' (Referrer-Policy: same-origin would keep the origin)",
-)
 def test_chromium_can_log_in_as_the_server_sends_its_pages(browser: Browser, server: str) -> None:
     context = browser.new_context()  # no help: the browser decides the Origin header
     context.set_default_timeout(10_000)

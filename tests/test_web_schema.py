@@ -12,8 +12,9 @@ admin-only operation (403), and a malformed JSON body gets 422 with a detail, ne
 The operation list comes from ``app.openapi()``, so a new route is covered as soon as it
 exists.
 
-Known mismatches between the API and its schema have their own small tests, marked xfail
-(strict) with the bug in the reason, so each flips to a failure when it is fixed.
+Mismatches found by this file once (naive date-times, undocumented 400/401/403/404/409
+answers, string-detail 422s, decisions, statuses and reasons the schema allowed but the API
+refused) each keep a small test of their own, so a regression names its cause.
 
 The workspace is a small synthetic world, investigated once per module; every application
 here works on its own copy of it, because requests open cases and change them.
@@ -36,15 +37,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, Case, GenerationMode
-from schemathesis.checks import CheckFunction
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.result import Ok
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import (
-    positive_data_acceptance,
     response_schema_conformance,
-    status_code_conformance,
 )
 
 from cibwatch.networks import stored_networks
@@ -78,12 +76,6 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-#: The schema checks that the API fails today, each for a bug with its own xfail test below.
-KNOWN_FAILING: list[CheckFunction] = [
-    status_code_conformance,
-    response_schema_conformance,
-    positive_data_acceptance,
-]
 Operation = APIOperation[Any, Any, Any, Any]
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -163,7 +155,7 @@ def _cases(operation: Operation, network_id: str) -> st.SearchStrategy[Case[Any]
     return st.one_of(strategies)
 
 
-def _fuzz(api_schema: BaseSchema, network_id: str, excluded: list[CheckFunction]) -> dict[str, str]:
+def _fuzz(api_schema: BaseSchema, network_id: str) -> dict[str, str]:
     """Run generated requests against every operation: what failed, by operation label."""
     operations: list[Operation] = []
     for result in api_schema.get_all_operations():
@@ -176,7 +168,7 @@ def _fuzz(api_schema: BaseSchema, network_id: str, excluded: list[CheckFunction]
         @given(case=_cases(operation, network_id))
         @FUZZ
         def answers_as_documented(case: Case[Any]) -> None:
-            case.call_and_validate(headers=auth(ADMIN), excluded_checks=excluded)
+            case.call_and_validate(headers=auth(ADMIN))
 
         try:
             answers_as_documented()
@@ -189,35 +181,17 @@ def _report(failures: dict[str, str]) -> str:
     return "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
 
 
-def test_generated_requests_get_no_server_error_and_documented_content(
-    api_schema: BaseSchema, investigated: Investigated
-) -> None:
-    """Every check but those failing for a known bug (see the xfail tests) passes."""
-    failures = _fuzz(api_schema, investigated.network_id, excluded=KNOWN_FAILING)
-    assert not failures, _report(failures)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="bugs: naive date-times without an offset, undocumented 401/403/404/409/400 and "
-    "string-detail 422 answers, decision/status/reason accepted by the schema but refused "
-    "(see the tests below)",
-)
 def test_generated_requests_get_responses_exactly_as_the_schema_says(
     api_schema: BaseSchema, investigated: Investigated
 ) -> None:
-    failures = _fuzz(api_schema, investigated.network_id, excluded=[])
+    """Every schemathesis check passes: no 5xx, documented statuses, bodies and headers."""
+    failures = _fuzz(api_schema, investigated.network_id)
     assert not failures, _report(failures)
 
 
-# -- one test per known mismatch --------------------------------------------------------------
+# -- one test per mismatch found once -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: date-time fields (CaseOut.opened_at, AuditOut.at, ...) are sent as naive "
-    "ISO strings such as 2026-01-01T10:00:00.123456, not RFC 3339 date-times with Z/offset",
-)
 def test_times_are_rfc3339_date_times(client: TestClient, investigated: Investigated) -> None:
     target = investigated.network_id
     assert client.post("/api/cases/open", headers=auth(ANALYST)).status_code == 200
@@ -262,12 +236,6 @@ def _statuses_met(client: TestClient, investigated: Investigated) -> set[tuple[s
     return met
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the schema documents only 200 and 422, but the API answers 401 (no token), "
-    "403 (role), 404 (unknown network/case/action), 409 (refused transition) and 400 (a body "
-    "that is not UTF-8)",
-)
 def test_every_status_the_api_answers_is_documented(
     app: FastAPI, client: TestClient, investigated: Investigated
 ) -> None:
@@ -292,12 +260,6 @@ def _checked(api_schema: BaseSchema, path: str, method: str, **kwargs: Any) -> s
     return None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a 422 from a library error (ConfigError: unknown status or decision, reject "
-    'without a reason) has {"detail": "text"}, but the schema documents 422 as '
-    "HTTPValidationError, whose detail is an array of {loc, msg, type}",
-)
 def test_refusals_have_the_documented_422_body(
     api_schema: BaseSchema, investigated: Investigated
 ) -> None:
@@ -330,12 +292,6 @@ def _allowed(openapi: dict[str, Any], method: str, path: str, body: Any) -> bool
     return jsonschema_rs.Draft202012Validator(schema).is_valid(body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: DecisionIn.decision and StatusIn.status are documented as any string, and "
-    "ActionDecisionIn.reason as optional, but other decisions and statuses and a reject "
-    "without a reason are refused with 422 (the schema should enumerate them / require it)",
-)
 def test_bodies_the_schema_allows_are_not_refused_as_invalid(
     app: FastAPI, client: TestClient, investigated: Investigated
 ) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cibwatch.dossier import Dossier, build_dossier
+from cibwatch.narratives import NarrativeLinking, link_narratives
 from cibwatch.networks import Network
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def evaluate(
     """
     nets = list(networks)
     by_id = {net.network_id: net for net in nets}
+    linking: NarrativeLinking | None = None
     rows = []
     for group in truth:
         best: tuple[float, float, str | None] = (0.0, 0.0, None)
@@ -160,7 +162,10 @@ def evaluate(
             "verdict": verdict,
         }
         if workspace is not None and found and not group.innocent and network_id is not None:
-            row["dossier"] = compare_dossier(build_dossier(workspace, by_id[network_id]), group)
+            if linking is None:  # once, for every dossier built here
+                linking = link_narratives(workspace)
+            dossier = build_dossier(workspace, by_id[network_id], linking=linking)
+            row["dossier"] = compare_dossier(dossier, group)
         rows.append(row)
     return rows
 

@@ -51,6 +51,10 @@ class CaseNotFoundError(WorkspaceError, LookupError):
     """No case for that network id (open cases from an assembly first)."""
 
 
+class NetworkNotFoundError(ConfigError, LookupError):
+    """A network id that the latest assembly does not hold."""
+
+
 class TransitionError(ConfigError):
     """A status change the flow does not allow."""
 
@@ -171,7 +175,7 @@ def open_cases(
         known = {n.network_id for n in networks}
         missing = sorted(set(network_ids) - known)
         if missing:
-            raise ConfigError(f"not in the latest assembly: {', '.join(missing)}")
+            raise NetworkNotFoundError(f"not in the latest assembly: {', '.join(missing)}")
         networks = [n for n in networks if n.network_id in set(network_ids)]
     ensure_tables(workspace)
     opened: list[Case] = []

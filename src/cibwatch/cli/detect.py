@@ -20,6 +20,7 @@ from cibwatch.detectors.base import Detector
 from cibwatch.detectors.creation import CreationBurstDetector
 from cibwatch.detectors.neardup import NearDuplicateTextDetector
 from cibwatch.detectors.persona import PersonaDetector
+from cibwatch.detectors.profilelinks import ProfileLinkDetector
 from cibwatch.detectors.recidivism import RecidivismDetector
 from cibwatch.detectors.stance import StanceDetector
 from cibwatch.workspace import Workspace
@@ -106,6 +107,21 @@ def creation_bursts(
 ) -> None:
     """Accounts created in batches, against each platform's own creation rate."""
     _run(workspace, CreationBurstDetector(bucket=bucket, min_accounts=min_accounts), out, limit)
+
+
+@command.command("profile-links")
+@_workspace
+@click.option(
+    "--max-link-accounts",
+    default=5,
+    show_default=True,
+    help="A profile linked by more accounts is a popular destination, not one owner's.",
+)
+@_out
+@_limit
+def profile_links(workspace: Path, max_link_accounts: int, out: Path | None, limit: int) -> None:
+    """Accounts whose profile link names another account in the data (attach-only evidence)."""
+    _run(workspace, ProfileLinkDetector(max_link_accounts=max_link_accounts), out, limit)
 
 
 @command.command("stance")

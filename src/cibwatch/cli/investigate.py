@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -81,8 +82,9 @@ def _summary(result: InvestigationResult) -> None:
     console.print(nets)
     if result.evaluation:
         ev = Table(title="Check against ground truth")
-        for col in ("group", "kind", "network", "recall", "precision", "verdict"):
+        for col in ("group", "kind", "network", "recall", "precision", "verdict", "dossier"):
             ev.add_column(col)
+        ev.add_column("UTC offset: truth in credible range")
         for e in result.evaluation:
             ev.add_row(
                 e["label"],
@@ -91,6 +93,7 @@ def _summary(result: InvestigationResult) -> None:
                 f"{e['recall']:.2f}",
                 f"{e['precision']:.2f}",
                 e["verdict"],
+                *_dossier_cells(e.get("dossier")),
             )
         console.print(ev)
     console.print(f"Report: [bold]{result.report.resolve()}[/]")
@@ -197,3 +200,19 @@ def demo_command(
         window=window, min_participation=min_participation, fdr=fdr, engine=engine
     )
     _run([world], workspace, out, options)
+
+
+def _dossier_cells(check: dict[str, Any] | None) -> tuple[str, str]:
+    """The dossier check against the truth: match, and the time zone with its range."""
+    if not check:
+        return "-", "-"
+    zone = check.get("time_zone") or {}
+    truth, point, credible = zone.get("truth"), zone.get("point_estimate"), zone.get("credible")
+    text = "-"
+    if truth is not None:
+        text = f"{truth:+d}"
+        if credible:
+            text += f" in {min(credible):+d}..{max(credible):+d}"
+        if point is not None:
+            text += f" (point {point:+d})"
+    return ("matches" if check.get("match") else "differs"), text

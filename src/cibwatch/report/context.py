@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cibwatch import __version__
 from cibwatch.dossier import build_dossier
-from cibwatch.narratives import narrative_overlaps
+from cibwatch.narratives import NarrativeLinking, link_narratives, narrative_overlaps
 from cibwatch.networks import Q_CAP, SCORE_WEIGHTS, stored_networks
 from cibwatch.report.appendix import indicator_appendix
 from cibwatch.report.pictures import graph_picture, heatmap_svg, timeline_bins, timeline_svg
@@ -85,9 +85,11 @@ def _both_sides(sides: list[dict[str, Any]]) -> int:
     )
 
 
-def network_context(workspace: Workspace, network: Network) -> dict[str, Any]:
-    """One network's dossier with its pictures and tactics."""
-    dossier = asdict(build_dossier(workspace, network))
+def network_context(
+    workspace: Workspace, network: Network, *, linking: NarrativeLinking | None = None
+) -> dict[str, Any]:
+    """One network's dossier with its pictures and tactics (``linking``: see build_dossier)."""
+    dossier = asdict(build_dossier(workspace, network, linking=linking))
     runs = list(network.summary.get("evidence_runs", []))
     domains = list(network.summary.get("lookalike_domains", []))
     counts = signal_counts(workspace, network.members, runs, domains)
@@ -116,6 +118,7 @@ def report_context(
     ws = workspace
     networks = stored_networks(ws)
     appendix = indicator_appendix(ws)
+    linking = link_narratives(ws)  # once: every dossier and the overlaps use it
     return {
         "title": "cibwatch investigation report",
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -127,12 +130,12 @@ def report_context(
             "SELECT source_file, field, reason, count(*) AS n FROM rejects "
             "GROUP BY ALL ORDER BY n DESC LIMIT 30"
         ),
-        "networks": [network_context(ws, n) for n in networks],
+        "networks": [network_context(ws, n, linking=linking) for n in networks],
         "indicators": [
             {"network_id": n.network_id, "rows": appendix.get(n.network_id, [])} for n in networks
         ],
         "weights": SCORE_WEIGHTS,
         "evaluation": evaluation or [],
-        "overlaps": narrative_overlaps(ws, networks),
+        "overlaps": narrative_overlaps(ws, networks, unit="narrative", linking=linking),
         "runs": ws.runs(),
     }

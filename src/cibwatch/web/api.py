@@ -38,14 +38,18 @@ from cibwatch.web.models import (
     CaseOut,
     DecisionIn,
     DecisionOut,
+    ErrorOut,
     NetworkOut,
     NoteIn,
     NoteOut,
     OpenCasesIn,
     ProposedOut,
+    RefusalOut,
+    RejectIn,
     RuleRunOut,
     RulesIn,
     StatusIn,
+    StatusName,
     TakedownOut,
 )
 from cibwatch.web.views import (
@@ -58,7 +62,23 @@ from cibwatch.web.views import (
 )
 from cibwatch.workspace import Workspace
 
-router = APIRouter(prefix="/api")
+#: Answers every operation may give besides its success (documented in the OpenAPI schema).
+COMMON: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "a body that cannot be read (not UTF-8 JSON)"},
+    401: {"model": ErrorOut, "description": "no token, or an unknown one"},
+    403: {"model": ErrorOut, "description": "the token's role is too low"},
+    422: {"model": RefusalOut, "description": "invalid input"},
+}
+#: Operations naming a network, case or action that may not exist.
+UNKNOWN: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "no such network, case or action"}
+}
+#: Changes that the case's or action's current state may refuse.
+REFUSED: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "the current state does not allow it"}
+}
+
+router = APIRouter(prefix="/api", responses=COMMON)
 
 # -- networks -------------------------------------------------------------------------------
 # Reads are answered from the store's views (kept until the next write) as encoded JSON, and
@@ -81,7 +101,9 @@ async def api_networks(
     )
 
 
-@router.get("/networks/{network_id}", tags=["networks"], response_model=dict[str, Any])
+@router.get(
+    "/networks/{network_id}", tags=["networks"], response_model=dict[str, Any], responses=UNKNOWN
+)
 async def api_network(network_id: str, _who: Viewer, store: Workspaces) -> Response:
     """The network's dossier: evidence, assets, schedule, attribution..."""
     return json_response(
@@ -94,7 +116,10 @@ async def api_network(network_id: str, _who: Viewer, store: Workspaces) -> Respo
 
 @router.get("/cases", tags=["cases"], response_model=list[CaseOut])
 async def api_cases(
-    _who: Viewer, store: Workspaces, status: str | None = None, assignee: str | None = None
+    _who: Viewer,
+    store: Workspaces,
+    status: StatusName | None = None,
+    assignee: str | None = None,
 ) -> Response:
     def build(ws: Workspace) -> bytes:
         return encode([case_out(c) for c in list_cases(ws, status=status, assignee=assignee)])
@@ -102,7 +127,7 @@ async def api_cases(
     return json_response(await store.view(("cases", status, assignee), build))
 
 
-@router.get("/cases/{network_id}", tags=["cases"], response_model=CaseDetailOut)
+@router.get("/cases/{network_id}", tags=["cases"], response_model=CaseDetailOut, responses=UNKNOWN)
 async def api_case(network_id: str, _who: Viewer, store: Workspaces) -> Response:
     def build(ws: Workspace) -> bytes:
         case = get_case(ws, network_id)
@@ -113,7 +138,7 @@ async def api_case(network_id: str, _who: Viewer, store: Workspaces) -> Response
     return json_response(await store.view(("case", network_id), build))
 
 
-@router.post("/cases/open", tags=["cases"])
+@router.post("/cases/open", tags=["cases"], responses=UNKNOWN | REFUSED)
 def api_open(who: Analyst, store: Workspaces, body: OpenCasesIn | None = None) -> list[CaseOut]:
     """Open a case for every network of the latest assembly that has none."""
     ids = body.network_ids if body else None
@@ -121,20 +146,20 @@ def api_open(who: Analyst, store: Workspaces, body: OpenCasesIn | None = None) -
         return [case_out(c) for c in open_cases(ws, who.name, network_ids=ids)]
 
 
-@router.post("/cases/{network_id}/decision", tags=["cases"])
+@router.post("/cases/{network_id}/decision", tags=["cases"], responses=UNKNOWN | REFUSED)
 def api_decide(network_id: str, body: DecisionIn, who: Analyst, store: Workspaces) -> CaseOut:
     """Confirm or dismiss a case under review, with a reason."""
     with store.write() as ws:
         return case_out(decide(ws, network_id, body.decision, body.reason, who.name))
 
 
-@router.post("/cases/{network_id}/status", tags=["cases"])
+@router.post("/cases/{network_id}/status", tags=["cases"], responses=UNKNOWN | REFUSED)
 def api_status(network_id: str, body: StatusIn, who: Analyst, store: Workspaces) -> CaseOut:
     with store.write() as ws:
         return case_out(set_status(ws, network_id, body.status, who.name, reason=body.reason))
 
 
-@router.post("/cases/{network_id}/notes", tags=["cases"])
+@router.post("/cases/{network_id}/notes", tags=["cases"], responses=UNKNOWN)
 def api_note(network_id: str, body: NoteIn, who: Analyst, store: Workspaces) -> NoteOut:
     with store.write() as ws:
         return NoteOut(**asdict(add_note(ws, network_id, body.text, who.name)))
@@ -165,7 +190,7 @@ async def api_takedown(
     return json_response(await store.view(("takedown", platform, kind), build))
 
 
-@router.post("/rules/run", tags=["enforcement"])
+@router.post("/rules/run", tags=["enforcement"], responses=REFUSED)
 def api_rules(body: RulesIn, who: Admin, store: Workspaces) -> RuleRunOut:
     """Run the recidivism rule; unless dry_run, queue its proposals for approval."""
     rule = RecidivismRule(min_score=body.min_score)
@@ -178,7 +203,7 @@ def api_rules(body: RulesIn, who: Admin, store: Workspaces) -> RuleRunOut:
     )
 
 
-@router.post("/actions/{action_id}/approve", tags=["enforcement"])
+@router.post("/actions/{action_id}/approve", tags=["enforcement"], responses=UNKNOWN | REFUSED)
 def api_approve(
     action_id: int, who: Admin, store: Workspaces, body: ActionDecisionIn | None = None
 ) -> ActionOut:
@@ -187,7 +212,7 @@ def api_approve(
         return action_out(approve_action(ws, action_id, who.name, reason=reason))
 
 
-@router.post("/actions/{action_id}/reject", tags=["enforcement"])
-def api_reject(action_id: int, body: ActionDecisionIn, who: Admin, store: Workspaces) -> ActionOut:
+@router.post("/actions/{action_id}/reject", tags=["enforcement"], responses=UNKNOWN | REFUSED)
+def api_reject(action_id: int, body: RejectIn, who: Admin, store: Workspaces) -> ActionOut:
     with store.write() as ws:
-        return action_out(reject_action(ws, action_id, who.name, reason=body.reason or ""))
+        return action_out(reject_action(ws, action_id, who.name, reason=body.reason))

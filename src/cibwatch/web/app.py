@@ -25,7 +25,12 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cibwatch import __version__
-from cibwatch.cases import ActionNotFoundError, CaseNotFoundError, TransitionError
+from cibwatch.cases import (
+    ActionNotFoundError,
+    CaseNotFoundError,
+    NetworkNotFoundError,
+    TransitionError,
+)
 from cibwatch.errors import CibwatchError, ConfigError, WorkspaceError
 from cibwatch.web import api, dashboard
 from cibwatch.web.auth import Role, TokenStore
@@ -40,6 +45,7 @@ CSP = (
 ERROR_STATUS: tuple[tuple[type[CibwatchError], int], ...] = (
     (CaseNotFoundError, 404),
     (ActionNotFoundError, 404),
+    (NetworkNotFoundError, 404),
     (TransitionError, 409),
     (WorkspaceError, 409),
     (ConfigError, 422),
@@ -48,7 +54,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer made Chromium send Origin: null
     "Cache-Control": "no-store",
 }
 COOKIE = dashboard.COOKIE

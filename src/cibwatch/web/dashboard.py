@@ -37,7 +37,7 @@ from cibwatch.errors import CibwatchError
 from cibwatch.web.access import Workspaces
 from cibwatch.web.auth import Principal, Role, TokenStore
 from cibwatch.web.store import Store
-from cibwatch.web.views import network_rows, page_context
+from cibwatch.web.views import network_rows, networks_by_id, page_context
 from cibwatch.workspace import Workspace
 
 COOKIE = "cibwatch_token"
@@ -247,6 +247,9 @@ def network_page(request: Request, network_id: str, store: Workspaces) -> Respon
     if who is None:
         return RedirectResponse("/login", status_code=303)
     with store.read() as ws:
+        if network_id not in networks_by_id(store, ws):
+            message = f"no network {network_id} in the latest assembly"
+            return page("error.html", 404, who=who, message=message, back="/")
         context = page_context(store, ws, network_id)
         case = next((c for c in list_cases(ws) if c.network_id == network_id), None)
         notes = case_notes(ws, network_id) if case else []

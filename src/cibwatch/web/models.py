@@ -6,10 +6,37 @@ there shows up here as a type error rather than as a silently different answer.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+
+def _utc(value: datetime) -> datetime:
+    """The workspace keeps naive UTC times; the API states the zone (RFC 3339, ``Z``)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+#: A time in UTC, sent with its zone.
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+#: The case statuses (:data:`cibwatch.cases.STATUSES`; a test keeps the two equal).
+StatusName = Literal["new", "in_review", "confirmed_cib", "dismissed", "enforced"]
+#: Review decisions and the statuses they lead to (:func:`cibwatch.cases.decide`).
+DecisionName = Literal["confirm", "dismiss"]
+#: Text that must say something: surrounding blanks are dropped and nothing left is refused.
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class ErrorOut(BaseModel):
+    """A refusal: what was wrong, in words."""
+
+    detail: str
+
+
+class RefusalOut(BaseModel):
+    """Invalid input: a sentence (a library check) or the list of fields that failed."""
+
+    detail: str | list[dict[str, Any]]
 
 
 class NetworkOut(BaseModel):
@@ -17,26 +44,26 @@ class NetworkOut(BaseModel):
     score: float
     size: int
     platforms: list[str]
-    case_status: str | None = None
+    case_status: StatusName | None = None
 
 
 class CaseOut(BaseModel):
     network_id: str
-    status: str
+    status: StatusName
     assignee: str | None
     assembly_run: int
     score: float
     size: int
-    opened_at: datetime
+    opened_at: UtcDateTime
     opened_by: str
-    updated_at: datetime
+    updated_at: UtcDateTime
 
 
 class NoteOut(BaseModel):
     note_id: int
     network_id: str
     actor: str
-    created_at: datetime
+    created_at: UtcDateTime
     text: str
 
 
@@ -44,9 +71,9 @@ class DecisionOut(BaseModel):
     decision_id: int
     network_id: str
     actor: str
-    decided_at: datetime
-    from_status: str
-    to_status: str
+    decided_at: UtcDateTime
+    from_status: StatusName
+    to_status: StatusName
     reason: str
 
 
@@ -57,7 +84,7 @@ class CaseDetailOut(CaseOut):
 
 class AuditOut(BaseModel):
     audit_id: int
-    at: datetime
+    at: UtcDateTime
     actor: str
     automated: bool
     action: str
@@ -88,8 +115,8 @@ class ActionOut(BaseModel):
     asset: str
     reason: str
     status: str
-    proposed_at: datetime
-    decided_at: datetime | None = None
+    proposed_at: UtcDateTime
+    decided_at: UtcDateTime | None = None
     decided_by: str | None = None
     decision_reason: str | None = None
 
@@ -116,15 +143,17 @@ class OpenCasesIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    decision: str = Field(description="confirm or dismiss")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
-        description="why (kept in the audit log); blank is refused"
-    )
+    decision: DecisionName = Field(description="confirm (confirmed_cib) or dismiss (dismissed)")
+    reason: Reason = Field(description="why (kept in the audit log); blank is refused")
 
 
 class StatusIn(BaseModel):
-    status: str = Field(description="target status (new, in_review, confirmed_cib, ...)")
-    reason: str | None = Field(default=None, description="needed for decisions")
+    status: StatusName = Field(description="the status to move to, if the flow allows it")
+    reason: str | None = Field(
+        default=None,
+        description="why; needed when the move is a decision (in_review -> confirmed_cib or "
+        "dismissed, confirmed_cib -> enforced, dismissed -> in_review), else 422",
+    )
 
 
 class NoteIn(BaseModel):
@@ -137,4 +166,8 @@ class RulesIn(BaseModel):
 
 
 class ActionDecisionIn(BaseModel):
-    reason: str | None = None
+    reason: str | None = Field(default=None, description="why (optional when approving)")
+
+
+class RejectIn(BaseModel):
+    reason: Reason = Field(description="why the action is rejected; blank is refused")

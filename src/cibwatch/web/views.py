@@ -16,6 +16,7 @@ from pydantic_core import to_json
 
 from cibwatch.cases import Case, EnforcementAction, list_cases
 from cibwatch.dossier import build_dossier
+from cibwatch.narratives import NarrativeLinking, link_narratives
 from cibwatch.networks import Network, stored_networks
 from cibwatch.report.context import network_context
 from cibwatch.web.models import ActionOut, CaseOut, NetworkOut
@@ -42,7 +43,7 @@ def network_rows(
     store: Store, ws: Workspace, min_score: float | None, platform: str | None
 ) -> list[NetworkOut]:
     """The network list, filtered, with each network's case status."""
-    statuses = {c.network_id: c.status for c in list_cases(ws)}
+    statuses: dict[str, Any] = {c.network_id: c.status for c in list_cases(ws)}  # validated
     out = []
     for net in networks_by_id(store, ws).values():
         if min_score is not None and net.score < min_score:
@@ -62,12 +63,17 @@ def network_rows(
     return out
 
 
+def linking(store: Store, ws: Workspace) -> NarrativeLinking:
+    """The latest assembly's narratives across languages, computed once for every dossier."""
+    return store.assembled(ws, ("narrative linking",), link_narratives)
+
+
 def dossier_bytes(store: Store, ws: Workspace, network_id: str) -> bytes:
     """The network's dossier as encoded JSON, computed once per assembly."""
     net = find_network(store, ws, network_id)
 
     def build(w: Workspace) -> bytes:
-        return encode(asdict(build_dossier(w, net)))
+        return encode(asdict(build_dossier(w, net, linking=linking(store, w))))
 
     return store.assembled(ws, ("dossier", network_id), build)
 
@@ -85,7 +91,9 @@ def json_response(body: bytes) -> Response:
 def page_context(store: Store, ws: Workspace, network_id: str) -> dict[str, Any]:
     """The network page's dossier, pictures and tactics (shared: read only)."""
     net = find_network(store, ws, network_id)
-    return store.assembled(ws, ("context", network_id), lambda w: network_context(w, net))
+    return store.assembled(
+        ws, ("context", network_id), lambda w: network_context(w, net, linking=linking(store, w))
+    )
 
 
 def case_out(case: Case) -> CaseOut:
