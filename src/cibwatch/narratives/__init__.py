@@ -1,0 +1,57 @@
+"""Narratives across operations: where a narrative first appears and who repeats it later.
+
+A *narrative unit* is chosen by ``unit``:
+
+- ``"text_cluster"``: a near-duplicate text cluster (written by the near-duplicate detector;
+  the same message with words changed, in one language);
+- ``"text"``: an exact text (normalised, see :mod:`cibwatch.actions`);
+- ``"url"``: a shared url;
+- ``"narrative"``: clusters and texts joined across languages by :func:`link_narratives`,
+  through anchors no translation changes: figures ("47%", "2.4 billion" = "2,4 Milliarden" =
+  "2,4 млрд"), names (a small gazetteer of countries, leaders and organisations in English,
+  German and Russian; other capitalised names by a spelling key that agrees across Latin and
+  Cyrillic), the same url, article path or picture. Each anchor weighs its rarity (inverse
+  document frequency over units, scaled to 0..1; countries capped, so "Ukraine" and "Europe"
+  alone never link); a link needs a summed weight of ``LINK_THRESHOLD`` from two anchors (or
+  one exact one) within ``LINK_WINDOW_DAYS``, and keeps its anchors as evidence.
+
+An *actor* is a network (its id) or a *source*: an account outside every given network that
+posted a narrative first overall (a state outlet's channel, say). For every narrative, each
+actor's first post is its appearance; when a network's first appearance comes after another
+actor's, the network repeats that actor's narrative with a lag. :func:`narrative_overlaps`
+aggregates lags per (leader, follower) pair; :func:`network_narratives` lists one network's
+top narratives with their first appearance overall.
+
+>>> linking = link_narratives(workspace)  # doctest: +SKIP
+>>> lags = narrative_overlaps(workspace, unit="narrative", linking=linking)  # doctest: +SKIP
+>>> lags[0]["sentence"]  # doctest: +SKIP
+"network N-b repeats source telegram:7's narratives 4.06 days later (...)"
+
+Modules: :mod:`.anchors` (what survives translation), :mod:`.linking` (units joined into
+narratives, with evidence) and :mod:`.overlaps` (first appearances and lags).
+"""
+
+from cibwatch.narratives.anchors import name_key, text_anchors
+from cibwatch.narratives.linking import (
+    LINK_THRESHOLD,
+    LINK_WINDOW_DAYS,
+    MIN_ANCHORS,
+    NarrativeLink,
+    NarrativeLinking,
+    link_narratives,
+)
+from cibwatch.narratives.overlaps import UNITS, narrative_overlaps, network_narratives
+
+__all__ = [
+    "LINK_THRESHOLD",
+    "LINK_WINDOW_DAYS",
+    "MIN_ANCHORS",
+    "UNITS",
+    "NarrativeLink",
+    "NarrativeLinking",
+    "link_narratives",
+    "name_key",
+    "narrative_overlaps",
+    "network_narratives",
+    "text_anchors",
+]

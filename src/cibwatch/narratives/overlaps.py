@@ -1,0 +1,286 @@
+"""Lagged overlaps between networks and sources, and each network's top narratives."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from cibwatch.errors import ConfigError
+from cibwatch.narratives.linking import NarrativeLinking, link_narratives
+from cibwatch.networks import Network, stored_networks
+
+if TYPE_CHECKING:
+    from cibwatch.workspace import Workspace
+
+UNITS: Final = ("text_cluster", "text", "url", "narrative")
+#: Examples kept per overlap, earliest narratives first.
+EXAMPLES: Final = 3
+SNIPPET_CHARS: Final = 160
+_DAY: Final = 86400.0
+#: Members as a relation: lists passed as parameters, so nothing is created or registered.
+_VIEW: Final = "(SELECT unnest($accounts) AS account, unnest($networks) AS network)"
+
+Networks = Iterable[Network] | Mapping[str, Sequence[str]]
+
+
+def _membership(workspace: Workspace, networks: Networks | None) -> dict[str, list[str]]:
+    if networks is None:
+        networks = stored_networks(workspace)
+    if isinstance(networks, Mapping):
+        return {str(k): [str(m) for m in v] for k, v in networks.items()}
+    return {n.network_id: list(n.members) for n in networks}
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in UNITS:
+        raise ConfigError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
+
+
+def _source_sql(unit: str) -> str:
+    """The unit's rows as (object_id, account, platform, post_id, created_at)."""
+    if unit != "narrative":
+        return "(SELECT * FROM actions WHERE object_type = $unit)"
+    # each text or cluster row of a post, renamed to the post's narrative (lists passed as
+    # parameters, as for the members)
+    return """(
+        SELECT DISTINCT n.narrative AS object_id, x.account, x.platform, x.post_id, x.created_at
+        FROM actions x
+        JOIN (SELECT unnest($n_posts) AS post, unnest($n_ids) AS narrative) n
+          ON x.platform || ':' || x.post_id = n.post
+        WHERE x.object_type IN ('text_cluster', 'text')
+    )"""
+
+
+def _unit_params(
+    workspace: Workspace, unit: str, linking: NarrativeLinking | None
+) -> tuple[dict[str, Any], NarrativeLinking | None]:
+    """Query parameters of a unit; for ``narrative``, the linking (computed if not given)."""
+    if unit != "narrative":
+        return {"unit": unit}, None
+    if linking is None:
+        linking = link_narratives(workspace)
+    posts = sorted(linking.post_narrative)
+    return {"n_posts": posts, "n_ids": [linking.post_narrative[p] for p in posts]}, linking
+
+
+def _first_posts_sql(unit: str) -> str:
+    """Per narrative: the first post overall and each network's first post (one query)."""
+    return f"""
+    WITH u AS (
+        SELECT a.object_id AS narrative, a.account, a.platform, a.post_id, a.created_at,
+               m.network
+        FROM {_source_sql(unit)} a LEFT JOIN {_VIEW} m ON a.account = m.account
+    ),
+    overall AS (
+        SELECT narrative,
+               first(account ORDER BY created_at, account, post_id) AS account,
+               first(platform || ':' || post_id ORDER BY created_at, account, post_id) AS post,
+               min(created_at) AS t,
+               first(network ORDER BY created_at, account, post_id) AS network
+        FROM u GROUP BY narrative
+    ),
+    per_network AS (
+        SELECT narrative, network AS actor, 'network' AS kind,
+               first(account ORDER BY created_at, account, post_id) AS account,
+               first(platform || ':' || post_id ORDER BY created_at, account, post_id) AS post,
+               min(created_at) AS t
+        FROM u WHERE network IS NOT NULL GROUP BY narrative, network
+    ),
+    sources AS (
+        SELECT narrative, account AS actor, 'source' AS kind, account, post, t
+        FROM overall WHERE network IS NULL
+    )
+    SELECT * FROM per_network UNION ALL SELECT * FROM sources
+    """
+
+
+def _member_params(membership: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Members as two parallel list parameters, unnested in SQL (no temporary table)."""
+    pairs = sorted({(m, n) for n, members in membership.items() for m in members})
+    return {"accounts": [m for m, _ in pairs], "networks": [n for _, n in pairs]}
+
+
+def _snippets(workspace: Workspace, posts: set[str]) -> dict[str, str]:
+    if not posts:
+        return {}
+    rows = workspace.connection.execute(
+        "SELECT platform || ':' || post_id, text FROM posts "
+        "WHERE list_contains($keys, platform || ':' || post_id)",
+        {"keys": sorted(posts)},
+    ).fetchall()
+    return {str(k): (str(t or ""))[:SNIPPET_CHARS] for k, t in rows}
+
+
+def _link_facts(linking: NarrativeLinking | None, item: Mapping[str, Any]) -> dict[str, Any]:
+    """For the ``narrative`` unit: the narrative's languages and the links that joined it."""
+    if linking is None:
+        return {}
+    narrative = str(item["narrative"])
+    posts = [str(item[k]) for k in ("leader_post", "follower_post") if k in item]
+    return {
+        "languages": linking.languages.get(narrative, []),
+        "links": linking.evidence(narrative, posts)[:EXAMPLES],
+    }
+
+
+def narrative_overlaps(
+    workspace: Workspace,
+    networks: Networks | None = None,
+    *,
+    unit: str = "text_cluster",
+    min_shared: int = 2,
+    linking: NarrativeLinking | None = None,
+) -> list[dict[str, Any]]:
+    """Lagged overlaps: network B repeats network A's (or source X's) narratives later.
+
+    ``networks`` are :class:`~cibwatch.networks.Network` objects or a mapping of network id
+    to member account keys (the latest stored networks by default). Returns one dict per
+    ordered (leader, follower) pair whose follower is a network and who share at least
+    ``min_shared`` narratives that the leader posted strictly first: ``leader``,
+    ``leader_kind`` (``network``/``source``), ``follower``, ``shared``, ``lag_days_median``,
+    ``lag_days_min``, ``lag_days_max``, ``lags_days`` (sorted), ``reverse`` (narratives both
+    share where the follower came first), ``sentence`` and ``examples`` (narrative, leader's
+    and follower's first post keys and times, lag, leader's text snippet). Sorted by
+    ``shared`` descending, then by shortest median lag.
+    """
+    _check_unit(unit)
+    if min_shared < 1:
+        raise ConfigError(f"min_shared must be at least 1, got {min_shared}")
+    membership = _membership(workspace, networks)
+    params, linking = _unit_params(workspace, unit, linking)
+    rows = workspace.connection.execute(
+        _first_posts_sql(unit), {**params, **_member_params(membership)}
+    ).fetchall()
+    by_narrative: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for narrative, actor, kind, account, post, t in rows:
+        by_narrative[str(narrative)].append((str(actor), str(kind), str(account), str(post), t))
+    found: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    kinds: dict[str, str] = {}
+    for narrative, actors in by_narrative.items():
+        for lead, lead_kind, lead_acc, lead_post, lead_t in actors:
+            kinds[lead] = lead_kind
+            for fol, fol_kind, _fol_acc, fol_post, fol_t in actors:
+                if fol_kind != "network" or fol == lead or not fol_t > lead_t:
+                    continue
+                found[(lead, fol)].append(
+                    {
+                        "narrative": narrative,
+                        "leader_account": lead_acc,
+                        "leader_post": lead_post,
+                        "leader_time": lead_t,
+                        "follower_post": fol_post,
+                        "follower_time": fol_t,
+                        "lag_days": round((fol_t - lead_t).total_seconds() / _DAY, 3),
+                    }
+                )
+    kept = {k: v for k, v in found.items() if len(v) >= min_shared}
+    examples = {
+        k: sorted(v, key=lambda e: (e["leader_time"], e["narrative"]))[:EXAMPLES]
+        for k, v in kept.items()
+    }
+    texts = _snippets(workspace, {e["leader_post"] for ex in examples.values() for e in ex})
+    out: list[dict[str, Any]] = []
+    for (lead, fol), hits in kept.items():
+        lags = sorted(float(h["lag_days"]) for h in hits)
+        median = round(statistics.median(lags), 3)
+        who = f"source {lead}" if kinds[lead] == "source" else f"network {lead}"
+        out.append(
+            {
+                "leader": lead,
+                "leader_kind": kinds[lead],
+                "follower": fol,
+                "unit": unit,
+                "shared": len(hits),
+                "lag_days_median": median,
+                "lag_days_min": lags[0],
+                "lag_days_max": lags[-1],
+                "lags_days": lags,
+                "reverse": len(found.get((fol, lead), [])),
+                "sentence": f"network {fol} repeats {who}'s narratives {median:g} days later "
+                f"(median of {len(hits)} shared {unit.replace('_', ' ')}s, "
+                f"shortest {lags[0]:g} days)",
+                "examples": [
+                    {**e, "text": texts.get(e["leader_post"], ""), **_link_facts(linking, e)}
+                    for e in examples[(lead, fol)]
+                ],
+            }
+        )
+    out.sort(
+        key=lambda o: (-int(o["shared"]), float(o["lag_days_median"]), o["leader"], o["follower"])
+    )
+    return out
+
+
+def network_narratives(
+    workspace: Workspace,
+    members: Sequence[str],
+    *,
+    unit: str = "text_cluster",
+    top: int = 5,
+    linking: NarrativeLinking | None = None,
+) -> list[dict[str, Any]]:
+    """The ``top`` narratives of one network (most member posts first).
+
+    Each dict: ``narrative``, ``posts`` and ``accounts`` (by members), ``platforms``,
+    ``first_seen`` (members' first post time, post key and account), ``first_overall`` (the
+    first post of anyone: time, account, post key, ``by_member``) and ``text`` (snippet of the
+    members' first post).
+    """
+    _check_unit(unit)
+    if top < 1:
+        raise ConfigError(f"top must be at least 1, got {top}")
+    params, linking = _unit_params(workspace, unit, linking)
+    rows = workspace.connection.execute(
+        f"""
+        WITH u AS (
+            SELECT a.*, a.platform || ':' || a.post_id AS post, m.network IS NOT NULL AS mem
+            FROM {_source_sql(unit)} a LEFT JOIN {_VIEW} m ON a.account = m.account
+        ),
+        mine AS (
+            SELECT object_id, count(DISTINCT post) AS posts,
+                   count(DISTINCT account) AS accounts,
+                   list(DISTINCT platform ORDER BY platform) AS platforms,
+                   min(created_at) AS first_seen,
+                   first(post ORDER BY created_at, account, post) AS first_post,
+                   first(account ORDER BY created_at, account, post) AS first_account
+            FROM u WHERE mem GROUP BY object_id
+            ORDER BY posts DESC, first_seen, object_id LIMIT $top
+        ),
+        overall AS (
+            SELECT object_id, min(created_at) AS t,
+                   first(account ORDER BY created_at, account, post) AS account,
+                   first(post ORDER BY created_at, account, post) AS post,
+                   first(mem ORDER BY created_at, account, post) AS mem
+            FROM u SEMI JOIN mine USING (object_id) GROUP BY object_id
+        )
+        SELECT mine.*, o.t, o.account, o.post, o.mem
+        FROM mine JOIN overall o USING (object_id)
+        ORDER BY posts DESC, first_seen, object_id
+        """,
+        {**params, "top": top, **_member_params({"network": list(members)})},
+    ).fetchall()
+    texts = _snippets(workspace, {str(r[5]) for r in rows})
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        obj, posts, accounts, platforms, first_seen, post, account = row[:7]
+        t, o_account, o_post, o_mem = row[7:]
+        out.append(
+            {
+                "narrative": str(obj),
+                "posts": int(posts),
+                "accounts": int(accounts),
+                "platforms": [str(p) for p in platforms],
+                "first_seen": {"time": first_seen, "post": str(post), "account": str(account)},
+                "first_overall": {
+                    "time": t,
+                    "account": str(o_account),
+                    "post": str(o_post),
+                    "by_member": bool(o_mem),
+                },
+                "text": texts.get(str(post), ""),
+                **_link_facts(linking, {"narrative": str(obj)}),
+            }
+        )
+    return out
