@@ -3,9 +3,9 @@
 Takedown teams tie accounts that never post to a network through what the platforms' exports
 show about the profile itself. The plainest such trace is a *declared link*: the profile's
 link field (``accounts.url``: Instagram's linked Facebook profile or page, X's website field,
-a Telegram channel's link) is the profile URL of another account in the data. Meta's reports
-list Instagram accounts of a network that posted nothing, found through exactly this kind of
-link to the network's Facebook accounts and pages.
+a Telegram channel's link) is the profile URL of another account in the data. Takedown
+reports count a network's assets whether or not they posted (Instagram accounts among them),
+and for an asset that never posts, a trace of ownership like this is what public data holds.
 
 A link URL is read as ``host/handle`` (``facebook.com/anna.weber3``, ``x.com/@name``,
 ``t.me/channel``), ``facebook.com/profile.php?id=N`` or ``facebook.com/groups/<id>``; the host
