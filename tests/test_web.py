@@ -212,6 +212,9 @@ def test_dossier_json_has_the_network_facts(client: TestClient, networks: dict[s
     assert len(body["members"]) >= 30
     assert body["evidence_by_signal"], "a planted operation has evidence"
     assert body["attribution"]["operator_offset"] == 8
+    times = re.findall(r'"(\d{4}-\d\d-\d\dT[\d:.]+[^"]*)"', json.dumps(body))
+    assert times, "a dossier states when the network was active"
+    assert all(t.endswith("Z") for t in times), [t for t in times if not t.endswith("Z")][:3]
 
 
 # -- refused input ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException, Response
@@ -73,9 +74,20 @@ def dossier_bytes(store: Store, ws: Workspace, network_id: str) -> bytes:
     net = find_network(store, ws, network_id)
 
     def build(w: Workspace) -> bytes:
-        return encode(asdict(build_dossier(w, net, linking=linking(store, w))))
+        return encode(with_zone(asdict(build_dossier(w, net, linking=linking(store, w)))))
 
     return store.assembled(ws, ("dossier", network_id), build)
+
+
+def with_zone(value: Any) -> Any:
+    """``value`` with every naive datetime inside marked UTC (the workspace's convention)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, dict):
+        return {k: with_zone(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [with_zone(v) for v in value]
+    return value
 
 
 def encode(value: Any) -> bytes:
