@@ -9,6 +9,7 @@ so a silent fall-back cannot make a test pass.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from cibwatch.errors import IngestError
 from cibwatch.ingest import loader, parquet_sql
-from cibwatch.ingest.base import IngestOptions, StagedBatch
+from cibwatch.ingest.base import IngestOptions, StagedBatch, Target
 from cibwatch.ingest.generic import ParquetIngester
 from cibwatch.workspace import Workspace
 
@@ -151,9 +152,16 @@ def _no_plan(*args: Any) -> None:
     return None
 
 
+def _small_batches(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
+    """Make every ingest read ``rows`` rows per batch (both paths honour ``batch_rows``)."""
+    monkeypatch.setattr(loader, "IngestOptions", functools.partial(IngestOptions, batch_rows=rows))
+
+
+@pytest.mark.parametrize("batch_rows", [1_000_000, 5])
 def test_messy_file_gives_the_same_rows_rejects_and_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct_taken: list[bool]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct_taken: list[bool], batch_rows: int
 ) -> None:
+    _small_batches(monkeypatch, batch_rows)
     path = tmp_path / "messy.parquet"
     pq.write_table(_messy_posts(), path, row_group_size=5)  # rows span row groups
     general, direct = _both(monkeypatch, [path])
@@ -249,14 +257,17 @@ def test_naive_times_without_assume_tz_fail_alike(
 def test_accounts_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct_taken: list[bool]
 ) -> None:
+    # Two rows a batch: account a is inserted by the first batch and completed (handle)
+    # by the second, which counts it again, as the general path always has.
+    _small_batches(monkeypatch, 2)
     path = tmp_path / "accounts.parquet"
     pq.write_table(
         pa.table(
             {
                 "platform": ["x", "x", "x", "x"],
-                "account_id": ["a", "a", "b", None],
-                "kind": ["Page", None, "robot", "account"],
-                "handle": [None, "@a", "b", "c"],
+                "account_id": ["a", "b", "a", None],
+                "kind": ["Page", "robot", None, "account"],
+                "handle": [None, "b", "@a", "c"],
                 "followers": pa.array([10, 20, None, 1], pa.int32()),
                 "created_at": pa.array([T0 // 10**6] * 4, pa.timestamp("s", tz="UTC")),
             }
@@ -268,6 +279,7 @@ def test_accounts_file(
     assert direct == general
     (report,), snapshot = direct
     assert (report["rows_stored"], report["rows_rejected"]) == (2, 2)
+    assert report["accounts_stored"] == 2
     assert [(a["account_id"], a["kind"], a["handle"]) for a in snapshot["accounts"]] == [
         ("a", "page", "@a")
     ]
@@ -377,3 +389,46 @@ def test_property_both_paths_agree(
     )
     general, direct = _both(monkeypatch, [path])
     assert direct == general
+
+
+def test_progress_is_reported_per_batch_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Row groups of 5 rows and one DuckDB thread: the direct path's batches are the row
+    # groups, which here fall where the general path's 5-row batches do.
+    _small_batches(monkeypatch, 5)
+    path = tmp_path / "p.parquet"
+    pq.write_table(_messy_posts(), path, row_group_size=5)
+    seen: list[list[int]] = []
+    for direct in (False, True):
+        calls: list[int] = []
+        with monkeypatch.context() as patch, Workspace(":memory:", threads=1) as ws:
+            if not direct:
+                patch.setattr(parquet_sql, "plan", _no_plan)
+            ws.ingest(path, progress=calls.append)
+        seen.append(calls)
+    assert seen == [[5, 10, 12], [5, 10, 12]]
+
+
+def _source(target: Target, row_groups: tuple[int, ...]) -> parquet_sql.ParquetSource:
+    return parquet_sql.ParquetSource(
+        Path("p.parquet"), target, {}, pa.schema([]), sum(row_groups), row_groups
+    )
+
+
+def test_batches_of_posts_span_a_row_group_per_thread() -> None:
+    ten = _source("posts", (1_000_000,) * 10)
+    assert list(ten.batches(1_000_000, threads=2)) == [
+        (i * 2_000_000, (i + 1) * 2_000_000) for i in range(5)
+    ]
+    assert len(list(ten.batches(1_000_000, threads=1))) == 10
+    # Small row groups gather until a batch holds batch_rows rows; the rest ends the file.
+    small = _source("posts", (300, 300, 300, 300, 50))
+    assert list(small.batches(500, threads=2)) == [(0, 600), (600, 1200), (1200, 1250)]
+    # One huge row group is one batch: DuckDB cannot split it anyway.
+    assert list(_source("posts", (7_000_000,)).batches(1_000_000, threads=2)) == [(0, 7_000_000)]
+
+
+def test_batches_of_accounts_fall_where_the_general_paths_do() -> None:
+    accounts = _source("accounts", (7, 7))
+    assert list(accounts.batches(5, threads=2)) == [(0, 5), (5, 10), (10, 14)]
