@@ -188,6 +188,19 @@ def test_full_review_flow_reaches_takedown_and_audit(
     assert ("open", "ana") in actions
     assert all(a["actor"] != "mallory" for a in audit)
 
+    # the log pages backwards: the latest two, then the ones before them, none twice
+    every = client.get("/api/audit", headers=auth(VIEWER)).json()
+    assert len(every) >= 4
+    ids = [a["audit_id"] for a in every]
+    assert ids == sorted(ids)
+    last = client.get("/api/audit", params={"limit": 2}, headers=auth(VIEWER)).json()
+    assert [a["audit_id"] for a in last] == ids[-2:]
+    back = {"limit": 2, "before": last[0]["audit_id"]}
+    earlier = client.get("/api/audit", params=back, headers=auth(VIEWER)).json()
+    assert [a["audit_id"] for a in earlier] == ids[-4:-2]
+    too_many = client.get("/api/audit", params={"limit": 10**6}, headers=auth(VIEWER))
+    assert too_many.status_code == 422
+
 
 def test_networks_list_filters_and_shows_case_status(
     client: TestClient, networks: dict[str, str]

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from cibwatch.cases.store import has_tables, next_id, now
+from cibwatch.errors import ConfigError
 
 if TYPE_CHECKING:
     import duckdb
@@ -131,13 +132,28 @@ def append_audit(
     return entry
 
 
-def audit_log(workspace: Workspace, subject: str | None = None) -> list[AuditEntry]:
-    """The audit rows (of one subject, e.g. a network id or ``action:3``), oldest first."""
+def audit_log(
+    workspace: Workspace,
+    subject: str | None = None,
+    *,
+    limit: int | None = None,
+    before: int | None = None,
+) -> list[AuditEntry]:
+    """The audit rows (of one subject, e.g. a network id or ``action:3``), oldest first.
+
+    ``limit`` keeps only the latest rows and ``before`` only rows with a smaller id, so a
+    long log is read a page at a time, newest page first.
+    """
     if not has_tables(workspace):
         return []
+    if limit is not None and limit < 1:
+        raise ConfigError("limit must be at least 1")
     rows = workspace.connection.execute(
-        f"SELECT {_COLUMNS} FROM case_audit WHERE ? IS NULL OR subject = ? ORDER BY audit_id",
-        [subject, subject],
+        f"SELECT * FROM (SELECT {_COLUMNS} FROM case_audit "
+        "WHERE ($subject IS NULL OR subject = $subject) "
+        "AND ($before IS NULL OR audit_id < $before) "
+        "ORDER BY audit_id DESC LIMIT $limit) ORDER BY audit_id",
+        {"subject": subject, "before": before, "limit": limit},
     ).fetchall()
     return [
         AuditEntry(

@@ -78,6 +78,10 @@ REFUSED: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "the current state does not allow it"}
 }
 
+#: Audit entries per page by default, and at most.
+AUDIT_PAGE = 500
+MAX_AUDIT_PAGE = 5000
+
 router = APIRouter(prefix="/api", responses=COMMON)
 
 # -- networks -------------------------------------------------------------------------------
@@ -166,14 +170,25 @@ def api_note(network_id: str, body: NoteIn, who: Analyst, store: Workspaces) -> 
 
 
 @router.get("/audit", tags=["cases"], response_model=list[AuditOut])
-async def api_audit(_who: Viewer, store: Workspaces, subject: str | None = None) -> Response:
+async def api_audit(
+    _who: Viewer,
+    store: Workspaces,
+    subject: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = AUDIT_PAGE,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The audit log, oldest first: the latest ``limit`` entries with an id below ``before``.
+
+    To read further back, ask again with ``before`` set to the first ``audit_id`` received.
+    """
+
     def build(ws: Workspace) -> bytes:
-        entries = audit_log(ws, subject)
+        entries = audit_log(ws, subject, limit=limit, before=before)
         return encode(
             [AuditOut(**{k: v for k, v in asdict(e).items() if k != "prev_hash"}) for e in entries]
         )
 
-    return json_response(await store.view(("audit", subject), build))
+    return json_response(await store.view(("audit", subject, limit, before), build))
 
 
 # -- enforcement ----------------------------------------------------------------------------
