@@ -25,7 +25,7 @@ from cibwatch.cli.main import cli
 from cibwatch.cli.serve import command as serve_command
 from cibwatch.errors import ConfigError, InputError
 from cibwatch.networks import stored_networks
-from cibwatch.web.app import COOKIE, create_app
+from cibwatch.web.app import COOKIE, CSP, create_app
 from cibwatch.web.auth import Role, TokenStore, load_tokens
 from cibwatch.web.models import StatusName
 from cibwatch.workspace import Workspace
@@ -243,6 +243,34 @@ def test_unknown_ids_are_404(client: TestClient) -> None:
     opened = client.post("/api/cases/open", json={"network_ids": ["N-nope"]}, headers=auth(ANALYST))
     assert opened.status_code == 404
     assert "N-nope" in opened.json()["detail"]
+
+
+def test_get_answers_do_not_depend_on_who_asks(
+    demo: Path, networks: dict[str, str], tmp_path: Path
+) -> None:
+    """The micro-cache replays GET /api answers to every token: they must not vary by role.
+
+    Each token asks its own fresh application (nothing cached yet), so a GET operation that
+    answered differently by principal would show here.
+    """
+    answers: dict[str, dict[str, bytes]] = {}
+    for token in (VIEWER, ANALYST, ADMIN):
+        copy = tmp_path / f"{token}.duckdb"
+        shutil.copy(demo / "pristine.duckdb", copy)
+        app = create_app(copy, TOKENS)
+        paths = [p for p, ops in app.openapi()["paths"].items() if "get" in ops]
+        with TestClient(app) as fresh:
+            for path in paths:
+                url = path.replace("{network_id}", networks["spamouflage"])
+                answer = fresh.get(url, headers=auth(token))
+                assert answer.status_code in (200, 404), url  # 404: no case opened here
+                replayed = fresh.get(url, headers=auth(token))
+                assert replayed.content == answer.content, url
+                assert replayed.headers["content-security-policy"] == CSP
+                answers.setdefault(url, {})[token] = answer.content
+    assert len(answers) >= 6
+    for url, by_token in answers.items():
+        assert len(set(by_token.values())) == 1, url
 
 
 def test_schema_enumerates_the_library_statuses(app: FastAPI) -> None:

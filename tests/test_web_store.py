@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from cibwatch.cases import add_note, case_notes, open_cases
+from cibwatch.cases import (
+    add_note,
+    approve_action,
+    case_notes,
+    decide,
+    open_cases,
+    reject_action,
+    run_rules,
+    set_status,
+)
+from cibwatch.cases.enforcement import RecidivismRule
 from cibwatch.errors import WorkspaceError
-from cibwatch.web.store import Store
-from cibwatch.web.views import networks_by_id
+from cibwatch.web.store import TABLES, Store
+from cibwatch.web.views import CHANGES, networks_by_id
 from cibwatch.workspace import Workspace
 
 
@@ -136,3 +149,72 @@ def test_a_closed_store_refuses_new_readers(store: Store) -> None:
     t.start()
     t.join()
     assert box and "closed" in str(box[0])
+
+
+def _tables(ws: Workspace) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        t: sorted(ws.connection.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+        for t in TABLES
+    }
+
+
+def test_every_declared_change_covers_what_the_library_writes(store: Store) -> None:
+    """A write that changed a table it did not declare would leave stale views behind."""
+    ws = store.workspace
+    with ws.transaction() as con:  # two pending actions, as a rule run would queue
+        for action_id in (1, 2):
+            con.execute(
+                "INSERT INTO enforcement_actions VALUES "
+                "(?, 'recidivism', 'N-one', 'x', 'account', 'x:z', 'returning', NULL, "
+                "'pending', TIMESTAMP '2024-06-03 08:00:00', NULL, NULL, NULL)",
+                [action_id],
+            )
+    run = ws.start_run("detect", "recidivism", {})  # a returning asset for the rule to act on
+    ws.connection.execute(
+        "INSERT INTO evidence VALUES (?, 'recidivism', 'recidivism', 'account', 'x:y', NULL, "
+        "1.0, NULL, NULL, true, 'x:y matches anna1987', [], ?)",
+        [run, json.dumps({"asset": "x:y", "indicator": "anna1987", "network": "N-one"})],
+    )
+    ws.finish_run(run)
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("open", lambda: open_cases(ws, "ana")),
+        ("status", lambda: set_status(ws, "N-one", "in_review", "ana")),
+        ("note", lambda: add_note(ws, "N-one", "odd hours", "ana")),
+        ("status", lambda: decide(ws, "N-one", "confirm", "same office hours", "ana")),
+        ("rules", lambda: run_rules(ws, [RecidivismRule()], dry_run=False, actor="adam")),
+        ("action", lambda: approve_action(ws, 1, "adam")),
+        ("action", lambda: reject_action(ws, 2, "adam", reason="a journalist")),
+    ]
+    for kind, step in steps:
+        before = _tables(ws)
+        with store.write(CHANGES[kind]):
+            step()
+        after = _tables(ws)
+        changed = {t for t in TABLES if before[t] != after[t]}
+        assert changed, f"{kind} changed nothing: the step does not test its declaration"
+        assert changed <= set(CHANGES[kind]), (kind, changed - set(CHANGES[kind]))
+    store.close()
+
+
+def test_a_write_recomputes_only_the_views_reading_what_it_changed(store: Store) -> None:
+    calls: list[str] = []
+
+    def counted(name: str) -> Callable[[Workspace], int]:
+        def compute(ws: Workspace) -> int:
+            calls.append(name)
+            return ws.count("cases")
+
+        return compute
+
+    async def both() -> None:
+        await store.view("cases", counted("cases"), ("cases",))
+        await store.view("notes", counted("notes"), ("case_notes",))
+
+    asyncio.run(both())
+    with store.write(CHANGES["open"]) as ws:
+        open_cases(ws, "ana")
+    asyncio.run(both())
+    assert calls == ["cases", "notes", "cases"]  # the notes view was kept
+    with pytest.raises(WorkspaceError, match="not tables"), store.write(("posts",)):
+        pass
+    store.close()

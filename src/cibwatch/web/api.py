@@ -53,6 +53,8 @@ from cibwatch.web.models import (
     TakedownOut,
 )
 from cibwatch.web.views import (
+    CHANGES,
+    READS,
     action_out,
     case_out,
     dossier_bytes,
@@ -101,6 +103,7 @@ async def api_networks(
         await store.view(
             ("networks", min_score, platform),
             lambda ws: encode(network_rows(store, ws, min_score, platform)),
+            READS["networks"],
         )
     )
 
@@ -111,7 +114,11 @@ async def api_networks(
 async def api_network(network_id: str, _who: Viewer, store: Workspaces) -> Response:
     """The network's dossier: evidence, assets, schedule, attribution..."""
     return json_response(
-        await store.view(("dossier", network_id), lambda ws: dossier_bytes(store, ws, network_id))
+        await store.view(
+            ("dossier", network_id),
+            lambda ws: dossier_bytes(store, ws, network_id),
+            READS["dossier"],
+        )
     )
 
 
@@ -128,7 +135,7 @@ async def api_cases(
     def build(ws: Workspace) -> bytes:
         return encode([case_out(c) for c in list_cases(ws, status=status, assignee=assignee)])
 
-    return json_response(await store.view(("cases", status, assignee), build))
+    return json_response(await store.view(("cases", status, assignee), build, READS["cases"]))
 
 
 @router.get("/cases/{network_id}", tags=["cases"], response_model=CaseDetailOut, responses=UNKNOWN)
@@ -139,33 +146,33 @@ async def api_case(network_id: str, _who: Viewer, store: Workspaces) -> Response
         decisions = [DecisionOut(**asdict(d)) for d in case_decisions(ws, network_id)]
         return encode(CaseDetailOut(**asdict(case), notes=notes, decisions=decisions))
 
-    return json_response(await store.view(("case", network_id), build))
+    return json_response(await store.view(("case", network_id), build, READS["case"]))
 
 
 @router.post("/cases/open", tags=["cases"], responses=UNKNOWN | REFUSED)
 def api_open(who: Analyst, store: Workspaces, body: OpenCasesIn | None = None) -> list[CaseOut]:
     """Open a case for every network of the latest assembly that has none."""
     ids = body.network_ids if body else None
-    with store.write() as ws:
+    with store.write(CHANGES["open"]) as ws:
         return [case_out(c) for c in open_cases(ws, who.name, network_ids=ids)]
 
 
 @router.post("/cases/{network_id}/decision", tags=["cases"], responses=UNKNOWN | REFUSED)
 def api_decide(network_id: str, body: DecisionIn, who: Analyst, store: Workspaces) -> CaseOut:
     """Confirm or dismiss a case under review, with a reason."""
-    with store.write() as ws:
+    with store.write(CHANGES["status"]) as ws:
         return case_out(decide(ws, network_id, body.decision, body.reason, who.name))
 
 
 @router.post("/cases/{network_id}/status", tags=["cases"], responses=UNKNOWN | REFUSED)
 def api_status(network_id: str, body: StatusIn, who: Analyst, store: Workspaces) -> CaseOut:
-    with store.write() as ws:
+    with store.write(CHANGES["status"]) as ws:
         return case_out(set_status(ws, network_id, body.status, who.name, reason=body.reason))
 
 
 @router.post("/cases/{network_id}/notes", tags=["cases"], responses=UNKNOWN)
 def api_note(network_id: str, body: NoteIn, who: Analyst, store: Workspaces) -> NoteOut:
-    with store.write() as ws:
+    with store.write(CHANGES["note"]) as ws:
         return NoteOut(**asdict(add_note(ws, network_id, body.text, who.name)))
 
 
@@ -188,7 +195,7 @@ async def api_audit(
             [AuditOut(**{k: v for k, v in asdict(e).items() if k != "prev_hash"}) for e in entries]
         )
 
-    return json_response(await store.view(("audit", subject, limit, before), build))
+    return json_response(await store.view(("audit", subject, limit, before), build, READS["audit"]))
 
 
 # -- enforcement ----------------------------------------------------------------------------
@@ -202,14 +209,14 @@ async def api_takedown(
         items = takedown_list(ws, platform=platform, kind=kind)
         return encode([TakedownOut(**asdict(i)) for i in items])
 
-    return json_response(await store.view(("takedown", platform, kind), build))
+    return json_response(await store.view(("takedown", platform, kind), build, READS["takedown"]))
 
 
 @router.post("/rules/run", tags=["enforcement"], responses=REFUSED)
 def api_rules(body: RulesIn, who: Admin, store: Workspaces) -> RuleRunOut:
     """Run the recidivism rule; unless dry_run, queue its proposals for approval."""
     rule = RecidivismRule(min_score=body.min_score)
-    with store.write() as ws:
+    with store.write(CHANGES["rules"]) as ws:
         run = run_rules(ws, [rule], dry_run=body.dry_run, actor=who.name)
     return RuleRunOut(
         dry_run=run.dry_run,
@@ -223,11 +230,11 @@ def api_approve(
     action_id: int, who: Admin, store: Workspaces, body: ActionDecisionIn | None = None
 ) -> ActionOut:
     reason = body.reason if body else None
-    with store.write() as ws:
+    with store.write(CHANGES["action"]) as ws:
         return action_out(approve_action(ws, action_id, who.name, reason=reason))
 
 
 @router.post("/actions/{action_id}/reject", tags=["enforcement"], responses=UNKNOWN | REFUSED)
 def api_reject(action_id: int, body: RejectIn, who: Admin, store: Workspaces) -> ActionOut:
-    with store.write() as ws:
+    with store.write(CHANGES["action"]) as ws:
         return action_out(reject_action(ws, action_id, who.name, reason=body.reason))

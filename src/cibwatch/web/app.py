@@ -7,7 +7,8 @@ Design (see docs/web.md):
 * The dashboard keeps the token in an HttpOnly, SameSite=Strict cookie and checks a CSRF
   token and the Origin header on every form.
 * Requests read the workspace in parallel, each server thread on its own handle, while
-  changes go one at a time through a single writing connection (:mod:`.store`).
+  changes go one at a time through a single writing connection (:mod:`.store`); answers of
+  ``GET /api`` are kept until the next change and replayed before routing (:mod:`.microcache`).
 * Every response carries a strict Content-Security-Policy (no scripts at all, no external
   assets, ``frame-ancestors 'none'``) and ``X-Content-Type-Options: nosniff``.
 """
@@ -34,6 +35,7 @@ from cibwatch.cases import (
 from cibwatch.errors import CibwatchError, ConfigError, WorkspaceError
 from cibwatch.web import api, dashboard
 from cibwatch.web.auth import Role, TokenStore
+from cibwatch.web.microcache import MicroCache
 from cibwatch.web.store import Store
 from cibwatch.web.views import warm
 
@@ -118,7 +120,8 @@ def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str |
     app.state.csrf_key = secrets.token_bytes(32)  # per process: a restart ends form sessions
     app.state.error_status = ERROR_STATUS
 
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(MicroCache, store=store, keys=keys)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so replayed answers get them
 
     def _handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
         async def handle(_request: Request, exc: Exception) -> JSONResponse:

@@ -37,7 +37,7 @@ from cibwatch.errors import CibwatchError
 from cibwatch.web.access import Workspaces
 from cibwatch.web.auth import Principal, Role, TokenStore
 from cibwatch.web.store import Store
-from cibwatch.web.views import network_rows, networks_by_id, page_context
+from cibwatch.web.views import CHANGES, network_rows, networks_by_id, page_context
 from cibwatch.workspace import Workspace
 
 COOKIE = "cibwatch_token"
@@ -112,6 +112,7 @@ async def _checked_form(request: Request) -> tuple[Principal, dict[str, str]]:
 async def _case_change(
     request: Request,
     network_id: str,
+    changes: tuple[str, ...],
     change: Callable[[Workspace, Principal, dict[str, str]], object],
 ) -> Response:
     """Apply a checked form's change; back to the network page, or an error page."""
@@ -121,7 +122,7 @@ async def _case_change(
 
     def apply() -> Response:
         try:
-            with store.write() as ws:
+            with store.write(changes) as ws:
                 change(ws, who, form)
         except CibwatchError as exc:
             status = next((code for error, code in statuses if isinstance(exc, error)), 422)
@@ -137,6 +138,7 @@ async def form_open(request: Request, network_id: str) -> Response:
     return await _case_change(
         request,
         network_id,
+        CHANGES["open"],
         lambda ws, who, _form: open_cases(ws, who.name, network_ids=[network_id]),
     )
 
@@ -146,6 +148,7 @@ async def form_status(request: Request, network_id: str) -> Response:
     return await _case_change(
         request,
         network_id,
+        CHANGES["status"],
         lambda ws, who, form: set_status(
             ws, network_id, form.get("status", ""), who.name, reason=form.get("reason") or None
         ),
@@ -157,6 +160,7 @@ async def form_note(request: Request, network_id: str) -> Response:
     return await _case_change(
         request,
         network_id,
+        CHANGES["note"],
         lambda ws, who, form: add_note(ws, network_id, form.get("text", ""), who.name),
     )
 

@@ -9,8 +9,10 @@ locks the file), so every change to the workspace passes through :meth:`Store.wr
 * **writes** (case changes, enforcement) go through the workspace's own connection behind a
   lock, one at a time, which keeps the audit log's hash chain a single line; each write
   moves the store's *generation* on;
-* **views** (an encoded answer: the case list, the audit log...) are kept until the next
-  write: :meth:`Store.view` answers from memory while the generation is unchanged;
+* **views** (an encoded answer: the case list, the audit log...) are kept until a write
+  changes a table they read: each write names the tables it changes and each view the tables
+  it reads (:data:`cibwatch.web.views.CHANGES` and ``READS``), so a note does not throw away
+  the network list;
 * **views of an assembly** (the network list, dossiers, network page contents) are kept per
   assembly run by :meth:`Store.assembled`: an assembly is never changed after it is written,
   so case changes do not throw them away.
@@ -22,10 +24,10 @@ running it (a dossier of a large network takes a second).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from fastapi.concurrency import run_in_threadpool
 
@@ -34,45 +36,58 @@ from cibwatch.errors import WorkspaceError
 from cibwatch.workspace import Workspace
 
 T = TypeVar("T")
+Stamp = tuple[int, ...]
+
+#: What the service's writes can change, by table: the case tables, and ``networks`` for the
+#: assembly (which only another ``cibwatch investigate`` replaces, never the service).
+TABLES: Final = (
+    "cases",
+    "case_notes",
+    "case_decisions",
+    "case_audit",
+    "enforcement_actions",
+    "networks",
+)
+#: Keys kept per memo at most.
+MAX_KEPT: Final = 4096
 
 
 class _Memo:
-    """Values computed once per ``stamp`` (a generation or a run id), one computation each.
+    """Values kept per key with the *stamp* they were computed at; one computation per key.
 
-    Stamps only grow: a newer stamp drops every value kept, and a request still holding an
-    older stamp is answered without disturbing what is kept.
+    A stamp is a tuple of table versions, which only grow: a value is served while its stamp
+    is current, and a request holding an older stamp (it began before a write) is answered
+    without replacing a newer value. At most :data:`MAX_KEPT` keys are kept (keys carry query
+    values, so crafted requests must not grow memory without bound).
     """
 
     def __init__(self, guard: threading.Lock) -> None:
         self._guard = guard
-        self._stamp = -1
-        self._values: dict[Hashable, Any] = {}
+        self._values: dict[Hashable, tuple[Stamp, Any]] = {}
         self._computing: dict[Hashable, threading.Lock] = {}
 
-    def get(self, stamp: int, key: Hashable) -> tuple[bool, Any]:
+    def get(self, stamp: Stamp, key: Hashable) -> tuple[bool, Any]:
         with self._guard:
-            if stamp != self._stamp:
-                return False, None
-            return (True, self._values[key]) if key in self._values else (False, None)
+            kept = self._values.get(key)
+        return (True, kept[1]) if kept is not None and kept[0] == stamp else (False, None)
 
-    def compute(self, stamp: int, key: Hashable, compute: Callable[[], T]) -> T:
+    def compute(self, stamp: Stamp, key: Hashable, compute: Callable[[], T]) -> T:
+        found, value = self.get(stamp, key)
+        if found:
+            return value  # type: ignore[no-any-return]
         with self._guard:
-            if stamp > self._stamp:
-                self._stamp, self._values, self._computing = stamp, {}, {}
-            current = stamp == self._stamp
-            if current and key in self._values:
-                return self._values[key]  # type: ignore[no-any-return]
-            lock = self._computing.setdefault(key, threading.Lock()) if current else None
-        if lock is None:  # a request that began before the latest change: answer, keep nothing
-            return compute()
+            lock = self._computing.setdefault(key, threading.Lock())
         with lock:
             found, value = self.get(stamp, key)
             if found:
                 return value  # type: ignore[no-any-return]
             result = compute()
             with self._guard:
-                if stamp == self._stamp:
-                    self._values[key] = result
+                kept = self._values.get(key)
+                if kept is None or all(n >= o for n, o in zip(stamp, kept[0], strict=True)):
+                    if len(self._values) >= MAX_KEPT:
+                        self._values, self._computing = {}, {key: lock}
+                    self._values[key] = (stamp, result)
             return result
 
 
@@ -90,6 +105,7 @@ class Store:
         self._views = _Memo(self._guard)
         self._assemblies = _Memo(self._guard)
         self._generation = 0
+        self._versions = dict.fromkeys(TABLES, 0)
         self._closed = False
 
     @property
@@ -111,31 +127,48 @@ class Store:
         yield handle
 
     @contextmanager
-    def write(self) -> Iterator[Workspace]:
-        """The workspace's writing connection, held by one request at a time."""
+    def write(self, changes: Iterable[str] = TABLES) -> Iterator[Workspace]:
+        """The workspace's writing connection, held by one request at a time.
+
+        ``changes`` names the tables the write may change (all of them by default); views
+        reading them are recomputed afterwards. ``tests/test_web_store.py`` checks every
+        declaration of the service against what its write really changes.
+        """
+        changed = list(changes)
+        if unknown := sorted(set(changed) - set(TABLES)):
+            raise WorkspaceError(f"not tables the service writes: {', '.join(unknown)}")
         with self._write:
             try:
                 yield self.workspace
             finally:  # a failed write may have changed nothing, but assume it did
+                for table in changed:
+                    self._versions[table] += 1
                 self._generation += 1
 
-    async def view(self, key: Hashable, compute: Callable[[Workspace], T]) -> T:
-        """``compute`` on a read handle, kept until the next write (off the event loop)."""
-        generation = self._generation  # read before the data: a later write makes it stale
-        found, value = self._views.get(generation, key)
+    def stamp(self, reads: Iterable[str]) -> Stamp:
+        """The versions of the tables ``reads``: a view computed at them is current."""
+        return tuple(self._versions[t] for t in reads)
+
+    async def view(
+        self, key: Hashable, compute: Callable[[Workspace], T], reads: Iterable[str] = TABLES
+    ) -> T:
+        """``compute`` on a read handle, kept until a write changes a table it ``reads``."""
+        stamp = self.stamp(reads)  # read before the data: a later write makes it stale
+        found, value = self._views.get(stamp, key)
         if found:
             return value  # type: ignore[no-any-return]
 
         def run() -> T:
             with self.read() as ws:
-                return self._views.compute(generation, key, lambda: compute(ws))
+                return self._views.compute(stamp, key, lambda: compute(ws))
 
         return await run_in_threadpool(run)
 
     def assembled(self, ws: Workspace, key: Hashable, compute: Callable[[Workspace], T]) -> T:
         """``compute(ws)`` for the latest assembly run, computed once and then kept."""
-        run = self._views.compute(self._generation, ("latest run",), lambda: _latest_run(ws))
-        return self._assemblies.compute(-1 if run is None else run, key, lambda: compute(ws))
+        stamp = self.stamp(("networks",))
+        run = self._views.compute(stamp, ("latest run",), lambda: _latest_run(ws))
+        return self._assemblies.compute((run or 0,), key, lambda: compute(ws))
 
     def close(self) -> None:
         """Close every handle and the workspace, after any write in flight."""

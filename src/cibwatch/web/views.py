@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from fastapi import HTTPException, Response
 from pydantic_core import to_json
@@ -23,6 +23,24 @@ from cibwatch.report.context import network_context
 from cibwatch.web.models import ActionOut, CaseOut, NetworkOut
 from cibwatch.web.store import Store
 from cibwatch.workspace import Workspace
+
+#: Tables each kind of answer reads (``networks`` stands for the assembly).
+READS: Final[dict[str, tuple[str, ...]]] = {
+    "networks": ("cases", "networks"),
+    "dossier": ("networks",),
+    "cases": ("cases",),
+    "case": ("cases", "case_notes", "case_decisions"),
+    "audit": ("case_audit",),
+    "takedown": ("cases", "enforcement_actions", "networks"),
+}
+#: Tables each kind of change writes (checked against the library by the store's tests).
+CHANGES: Final[dict[str, tuple[str, ...]]] = {
+    "open": ("cases", "case_audit"),
+    "status": ("cases", "case_decisions", "case_audit"),
+    "note": ("case_notes", "case_audit"),
+    "rules": ("enforcement_actions", "case_audit"),
+    "action": ("enforcement_actions", "case_audit"),
+}
 
 
 def networks_by_id(store: Store, ws: Workspace) -> dict[str, Network]:
