@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from cibwatch.cases.store import has_tables, next_id, now
+from cibwatch.cases.store import has_tables, now
 from cibwatch.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -114,9 +114,11 @@ def append_audit(
     automated: bool = False,
 ) -> AuditEntry:
     """Append one row to the log; call it inside the transaction that makes the change."""
-    last = con.execute("SELECT hash FROM case_audit ORDER BY audit_id DESC LIMIT 1").fetchone()
-    prev = str(last[0]) if last else GENESIS
-    audit_id = next_id(workspace, "case_audit", "audit_id")
+    last = con.execute(
+        "SELECT audit_id, hash FROM case_audit ORDER BY audit_id DESC LIMIT 1"
+    ).fetchone()
+    # ids only grow and are never removed, so the last row's id + 1 is max + 1
+    audit_id, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
     at = now()
     before_text, after_text = _dump(before), _dump(after)
     digest = row_hash(
