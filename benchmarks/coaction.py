@@ -1,13 +1,23 @@
 """Benchmark: load + detect co-action on the issue's data recipe (not a timed test).
 
-Recipe: N posts by 50 thousand accounts over 30 days, object popularity Zipf (s = 1.0: the
-top object gets about 78 thousand of 1 million shares; s = 0.8), plus a planted group of 50
-accounts that co-share 30 objects each within 30 s; window 30 s. Each (size, s, engine) runs
-in a fresh process so that its peak memory (max RSS) is its own; Spark's JVM is not in that
-figure (it is a separate process), which is said in the output.
+Recipe: N posts by 50 thousand accounts over 30 days, object popularity Zipf over 200
+thousand objects (s = 1.0: the top object gets about 78 thousand of 1 million shares;
+s = 0.8), plus a planted group of 50 accounts that co-share 30 objects each within 30 s;
+window 30 s. ``--scale span`` instead gives every million posts its own 50 thousand accounts
+and 30 days (the 1 M recipe's density at any size: within-window pairs grow linearly, not
+with the square of the size as they do at a fixed 50 thousand accounts and 30 days).
 
-    python benchmarks/coaction.py --sizes 1000000 --zipf 1.0 0.8 --engines duckdb
+The data are generated in chunks straight into a Parquet file (``--data-dir`` keeps and
+reuses it), and each (size, s, engine) runs in a fresh process reading that file, so its
+figures are load + detect only. Two memory figures: ``peak_rss_mb`` (``ru_maxrss`` of that
+process, exact) and ``peak_tree_rss_mb`` (sampled every 0.2 s over the process and its
+children: with Spark the engine is a child JVM, which only this figure includes).
+``--profile`` prints each engine step's end time and memory.
+
+    python benchmarks/coaction.py --sizes 1000000 --zipf 1.0 0.8 --engines duckdb spark
     python benchmarks/coaction.py --sizes 1000000 --toolkit   # also the QUT toolkit
+    python benchmarks/coaction.py --sizes 100000000 --zipf 1.0 --scale span \
+        --memory-limit 12GB --data-dir /tmp/coaction-data --profile
 
 ``--toolkit`` creates a throw-away venv, installs coordination-network-toolkit into it (from
 the package registry) and runs its co-retweet computation on the same file with the same
@@ -18,10 +28,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,58 +52,177 @@ WINDOW = 30.0
 START = 1_700_000_000
 
 
-def generate(n_posts: int, zipf_s: float, seed: int = 0) -> pa.Table:
-    """The recipe's shares as a table (account, object, time, post)."""
+CHUNK = 5_000_000
+
+
+def _labels(prefix: str, numbers: np.ndarray) -> pa.Array:
+    """``prefix`` followed by each number, built in Arrow (no Python string per row)."""
+    return pc.binary_join_element_wise(prefix, pa.array(numbers).cast(pa.string()), "")
+
+
+def write_shares(
+    path: Path, n_posts: int, zipf_s: float, *, accounts: int, days: int, seed: int = 0
+) -> int:
+    """Write the recipe's shares (account, object, time, post) to Parquet; return top count.
+
+    Generated and written in chunks of ``CHUNK`` rows so that 100 million posts need a few
+    hundred MB here, and this process's memory is never counted in the detection's (which
+    runs in a fresh process reading the file). The planted group comes last.
+    """
     rng = np.random.default_rng(seed)
     n_background = n_posts - GROUP * GROUP_OBJECTS
     ranks = np.arange(1, OBJECTS + 1, dtype=np.float64)
-    weights = ranks**-zipf_s
-    objects = rng.choice(OBJECTS, size=n_background, p=weights / weights.sum())
-    accounts = rng.integers(0, ACCOUNTS, size=n_background)
-    times = START + rng.integers(0, DAYS * 86_400, size=n_background)
-    group_times = START + rng.integers(0, DAYS * 86_400, size=GROUP_OBJECTS)
-    g_accounts = np.tile(np.arange(GROUP), GROUP_OBJECTS)
-    g_objects = np.repeat(np.arange(GROUP_OBJECTS), GROUP)
-    g_times = np.repeat(group_times, GROUP) + rng.integers(
-        0, int(WINDOW) + 1, GROUP * GROUP_OBJECTS
+    cumulative = np.cumsum(ranks**-zipf_s)
+    cumulative /= cumulative[-1]
+    counts = np.zeros(OBJECTS, dtype=np.int64)
+    schema = pa.schema(
+        [
+            ("post", pa.string()),
+            ("account", pa.string()),
+            ("object", pa.string()),
+            ("time", pa.int64()),
+        ]
     )
-    account = np.concatenate(
-        [np.char.add("a", accounts.astype(str)), np.char.add("op", g_accounts.astype(str))]
-    )
-    obj = np.concatenate(
-        [np.char.add("o", objects.astype(str)), np.char.add("planted", g_objects.astype(str))]
-    )
-    return pa.table(
-        {
-            "post": [f"p{i}" for i in range(n_posts)],
-            "account": account.tolist(),
-            "object": obj.tolist(),
-            "time": np.concatenate([times, g_times]).astype(np.int64),
-        }
-    )
+    with pq.ParquetWriter(path, schema) as writer:
+        for first in range(0, n_background, CHUNK):
+            n = min(CHUNK, n_background - first)
+            # Inverse-CDF draw: what rng.choice(p=...) does, without its per-call set-up.
+            objects = np.minimum(np.searchsorted(cumulative, rng.random(n)), OBJECTS - 1)
+            counts += np.bincount(objects, minlength=OBJECTS)
+            authors = rng.integers(0, accounts, size=n)
+            times = START + rng.integers(0, days * 86_400, size=n)
+            posts = np.arange(first, first + n)
+            writer.write_table(
+                pa.table(
+                    [
+                        _labels("p", posts),
+                        _labels("a", authors),
+                        _labels("o", objects),
+                        pa.array(times, pa.int64()),
+                    ],
+                    schema=schema,
+                )
+            )
+        group_times = START + rng.integers(0, days * 86_400, size=GROUP_OBJECTS)
+        g_accounts = np.tile(np.arange(GROUP), GROUP_OBJECTS)
+        g_objects = np.repeat(np.arange(GROUP_OBJECTS), GROUP)
+        g_times = np.repeat(group_times, GROUP) + rng.integers(
+            0, int(WINDOW) + 1, GROUP * GROUP_OBJECTS
+        )
+        writer.write_table(
+            pa.table(
+                [
+                    _labels("p", np.arange(n_background, n_posts)),
+                    _labels("op", g_accounts),
+                    _labels("planted", g_objects),
+                    pa.array(g_times, pa.int64()),
+                ],
+                schema=schema,
+            )
+        )
+    return int(counts.max())
 
 
-def run_one(path: str, engine: str, memory_limit: str | None) -> dict[str, object]:
+def _tree_rss_gb() -> float:
+    """Resident memory of this process and all its descendants now (Linux), in GB.
+
+    Descendants count because Spark's local mode runs the engine in a child JVM, which
+    ``ru_maxrss`` of this process does not see.
+    """
+    parents: dict[int, int] = {}
+    sizes: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        # After the command name: state, ppid, ..., rss in pages is field 24 (index 21 here).
+        parents[int(entry.name)] = int(fields[1])
+        sizes[int(entry.name)] = int(fields[21]) * resource.getpagesize()
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in mine} - mine
+        grew = bool(found)
+        mine |= found
+    return sum(sizes.get(pid, 0) for pid in mine) / 1024**3
+
+
+class MemorySampler:
+    """Samples the process tree's RSS every 0.2 s in a thread: overall and per-step peaks.
+
+    With ``verbose``, each engine step (``on_step``) prints its end time and the peak since
+    the previous step. A peak shorter than the sampling interval can be missed; the
+    process's own ``ru_maxrss`` is reported beside it and is exact.
+    """
+
+    def __init__(self, *, verbose: bool) -> None:
+        self.verbose = verbose
+        self.started = time.perf_counter()
+        self.overall = self.since_step = _tree_rss_gb()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            now = _tree_rss_gb()
+            self.overall = max(self.overall, now)
+            self.since_step = max(self.since_step, now)
+            time.sleep(0.2)
+
+    def __call__(self, name: str) -> None:
+        now = _tree_rss_gb()
+        if self.verbose:
+            elapsed = time.perf_counter() - self.started
+            print(
+                f"  {elapsed:8.1f} s  {name:<18} rss {now:6.2f} GB  "
+                f"peak since {max(self.since_step, now):6.2f} GB",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.since_step = now
+
+
+def run_one(
+    path: str, engine: str, memory_limit: str | None, profile: bool = False
+) -> dict[str, object]:
     """Load + detect in this process; return time, peak memory and recovery figures."""
     from cibwatch.coaction import detect_coordination
     from cibwatch.engines.base import Engine
-    from cibwatch.engines.duckdb_engine import DuckDBEngine
+    from cibwatch.engines.registry import get_engine
 
-    runner: str | Engine = engine
+    options: dict[str, object] = {}
+    spill = tempfile.TemporaryDirectory(prefix="cibwatch-spill-")
     if engine == "duckdb" and memory_limit:
-        spill = tempfile.mkdtemp(prefix="cibwatch-spill-")
-        runner = DuckDBEngine(memory_limit=memory_limit, temp_directory=spill)
+        options = {"memory_limit": memory_limit, "temp_directory": spill.name}
+    if engine == "spark":
+        # Local mode on this machine's cores; the driver JVM holds the data in local mode.
+        options = {
+            "config": {
+                "spark.ui.enabled": "false",
+                "spark.driver.memory": "8g",
+                "spark.ui.showConsoleProgress": "false",
+            }
+        }
+    runner: Engine = get_engine(engine, **options)
+    sampler = MemorySampler(verbose=profile)
+    runner.on_step = sampler
     started = time.perf_counter()
-    result = detect_coordination(
-        path,
-        account_col="account",
-        object_col="object",
-        time_col="time",
-        content_col="post",
-        window=WINDOW,
-        min_participation=2,
-        engine=runner,
-    )
+    try:
+        result = detect_coordination(
+            path,
+            account_col="account",
+            object_col="object",
+            time_col="time",
+            content_col="post",
+            window=WINDOW,
+            min_participation=2,
+            engine=runner,
+        )
+    finally:
+        runner.close()
+        spill.cleanup()
     seconds = time.perf_counter() - started
     sig = result.significant_edges()
     pairs = list(zip(sig["account_a"].to_pylist(), sig["account_b"].to_pylist(), strict=True))
@@ -100,6 +231,8 @@ def run_one(path: str, engine: str, memory_limit: str | None) -> dict[str, objec
         "engine": engine,
         "seconds": round(seconds, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        # Sampled, this process and its children (Spark's JVM): the figure to compare.
+        "peak_tree_rss_mb": round(sampler.overall * 1024, 1),
         "edges": result.edges.num_rows,
         "window_pairs": result.n_window_pairs,
         "significant": len(pairs),
@@ -109,8 +242,9 @@ def run_one(path: str, engine: str, memory_limit: str | None) -> dict[str, objec
     }
 
 
-def run_toolkit(table: pa.Table, workdir: Path) -> float | None:
+def run_toolkit(path: Path, workdir: Path) -> float | None:
     """Time coordination-network-toolkit (co-retweet, 2 processes) in its own venv."""
+    table = pq.read_table(path)
     venv = workdir / "cnt-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = subprocess.run(
@@ -166,46 +300,62 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--zipf", type=float, nargs="+", default=[1.0, 0.8])
     parser.add_argument("--engines", nargs="+", default=["duckdb"], choices=["duckdb", "spark"])
+    parser.add_argument(
+        "--scale",
+        choices=["density", "span"],
+        default="density",
+        help="density: 50,000 accounts over 30 days whatever the size (the issue's recipe; "
+        "within-window pairs grow with the square of the size); span: 50,000 accounts and "
+        "30 days per million posts (the 1 M recipe's density kept; pairs grow linearly)",
+    )
     parser.add_argument("--toolkit", action="store_true", help="also run the QUT toolkit")
     parser.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 4GB")
+    parser.add_argument("--profile", action="store_true", help="print each step's time and RSS")
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the generated files here and reuse them"
+    )
     parser.add_argument("--run-one", nargs=2, metavar=("FILE", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
         path, engine = args.run_one
-        print(json.dumps(run_one(path, engine, args.memory_limit or None)))
+        print(json.dumps(run_one(path, engine, args.memory_limit or None, args.profile)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
+        workdir = args.data_dir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         for size in args.sizes:
+            factor = max(1, round(size / 1_000_000)) if args.scale == "span" else 1
+            accounts, days = ACCOUNTS * factor, DAYS * factor
             for s in args.zipf:
-                table = generate(size, s)
-                path = workdir / f"shares_{size}_{s}.parquet"
-                pq.write_table(table, path)
-                top = int(pc.max(pc.value_counts(table["object"]).field(1)).as_py())
-                print(f"== {size:,} posts, Zipf s={s} (top object {top:,} shares)")
+                path = workdir / f"shares_{size}_{s}_{accounts}_{days}.parquet"
+                started = time.perf_counter()
+                facts = path.with_suffix(".json")
+                if path.exists() and facts.exists():
+                    top = int(json.loads(facts.read_text())["top_object"])
+                    made = "reused"
+                else:
+                    partial = path.with_suffix(".partial")
+                    top = write_shares(partial, size, s, accounts=accounts, days=days)
+                    partial.rename(path)
+                    facts.write_text(json.dumps({"top_object": top}))
+                    made = f"generated in {time.perf_counter() - started:.0f} s"
+                print(
+                    f"== {size:,} posts, {accounts:,} accounts, {days} days, Zipf s={s} "
+                    f"(top object {top:,} shares; file {made})",
+                    flush=True,
+                )
                 ours: float | None = None
                 for engine in args.engines:
-                    out = subprocess.run(
-                        [
-                            sys.executable,
-                            __file__,
-                            "--run-one",
-                            str(path),
-                            engine,
-                            "--memory-limit",
-                            args.memory_limit,
-                        ],
-                        check=True,
-                        capture_output=True,
-                        text=True,
-                    )
+                    command = [sys.executable, __file__, "--run-one", str(path), engine]
+                    command += ["--memory-limit", args.memory_limit]
+                    command += ["--profile"] if args.profile else []
+                    out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
                     figures = json.loads(out.stdout.strip().splitlines()[-1])
-                    note = " (driver only; JVM not counted)" if engine == "spark" else ""
-                    print(f"  {engine}: {json.dumps(figures)}{note}")
+                    print(f"  {engine}: {json.dumps(figures)}", flush=True)
                     if engine == "duckdb":
                         ours = float(figures["seconds"])
                 if args.toolkit:
-                    theirs = run_toolkit(table, workdir)
+                    theirs = run_toolkit(path, workdir)
                     if theirs is not None and ours:
                         print(f"  toolkit/ours time ratio: {theirs / ours:.1f}x")
 

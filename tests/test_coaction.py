@@ -113,6 +113,68 @@ def test_bucketed_join_equals_naive_definition(
     assert got == expected
 
 
+def _naive_stats(
+    rows: list[tuple[str, str, float]], window: float, m: int
+) -> tuple[dict[tuple[str, str], tuple[int, int, float]], int]:
+    """Per account pair (objects, pairs, min dt) with at least ``m`` objects; all pairs."""
+    objects: dict[tuple[str, str], set[str]] = {}
+    pairs: dict[tuple[str, str], list[float]] = {}
+    n_window_pairs = 0
+    for i, (a1, o1, t1) in enumerate(rows):
+        for a2, o2, t2 in rows[i + 1 :]:
+            if o1 != o2 or abs(t1 - t2) > window:
+                continue
+            n_window_pairs += 1
+            if a1 != a2:
+                key = (min(a1, a2), max(a1, a2))
+                objects.setdefault(key, set()).add(o1)
+                pairs.setdefault(key, []).append(abs(t1 - t2))
+    kept = {
+        key: (len(objects[key]), len(dts), min(dts))
+        for key, dts in pairs.items()
+        if len(objects[key]) >= m
+    }
+    return kept, n_window_pairs
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from("abcdef"), st.sampled_from("uvwx"), st.integers(0, 90).map(float)
+        ),
+        max_size=40,
+    ),
+    st.sampled_from([1.0, 7.5, 30.0]),
+    st.sampled_from([2, 3]),
+)
+def test_edge_statistics_equal_naive_definition_with_min_participation(
+    rows: list[tuple[str, str, float]], window: float, m: int
+) -> None:
+    """Pairs thinned by neighbours and candidates by a pair count lose no edge or pair."""
+    expected, n_window_pairs = _naive_stats(rows, window, m)
+    if not rows:
+        return
+    table = pa.table(
+        {"user": [r[0] for r in rows], "obj": [r[1] for r in rows], "ts": [r[2] for r in rows]}
+    )
+    result = detect_coordination(
+        table,
+        account_col="user",
+        object_col="obj",
+        time_col="ts",
+        window=window,
+        min_participation=m,
+    )
+    got = {
+        (e["account_a"], e["account_b"]): (e["n_objects"], e["n_pairs"], e["min_dt"])
+        for e in result.edges.to_pylist()
+    }
+    assert got == expected
+    assert result.n_window_pairs == n_window_pairs
+    assert result.n_shares == len(rows)
+
+
 def test_reads_csv_with_iso_and_unix_times(tmp_path: Path) -> None:
     path = tmp_path / "shares.csv"
     path.write_text(

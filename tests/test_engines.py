@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from cibwatch.coaction import detect_coordination
-from cibwatch.engines.base import Step
+from cibwatch.engines.base import Step, last_uses
 from cibwatch.engines.registry import get_engine
 from cibwatch.errors import ConfigError
 
@@ -94,3 +94,46 @@ def test_registry_names_engines_and_refuses_unknown() -> None:
     assert out["y"].column("one").to_pylist() == [1]
     with pytest.raises(ConfigError, match="unknown engine"):
         get_engine("sqlite")
+
+
+def test_last_uses_hold_what_a_view_reads_until_the_view_is_read() -> None:
+    steps = [
+        Step("base", "SELECT 1 AS x"),
+        Step("thin", "SELECT x FROM base", materialize=False),
+        Step("other", "SELECT 2 AS y"),
+        Step("wide", "SELECT * FROM thin, other"),
+        Step("out", "SELECT * FROM wide"),
+        Step("unread", "SELECT 3 AS z"),
+    ]
+    assert last_uses(steps, keep=["out"]) == {
+        3: ["base", "thin", "other"],
+        4: ["wide"],
+        5: ["unread"],
+    }
+
+
+def test_duckdb_engine_drops_steps_no_later_step_reads() -> None:
+    engine = get_engine("duckdb")
+    seen: dict[str, set[str]] = {}
+
+    def record(name: str) -> None:
+        rows = engine.connection.execute(  # type: ignore[attr-defined]
+            "SELECT table_name FROM duckdb_tables() WHERE temporary "
+            "UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary"
+        ).fetchall()
+        seen[name] = {str(row[0]) for row in rows} & {step.name for step in steps}
+
+    engine.on_step = record
+    steps = [
+        Step("base", "SELECT range AS x FROM range(5)"),
+        Step("thin", "SELECT x FROM base WHERE x > 1", materialize=False),
+        Step("doubled", "SELECT x * 2 AS y FROM thin"),
+        Step("total", "SELECT SUM(y) AS s FROM doubled"),
+    ]
+    out = engine.run(steps, {}, ["doubled", "total"])
+    assert out["total"].column("s").to_pylist() == [18]
+    assert out["doubled"].num_rows == 3
+    # The view is read by ``doubled``: ``base`` lives until then, not after.
+    assert {"base", "thin"} <= seen["thin"]
+    assert not {"base", "thin"} & seen["doubled"]
+    assert "doubled" in seen["total"]

@@ -84,7 +84,8 @@ def run_coaction(
                 f"the {engine.name} engine cannot read a workspace table directly; "
                 "pass the shares as an Arrow table"
             )
-        steps = [Step("shares", shares.sql), *steps]
+        # A view: read once, by ``unique_shares``; a stored copy would double the shares.
+        steps = [Step("shares", shares.sql, materialize=False), *steps]
     else:
         inputs["shares"] = shares
     out = engine.run(steps, inputs, OUTPUTS)

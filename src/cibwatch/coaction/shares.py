@@ -92,13 +92,17 @@ def stage_shares(
     content = f"CAST({_q(content_col)} AS VARCHAR)" if content_col else "NULL"
     t_expr = _time_expr(time_col, types[time_col])
     numbered = f"SELECT *, row_number() OVER () AS coaction_row FROM {relation}"
+    # The raw time text is kept only where it could not be read (for the error message):
+    # a copy of every time as text would cost as much memory as the ids.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE coaction_staged AS SELECT coaction_row, "
+        "CREATE OR REPLACE TEMP TABLE coaction_staged AS SELECT coaction_row, account, "
+        "object_type, object_id, t, CASE WHEN t IS NULL THEN raw_time END AS raw_time, "
+        f"content FROM (SELECT coaction_row, "
         f"CAST({_q(account_col)} AS VARCHAR) AS account, "
         f"CAST({otype} AS VARCHAR) AS object_type, "
         f"CAST({_q(object_col)} AS VARCHAR) AS object_id, "
         f"{t_expr} AS t, CAST({_q(time_col)} AS VARCHAR) AS raw_time, "
-        f"{content} AS content FROM ({numbered})"
+        f"{content} AS content FROM ({numbered})) staged"
     )
     bad = con.execute(
         "SELECT coaction_row, raw_time FROM coaction_staged "

@@ -19,8 +19,9 @@ falls back silently to another engine.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -28,10 +29,45 @@ import pyarrow as pa
 
 @dataclass(frozen=True)
 class Step:
-    """One relational step: ``SELECT`` text whose result is known as ``name`` afterwards."""
+    """One relational step: ``SELECT`` text whose result is known as ``name`` afterwards.
+
+    ``materialize=False`` makes the step a view that its readers inline (for a step read
+    once, such as a filter over a staged table, a stored copy would only cost memory).
+    """
 
     name: str
     sql: str
+    materialize: bool = True
+
+
+def last_uses(steps: Sequence[Step], keep: Sequence[str]) -> dict[int, list[str]]:
+    """Which stored steps can be dropped after each step: ``{index: [names]}``.
+
+    A step is needed until the last step whose SQL names it (as a whole word) has run; a view
+    is run by its readers, so what a view reads is needed until the view's own last use.
+    Steps named in ``keep`` (the outputs) are never listed. Dropping as the run goes keeps
+    memory to the steps still ahead instead of every intermediate at once.
+
+    >>> s = [Step("a", "SELECT 1"), Step("b", "SELECT * FROM a"), Step("c", "SELECT * FROM b")]
+    >>> last_uses(s, keep=["c"])
+    {1: ['a'], 2: ['b']}
+    """
+    names = [step.name for step in steps]
+    patterns = {name: re.compile(rf"\b{re.escape(name)}\b") for name in names}
+    # Walk backwards so a view's own last use is known before the steps it reads.
+    last: dict[str, int] = {}
+    for index in range(len(steps) - 1, -1, -1):
+        step = steps[index]
+        runs_at = last.get(step.name, index) if not step.materialize else index
+        for name in names[:index]:
+            if patterns[name].search(step.sql):
+                last[name] = max(last.get(name, runs_at), runs_at)
+    drops: dict[int, list[str]] = {}
+    for index, step in enumerate(steps):
+        if step.name in keep:
+            continue
+        drops.setdefault(last.get(step.name, index), []).append(step.name)
+    return drops
 
 
 class Dialect(ABC):
@@ -51,6 +87,14 @@ class Engine(ABC):
 
     name: str
     dialect: Dialect
+    #: Called with each input's name once it is registered and each step's name once it
+    #: has run and what no later step reads is released (progress, profiling); None for
+    #: silence.
+    on_step: Callable[[str], None] | None = None
+
+    def _stepped(self, name: str) -> None:
+        if self.on_step is not None:
+            self.on_step(name)
 
     @abstractmethod
     def run(

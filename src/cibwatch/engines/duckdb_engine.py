@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pyarrow as pa
 
-from cibwatch.engines.base import Dialect, Engine, Step
+from cibwatch.engines.base import Dialect, Engine, Step, last_uses
 from cibwatch.errors import ConfigError
 
 
@@ -25,7 +25,8 @@ class DuckDBDialect(Dialect):
 class DuckDBEngine(Engine):
     """Runs steps on a DuckDB connection (a private in-memory one unless given).
 
-    Steps become temporary tables so a step read twice is computed once; inputs may be
+    Steps become temporary tables so a step read twice is computed once (views when
+    ``materialize`` is off), each dropped once no later step reads it; inputs may be
     Arrow tables or, to avoid copying a workspace table, names already visible on the
     connection (``inputs`` maps the step's name to the Arrow table to register).
     """
@@ -61,18 +62,27 @@ class DuckDBEngine(Engine):
         if not steps:
             raise ConfigError("no steps to run")
         con = self.connection
+        wanted = list(outputs) if outputs is not None else [steps[-1].name]
+        drops = last_uses(steps, keep=wanted)
+        kinds = {step.name: "TABLE" if step.materialize else "VIEW" for step in steps}
         for name, table in inputs.items():
             con.register(_plain(name), table)
+            self._stepped(name)
         try:
-            for step in steps:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {_plain(step.name)} AS {step.sql}")
-            wanted = list(outputs) if outputs is not None else [steps[-1].name]
+            for index, step in enumerate(steps):
+                kind = kinds[step.name]
+                con.execute(f"CREATE OR REPLACE TEMP {kind} {_plain(step.name)} AS {step.sql}")
+                # Free what no later step reads: intermediates of 100 million shares do not
+                # all fit in memory at once, and what is dropped need not spill either.
+                for name in drops.get(index, []):
+                    con.execute(f"DROP {kinds[name]} IF EXISTS {_plain(name)}")
+                self._stepped(step.name)
             return {
                 name: con.sql(f"SELECT * FROM {_plain(name)}").to_arrow_table() for name in wanted
             }
         finally:
-            for step in steps:
-                con.execute(f"DROP TABLE IF EXISTS {_plain(step.name)}")
+            for step in reversed(steps):
+                con.execute(f"DROP {kinds[step.name]} IF EXISTS {_plain(step.name)}")
             for name in inputs:
                 con.unregister(_plain(name))
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from cibwatch.engines.base import Dialect, Engine, Step
+from cibwatch.engines.base import Dialect, Engine, Step, last_uses
 from cibwatch.errors import ConfigError, DependencyError
 
 
@@ -79,18 +79,27 @@ class SparkEngine(Engine):
         if not steps:
             raise ConfigError("no steps to run")
         spark = self.session
+        wanted = list(outputs) if outputs is not None else [steps[-1].name]
+        drops = last_uses(steps, keep=wanted)
         for name, table in inputs.items():
             spark.createDataFrame(table).createOrReplaceTempView(name)
+            self._stepped(name)
         frames: dict[str, Any] = {}
         try:
-            for step in steps:
-                # Materialise each step and cut its lineage: a view over views inlines the
-                # whole plan into every later step, which makes Catalyst's optimiser blow
-                # up (out of heap on a few hundred rows) and recomputes shared steps.
-                frame = spark.sql(step.sql).localCheckpoint(eager=True)
+            for index, step in enumerate(steps):
+                frame = spark.sql(step.sql)
+                if step.materialize:
+                    # Materialise each step and cut its lineage: a view over views inlines
+                    # the whole plan into every later step, which makes Catalyst's optimiser
+                    # blow up (out of heap on a few hundred rows) and recomputes shared steps.
+                    frame = frame.localCheckpoint(eager=True)
                 frame.createOrReplaceTempView(step.name)
                 frames[step.name] = frame
-            wanted = list(outputs) if outputs is not None else [steps[-1].name]
+                # Release the checkpoints no later step reads (executor memory and disk).
+                for name in drops.get(index, []):
+                    spark.catalog.dropTempView(name)
+                    frames.pop(name).unpersist()
+                self._stepped(step.name)
             return {name: frames[name].toArrow() for name in wanted}
         finally:
             for step in steps:
