@@ -81,21 +81,9 @@ def _summary(result: InvestigationResult) -> None:
         nets.add_row(n.network_id, str(n.size), f"{n.score:.2f}")
     console.print(nets)
     if result.evaluation:
-        ev = Table(title="Check against ground truth")
-        for col in ("group", "kind", "network", "recall", "precision", "verdict", "dossier"):
-            ev.add_column(col)
-        ev.add_column("UTC offset: truth in credible range")
+        console.print("[bold]Check against ground truth[/]")
         for e in result.evaluation:
-            ev.add_row(
-                e["label"],
-                "innocent" if e["innocent"] else "planted",
-                e["network_id"] or "-",
-                f"{e['recall']:.2f}",
-                f"{e['precision']:.2f}",
-                e["verdict"],
-                *_dossier_cells(e.get("dossier")),
-            )
-        console.print(ev)
+            console.print(f"  {_evaluation_line(e)}", highlight=False)
     console.print(f"Report: [bold]{result.report.resolve()}[/]")
     if result.stix_bundle is not None and result.indicators_csv is not None:
         console.print(
@@ -202,17 +190,21 @@ def demo_command(
     _run([world], workspace, out, options)
 
 
-def _dossier_cells(check: dict[str, Any] | None) -> tuple[str, str]:
-    """The dossier check against the truth: match, and the time zone with its range."""
-    if not check:
-        return "-", "-"
-    zone = check.get("time_zone") or {}
-    truth, point, credible = zone.get("truth"), zone.get("point_estimate"), zone.get("credible")
-    text = "-"
-    if truth is not None:
-        text = f"{truth:+d}"
-        if credible:
-            text += f" in {min(credible):+d}..{max(credible):+d}"
-        if point is not None:
-            text += f" (point {point:+d})"
-    return ("matches" if check.get("match") else "differs"), text
+def _evaluation_line(e: dict[str, Any]) -> str:
+    """One group's check in words: what was found, how well, and whether its dossier matches."""
+    kind = "innocent" if e["innocent"] else "planted"
+    line = f"{e['label']} ({kind}): {e['verdict']}"
+    if e["network_id"]:
+        line += f" as {e['network_id']}, recall {e['recall']:.2f}, precision {e['precision']:.2f}"
+    check = e.get("dossier")
+    if check:
+        line += "; dossier " + ("matches the truth" if check.get("match") else "differs")
+        zone = check.get("time_zone") or {}
+        truth, point, credible = zone.get("truth"), zone.get("point_estimate"), zone.get("credible")
+        if truth is not None and credible:
+            line += (
+                f" (true offset UTC{truth:+d}, found UTC{min(credible):+d} to "
+                f"UTC{max(credible):+d}"
+                + (f", most likely UTC{point:+d})" if point is not None else ")")
+            )
+    return line
