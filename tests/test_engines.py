@@ -121,11 +121,14 @@ def test_duckdb_engine_drops_steps_no_later_step_reads() -> None:
             "SELECT table_name FROM duckdb_tables() WHERE temporary "
             "UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary"
         ).fetchall()
-        seen[name] = {str(row[0]) for row in rows} & {step.name for step in steps}
+        seen[name] = {str(row[0]) for row in rows} & {"staged", *(step.name for step in steps)}
 
     engine.on_step = record
+    engine.connection.execute(  # type: ignore[attr-defined]
+        "CREATE TEMP TABLE staged AS SELECT range AS x FROM range(5)"
+    )
     steps = [
-        Step("base", "SELECT range AS x FROM range(5)"),
+        Step("base", "SELECT x FROM staged", releases=("staged",)),
         Step("thin", "SELECT x FROM base WHERE x > 1", materialize=False),
         Step("doubled", "SELECT x * 2 AS y FROM thin"),
         Step("total", "SELECT SUM(y) AS s FROM doubled"),
@@ -134,6 +137,6 @@ def test_duckdb_engine_drops_steps_no_later_step_reads() -> None:
     assert out["total"].column("s").to_pylist() == [18]
     assert out["doubled"].num_rows == 3
     # The view is read by ``doubled``: ``base`` lives until then, not after.
-    assert {"base", "thin"} <= seen["thin"]
-    assert not {"base", "thin"} & seen["doubled"]
+    assert {"staged", "base", "thin"} <= seen["thin"]
+    assert not {"staged", "base", "thin"} & seen["doubled"]
     assert "doubled" in seen["total"]

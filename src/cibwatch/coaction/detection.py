@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cibwatch.coaction.shares import (
+    STAGED_TABLE,
     load_shares,
     stage_shares,
     unstage_shares,
@@ -85,7 +86,7 @@ def run_coaction(
                 "pass the shares as an Arrow table"
             )
         # A view: read once, by ``unique_shares``; a stored copy would double the shares.
-        steps = [Step("shares", shares.sql, materialize=False), *steps]
+        steps = [Step("shares", shares.sql, materialize=False, releases=shares.releases), *steps]
     else:
         inputs["shares"] = shares
     out = engine.run(steps, inputs, OUTPUTS)
@@ -159,7 +160,9 @@ def detect_coordination(
             # Stage inside the engine's connection: the shares never become Python objects.
             sql = stage_shares(runner.connection, source, **columns)
             try:
-                return run_coaction(Step("shares", sql), spec, runner, fdr=fdr)
+                # The staged table is dropped as soon as ``unique_shares`` has read it.
+                staged = Step("shares", sql, releases=(STAGED_TABLE,))
+                return run_coaction(staged, spec, runner, fdr=fdr)
             finally:
                 unstage_shares(runner.connection)
         return run_coaction(load_shares(source, **columns), spec, runner, fdr=fdr)

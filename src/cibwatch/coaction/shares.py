@@ -20,6 +20,9 @@ import pyarrow as pa
 
 from cibwatch.errors import ConfigError, InputError
 
+#: The temporary table :func:`stage_shares` creates on the connection.
+STAGED_TABLE = "coaction_staged"
+
 _NUMBER = r"^\s*-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?\s*$"
 
 

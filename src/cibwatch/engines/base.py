@@ -33,11 +33,14 @@ class Step:
 
     ``materialize=False`` makes the step a view that its readers inline (for a step read
     once, such as a filter over a staged table, a stored copy would only cost memory).
+    ``releases`` names tables made outside the steps that only this step reads: they are
+    dropped when the step is (a staged input need not outlive its one reader).
     """
 
     name: str
     sql: str
     materialize: bool = True
+    releases: tuple[str, ...] = ()
 
 
 def last_uses(steps: Sequence[Step], keep: Sequence[str]) -> dict[int, list[str]]:

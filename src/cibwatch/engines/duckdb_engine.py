@@ -65,6 +65,7 @@ class DuckDBEngine(Engine):
         wanted = list(outputs) if outputs is not None else [steps[-1].name]
         drops = last_uses(steps, keep=wanted)
         kinds = {step.name: "TABLE" if step.materialize else "VIEW" for step in steps}
+        released = {step.name: step.releases for step in steps}
         for name, table in inputs.items():
             con.register(_plain(name), table)
             self._stepped(name)
@@ -76,6 +77,8 @@ class DuckDBEngine(Engine):
                 # all fit in memory at once, and what is dropped need not spill either.
                 for name in drops.get(index, []):
                     con.execute(f"DROP {kinds[name]} IF EXISTS {_plain(name)}")
+                    for table in released[name]:
+                        con.execute(f"DROP TABLE IF EXISTS {_plain(table)}")
                 self._stepped(step.name)
             return {
                 name: con.sql(f"SELECT * FROM {_plain(name)}").to_arrow_table() for name in wanted

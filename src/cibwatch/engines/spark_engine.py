@@ -81,6 +81,7 @@ class SparkEngine(Engine):
         spark = self.session
         wanted = list(outputs) if outputs is not None else [steps[-1].name]
         drops = last_uses(steps, keep=wanted)
+        step_by_name = {step.name: step for step in steps}
         for name, table in inputs.items():
             spark.createDataFrame(table).createOrReplaceTempView(name)
             self._stepped(name)
@@ -99,6 +100,8 @@ class SparkEngine(Engine):
                 for name in drops.get(index, []):
                     spark.catalog.dropTempView(name)
                     frames.pop(name).unpersist()
+                    for view in step_by_name[name].releases:
+                        spark.catalog.dropTempView(view)
                 self._stepped(step.name)
             return {name: frames[name].toArrow() for name in wanted}
         finally:
