@@ -175,6 +175,58 @@ def test_edge_statistics_equal_naive_definition_with_min_participation(
     assert result.n_shares == len(rows)
 
 
+def _with_posts(rows: Sequence[tuple[str, str, float, str]], window: float) -> Any:
+    table = pa.table(
+        {
+            "user": [r[0] for r in rows],
+            "obj": [r[1] for r in rows],
+            "ts": [r[2] for r in rows],
+            "post": [r[3] for r in rows],
+        }
+    )
+    return detect_coordination(
+        table,
+        account_col="user",
+        object_col="obj",
+        time_col="ts",
+        content_col="post",
+        window=window,
+        min_participation=1,
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from("abcd"),
+            st.sampled_from("uv"),
+            st.integers(0, 40).map(float),
+            st.sampled_from(["p1", "p2", "p3"]),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_identical_rows_count_once_wherever_they_stand(
+    rows: list[tuple[str, str, float, str]], rng: Any
+) -> None:
+    """Copies of a row, anywhere in the input, change nothing: one share each."""
+    copies = rows + [rows[rng.randrange(len(rows))] for _ in range(len(rows))]
+    rng.shuffle(copies)
+    once = list(dict.fromkeys(rows))
+    keys = ["account_a", "account_b", "n_objects", "n_pairs", "n_share_pairs", "min_dt"]
+    with_copies = _with_posts(copies, 10.0)
+    without = _with_posts(once, 10.0)
+    assert with_copies.n_shares == without.n_shares == len(once)
+    assert with_copies.n_window_pairs == without.n_window_pairs
+    assert with_copies.edges.select(keys).to_pylist() == without.edges.select(keys).to_pylist()
+    assert with_copies.edges["expected"].to_pylist() == pytest.approx(
+        without.edges["expected"].to_pylist()
+    )
+
+
 def test_reads_csv_with_iso_and_unix_times(tmp_path: Path) -> None:
     path = tmp_path / "shares.csv"
     path.write_text(

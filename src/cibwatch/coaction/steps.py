@@ -55,26 +55,35 @@ def pair_steps(spec: CoActionSpec) -> list[Step]:
     (under a random relabelling of accounts any two shares may fall to one account).
     """
     w = _window_literal(spec.window)
-    # Identical rows (same account, object, time and content) are one share: exports often
-    # repeat a post once per other attribute, and CooRTweet de-duplicates them too.
-    # The time bucket is computed in the same pass (a function of the grouped time): a
-    # separate step would copy every share once more.
+    # One sort of the shares by object and time does two jobs. Identical rows (same account,
+    # object, time and content) are one share: exports often repeat a post once per other
+    # attribute, and CooRTweet de-duplicates them too; sorted, a copy follows its original
+    # (the least ``rid``). And only shares whose nearest share of the same object lies
+    # within the window can be in a pair (a pair within the window makes each of its shares
+    # the other's neighbour within the window): on the 1 million recipe, the density of most
+    # real data, that leaves 14 % of the shares for the join, 32 % at 10 million posts. A
+    # copy makes its original look near (a harmless extra share in the join, never a lost
+    # pair). The time bucket is computed in the same pass.
+    order = "PARTITION BY object_type, object_id ORDER BY t, account, share_id, rid"
+    flagged = Step(
+        "flagged_shares",
+        "SELECT account, object_type, object_id, t, share_id, rid, "
+        f"CAST(FLOOR(t / {w}) AS BIGINT) AS bucket, "
+        f"CASE WHEN LAG(t) OVER ({order}) = t AND LAG(account) OVER ({order}) = account "
+        f"AND LAG(share_id) OVER ({order}) = share_id THEN 1 ELSE 0 END AS duplicate, "
+        f"CASE WHEN t - LAG(t) OVER ({order}) <= {w} OR LEAD(t) OVER ({order}) - t <= {w} "
+        "THEN 1 ELSE 0 END AS near FROM shares",
+        materialize=False,
+    )
     unique = Step(
         "unique_shares",
-        "SELECT account, object_type, object_id, t, share_id, MIN(rid) AS rid, "
-        f"CAST(FLOOR(t / {w}) AS BIGINT) AS bucket FROM shares "
-        "GROUP BY account, object_type, object_id, t, share_id",
+        "SELECT account, object_type, object_id, t, share_id, rid, bucket, near "
+        "FROM flagged_shares WHERE duplicate = 0",
     )
-    # Only shares whose nearest share of the same object lies within the window can be in a
-    # pair (exact: a pair within the window makes each of its shares the other's neighbour
-    # within the window). Computed by one sort, it leaves the join 14 % of the shares on the
-    # 1 million recipe (the density of most real data) and 32 % at 10 million posts.
-    order = "PARTITION BY object_type, object_id ORDER BY t, rid"
     near = Step(
         "near_shares",
-        "SELECT account, object_type, object_id, t, share_id, rid, bucket FROM ("
-        f"SELECT *, LAG(t) OVER ({order}) AS previous_t, LEAD(t) OVER ({order}) AS next_t "
-        f"FROM unique_shares) n WHERE t - previous_t <= {w} OR next_t - t <= {w}",
+        "SELECT account, object_type, object_id, t, share_id, rid, bucket FROM unique_shares "
+        "WHERE near = 1",
     )
     columns = (
         "s1.object_type AS object_type, s1.object_id AS object_id, "
@@ -92,7 +101,7 @@ def pair_steps(spec: CoActionSpec) -> list[Step]:
         f"ON {same_object} AND s2.bucket = s1.bucket + 1 "
         f"WHERE s2.t - s1.t <= {w}",
     )
-    return [unique, near, pairs]
+    return [flagged, unique, near, pairs]
 
 
 def _coacts_sql(source: str, where: str) -> str:
@@ -175,6 +184,12 @@ _SHARE_PAIRS = (
 )
 
 
+# Which post of a pair comes first, so that a pair met on two objects counts once: by
+# account, and by post within one account (the earlier share is not a stable choice there,
+# since equal times are ordered by row number).
+_FIRST = "(acc1 < acc2 OR (acc1 = acc2 AND share1 < share2))"
+
+
 def totals_steps() -> list[Step]:
     """Steps over all shares and window pairs: activity per account, totals per type.
 
@@ -208,10 +223,10 @@ def totals_steps() -> list[Step]:
             "SELECT p.n_posts, w.n_window_post_pairs FROM "
             "(SELECT CAST(SUM(n) AS BIGINT) AS n_posts FROM post_activity) p CROSS JOIN "
             "(SELECT COUNT(*) AS n_window_post_pairs FROM (SELECT DISTINCT "
-            "CASE WHEN acc1 < acc2 THEN acc1 ELSE acc2 END AS first_account, "
-            "CASE WHEN acc1 < acc2 THEN share1 ELSE share2 END AS first_share, "
-            "CASE WHEN acc1 < acc2 THEN acc2 ELSE acc1 END AS second_account, "
-            "CASE WHEN acc1 < acc2 THEN share2 ELSE share1 END AS second_share "
+            f"CASE WHEN {_FIRST} THEN acc1 ELSE acc2 END AS first_account, "
+            f"CASE WHEN {_FIRST} THEN share1 ELSE share2 END AS first_share, "
+            f"CASE WHEN {_FIRST} THEN acc2 ELSE acc1 END AS second_account, "
+            f"CASE WHEN {_FIRST} THEN share2 ELSE share1 END AS second_share "
             "FROM pairs WHERE acc1 <> acc2 OR share1 <> share2) d) w",
         ),
         Step("accounts", "SELECT COUNT(*) AS n_accounts FROM post_activity"),
