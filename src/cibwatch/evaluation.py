@@ -119,15 +119,16 @@ def evaluate(
     min_precision: float = 0.5,
     min_members: int = 3,
     workspace: Workspace | None = None,
+    linking: NarrativeLinking | None = None,
 ) -> list[dict[str, Any]]:
     """One row per ground-truth group: best-matching network, recall, precision, verdict.
 
     With ``workspace``, the row of a found operation also carries ``dossier``: its best
-    network's dossier compared with the truth (:func:`compare_dossier`).
+    network's dossier compared with the truth (:func:`compare_dossier`); ``linking`` is the
+    workspace's narratives across languages, computed here if needed and not given.
     """
     nets = list(networks)
     by_id = {net.network_id: net for net in nets}
-    linking: NarrativeLinking | None = None
     rows = []
     for group in truth:
         best: tuple[float, float, str | None] = (0.0, 0.0, None)

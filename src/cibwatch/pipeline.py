@@ -30,6 +30,7 @@ from cibwatch.indicators.platform_files import export_indicators_csv
 from cibwatch.indicators.sources import import_indicators
 from cibwatch.indicators.stix_export import export_stix
 from cibwatch.ingest.loader import IngestReport
+from cibwatch.narratives import link_narratives
 from cibwatch.networks import Network, assemble_networks
 from cibwatch.report.html import render_html
 from cibwatch.workspace import Workspace
@@ -161,11 +162,13 @@ def investigate(
     result.networks = assemble_networks(
         workspace, run_ids=run_ids, min_size=opts.min_network_size, seed=opts.seed
     )
+    say("link narratives across languages")
+    linking = link_narratives(workspace)  # once, for the evaluation and the report
     if truth_path is not None:
         truth = groups_from_json(json.loads(truth_path.read_text(encoding="utf-8")))
-        result.evaluation = evaluate(result.networks, truth, workspace=workspace)
+        result.evaluation = evaluate(result.networks, truth, workspace=workspace, linking=linking)
     say("write report")
-    render_html(workspace, result.report, evaluation=result.evaluation)
+    render_html(workspace, result.report, evaluation=result.evaluation, linking=linking)
     say("write indicators")
     result.stix_bundle = out_dir / "indicators.stix.json"
     export_stix(workspace, result.stix_bundle, tlp=opts.tlp)

@@ -112,13 +112,17 @@ def network_context(
 
 
 def report_context(
-    workspace: Workspace, *, evaluation: list[dict[str, Any]] | None = None
+    workspace: Workspace,
+    *,
+    evaluation: list[dict[str, Any]] | None = None,
+    linking: NarrativeLinking | None = None,
 ) -> dict[str, Any]:
     """All data the report shows, as plain values (pictures as escaped SVG markup)."""
     ws = workspace
     networks = stored_networks(ws)
     appendix = indicator_appendix(ws)
-    linking = link_narratives(ws)  # once: every dossier and the overlaps use it
+    if linking is None:  # once: every dossier and the overlaps use it
+        linking = link_narratives(ws)
     return {
         "title": "cibwatch investigation report",
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from cibwatch.report.context import report_context
 
 if TYPE_CHECKING:
+    from cibwatch.narratives import NarrativeLinking
     from cibwatch.workspace import Workspace
 
 
@@ -33,21 +34,31 @@ def _environment() -> Environment:
 
 
 def render_html_string(
-    workspace: Workspace, *, evaluation: list[dict[str, Any]] | None = None
+    workspace: Workspace,
+    *,
+    evaluation: list[dict[str, Any]] | None = None,
+    linking: NarrativeLinking | None = None,
 ) -> str:
     """The HTML report of ``workspace`` as text (the PDF renders this same page)."""
     return (
         _environment()
         .get_template("report.html")
-        .render(**report_context(workspace, evaluation=evaluation))
+        .render(**report_context(workspace, evaluation=evaluation, linking=linking))
     )
 
 
 def render_html(
-    workspace: Workspace, out: Path, *, evaluation: list[dict[str, Any]] | None = None
+    workspace: Workspace,
+    out: Path,
+    *,
+    evaluation: list[dict[str, Any]] | None = None,
+    linking: NarrativeLinking | None = None,
 ) -> Path:
-    """Write the HTML report of ``workspace`` to ``out`` and return the path."""
-    html = render_html_string(workspace, evaluation=evaluation)
+    """Write the HTML report of ``workspace`` to ``out`` and return the path.
+
+    ``linking``: the workspace's narratives across languages, if already computed.
+    """
+    html = render_html_string(workspace, evaluation=evaluation, linking=linking)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out

@@ -11,15 +11,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from cibwatch.web.auth import Principal, Role, TokenStore
+from cibwatch.web.auth import Principal, Role, TokenStore, bearer_token
 from cibwatch.web.store import Store
-
-
-def bearer(request: Request) -> str | None:
-    """The bearer token of the request, if it has one."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
 
 
 def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
@@ -27,7 +20,7 @@ def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
 
     async def check(request: Request) -> Principal:  # a coroutine: no worker thread
         keys: TokenStore = request.app.state.keys
-        principal = keys.lookup(bearer(request))
+        principal = keys.lookup(bearer_token(request.headers.get("authorization")))
         if principal is None:
             raise HTTPException(
                 401, "a valid bearer token is needed", {"WWW-Authenticate": "Bearer"}

@@ -19,7 +19,7 @@ from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cibwatch.web.auth import TokenStore
+from cibwatch.web.auth import TokenStore, bearer_token
 from cibwatch.web.store import Store
 
 #: Answers kept at most (distinct URLs); past it the cache starts again, so crafted query
@@ -49,8 +49,7 @@ class MicroCache:
     def _token(self, scope: Scope) -> str | None:
         for name, value in scope.get("headers", []):
             if name == b"authorization":
-                scheme, _, token = value.decode("latin-1").partition(" ")
-                return token.strip() if scheme.lower() == "bearer" else None
+                return bearer_token(value.decode("latin-1"))
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

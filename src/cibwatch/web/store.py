@@ -110,7 +110,7 @@ class Store:
 
     @property
     def generation(self) -> int:
-        """How many writes the store has made: views computed before the last are stale."""
+        """How many writes the store has made: whole answers kept before the last are stale."""
         return self._generation
 
     @contextmanager

@@ -2,7 +2,9 @@
 
 Each function takes the :class:`~cibwatch.web.store.Store` and a read handle; anything
 derived from the assembly alone (networks, dossiers, network page contents) comes from the
-store's per-assembly cache, while case state is read fresh on every request.
+store's per-assembly cache. Answers that read case state are kept by :meth:`Store.view`
+until a write changes a table in :data:`READS` (each write names its tables in
+:data:`CHANGES`).
 """
 
 from __future__ import annotations
