@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
-from cibwatch.coaction import detect_coordination
-from cibwatch.engines.base import Step, last_uses
+from cibwatch.coaction import coaction_edges, detect_coordination
+from cibwatch.engines.base import Engine, ParquetInput, Step, last_uses
 from cibwatch.engines.registry import get_engine
 from cibwatch.errors import ConfigError
+from cibwatch.workspace import Workspace
 
 pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed")
 
@@ -140,3 +144,71 @@ def test_duckdb_engine_drops_steps_no_later_step_reads() -> None:
     assert {"staged", "base", "thin"} <= seen["thin"]
     assert not {"staged", "base", "thin"} & seen["doubled"]
     assert "doubled" in seen["total"]
+
+
+@pytest.mark.parametrize("name", ["duckdb", "spark"])
+def test_engines_read_parquet_inputs_in_place(
+    name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    path = tmp_path / "numbers.parquet"
+    pq.write_table(pa.table({"x": [1, 2, 3]}), path)
+    if name == "spark":
+        from cibwatch.engines.spark_engine import SparkEngine
+
+        engine: Engine = SparkEngine(request.getfixturevalue("spark"))
+    else:
+        engine = get_engine("duckdb")
+    out = engine.run(
+        [Step("total", "SELECT SUM(x) AS s FROM numbers")], {"numbers": ParquetInput(str(path))}
+    )
+    assert out["total"].column("s").to_pylist() == [6]
+    # The input's name is released with the run.
+    with pytest.raises(Exception, match="numbers"):
+        engine.run([Step("again", "SELECT * FROM numbers")], {})
+
+
+@pytest.mark.spark
+def test_spark_reads_a_file_of_shares_written_for_it_and_removes_it(
+    spark: Any, tmp_path: Path
+) -> None:
+    from cibwatch.engines.spark_engine import SparkEngine
+
+    source = tmp_path / "shares.csv"
+    pacsv.write_csv(_shares(11), source)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    seen: list[list[str]] = []
+    engine = SparkEngine(spark, stage_dir=str(stage))
+    # While the steps run, the normalised shares lie in a Parquet file under ``stage_dir``.
+    engine.on_step = lambda _: seen.append([p.name for p in stage.rglob("*.parquet")])
+    kwargs: dict[str, Any] = {
+        "account_col": "user",
+        "object_col": "obj",
+        "time_col": "ts",
+        "object_type_col": "kind",
+        "content_col": "post",
+        "window": 20,
+    }
+    on_spark = detect_coordination(source, engine=engine, **kwargs)
+    on_duckdb = detect_coordination(source, engine="duckdb", **kwargs)
+    assert on_duckdb.edges.num_rows > 10
+    assert _canonical(on_spark.edges) == _canonical(on_duckdb.edges)
+    assert seen and seen[0] == ["shares.parquet"]
+    assert list(stage.iterdir()) == []
+
+
+@pytest.mark.spark
+def test_spark_on_a_workspace_matches_duckdb(spark: Any) -> None:
+    from cibwatch.engines.spark_engine import SparkEngine
+
+    ws = Workspace(":memory:")
+    ws.connection.register("shares", _shares(3))
+    ws.connection.execute(
+        "INSERT INTO actions SELECT 'x:' || \"user\", kind, obj, "
+        "to_timestamp(1700000000 + ts)::TIMESTAMP, 'x', post FROM shares"
+    )
+    on_duckdb = coaction_edges(ws, window=20, min_participation=2)
+    on_spark = coaction_edges(ws, window=20, min_participation=2, engine=SparkEngine(spark))
+    assert on_duckdb.edges.num_rows > 10
+    assert _canonical(on_spark.edges) == _canonical(on_duckdb.edges)
+    assert on_spark.nodes.to_pylist() == on_duckdb.nodes.to_pylist()

@@ -8,7 +8,9 @@ calls). Both run the steps of :mod:`cibwatch.coaction.steps` on the chosen engin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,14 +20,14 @@ import pyarrow.compute as pc
 
 from cibwatch.coaction.shares import (
     STAGED_TABLE,
-    load_shares,
     stage_shares,
     unstage_shares,
     workspace_shares_sql,
+    write_shares,
 )
 from cibwatch.coaction.significance import add_significance
 from cibwatch.coaction.steps import OUTPUTS, CoActionSpec, all_steps
-from cibwatch.engines.base import Engine, Step
+from cibwatch.engines.base import Engine, Input, ParquetInput, Step
 from cibwatch.engines.duckdb_engine import DuckDBEngine
 from cibwatch.engines.registry import get_engine
 from cibwatch.errors import ConfigError, UnsupportedOperationError
@@ -63,27 +65,41 @@ def _resolve_engine(engine: str | Engine) -> tuple[Engine, bool]:
     return get_engine(engine), True
 
 
+@contextmanager
+def _handed_over(engine: Engine, write: Callable[[str], object]) -> Iterator[ParquetInput]:
+    """A Parquet file of the shares for ``engine`` to read itself, deleted afterwards.
+
+    ``write(path)`` writes it (with DuckDB, never through Python objects) in a fresh folder
+    under the engine's ``stage_dir``.
+    """
+    with tempfile.TemporaryDirectory(prefix="cibwatch-shares-", dir=engine.stage_dir) as folder:
+        path = str(Path(folder) / "shares.parquet")
+        write(path)
+        yield ParquetInput(path)
+
+
 def run_coaction(
-    shares: pa.Table | Step,
+    shares: Input | Step,
     spec: CoActionSpec,
     engine: Engine,
     *,
     fdr: float = 0.05,
     min_objects: int | None = None,
 ) -> CoActionResult:
-    """Run the steps on ``engine`` for ``shares`` (an Arrow table or, on DuckDB, a step).
+    """Run the steps on ``engine`` for ``shares``: an Arrow table, a Parquet file or, on
+    DuckDB, a step.
 
     ``min_objects`` (default ``spec.min_participation``) is the least number of distinct
     objects for an edge to be tested for significance.
     """
     spec.check()
     steps = all_steps(spec, engine.dialect)
-    inputs: dict[str, pa.Table] = {}
+    inputs: dict[str, Input] = {}
     if isinstance(shares, Step):
         if not isinstance(engine, DuckDBEngine):
             raise UnsupportedOperationError(
                 f"the {engine.name} engine cannot read a workspace table directly; "
-                "pass the shares as an Arrow table"
+                "pass the shares as an Arrow table or a Parquet file"
             )
         # A view: read once, by ``unique_shares``; a stored copy would double the shares.
         steps = [Step("shares", shares.sql, materialize=False, releases=shares.releases), *steps]
@@ -161,11 +177,13 @@ def detect_coordination(
             sql = stage_shares(runner.connection, source, **columns)
             try:
                 # The staged table is dropped as soon as ``unique_shares`` has read it.
-                staged = Step("shares", sql, releases=(STAGED_TABLE,))
-                return run_coaction(staged, spec, runner, fdr=fdr)
+                step = Step("shares", sql, releases=(STAGED_TABLE,))
+                return run_coaction(step, spec, runner, fdr=fdr)
             finally:
                 unstage_shares(runner.connection)
-        return run_coaction(load_shares(source, **columns), spec, runner, fdr=fdr)
+        # Other engines read the normalised shares from a Parquet file that DuckDB writes.
+        with _handed_over(runner, lambda path: write_shares(source, path, **columns)) as file:
+            return run_coaction(file, spec, runner, fdr=fdr)
     finally:
         if own:
             runner.close()
@@ -184,8 +202,8 @@ def coaction_edges(
 ) -> CoActionResult:
     """Co-action edges over the workspace table ``actions`` (full per-edge statistics).
 
-    On DuckDB the steps run inside the workspace's own connection (no copy to Python); on
-    Spark the actions are handed over as Arrow.
+    On DuckDB the steps run inside the workspace's own connection (no copy to Python); for
+    Spark the workspace writes the shares to a Parquet file that Spark reads.
     """
     spec = CoActionSpec(window=window, min_participation=min_participation, semantics=semantics)
     spec.check()
@@ -201,8 +219,13 @@ def coaction_edges(
     try:
         if isinstance(runner, DuckDBEngine) and runner.connection is workspace.connection:
             return run_coaction(Step("shares", sql), spec, runner, fdr=fdr, min_objects=min_objects)
-        shares = workspace.connection.execute(sql).to_arrow_table()
-        return run_coaction(shares, spec, runner, fdr=fdr, min_objects=min_objects)
+
+        def write(path: str) -> None:
+            target = path.replace("'", "''")
+            workspace.connection.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)")
+
+        with _handed_over(runner, write) as staged:
+            return run_coaction(staged, spec, runner, fdr=fdr, min_objects=min_objects)
     finally:
         if own:
             runner.close()

@@ -4,7 +4,9 @@ A *step* is a named ``SELECT`` written in the SQL subset that DuckDB and Spark S
 The few functions the two dialects spell differently (sorted distinct lists, medians) are
 asked of the engine's :class:`Dialect` when the SQL text is built, so the query itself is
 defined in one place (see :mod:`cibwatch.coaction.steps`). An engine materialises each step
-as a table or view named after it and returns the last one as an Arrow table. An engine that
+as a table or view named after it and returns the last one as an Arrow table. Inputs are
+Arrow tables or :class:`ParquetInput` files, which the engine reads itself: data too large
+for the driver's memory never pass through Python. An engine that
 cannot do something raises :class:`~cibwatch.errors.UnsupportedOperationError`; nothing
 falls back silently to another engine.
 
@@ -23,6 +25,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import pyarrow as pa
 
@@ -41,6 +44,22 @@ class Step:
     sql: str
     materialize: bool = True
     releases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParquetInput:
+    """A Parquet file (or a folder of them) that the engine reads itself.
+
+    The path must be readable wherever the engine runs its work: on one machine any local
+    path; on a Spark cluster a location every executor sees (a shared mount, or a URI such
+    as ``hdfs://`` or ``s3a://`` that the cluster is configured to read).
+    """
+
+    path: str
+
+
+#: What an engine accepts as a named input.
+Input: TypeAlias = pa.Table | ParquetInput
 
 
 def last_uses(steps: Sequence[Step], keep: Sequence[str]) -> dict[int, list[str]]:
@@ -90,6 +109,9 @@ class Engine(ABC):
 
     name: str
     dialect: Dialect
+    #: Where inputs handed over as files are written (:class:`ParquetInput`); None for the
+    #: system's temporary folder. On a cluster it must be a path every worker can read.
+    stage_dir: str | None = None
     #: Called with each input's name once it is registered and each step's name once it
     #: has run and what no later step reads is released (progress, profiling); None for
     #: silence.
@@ -103,10 +125,11 @@ class Engine(ABC):
     def run(
         self,
         steps: Sequence[Step],
-        inputs: Mapping[str, pa.Table],
+        inputs: Mapping[str, Input],
         outputs: Sequence[str] | None = None,
     ) -> dict[str, pa.Table]:
-        """Register ``inputs`` as tables, run ``steps`` in order, return ``outputs`` as Arrow.
+        """Register ``inputs`` (Arrow tables or Parquet files), run ``steps`` in order,
+        return ``outputs`` as Arrow.
 
         ``outputs`` names the steps to return (the last step when omitted). Raises
         :class:`~cibwatch.errors.UnsupportedOperationError` for what the engine cannot do.

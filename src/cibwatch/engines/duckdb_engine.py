@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pyarrow as pa
 
-from cibwatch.engines.base import Dialect, Engine, Step, last_uses
+from cibwatch.engines.base import Dialect, Engine, Input, ParquetInput, Step, last_uses
 from cibwatch.errors import ConfigError
 
 
@@ -27,8 +27,8 @@ class DuckDBEngine(Engine):
 
     Steps become temporary tables so a step read twice is computed once (views when
     ``materialize`` is off), each dropped once no later step reads it; inputs may be
-    Arrow tables or, to avoid copying a workspace table, names already visible on the
-    connection (``inputs`` maps the step's name to the Arrow table to register).
+    Arrow tables, Parquet files (read in place through a view) or, to avoid copying a
+    workspace table, names already visible on the connection.
     """
 
     name = "duckdb"
@@ -56,7 +56,7 @@ class DuckDBEngine(Engine):
     def run(
         self,
         steps: Sequence[Step],
-        inputs: Mapping[str, pa.Table],
+        inputs: Mapping[str, Input],
         outputs: Sequence[str] | None = None,
     ) -> dict[str, pa.Table]:
         if not steps:
@@ -67,7 +67,14 @@ class DuckDBEngine(Engine):
         kinds = {step.name: "TABLE" if step.materialize else "VIEW" for step in steps}
         released = {step.name: step.releases for step in steps}
         for name, table in inputs.items():
-            con.register(_plain(name), table)
+            if isinstance(table, ParquetInput):
+                path = table.path.replace("'", "''")
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW {_plain(name)} AS "
+                    f"SELECT * FROM read_parquet('{path}')"
+                )
+            else:
+                con.register(_plain(name), table)
             self._stepped(name)
         try:
             for index, step in enumerate(steps):
@@ -86,8 +93,11 @@ class DuckDBEngine(Engine):
         finally:
             for step in reversed(steps):
                 con.execute(f"DROP {kinds[step.name]} IF EXISTS {_plain(step.name)}")
-            for name in inputs:
-                con.unregister(_plain(name))
+            for name, table in inputs.items():
+                if isinstance(table, ParquetInput):
+                    con.execute(f"DROP VIEW IF EXISTS {_plain(name)}")
+                else:
+                    con.unregister(_plain(name))
 
     def close(self) -> None:
         if self._own:

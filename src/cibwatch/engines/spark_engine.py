@@ -2,9 +2,11 @@
 
 Local mode by default (``local[2]``); point it at a cluster with ``master="spark://host:7077"``
 (or ``yarn``, ``k8s://...``), with the environment variable ``CIBWATCH_SPARK_MASTER`` (what
-the CLI's ``--engine spark`` uses), or hand it an existing ``SparkSession``. Steps become temporary
-views; the last one is collected to Arrow, so its result (the edges, not the shares) must fit
-on the driver.
+the CLI's ``--engine spark`` uses), or hand it an existing ``SparkSession``. Large inputs come
+as Parquet files that Spark reads itself (:class:`~cibwatch.engines.base.ParquetInput`);
+``stage_dir`` (or ``CIBWATCH_SPARK_STAGE_DIR``) says where the library writes them, which on
+a cluster must be a location every executor reads. Steps become temporary views; the outputs
+are collected to Arrow, so they (the edges, not the shares) must fit on the driver.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from cibwatch.engines.base import Dialect, Engine, Step, last_uses
+from cibwatch.engines.base import Dialect, Engine, Input, ParquetInput, Step, last_uses
 from cibwatch.errors import ConfigError, DependencyError
 
 
@@ -52,6 +54,10 @@ class SparkEngine(Engine):
 
     ``session`` reuses a SparkSession (tests keep one per module); otherwise one is created
     for ``master`` with ``config`` (e.g. ``{"spark.sql.shuffle.partitions": "400"}``).
+    ``stage_dir`` is the folder where the library writes the shares for Spark to read: the
+    system's temporary folder by default, which suits local mode; on a cluster, a folder
+    mounted on the driver and on every executor (the library writes it with DuckDB on the
+    driver, so it must be a file path, not an ``hdfs://`` URI).
     """
 
     name = "spark"
@@ -62,8 +68,10 @@ class SparkEngine(Engine):
         *,
         master: str | None = None,
         config: Mapping[str, str] | None = None,
+        stage_dir: str | None = None,
     ) -> None:
         self._own = session is None
+        self.stage_dir = stage_dir or os.environ.get("CIBWATCH_SPARK_STAGE_DIR") or None
         if session is None:
             chosen = master or os.environ.get("CIBWATCH_SPARK_MASTER", "local[2]")
             session = _session(chosen, config or {})
@@ -73,7 +81,7 @@ class SparkEngine(Engine):
     def run(
         self,
         steps: Sequence[Step],
-        inputs: Mapping[str, pa.Table],
+        inputs: Mapping[str, Input],
         outputs: Sequence[str] | None = None,
     ) -> dict[str, pa.Table]:
         if not steps:
@@ -83,7 +91,10 @@ class SparkEngine(Engine):
         drops = last_uses(steps, keep=wanted)
         step_by_name = {step.name: step for step in steps}
         for name, table in inputs.items():
-            spark.createDataFrame(table).createOrReplaceTempView(name)
+            if isinstance(table, ParquetInput):
+                spark.read.parquet(table.path).createOrReplaceTempView(name)
+            else:
+                spark.createDataFrame(table).createOrReplaceTempView(name)
             self._stepped(name)
         frames: dict[str, Any] = {}
         try:
