@@ -42,6 +42,17 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
+#: How the tests' shares name their columns, and the window they use.
+COLUMNS: dict[str, Any] = {
+    "account_col": "user",
+    "object_col": "obj",
+    "time_col": "ts",
+    "object_type_col": "kind",
+    "content_col": "post",
+    "window": 20,
+}
+
+
 def _shares(seed: int) -> pa.Table:
     rng = np.random.default_rng(seed)
     n = 400
@@ -74,16 +85,7 @@ def test_duckdb_and_spark_give_identical_edges(spark: Any, semantics: str) -> No
     from cibwatch.engines.spark_engine import SparkEngine
 
     shares = _shares(7)
-    kwargs: dict[str, Any] = {
-        "account_col": "user",
-        "object_col": "obj",
-        "time_col": "ts",
-        "object_type_col": "kind",
-        "content_col": "post",
-        "window": 20,
-        "min_participation": 2,
-        "semantics": semantics,
-    }
+    kwargs: dict[str, Any] = {**COLUMNS, "min_participation": 2, "semantics": semantics}
     on_duckdb = detect_coordination(shares, engine="duckdb", **kwargs)
     on_spark = detect_coordination(shares, engine=SparkEngine(spark), **kwargs)
     assert on_duckdb.edges.num_rows > 10
@@ -181,16 +183,8 @@ def test_spark_reads_a_file_of_shares_written_for_it_and_removes_it(
     engine = SparkEngine(spark, stage_dir=str(stage))
     # While the steps run, the normalised shares lie in a Parquet file under ``stage_dir``.
     engine.on_step = lambda _: seen.append([p.name for p in stage.rglob("*.parquet")])
-    kwargs: dict[str, Any] = {
-        "account_col": "user",
-        "object_col": "obj",
-        "time_col": "ts",
-        "object_type_col": "kind",
-        "content_col": "post",
-        "window": 20,
-    }
-    on_spark = detect_coordination(source, engine=engine, **kwargs)
-    on_duckdb = detect_coordination(source, engine="duckdb", **kwargs)
+    on_spark = detect_coordination(source, engine=engine, **COLUMNS)
+    on_duckdb = detect_coordination(source, engine="duckdb", **COLUMNS)
     assert on_duckdb.edges.num_rows > 10
     assert _canonical(on_spark.edges) == _canonical(on_duckdb.edges)
     assert seen and seen[0] == ["shares.parquet"]
