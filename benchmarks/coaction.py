@@ -188,7 +188,7 @@ def run_one(
     path: str, engine: str, memory_limit: str | None, profile: bool = False
 ) -> dict[str, object]:
     """Load + detect in this process; return time, peak memory and recovery figures."""
-    from cibwatch.coaction import detect_coordination
+    from cibwatch.coaction import TooManyPairsError, detect_coordination
     from cibwatch.engines.base import Engine
     from cibwatch.engines.registry import get_engine
 
@@ -220,6 +220,15 @@ def run_one(
             min_participation=2,
             engine=runner,
         )
+    except TooManyPairsError as refused:
+        # Data too dense for the window: the figure is how soon the run says so.
+        return {
+            "engine": engine,
+            "refused_after_seconds": round(time.perf_counter() - started, 2),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_tree_rss_mb": round(sampler.overall * 1024, 1),
+            "refused": str(refused),
+        }
     finally:
         runner.close()
         spill.cleanup()
@@ -352,7 +361,7 @@ def main() -> None:
                     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
                     figures = json.loads(out.stdout.strip().splitlines()[-1])
                     print(f"  {engine}: {json.dumps(figures)}", flush=True)
-                    if engine == "duckdb":
+                    if engine == "duckdb" and "seconds" in figures:
                         ours = float(figures["seconds"])
                 if args.toolkit:
                     theirs = run_toolkit(path, workdir)

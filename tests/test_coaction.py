@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cibwatch.coaction import detect_coordination
+from cibwatch.coaction import TooManyPairsError, detect_coordination
 from cibwatch.errors import ConfigError, InputError
 
 
@@ -263,3 +264,76 @@ def test_unknown_column_and_bad_parameters() -> None:
         detect_coordination(
             table, account_col="user", object_col="url", time_col="ts", semantics="other"
         )
+
+
+def _examined(rows: list[tuple[str, str, float]], window: float) -> int:
+    """Pairs the window join examines, by brute force: of the shares with another share of
+    their object within the window, every two of one object in the same or adjacent buckets
+    of the window's width."""
+    near = [
+        (o1, t1)
+        for i, (_, o1, t1) in enumerate(rows)
+        if any(o1 == o2 and abs(t1 - t2) <= window for j, (_, o2, t2) in enumerate(rows) if i != j)
+    ]
+    buckets = [(o, math.floor(t / window)) for o, t in near]
+    return sum(
+        1
+        for i, (o1, b1) in enumerate(buckets)
+        for o2, b2 in buckets[i + 1 :]
+        if o1 == o2 and abs(b1 - b2) <= 1
+    )
+
+
+def _run(rows: list[tuple[str, str, float]], window: float, max_pairs: int | None) -> None:
+    table = pa.table(
+        {
+            "user": [r[0] for r in rows],
+            "obj": [r[1] for r in rows],
+            "ts": [r[2] for r in rows],
+            "post": [f"p{i}" for i in range(len(rows))],
+        }
+    )
+    detect_coordination(
+        table,
+        account_col="user",
+        object_col="obj",
+        time_col="ts",
+        content_col="post",
+        window=window,
+        max_pairs=max_pairs,
+    )
+
+
+def test_join_too_large_is_refused_before_it_runs_with_what_to_do() -> None:
+    # Window 10: shares of u at 0, 1, 2 (bucket 0) and 12 (bucket 1) lie within 10 s of
+    # another share; 35 does not. The join examines 3 pairs in bucket 0 and 3 x 1 across
+    # buckets: 6, of which 4 lie within the window.
+    rows = [("a", "u", 0.0), ("b", "u", 1.0), ("c", "u", 2.0), ("d", "u", 12.0), ("e", "u", 35.0)]
+    _run(rows, 10, max_pairs=6)
+    _run(rows, 10, max_pairs=None)
+    with pytest.raises(TooManyPairsError) as refused:
+        _run(rows, 10, max_pairs=5)
+    message = str(refused.value)
+    assert "would examine 6 pairs of shares, more than max_pairs (5)" in message
+    assert "Shorten the window" in message and "--max-pairs" in message
+    with pytest.raises(ConfigError, match="max_pairs must be >= 1"):
+        _run(rows, 10, max_pairs=0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abcd"), st.sampled_from("uv"), st.integers(0, 60).map(float)),
+        min_size=2,
+        max_size=30,
+    ),
+    st.sampled_from([1.0, 5.0, 7.5, 30.0]),
+)
+def test_the_refusal_counts_exactly_the_pairs_the_join_examines(
+    rows: list[tuple[str, str, float]], window: float
+) -> None:
+    examined = _examined(rows, window)
+    _run(rows, window, max_pairs=max(examined, 1))
+    if examined > 1:
+        with pytest.raises(TooManyPairsError, match=f"would examine {examined:,} pairs"):
+            _run(rows, window, max_pairs=examined - 1)

@@ -82,6 +82,20 @@ def test_coordination_reports_missing_column(tmp_path: Path) -> None:
     assert "no column 'user'" in str(result.exception)
 
 
+def test_coordination_refuses_data_too_dense_and_says_what_to_do(tmp_path: Path) -> None:
+    source = tmp_path / "shares.csv"
+    _shares_csv(source)
+    args = [str(source), "--account-col", "who", "--object-col", "what", "--time-col", "when"]
+    args += ["--window", "5", "--out", str(tmp_path / "e.csv")]
+    # u: two shares 2 s apart; v: the two shares at 22:00:00 and 22:00:01: 2 pairs examined.
+    result = CliRunner().invoke(coordination, [*args, "--max-pairs", "1"])
+    assert result.exit_code != 0
+    assert "would examine 2 pairs of shares, more than max_pairs (1)" in str(result.exception)
+    assert not (tmp_path / "e.csv").exists()
+    result = CliRunner().invoke(coordination, [*args, "--max-pairs", "0"])
+    assert result.exit_code == 0, result.output
+
+
 def _edges() -> tuple[pa.Table, pa.Table]:
     edges = pa.table(
         {

@@ -13,7 +13,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from cibwatch.coaction import coaction_edges, detect_coordination
+from cibwatch.coaction import TooManyPairsError, coaction_edges, detect_coordination
 from cibwatch.engines.base import Engine, ParquetInput, Step, last_uses
 from cibwatch.engines.registry import get_engine
 from cibwatch.errors import ConfigError
@@ -206,3 +206,17 @@ def test_spark_on_a_workspace_matches_duckdb(spark: Any) -> None:
     assert on_duckdb.edges.num_rows > 10
     assert _canonical(on_spark.edges) == _canonical(on_duckdb.edges)
     assert on_spark.nodes.to_pylist() == on_duckdb.nodes.to_pylist()
+
+
+@pytest.mark.spark
+def test_spark_refuses_a_join_too_large_as_duckdb_does(spark: Any) -> None:
+    from cibwatch.engines.spark_engine import SparkEngine
+
+    shares = _shares(5)
+    messages = []
+    for engine in ("duckdb", SparkEngine(spark)):
+        with pytest.raises(TooManyPairsError) as refused:
+            detect_coordination(shares, engine=engine, max_pairs=10, **COLUMNS)
+        messages.append(str(refused.value))
+    assert messages[0] == messages[1]
+    assert "more than max_pairs (10)" in messages[0]

@@ -12,7 +12,7 @@ import click
 
 from cibwatch.coaction import detect_coordination
 from cibwatch.coaction.export import write_graph, write_table
-from cibwatch.coaction.steps import SEMANTICS
+from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS, SEMANTICS
 from cibwatch.engines.registry import ENGINE_NAMES
 
 
@@ -34,6 +34,13 @@ from cibwatch.engines.registry import ENGINE_NAMES
 @click.option("--semantics", type=click.Choice(SEMANTICS), default="cibwatch", show_default=True)
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="duckdb", show_default=True)
 @click.option("--fdr", type=float, default=0.05, show_default=True, help="False discovery rate.")
+@click.option(
+    "--max-pairs",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_PAIRS,
+    show_default=True,
+    help="Refuse data whose window join would examine more pairs of shares (0: no bound).",
+)
 @click.option("--significant-only", is_flag=True, help="Write only the edges judged significant.")
 @click.option(
     "--out",
@@ -55,6 +62,7 @@ def command(
     semantics: str,
     engine: str,
     fdr: float,
+    max_pairs: int,
     significant_only: bool,
     out: str,
     nodes_out: str | None,
@@ -76,6 +84,7 @@ def command(
         semantics=semantics,
         engine=engine,
         fdr=fdr,
+        max_pairs=max_pairs or None,
     )
     edges = result.significant_edges() if significant_only else result.edges
     if out.lower().endswith((".graphml", ".gexf")):

@@ -1,7 +1,8 @@
 """Co-action detection: accounts acting on the same objects within seconds, again and again.
 
 Public API: :func:`detect_coordination` (files or Arrow tables), :func:`coaction_edges`
-(a workspace), :class:`CoActionResult`. See ``docs/coordination.md``.
+(a workspace), :class:`CoActionResult`, :class:`TooManyPairsError` (data too dense for the
+window join, refused before the join runs). See ``docs/coordination.md``.
 """
 
 from __future__ import annotations
@@ -12,5 +13,12 @@ from cibwatch.coaction.detection import (
     detect_coordination,
     run_coaction,
 )
+from cibwatch.coaction.steps import TooManyPairsError
 
-__all__ = ["CoActionResult", "coaction_edges", "detect_coordination", "run_coaction"]
+__all__ = [
+    "CoActionResult",
+    "TooManyPairsError",
+    "coaction_edges",
+    "detect_coordination",
+    "run_coaction",
+]

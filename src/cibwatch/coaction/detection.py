@@ -26,7 +26,7 @@ from cibwatch.coaction.shares import (
     write_shares,
 )
 from cibwatch.coaction.significance import add_significance
-from cibwatch.coaction.steps import OUTPUTS, CoActionSpec, all_steps
+from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS, OUTPUTS, CoActionSpec, all_steps
 from cibwatch.engines.base import Engine, Input, ParquetInput, Step
 from cibwatch.engines.duckdb_engine import DuckDBEngine
 from cibwatch.engines.registry import get_engine
@@ -131,6 +131,7 @@ def run_coaction(
             "engine": engine.name,
             "fdr": fdr,
             "min_objects": minimum,
+            "max_pairs": spec.max_pairs,
         },
     )
 
@@ -149,8 +150,12 @@ def detect_coordination(
     engine: str | Engine = "duckdb",
     fdr: float = 0.05,
     object_types: Sequence[str] | None = None,
+    max_pairs: int | None = DEFAULT_MAX_PAIRS,
 ) -> CoActionResult:
     """Find accounts that act on the same objects within ``window`` seconds, repeatedly.
+
+    ``max_pairs`` bounds the pairs of shares the window join may examine; beyond it the run
+    stops with :class:`~cibwatch.coaction.steps.TooManyPairsError` before the join starts.
 
     >>> import pyarrow as pa
     >>> shares = pa.table({"user": ["a", "b", "a", "b"], "url": ["u", "u", "v", "v"],
@@ -160,7 +165,12 @@ def detect_coordination(
     >>> r.edges.select(["account_a", "account_b", "n_objects", "min_dt"]).to_pylist()
     [{'account_a': 'a', 'account_b': 'b', 'n_objects': 2, 'min_dt': 1.0}]
     """
-    spec = CoActionSpec(window=window, min_participation=min_participation, semantics=semantics)
+    spec = CoActionSpec(
+        window=window,
+        min_participation=min_participation,
+        semantics=semantics,
+        max_pairs=max_pairs,
+    )
     spec.check()
     columns: dict[str, Any] = {
         "account_col": account_col,
@@ -199,13 +209,19 @@ def coaction_edges(
     engine: str | Engine = "duckdb",
     fdr: float = 0.05,
     min_objects: int | None = None,
+    max_pairs: int | None = DEFAULT_MAX_PAIRS,
 ) -> CoActionResult:
     """Co-action edges over the workspace table ``actions`` (full per-edge statistics).
 
     On DuckDB the steps run inside the workspace's own connection (no copy to Python); for
     Spark the workspace writes the shares to a Parquet file that Spark reads.
     """
-    spec = CoActionSpec(window=window, min_participation=min_participation, semantics=semantics)
+    spec = CoActionSpec(
+        window=window,
+        min_participation=min_participation,
+        semantics=semantics,
+        max_pairs=max_pairs,
+    )
     spec.check()
     if object_types is not None and not object_types:
         raise ConfigError("object_types is empty")

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from cibwatch.coaction.detection import coaction_edges
 from cibwatch.coaction.explain import explain_edge
-from cibwatch.coaction.steps import CoActionSpec
+from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS, CoActionSpec
 from cibwatch.detectors.base import Detector, DetectorResult
 from cibwatch.engines.registry import ENGINE_NAMES
 from cibwatch.errors import ConfigError
@@ -49,6 +49,7 @@ class CoActionDetector(Detector):
         engine: str = "duckdb",
         fdr: float = 0.05,
         min_objects: int | None = None,
+        max_pairs: int | None = DEFAULT_MAX_PAIRS,
     ) -> None:
         self.window = window
         self.min_participation = min_participation
@@ -57,9 +58,10 @@ class CoActionDetector(Detector):
         self.engine = engine
         self.fdr = fdr
         self.min_objects = min_objects
+        self.max_pairs = max_pairs
 
     def _validate(self) -> None:
-        CoActionSpec(self.window, self.min_participation, self.semantics).check()
+        CoActionSpec(self.window, self.min_participation, self.semantics, self.max_pairs).check()
         if self.engine not in ENGINE_NAMES:
             raise ConfigError(f"unknown engine {self.engine!r}; choose one of {ENGINE_NAMES}")
         if self.object_types is not None:
@@ -79,6 +81,7 @@ class CoActionDetector(Detector):
             engine=self.engine,
             fdr=self.fdr,
             min_objects=self.min_objects,
+            max_pairs=self.max_pairs,
         )
         minimum = result.params["min_objects"]
         edges = result.edges

@@ -38,12 +38,16 @@ class Step:
     once, such as a filter over a staged table, a stored copy would only cost memory).
     ``releases`` names tables made outside the steps that only this step reads: they are
     dropped when the step is (a staged input need not outlive its one reader).
+    ``check``, for a step whose result is small, is called with that result as soon as it
+    is computed; what it raises ends the run before any later step starts (a guard that
+    refuses work too large to finish, before the work is done).
     """
 
     name: str
     sql: str
     materialize: bool = True
     releases: tuple[str, ...] = ()
+    check: Callable[[pa.Table], None] | None = None
 
 
 @dataclass(frozen=True)

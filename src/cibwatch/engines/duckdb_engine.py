@@ -80,6 +80,8 @@ class DuckDBEngine(Engine):
             for index, step in enumerate(steps):
                 kind = kinds[step.name]
                 con.execute(f"CREATE OR REPLACE TEMP {kind} {_plain(step.name)} AS {step.sql}")
+                if step.check is not None:
+                    step.check(con.sql(f"SELECT * FROM {_plain(step.name)}").to_arrow_table())
                 # Free what no later step reads: intermediates of 100 million shares do not
                 # all fit in memory at once, and what is dropped need not spill either.
                 for name in drops.get(index, []):

@@ -107,6 +107,8 @@ class SparkEngine(Engine):
                     frame = frame.localCheckpoint(eager=True)
                 frame.createOrReplaceTempView(step.name)
                 frames[step.name] = frame
+                if step.check is not None:
+                    step.check(frame.toArrow())
                 # Release the checkpoints no later step reads (executor memory and disk).
                 for name in drops.get(index, []):
                     spark.catalog.dropTempView(name)
