@@ -476,6 +476,18 @@ def test_security_headers_on_every_response(client: TestClient, app: FastAPI) ->
         assert response.headers["x-content-type-options"] == "nosniff"
 
 
+def test_head_answers_as_get_without_a_body(client: TestClient) -> None:
+    for path, headers in (("/api/networks", auth(VIEWER)), ("/login", {})):
+        got, head = client.get(path, headers=headers), client.head(path, headers=headers)
+        assert head.status_code == got.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == str(len(got.content))
+        assert "default-src 'none'" in head.headers["content-security-policy"]
+    assert client.head("/api/networks").status_code == 401
+    assert client.head("/api/rules/run", headers=auth(VIEWER)).status_code == 405
+
+
 def test_openapi_documents_the_endpoints(client: TestClient) -> None:
     schema: dict[str, Any] = client.get("/openapi.json").json()
     paths = schema["paths"]

@@ -88,6 +88,31 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class HeadAsGet:
+    """ASGI middleware answering ``HEAD`` as the ``GET`` of the same path, without the body.
+
+    FastAPI routes a ``GET`` endpoint for ``GET`` only, so monitors and link checkers that
+    send ``HEAD`` got 405. The headers (status, type, length) are those the ``GET`` sends.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(dict(scope, method="GET"), receive, without_body)
+
+
 def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str | Role]]) -> FastAPI:
     """The web service over the workspace at ``workspace_path``, accepting ``tokens``.
 
@@ -121,7 +146,8 @@ def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str |
     app.state.error_status = ERROR_STATUS
 
     app.add_middleware(MicroCache, store=store, keys=keys)
-    app.add_middleware(SecurityHeaders)  # added last: outermost, so replayed answers get them
+    app.add_middleware(SecurityHeaders)  # outer to the cache, so replayed answers get them
+    app.add_middleware(HeadAsGet)
 
     def _handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
         async def handle(_request: Request, exc: Exception) -> JSONResponse:
