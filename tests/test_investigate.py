@@ -137,6 +137,21 @@ def test_investigate_reports_a_broken_input_file_cleanly(tmp_path: Path) -> None
     assert "Traceback" not in result.output
 
 
+def test_investigate_refuses_co_action_too_dense_cleanly(tmp_path: Path) -> None:
+    posts = tmp_path / "posts.csv"
+    rows = [f"x,{i},acc{i},2024-01-01T10:00:0{i}Z,https://a.example/x" for i in range(4)]
+    posts.write_text("platform,post_id,account_id,created_at,urls\n" + "\n".join(rows) + "\n")
+    args = ["investigate", str(posts), "-w", str(tmp_path / "w.duckdb"), "-o", str(tmp_path)]
+    result = CliRunner().invoke(cli, [*args, "--max-pairs", "1"])
+    assert result.exit_code != 0
+    assert "more than max_pairs (1)" in result.output and "Shorten the window" in result.output
+    assert "Traceback" not in result.output
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        failed = [r for r in ws.runs() if r["status"] == "failed"]
+    assert [r["name"] for r in failed] == ["coaction"]
+    assert json.loads(failed[0]["params"])["max_pairs"] == 1
+
+
 def test_investigate_catches_assets_returning_after_a_takedown(demo: Path, tmp_path: Path) -> None:
     truth = json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
     op = next(g for g in truth["groups"] if g["id"] == "op_b_doppelganger")

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS
 from cibwatch.detectors.base import Detector, DetectorResult
 from cibwatch.detectors.coaction import CoActionDetector
 from cibwatch.detectors.creation import CreationBurstDetector
@@ -51,6 +52,8 @@ class InvestigationOptions:
     min_participation: int = 2
     fdr: float = 0.05
     engine: str = "duckdb"
+    #: Pairs of shares the co-action join may examine before it refuses (None: no bound).
+    max_pairs: int | None = DEFAULT_MAX_PAIRS
     assume_tz: str | None = None
     platform: str | None = None
     column_map: str | None = None
@@ -112,6 +115,7 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
             min_participation=options.min_participation,
             fdr=options.fdr,
             engine=options.engine,
+            max_pairs=options.max_pairs,
         ),
         LookalikeDomainDetector(),
         PersonaDetector(),

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS
 from cibwatch.pipeline import InvestigationOptions, InvestigationResult, investigate
 from cibwatch.workspace import Workspace
 
@@ -36,6 +37,13 @@ def _options(f: click.decorators.FC) -> click.decorators.FC:
         default="duckdb",
         show_default=True,
         help="Engine for the relational steps.",
+    )(f)
+    f = click.option(
+        "--max-pairs",
+        type=click.IntRange(min=0),
+        default=DEFAULT_MAX_PAIRS,
+        show_default=True,
+        help="Refuse co-action whose window join would examine more pairs of shares (0: no bound).",
     )(f)
     return f
 
@@ -138,6 +146,7 @@ def investigate_command(
     min_participation: int,
     fdr: float,
     engine: str,
+    max_pairs: int,
 ) -> None:
     """Ingest SOURCES (files or folders), detect, assemble networks and write a report."""
     options = InvestigationOptions(
@@ -145,6 +154,7 @@ def investigate_command(
         min_participation=min_participation,
         fdr=fdr,
         engine=engine,
+        max_pairs=max_pairs or None,
         assume_tz=assume_tz,
         platform=platform,
         column_map=column_map,
@@ -174,6 +184,7 @@ def demo_command(
     min_participation: int,
     fdr: float,
     engine: str,
+    max_pairs: int,
 ) -> None:
     """Build the bundled sample world and run a full investigation of it."""
     from cibwatch.synthetic.world import generate_world
@@ -185,7 +196,11 @@ def demo_command(
     for stale in (workspace, workspace.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
     options = InvestigationOptions(
-        window=window, min_participation=min_participation, fdr=fdr, engine=engine
+        window=window,
+        min_participation=min_participation,
+        fdr=fdr,
+        engine=engine,
+        max_pairs=max_pairs or None,
     )
     _run([world], workspace, out, options)
 
