@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from cibwatch import Workspace
 from cibwatch.cli.main import cli
+from cibwatch.dossier import Dossier, build_dossier
 from cibwatch.errors import ConfigError
 from cibwatch.evaluation import evaluate, groups_from_json
-from cibwatch.networks import stored_networks
+from cibwatch.narratives import link_narratives
+from cibwatch.networks import Network, stored_networks
 from cibwatch.pipeline import expand_sources
+from cibwatch.report.context import report_context
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +82,32 @@ def test_silent_assets_join_through_profile_links_and_dossiers_match_the_truth(
         if group.innocent:
             assert rows[group_id]["verdict"] == "not flagged (correct)"
             assert not any(group.accounts.intersection(n.members) for n in networks)
+
+
+def test_the_report_reuses_the_dossiers_the_evaluation_built(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = groups_from_json(
+        json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
+    )
+    with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
+        networks = stored_networks(ws)
+        linking = link_narratives(ws)
+        dossiers: dict[str, Dossier] = {}
+        rows = evaluate(networks, truth, workspace=ws, linking=linking, dossiers=dossiers)
+        found = {r["network_id"] for r in rows if r["found"] and not r["innocent"]}
+        assert len(found) == 2 and set(dossiers) == found
+        fresh = report_context(ws, evaluation=rows, linking=linking)
+        built: list[str] = []
+
+        def counting(workspace: Workspace, network: Network, **kwargs: Any) -> Dossier:
+            built.append(network.network_id)
+            return build_dossier(workspace, network, **kwargs)
+
+        monkeypatch.setattr("cibwatch.report.context.build_dossier", counting)
+        reused = report_context(ws, evaluation=rows, linking=linking, dossiers=dossiers)
+    assert sorted(built) == sorted({n.network_id for n in networks} - found)
+    assert reused["networks"] == fresh["networks"]
 
 
 def test_demo_writes_indicators_to_share(demo: Path) -> None:

@@ -120,12 +120,16 @@ def evaluate(
     min_members: int = 3,
     workspace: Workspace | None = None,
     linking: NarrativeLinking | None = None,
+    dossiers: dict[str, Dossier] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per ground-truth group: best-matching network, recall, precision, verdict.
 
     With ``workspace``, the row of a found operation also carries ``dossier``: its best
     network's dossier compared with the truth (:func:`compare_dossier`); ``linking`` is the
     workspace's narratives across languages, computed here if needed and not given.
+    ``dossiers`` (network id -> dossier) are dossiers already built from this workspace; the
+    ones built here are added to it, so that the report can use them instead of building
+    them again.
     """
     nets = list(networks)
     by_id = {net.network_id: net for net in nets}
@@ -163,9 +167,13 @@ def evaluate(
             "verdict": verdict,
         }
         if workspace is not None and found and not group.innocent and network_id is not None:
-            if linking is None:  # once, for every dossier built here
-                linking = link_narratives(workspace)
-            dossier = build_dossier(workspace, by_id[network_id], linking=linking)
+            dossier = dossiers.get(network_id) if dossiers is not None else None
+            if dossier is None:
+                if linking is None:  # once, for every dossier built here
+                    linking = link_narratives(workspace)
+                dossier = build_dossier(workspace, by_id[network_id], linking=linking)
+                if dossiers is not None:
+                    dossiers[network_id] = dossier
             row["dossier"] = compare_dossier(dossier, group)
         rows.append(row)
     return rows

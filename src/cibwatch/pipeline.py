@@ -25,6 +25,7 @@ from cibwatch.detectors.persona import PersonaDetector
 from cibwatch.detectors.profilelinks import ProfileLinkDetector
 from cibwatch.detectors.recidivism import RecidivismDetector
 from cibwatch.detectors.stance import StanceDetector
+from cibwatch.dossier import Dossier
 from cibwatch.errors import ConfigError
 from cibwatch.evaluation import evaluate, groups_from_json
 from cibwatch.indicators.platform_files import export_indicators_csv
@@ -167,12 +168,22 @@ def investigate(
         workspace, run_ids=run_ids, min_size=opts.min_network_size, seed=opts.seed
     )
     say("link narratives across languages")
-    linking = link_narratives(workspace)  # once, for the evaluation and the report
+    # Once, for the evaluation and the report: the narratives and the dossiers it builds.
+    linking = link_narratives(workspace)
+    dossiers: dict[str, Dossier] = {}
     if truth_path is not None:
         truth = groups_from_json(json.loads(truth_path.read_text(encoding="utf-8")))
-        result.evaluation = evaluate(result.networks, truth, workspace=workspace, linking=linking)
+        result.evaluation = evaluate(
+            result.networks, truth, workspace=workspace, linking=linking, dossiers=dossiers
+        )
     say("write report")
-    render_html(workspace, result.report, evaluation=result.evaluation, linking=linking)
+    render_html(
+        workspace,
+        result.report,
+        evaluation=result.evaluation,
+        linking=linking,
+        dossiers=dossiers,
+    )
     say("write indicators")
     result.stix_bundle = out_dir / "indicators.stix.json"
     export_stix(workspace, result.stix_bundle, tlp=opts.tlp)

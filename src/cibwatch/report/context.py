@@ -10,12 +10,13 @@ targets table (:mod:`.targets`) and the indicators appendix (:mod:`.appendix`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cibwatch import __version__
-from cibwatch.dossier import build_dossier
+from cibwatch.dossier import Dossier, build_dossier
 from cibwatch.narratives import NarrativeLinking, link_narratives, narrative_overlaps
 from cibwatch.networks import Q_CAP, SCORE_WEIGHTS, stored_networks
 from cibwatch.report.appendix import indicator_appendix
@@ -86,10 +87,19 @@ def _both_sides(sides: list[dict[str, Any]]) -> int:
 
 
 def network_context(
-    workspace: Workspace, network: Network, *, linking: NarrativeLinking | None = None
+    workspace: Workspace,
+    network: Network,
+    *,
+    linking: NarrativeLinking | None = None,
+    built: Dossier | None = None,
 ) -> dict[str, Any]:
-    """One network's dossier with its pictures and tactics (``linking``: see build_dossier)."""
-    dossier = asdict(build_dossier(workspace, network, linking=linking))
+    """One network's dossier with its pictures and tactics (``linking``: see build_dossier).
+
+    ``built`` is the network's dossier if it was already built from this workspace.
+    """
+    if built is None:
+        built = build_dossier(workspace, network, linking=linking)
+    dossier = asdict(built)  # a deep copy: what is added below never reaches ``built``
     runs = list(network.summary.get("evidence_runs", []))
     domains = list(network.summary.get("lookalike_domains", []))
     counts = signal_counts(workspace, network.members, runs, domains)
@@ -116,8 +126,13 @@ def report_context(
     *,
     evaluation: list[dict[str, Any]] | None = None,
     linking: NarrativeLinking | None = None,
+    dossiers: Mapping[str, Dossier] | None = None,
 ) -> dict[str, Any]:
-    """All data the report shows, as plain values (pictures as escaped SVG markup)."""
+    """All data the report shows, as plain values (pictures as escaped SVG markup).
+
+    ``dossiers`` (network id -> dossier) are dossiers already built from this workspace
+    (by :func:`~cibwatch.evaluation.evaluate`); the others are built here.
+    """
     ws = workspace
     networks = stored_networks(ws)
     appendix = indicator_appendix(ws)
@@ -134,7 +149,10 @@ def report_context(
             "SELECT source_file, field, reason, count(*) AS n FROM rejects "
             "GROUP BY ALL ORDER BY n DESC LIMIT 30"
         ),
-        "networks": [network_context(ws, n, linking=linking) for n in networks],
+        "networks": [
+            network_context(ws, n, linking=linking, built=(dossiers or {}).get(n.network_id))
+            for n in networks
+        ],
         "indicators": [
             {"network_id": n.network_id, "rows": appendix.get(n.network_id, [])} for n in networks
         ],

@@ -10,6 +10,7 @@ and hands the template :class:`markupsafe.Markup`. The facts come from
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from cibwatch.report.context import report_context
 
 if TYPE_CHECKING:
+    from cibwatch.dossier import Dossier
     from cibwatch.narratives import NarrativeLinking
     from cibwatch.workspace import Workspace
 
@@ -38,13 +40,11 @@ def render_html_string(
     *,
     evaluation: list[dict[str, Any]] | None = None,
     linking: NarrativeLinking | None = None,
+    dossiers: Mapping[str, Dossier] | None = None,
 ) -> str:
     """The HTML report of ``workspace`` as text (the PDF renders this same page)."""
-    return (
-        _environment()
-        .get_template("report.html")
-        .render(**report_context(workspace, evaluation=evaluation, linking=linking))
-    )
+    context = report_context(workspace, evaluation=evaluation, linking=linking, dossiers=dossiers)
+    return _environment().get_template("report.html").render(**context)
 
 
 def render_html(
@@ -53,12 +53,14 @@ def render_html(
     *,
     evaluation: list[dict[str, Any]] | None = None,
     linking: NarrativeLinking | None = None,
+    dossiers: Mapping[str, Dossier] | None = None,
 ) -> Path:
     """Write the HTML report of ``workspace`` to ``out`` and return the path.
 
-    ``linking``: the workspace's narratives across languages, if already computed.
+    ``linking`` and ``dossiers``: the workspace's narratives across languages and dossiers
+    (network id -> dossier), those already computed.
     """
-    html = render_html_string(workspace, evaluation=evaluation, linking=linking)
+    html = render_html_string(workspace, evaluation=evaluation, linking=linking, dossiers=dossiers)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out
