@@ -13,11 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cibwatch.coaction import TooManyPairsError, detect_coordination
+from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS
 from cibwatch.errors import ConfigError, InputError
 
 
 def _edges(
-    rows: Sequence[tuple[str, str, float]], window: float = 10, m: int = 1
+    rows: Sequence[tuple[str, str, float]],
+    window: float = 10,
+    m: int = 1,
+    max_pairs: int | None = DEFAULT_MAX_PAIRS,
 ) -> list[dict[str, Any]]:
     table = pa.table(
         {
@@ -33,6 +37,7 @@ def _edges(
         time_col="ts",
         window=window,
         min_participation=m,
+        max_pairs=max_pairs,
     )
     edges: list[dict[str, Any]] = result.edges.to_pylist()
     return edges
@@ -284,40 +289,20 @@ def _examined(rows: list[tuple[str, str, float]], window: float) -> int:
     )
 
 
-def _run(rows: list[tuple[str, str, float]], window: float, max_pairs: int | None) -> None:
-    table = pa.table(
-        {
-            "user": [r[0] for r in rows],
-            "obj": [r[1] for r in rows],
-            "ts": [r[2] for r in rows],
-            "post": [f"p{i}" for i in range(len(rows))],
-        }
-    )
-    detect_coordination(
-        table,
-        account_col="user",
-        object_col="obj",
-        time_col="ts",
-        content_col="post",
-        window=window,
-        max_pairs=max_pairs,
-    )
-
-
 def test_join_too_large_is_refused_before_it_runs_with_what_to_do() -> None:
     # Window 10: shares of u at 0, 1, 2 (bucket 0) and 12 (bucket 1) lie within 10 s of
     # another share; 35 does not. The join examines 3 pairs in bucket 0 and 3 x 1 across
     # buckets: 6, of which 4 lie within the window.
     rows = [("a", "u", 0.0), ("b", "u", 1.0), ("c", "u", 2.0), ("d", "u", 12.0), ("e", "u", 35.0)]
-    _run(rows, 10, max_pairs=6)
-    _run(rows, 10, max_pairs=None)
+    _edges(rows, 10, max_pairs=6)
+    _edges(rows, 10, max_pairs=None)
     with pytest.raises(TooManyPairsError) as refused:
-        _run(rows, 10, max_pairs=5)
+        _edges(rows, 10, max_pairs=5)
     message = str(refused.value)
     assert "would examine 6 pairs of shares, more than max_pairs (5)" in message
     assert "Shorten the window" in message and "--max-pairs" in message
     with pytest.raises(ConfigError, match="max_pairs must be >= 1"):
-        _run(rows, 10, max_pairs=0)
+        _edges(rows, 10, max_pairs=0)
 
 
 @settings(max_examples=25, deadline=None)
@@ -333,7 +318,7 @@ def test_the_refusal_counts_exactly_the_pairs_the_join_examines(
     rows: list[tuple[str, str, float]], window: float
 ) -> None:
     examined = _examined(rows, window)
-    _run(rows, window, max_pairs=max(examined, 1))
+    _edges(rows, window, max_pairs=max(examined, 1))
     if examined > 1:
         with pytest.raises(TooManyPairsError, match=f"would examine {examined:,} pairs"):
-            _run(rows, window, max_pairs=examined - 1)
+            _edges(rows, window, max_pairs=examined - 1)
