@@ -16,6 +16,23 @@ from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS, SEMANTICS
 from cibwatch.engines.registry import ENGINE_NAMES
 
 
+def _no_bound_at_zero(_ctx: click.Context, _param: click.Parameter, value: int) -> int | None:
+    return value or None
+
+
+def max_pairs_option(f: click.decorators.FC) -> click.decorators.FC:
+    """``--max-pairs`` (0 for no bound): co-action's guard against data too dense to finish,
+    shared by ``coordination``, ``investigate`` and ``demo``."""
+    return click.option(
+        "--max-pairs",
+        type=click.IntRange(min=0),
+        default=DEFAULT_MAX_PAIRS,
+        show_default=True,
+        callback=_no_bound_at_zero,
+        help="Refuse co-action whose window join would examine more pairs of shares (0: no bound).",
+    )(f)
+
+
 @click.command("coordination")
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
 @click.option("--account-col", required=True, help="Column naming the account.")
@@ -34,13 +51,7 @@ from cibwatch.engines.registry import ENGINE_NAMES
 @click.option("--semantics", type=click.Choice(SEMANTICS), default="cibwatch", show_default=True)
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="duckdb", show_default=True)
 @click.option("--fdr", type=float, default=0.05, show_default=True, help="False discovery rate.")
-@click.option(
-    "--max-pairs",
-    type=click.IntRange(min=0),
-    default=DEFAULT_MAX_PAIRS,
-    show_default=True,
-    help="Refuse data whose window join would examine more pairs of shares (0: no bound).",
-)
+@max_pairs_option
 @click.option("--significant-only", is_flag=True, help="Write only the edges judged significant.")
 @click.option(
     "--out",
@@ -62,7 +73,7 @@ def command(
     semantics: str,
     engine: str,
     fdr: float,
-    max_pairs: int,
+    max_pairs: int | None,
     significant_only: bool,
     out: str,
     nodes_out: str | None,
@@ -84,7 +95,7 @@ def command(
         semantics=semantics,
         engine=engine,
         fdr=fdr,
-        max_pairs=max_pairs or None,
+        max_pairs=max_pairs,
     )
     edges = result.significant_edges() if significant_only else result.edges
     if out.lower().endswith((".graphml", ".gexf")):

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS
+from cibwatch.cli.coordination import max_pairs_option
 from cibwatch.pipeline import InvestigationOptions, InvestigationResult, investigate
 from cibwatch.workspace import Workspace
 
@@ -38,14 +38,7 @@ def _options(f: click.decorators.FC) -> click.decorators.FC:
         show_default=True,
         help="Engine for the relational steps.",
     )(f)
-    f = click.option(
-        "--max-pairs",
-        type=click.IntRange(min=0),
-        default=DEFAULT_MAX_PAIRS,
-        show_default=True,
-        help="Refuse co-action whose window join would examine more pairs of shares (0: no bound).",
-    )(f)
-    return f
+    return max_pairs_option(f)
 
 
 def _run(
@@ -146,7 +139,7 @@ def investigate_command(
     min_participation: int,
     fdr: float,
     engine: str,
-    max_pairs: int,
+    max_pairs: int | None,
 ) -> None:
     """Ingest SOURCES (files or folders), detect, assemble networks and write a report."""
     options = InvestigationOptions(
@@ -154,7 +147,7 @@ def investigate_command(
         min_participation=min_participation,
         fdr=fdr,
         engine=engine,
-        max_pairs=max_pairs or None,
+        max_pairs=max_pairs,
         assume_tz=assume_tz,
         platform=platform,
         column_map=column_map,
@@ -184,7 +177,7 @@ def demo_command(
     min_participation: int,
     fdr: float,
     engine: str,
-    max_pairs: int,
+    max_pairs: int | None,
 ) -> None:
     """Build the bundled sample world and run a full investigation of it."""
     from cibwatch.synthetic.world import generate_world
@@ -200,7 +193,7 @@ def demo_command(
         min_participation=min_participation,
         fdr=fdr,
         engine=engine,
-        max_pairs=max_pairs or None,
+        max_pairs=max_pairs,
     )
     _run([world], workspace, out, options)
 
