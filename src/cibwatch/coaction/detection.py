@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from cibwatch.coaction.shares import (
     STAGED_TABLE,
+    copy_shares,
     stage_shares,
     unstage_shares,
     workspace_shares_sql,
@@ -235,12 +236,8 @@ def coaction_edges(
     try:
         if isinstance(runner, DuckDBEngine) and runner.connection is workspace.connection:
             return run_coaction(Step("shares", sql), spec, runner, fdr=fdr, min_objects=min_objects)
-
-        def write(path: str) -> None:
-            target = path.replace("'", "''")
-            workspace.connection.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)")
-
-        with _handed_over(runner, write) as staged:
+        con = workspace.connection
+        with _handed_over(runner, lambda path: copy_shares(con, sql, path)) as staged:
             return run_coaction(staged, spec, runner, fdr=fdr, min_objects=min_objects)
     finally:
         if own:

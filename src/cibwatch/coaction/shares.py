@@ -177,10 +177,16 @@ def write_shares(
             object_type=object_type,
             object_types=object_types,
         )
-        written = con.execute(f"COPY ({sql}) TO {_lit(str(target))} (FORMAT parquet)").fetchone()
-        return int(written[0]) if written else 0
+        return copy_shares(con, sql, target)
     finally:
         con.close()
+
+
+def copy_shares(con: duckdb.DuckDBPyConnection, sql: str, path: str | Path) -> int:
+    """Write the result of the shares ``sql`` on ``con`` to the Parquet file ``path``;
+    return the rows written."""
+    written = con.execute(f"COPY ({sql}) TO {_lit(str(path))} (FORMAT parquet)").fetchone()
+    return int(written[0]) if written else 0
 
 
 def workspace_shares_sql(object_types: Sequence[str] | None = None) -> str:
