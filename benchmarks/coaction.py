@@ -184,6 +184,15 @@ class MemorySampler:
         self.since_step = now
 
 
+def _peaks(sampler: MemorySampler) -> dict[str, float]:
+    """Peak memory of this process (exact) and, sampled, of it with its children (Spark's
+    JVM): the second is the figure to compare across engines."""
+    return {
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_tree_rss_mb": round(sampler.overall * 1024, 1),
+    }
+
+
 def run_one(
     path: str, engine: str, memory_limit: str | None, profile: bool = False
 ) -> dict[str, object]:
@@ -225,8 +234,7 @@ def run_one(
         return {
             "engine": engine,
             "refused_after_seconds": round(time.perf_counter() - started, 2),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "peak_tree_rss_mb": round(sampler.overall * 1024, 1),
+            **_peaks(sampler),
             "refused": str(refused),
         }
     finally:
@@ -239,9 +247,7 @@ def run_one(
     return {
         "engine": engine,
         "seconds": round(seconds, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        # Sampled, this process and its children (Spark's JVM): the figure to compare.
-        "peak_tree_rss_mb": round(sampler.overall * 1024, 1),
+        **_peaks(sampler),
         "edges": result.edges.num_rows,
         "window_pairs": result.n_window_pairs,
         "significant": len(pairs),
