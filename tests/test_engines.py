@@ -154,6 +154,10 @@ def test_engines_read_parquet_inputs_in_place(
 ) -> None:
     path = tmp_path / "numbers.parquet"
     pq.write_table(pa.table({"x": [1, 2, 3]}), path)
+    folder = tmp_path / "parts"
+    (folder / "day=1").mkdir(parents=True)
+    pq.write_table(pa.table({"x": [1, 2]}), folder / "a.parquet")
+    pq.write_table(pa.table({"x": [3]}), folder / "day=1" / "b.parquet")
     if name == "spark":
         from cibwatch.engines.spark_engine import SparkEngine
 
@@ -162,6 +166,11 @@ def test_engines_read_parquet_inputs_in_place(
         engine = get_engine("duckdb")
     out = engine.run(
         [Step("total", "SELECT SUM(x) AS s FROM numbers")], {"numbers": ParquetInput(str(path))}
+    )
+    assert out["total"].column("s").to_pylist() == [6]
+    # A folder of Parquet files reads as one table on both engines.
+    out = engine.run(
+        [Step("total", "SELECT SUM(x) AS s FROM numbers")], {"numbers": ParquetInput(str(folder))}
     )
     assert out["total"].column("s").to_pylist() == [6]
     # The input's name is released with the run.

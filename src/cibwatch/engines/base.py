@@ -52,7 +52,8 @@ class Step:
 
 @dataclass(frozen=True)
 class ParquetInput:
-    """A Parquet file (or a folder of them) that the engine reads itself.
+    """A Parquet file, or a folder whose Parquet files below it form one table, that the
+    engine reads itself (folder names such as ``day=1`` are not read as columns).
 
     The path must be readable wherever the engine runs its work: on one machine any local
     path; on a Spark cluster a location every executor sees (a shared mount, or a URI such

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -68,10 +69,14 @@ class DuckDBEngine(Engine):
         released = {step.name: step.releases for step in steps}
         for name, table in inputs.items():
             if isinstance(table, ParquetInput):
-                path = table.path.replace("'", "''")
+                # A folder: every Parquet file below it, as the Spark engine reads it too
+                # (folder names such as ``day=1`` are not read as columns).
+                folder = Path(table.path)
+                source = str(folder / "**" / "*.parquet") if folder.is_dir() else table.path
+                path = source.replace("'", "''")
                 con.execute(
                     f"CREATE OR REPLACE TEMP VIEW {_plain(name)} AS "
-                    f"SELECT * FROM read_parquet('{path}')"
+                    f"SELECT * FROM read_parquet('{path}', hive_partitioning = false)"
                 )
             else:
                 con.register(_plain(name), table)

@@ -92,7 +92,9 @@ class SparkEngine(Engine):
         step_by_name = {step.name: step for step in steps}
         for name, table in inputs.items():
             if isinstance(table, ParquetInput):
-                spark.read.parquet(table.path).createOrReplaceTempView(name)
+                # A folder: every Parquet file below it, as the DuckDB engine reads it.
+                reader = spark.read.option("recursiveFileLookup", "true")
+                reader.parquet(table.path).createOrReplaceTempView(name)
             else:
                 spark.createDataFrame(table).createOrReplaceTempView(name)
             self._stepped(name)
