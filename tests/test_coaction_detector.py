@@ -71,3 +71,15 @@ def test_invalid_parameters_fail_when_run_and_leave_a_failed_run() -> None:
     with pytest.raises(ConfigError, match="unknown object types"):
         ws.run_detector(detector)
     assert ws.count("evidence") == 0
+
+
+def test_run_log_states_the_effective_number_of_tests() -> None:
+    ws = _workspace()
+    result = ws.run_detector(CoActionDetector(window=30, min_participation=3))
+    edges = coaction_edges(ws, window=30, min_participation=3)
+    # 15 operation pairs co-act; the bystanders' shares of the same urls hours later do not.
+    assert result.summary["n_tests"] == edges.n_tests == edges.params["n_tests"] == 15
+    message = ws.runs()[-1]["message"]
+    assert message.startswith("effective tests: 15 account pairs co-acted at least once")
+    details = json.loads(ws.query("SELECT details FROM evidence LIMIT 1")[0]["details"])
+    assert details["n_tests"] == 15

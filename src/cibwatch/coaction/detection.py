@@ -26,7 +26,7 @@ from cibwatch.coaction.shares import (
     workspace_shares_sql,
     write_shares,
 )
-from cibwatch.coaction.significance import add_significance
+from cibwatch.coaction.significance import add_significance, effective_tests
 from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS, OUTPUTS, CoActionSpec, all_steps
 from cibwatch.engines.base import Engine, Input, ParquetInput, Step
 from cibwatch.engines.duckdb_engine import DuckDBEngine
@@ -44,7 +44,8 @@ class CoActionResult:
     ``edges`` columns: account_a, account_b, weight, n_objects, n_pairs, n_events (the
     test statistic), median_dt, min_dt (seconds), a_leads, b_leads (co-actions where that
     account acted first), expected, n_share_pairs, proof (sorted ``object_type:object_id``
-    list), p_value, q_value, significant.
+    list), p_value, q_value, significant. ``n_tests`` is the effective number of tests
+    (account pairs that co-acted at least once), also in ``params``.
     """
 
     edges: pa.Table
@@ -53,6 +54,7 @@ class CoActionResult:
     n_accounts: int
     n_shares: int
     n_window_pairs: int
+    n_tests: int = 0
     params: dict[str, Any] = field(default_factory=dict)
 
     def significant_edges(self) -> pa.Table:
@@ -108,11 +110,15 @@ def run_coaction(
         inputs["shares"] = shares
     out = engine.run(steps, inputs, OUTPUTS)
     n_accounts = int(out["accounts"].column("n_accounts")[0].as_py() or 0)
+    n_tests = effective_tests(
+        int(out["coacting_pairs"].column("n_coacting_pairs")[0].as_py() or 0),
+        out["edges"].num_rows,
+    )
     totals = out["type_totals"]
     minimum = spec.min_participation if min_objects is None else min_objects
     edges = add_significance(
         out["edges"].sort_by([("account_a", "ascending"), ("account_b", "ascending")]),
-        n_accounts=n_accounts,
+        n_coacting_pairs=n_tests,
         fdr=fdr,
         min_objects=minimum,
     )
@@ -125,6 +131,7 @@ def run_coaction(
         n_accounts=n_accounts,
         n_shares=int(pc.sum(totals.column("n_shares")).as_py() or 0),
         n_window_pairs=int(pc.sum(totals.column("n_window_pairs")).as_py() or 0),
+        n_tests=n_tests,
         params={
             "window": spec.window,
             "min_participation": spec.min_participation,
@@ -133,6 +140,8 @@ def run_coaction(
             "fdr": fdr,
             "min_objects": minimum,
             "max_pairs": spec.max_pairs,
+            "multiple_testing": "Benjamini-Yekutieli over pairs that co-acted at least once",
+            "n_tests": n_tests,
         },
     )
 

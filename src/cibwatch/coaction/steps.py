@@ -157,13 +157,18 @@ def pair_steps(spec: CoActionSpec) -> list[Step]:
     return [flagged, unique, near, _pair_budget(spec), pairs]
 
 
+#: Co-actions of a pair within one hour (by the earlier share) are one occasion.
+OCCASION = 3600.0
+
+
 def _coacts_sql(source: str, where: str) -> str:
     """Pairs of two different accounts, oriented so that ``account_a < account_b``."""
     return (
         "SELECT object_type, object_id, acc1, acc2, share1, share2, "
         "CASE WHEN acc1 < acc2 THEN acc1 ELSE acc2 END AS account_a, "
         "CASE WHEN acc1 < acc2 THEN acc2 ELSE acc1 END AS account_b, "
-        "t2 - t1 AS dt, CASE WHEN t2 > t1 THEN acc1 END AS leader "
+        "t2 - t1 AS dt, CASE WHEN t2 > t1 THEN acc1 END AS leader, "
+        f"CAST(FLOOR(t1 / {OCCASION}) AS BIGINT) AS occasion "
         f"FROM {source} WHERE acc1 <> acc2{where}"
     )
 
@@ -282,6 +287,15 @@ def totals_steps() -> list[Step]:
             f"CASE WHEN {_FIRST} THEN share2 ELSE share1 END AS second_share "
             "FROM pairs WHERE acc1 <> acc2 OR share1 <> share2) d) w",
         ),
+        Step(
+            "coacting_pairs",
+            # The pairs of accounts that could be judged coordinated: those that co-acted at
+            # least once (the multiple-testing denominator of :mod:`significance`).
+            "SELECT COUNT(*) AS n_coacting_pairs FROM (SELECT DISTINCT "
+            "CASE WHEN acc1 < acc2 THEN acc1 ELSE acc2 END AS account_a, "
+            "CASE WHEN acc1 < acc2 THEN acc2 ELSE acc1 END AS account_b "
+            "FROM pairs WHERE acc1 <> acc2) d",
+        ),
         Step("accounts", "SELECT COUNT(*) AS n_accounts FROM post_activity"),
     ]
 
@@ -330,6 +344,7 @@ def edge_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
         Step(
             "raw_edges",
             f"SELECT account_a, account_b, {fused_stats}, {_SHARE_PAIRS} AS n_share_pairs, "
+            "COUNT(DISTINCT occasion) AS n_occasions, "
             f"{proof} AS proof "
             f"FROM {source} GROUP BY account_a, account_b{having}",
         ),
@@ -354,8 +369,8 @@ def edge_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
         Step(
             "edges",
             f"SELECT e.account_a, e.account_b, e.{weight} AS weight, e.n_objects, e.n_pairs, "
-            "CASE WHEN e.n_share_pairs < e.n_objects THEN e.n_share_pairs "
-            "ELSE e.n_objects END AS n_events, e.n_share_pairs, "
+            "LEAST(e.n_share_pairs, e.n_objects, e.n_occasions) AS n_events, "
+            "e.n_share_pairs, e.n_occasions, "
             "e.median_dt, e.min_dt, e.a_leads, e.b_leads, "
             "COALESCE(x.expected, CAST(0 AS DOUBLE)) AS expected, "
             "e.proof FROM raw_edges e LEFT JOIN expected x "
@@ -383,4 +398,4 @@ def all_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
 
 
 #: The steps whose results a co-action run returns.
-OUTPUTS = ("edges", "layers", "nodes", "type_totals", "accounts")
+OUTPUTS = ("edges", "layers", "nodes", "type_totals", "accounts", "coacting_pairs")

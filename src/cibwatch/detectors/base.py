@@ -23,7 +23,11 @@ SUBJECT_KINDS = ("pair", "account", "domain", "network")
 
 @dataclass(frozen=True)
 class DetectorResult:
-    """What one run of a detector produced; the rows themselves are in ``evidence``."""
+    """What one run of a detector produced; the rows themselves are in ``evidence``.
+
+    ``message`` goes to the run log (figures a reader needs to judge the run, such as the
+    number of tests behind its significance).
+    """
 
     detector: str
     run_id: int
@@ -31,6 +35,7 @@ class DetectorResult:
     evidence_rows: int
     significant_rows: int
     summary: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None
 
 
 class Detector(ABC):
@@ -62,7 +67,12 @@ class Detector(ABC):
         except BaseException as exc:
             workspace.finish_run(run_id, status="failed", message=str(exc)[:1000])
             raise
-        workspace.finish_run(run_id, input_rows=result.input_rows, output_rows=result.evidence_rows)
+        workspace.finish_run(
+            run_id,
+            input_rows=result.input_rows,
+            output_rows=result.evidence_rows,
+            message=result.message,
+        )
         return result
 
     def _validate(self) -> None:

@@ -110,6 +110,8 @@ class CoActionDetector(Detector):
                 "expected": edge["expected"],
                 "window": self.window,
                 "semantics": self.semantics,
+                "n_occasions": edge["n_occasions"],
+                "n_tests": result.n_tests,
             }
             sentence = explain_edge(
                 key[0],
@@ -164,5 +166,11 @@ class CoActionDetector(Detector):
                 "significant": n_significant,
                 "accounts": result.n_accounts,
                 "window_pairs": result.n_window_pairs,
+                "n_tests": result.n_tests,
             },
+            message=(
+                f"effective tests: {result.n_tests:,} account pairs co-acted at least once "
+                f"(of {result.n_accounts:,} accounts); {result.params['multiple_testing']} "
+                f"at FDR {self.fdr:g}"
+            ),
         )
