@@ -132,3 +132,6 @@ def command(
     reasons = _reasons_table(reports)
     if reasons is not None:
         out.print(reasons)
+    for report in reports:
+        for notice in report.notices:
+            out.print(f"note: {report.source_file}: {notice}", markup=False, highlight=False)

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from cibwatch.errors import ConfigError, IngestError
 from cibwatch.ingest import parquet_sql, registry
-from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch, Target
+from cibwatch.ingest.base import Ingester, IngestOptions, Notice, Reject, StagedBatch, Target
 from cibwatch.ingest.generic import MAP_SOURCE, ParquetIngester, load_column_map
 from cibwatch.schema import ACCOUNT_FIELDS, ACCOUNT_KINDS, POST_FIELDS, POST_KINDS
 
@@ -65,6 +65,8 @@ class IngestReport:
     rows_duplicate: int = 0
     accounts_stored: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
+    #: What the analyst must know about the file besides the counts (see ``Notice``).
+    notices: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people.
@@ -171,6 +173,8 @@ def _ingest(
             for item in ingester().read(path, options):
                 if isinstance(item, Reject):
                     batch_loader.reject(item)
+                elif isinstance(item, Notice):
+                    report.notices.append(item.message)
                 else:
                     batch_loader.load(item)
                     if progress is not None:
@@ -181,9 +185,12 @@ def _ingest(
         batch_loader.dedupe_posts()
         batch_loader.finish()
         batch_loader.drop_temp()
+        if report.notices:
+            params["notices"] = report.notices
         con.execute(
             "UPDATE ingests SET finished_at = ?, rows_read = ?, rows_stored = ?, "
-            "rows_rejected = ?, rows_duplicate = ?, accounts_stored = ? WHERE ingest_id = ?",
+            "rows_rejected = ?, rows_duplicate = ?, accounts_stored = ?, params = ? "
+            "WHERE ingest_id = ?",
             [
                 _now(),
                 report.rows_read,
@@ -191,6 +198,7 @@ def _ingest(
                 report.rows_rejected,
                 report.rows_duplicate,
                 report.accounts_stored,
+                json.dumps(params, default=str),
                 report.ingest_id,
             ],
         )
