@@ -33,6 +33,7 @@ from cibwatch.errors import ConfigError, IngestError
 from cibwatch.ingest import parquet_sql, registry
 from cibwatch.ingest.base import Ingester, IngestOptions, Notice, Reject, StagedBatch, Target
 from cibwatch.ingest.generic import MAP_SOURCE, ParquetIngester, load_column_map
+from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE, check_ingest
 from cibwatch.schema import ACCOUNT_FIELDS, ACCOUNT_KINDS, POST_FIELDS, POST_KINDS
 
 if TYPE_CHECKING:
@@ -103,11 +104,16 @@ def ingest_file(
     platform: str | None,
     column_map: str | Path | Mapping[str, Any] | None,
     progress: Callable[[int], None] | None,
+    max_reject_share: float | None = DEFAULT_MAX_REJECT_SHARE,
 ) -> IngestReport:
     """Ingest ``path`` into ``workspace`` in one transaction and return its report.
 
-    ``progress`` is called after each batch with the number of rows read so far.
+    ``progress`` is called after each batch with the number of rows read so far. A file
+    that stores nothing, or rejects more than ``max_reject_share`` of its rows, raises
+    :class:`~cibwatch.ingest.shortfall.IngestShortfallError` and is not kept.
     """
+    if max_reject_share is not None and not 0 <= max_reject_share <= 1:
+        raise ConfigError(f"max_reject_share must be between 0 and 1, not {max_reject_share}")
     path = Path(path)
     if not path.is_file():
         raise IngestError("no such file", file=str(path))
@@ -132,7 +138,7 @@ def ingest_file(
     setting = _first(con.execute("SELECT current_setting('enable_progress_bar')").fetchall())
     con.execute("SET enable_progress_bar = false")
     try:
-        return _ingest(workspace, path, ingester, options, params, progress)
+        return _ingest(workspace, path, ingester, options, params, progress, max_reject_share)
     except duckdb.Error as exc:
         # The transaction has been rolled back; report the file, not a DuckDB traceback.
         raise IngestError(f"cannot load rows: {exc}", file=str(path)) from exc
@@ -147,6 +153,7 @@ def _ingest(
     options: IngestOptions,
     params: dict[str, Any],
     progress: Callable[[int], None] | None,
+    max_reject_share: float | None,
 ) -> IngestReport:
     con = workspace.connection
     with workspace.transaction():
@@ -208,6 +215,8 @@ def _ingest(
             [report.ingest_id],
         ).fetchall()
         report.reject_reasons = {str(r): int(n) for r, n in reasons}
+        # Raising here rolls the file back: a refused file leaves no trace.
+        check_ingest(con, report, max_reject_share)
     return report
 
 
