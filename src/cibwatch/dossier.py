@@ -17,6 +17,7 @@ from cibwatch.attribution import attribute
 from cibwatch.fingerprints.places import claimed_offset
 from cibwatch.fingerprints.schedule import hour_of_week, infer_schedule
 from cibwatch.fingerprints.stance import network_sides
+from cibwatch.inauthenticity import VERDICTS, network_axes
 from cibwatch.narratives import NarrativeLinking, network_narratives
 
 if TYPE_CHECKING:
@@ -54,6 +55,10 @@ class Dossier:
     narratives: list[dict[str, Any]] = field(default_factory=list)
     heatmap: list[list[int]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: The two axes and the verdict (:mod:`cibwatch.inauthenticity`).
+    coordination: dict[str, Any] = field(default_factory=dict)
+    inauthenticity: dict[str, Any] = field(default_factory=dict)
+    verdict: dict[str, Any] = field(default_factory=dict)
 
 
 def _member_table(workspace: Workspace, members: list[str]) -> None:
@@ -184,6 +189,7 @@ def build_dossier(
         [runs],
     )
     dossier.schedule, dossier.heatmap = _schedule(ws, member_posts)
+    _axes(ws, network, dossier)
     dossier.sides = network_sides(ws, network.members)
     dossier.attribution = attribute(ws, dossier)
     dossier.narratives = network_narratives(
@@ -199,6 +205,23 @@ def build_dossier(
     }
     ws.connection.execute("DROP TABLE IF EXISTS _dossier_members")
     return dossier
+
+
+def _axes(ws: Workspace, network: Network, dossier: Dossier) -> None:
+    """Coordination, inauthenticity and verdict: as assembly judged them (networks stored
+    before verdicts existed are judged here, from the same evidence)."""
+    summary = network.summary
+    if "verdict" not in summary:
+        runs = list(summary.get("evidence_runs", []))
+        summary = network_axes(ws, network.members, runs, summary.get("lookalike_domains", []))
+    dossier.coordination = dict(summary.get("coordination") or {})
+    dossier.inauthenticity = dict(summary.get("inauthenticity") or {})
+    code = str(summary.get("verdict"))
+    dossier.verdict = {
+        "verdict": code,
+        "label": summary.get("verdict_label") or VERDICTS.get(code, code),
+        "reason": summary.get("verdict_reason", ""),
+    }
 
 
 def _schedule(ws: Workspace, member_posts: str) -> tuple[dict[str, Any], list[list[int]]]:

@@ -18,6 +18,12 @@ account stays out. An account linked to members of several networks joins the on
 to are strongest (summed evidence strength), ties going to the network with the smaller id.
 Attached accounts are listed in the network's summary with the link that attached them.
 
+Every network is judged on two axes, coordination and inauthenticity, and given a verdict
+(:mod:`cibwatch.inauthenticity`): the summary holds ``coordination``, ``inauthenticity``,
+``verdict``, ``verdict_label`` and ``verdict_reason``. A network is never called coordinated
+inauthentic behaviour on coordination alone; "coordinated, no sign of inauthenticity" is its
+own verdict, and networks are listed by verdict first (CIB first), then by score.
+
 Network ids are stable across re-runs on grown data as long as the network's smallest
 account key stays in it: the id is a short hash of that key.
 """
@@ -35,6 +41,7 @@ import igraph as ig
 import leidenalg
 
 from cibwatch.errors import ConfigError
+from cibwatch.inauthenticity import VERDICTS, network_axes, verdict_rank
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
@@ -60,6 +67,27 @@ class Network:
     @property
     def size(self) -> int:
         return len(self.members)
+
+    @property
+    def verdict(self) -> str | None:
+        """``cib``, ``coordinated_unclear``, ``coordinated_authentic``, ... (None: not judged)."""
+        value = self.summary.get("verdict")
+        return None if value is None else str(value)
+
+    @property
+    def verdict_label(self) -> str:
+        """The verdict in words ("Coordinated, no sign of inauthenticity", ...)."""
+        return VERDICTS.get(self.verdict or "", "Not judged")
+
+    @property
+    def is_cib(self) -> bool:
+        """Coordinated inauthentic behaviour: both axes hold."""
+        return self.verdict == "cib"
+
+
+def list_order(network: Network) -> tuple[int, float, int, str]:
+    """Sort key of network lists: verdict (CIB first), then score, size and id."""
+    return (verdict_rank(network.verdict), -network.score, -network.size, network.network_id)
 
 
 def network_id_for(members: list[str]) -> str:
@@ -164,7 +192,7 @@ def assemble_networks(
     """Cluster the significant pair evidence of ``run_ids`` and store the networks.
 
     Writes ``networks`` and ``network_members`` under a new run id and returns the networks,
-    largest first.
+    CIB first, then by score (:func:`list_order`).
     """
     if min_size < 2:
         raise ConfigError(f"min_size must be at least 2, got {min_size}")
@@ -197,7 +225,7 @@ def assemble_networks(
         _describe(workspace, run_id, members, weights, runs, extra)
         for members, extra in zip(clusters, attached, strict=True)
     ]
-    networks.sort(key=lambda n: (-n.score, -n.size, n.network_id))
+    networks.sort(key=list_order)
     with workspace.transaction() as con:
         for net in networks:
             con.execute(
@@ -293,11 +321,12 @@ def _describe(
         ],
     }
     everyone = sorted(member_set | {a.account for a in attached})
+    summary.update(network_axes(workspace, everyone, runs, summary["lookalike_domains"]))
     return Network(network_id_for(everyone), run_id, everyone, score, parts, summary)
 
 
 def stored_networks(workspace: Workspace, run_id: int | None = None) -> list[Network]:
-    """Networks of one assembly run (the latest by default), best score first."""
+    """Networks of one assembly run (the latest by default), CIB first, then by score."""
     con = workspace.connection
     if run_id is None:
         rows = con.execute("SELECT max(run_id) FROM networks").fetchall()
@@ -309,7 +338,7 @@ def stored_networks(workspace: Workspace, run_id: int | None = None) -> list[Net
         "ORDER BY score DESC, size DESC, network_id",
         [run_id],
     ).fetchall()
-    out = []
+    out: list[Network] = []
     for network_id, score, parts, summary in nets:
         members = [
             str(r[0])
@@ -329,4 +358,5 @@ def stored_networks(workspace: Workspace, run_id: int | None = None) -> list[Net
                 json.loads(summary),
             )
         )
+    out.sort(key=list_order)
     return out
