@@ -79,6 +79,8 @@ def network_rows(
                 size=len(net.members),
                 platforms=platforms,
                 case_status=statuses.get(net.network_id),
+                verdict=net.verdict,
+                verdict_label=net.verdict_label,
             )
         )
     return out
