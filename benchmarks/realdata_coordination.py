@@ -91,7 +91,7 @@ def _german(data: Path) -> pa.Table:
 def russian_section(data: Path) -> pa.Table:
     shares = _russian(data)
     print("\n== 1. russian_coord_tweets (CooRTweet): default semantics vs CooRTweet's graph")
-    columns = {
+    columns: dict[str, Any] = {
         "account_col": "account_id",
         "object_col": "object_id",
         "time_col": "t",
@@ -272,8 +272,8 @@ def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> No
         )
         mixed = [n for n in nets if len({_category(con, m) for m in n.members} - {None}) > 1]
         print(f"networks mixing categories: {len(mixed)} of {len(nets)}")
-        actions = con.execute(
-            "SELECT account, object_type, object_id, CAST(epoch(t) AS BIGINT) AS seconds, "
+        actions = con.sql(
+            "SELECT account, object_type, object_id, CAST(epoch(created_at) AS BIGINT) AS seconds, "
             "post_id FROM actions"
         ).to_arrow_table()
     finally:
