@@ -243,7 +243,7 @@ def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> No
         )
         _verdicts(nets, "networks")
         authors = data / "ira" / "authors.csv"
-        con.execute(
+        con.sql(
             "CREATE OR REPLACE TEMP TABLE ira_authors AS SELECT 'x:' || lower(author) AS account, "
             f"account_category AS category FROM read_csv('{authors}', all_varchar = true)"
         )
@@ -272,10 +272,15 @@ def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> No
         )
         mixed = [n for n in nets if len({_category(con, m) for m in n.members} - {None}) > 1]
         print(f"networks mixing categories: {len(mixed)} of {len(nets)}")
-        actions = con.sql(
-            "SELECT account, object_type, object_id, CAST(epoch(created_at) AS BIGINT) AS seconds, "
-            "post_id FROM actions"
-        ).to_arrow_table()
+        # A cursor of its own: the workspace connection may hold an unfinished result.
+        actions = (
+            con.cursor()
+            .sql(
+                "SELECT account, object_type, object_id, CAST(epoch(created_at) AS BIGINT) AS seconds, "
+                "post_id FROM actions"
+            )
+            .to_arrow_table()
+        )
     finally:
         ws.close()
     print("\n== 3. (IRA) shuffled-time control")
@@ -294,8 +299,8 @@ def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> No
 
 
 def _category(con: duckdb.DuckDBPyConnection, account: str) -> str | None:
-    row = con.execute("SELECT category FROM ira_authors WHERE account = ?", [account]).fetchone()
-    return None if row is None else str(row[0])
+    rows = con.execute("SELECT category FROM ira_authors WHERE account = ?", [account]).fetchall()
+    return str(rows[0][0]) if rows else None
 
 
 def _ties(ws: Workspace, run_id: int, member_of: dict[str, str]) -> dict[str, set[str]]:

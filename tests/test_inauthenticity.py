@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from cibwatch import Workspace
 from cibwatch.dossier import build_dossier
 from cibwatch.inauthenticity import VERDICTS, judge
 from cibwatch.networks import assemble_networks, stored_networks
+from cibwatch.report.html import render_html_string
+from cibwatch.report.markdown import render_markdown
 
 MEMBERS = [f"x:op{i}" for i in range(5)]
 
@@ -189,3 +192,25 @@ def test_networks_are_listed_cib_first_then_by_score() -> None:
 def test_verdict_rules(coordination: str, strengths: list[str], verdict: str) -> None:
     cues = [{"cue": f"c{i}", "strength": s} for i, s in enumerate(strengths)]
     assert judge({"strength": coordination}, cues)["verdict"] == verdict
+
+
+def test_reports_show_cib_apart_from_coordinated_networks(tmp_path: Path) -> None:
+    others = [f"x:fan{i}" for i in range(4)]
+    with Workspace() as ws:
+        run_id = _coordinated(ws)
+        ws.connection.executemany(
+            "INSERT INTO evidence VALUES (?, 'coaction', 'coaction', 'pair', ?, ?, 9.0, 1e-20, "
+            "1e-20, true, 'fans', ['url:f'], '{}')",
+            [[run_id, a, b] for a, b in itertools.combinations(others, 2)],
+        )
+        cue = _account_cue(ws, "recidivism", ["x:op2"])
+        assemble_networks(ws, run_ids=[run_id, cue])
+        html = render_html_string(ws)
+        markdown = render_markdown(ws, tmp_path / "report.md").read_text(encoding="utf-8")
+    for text in (html, markdown):
+        cib = text.index("Coordinated inauthentic behaviour")
+        apart = text.index("Coordinated, not shown to be inauthentic")
+        assert cib < apart
+        assert "Coordinated, no sign of inauthenticity" in text
+        assert "no sign that the accounts are not who they claim" in text
+        assert "assets of a past takedown returning" in text

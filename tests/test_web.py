@@ -207,8 +207,13 @@ def test_networks_list_filters_and_shows_case_status(
 ) -> None:
     everything = client.get("/api/networks", headers=auth(VIEWER)).json()
     assert {n["network_id"] for n in everything} >= set(networks.values())
+    # CIB first, then by score; the planted operations are judged CIB (both axes hold).
+    by_id = {n["network_id"]: n for n in everything}
+    assert all(by_id[i]["verdict"] == "cib" for i in networks.values())
+    assert by_id[networks["spamouflage"]]["verdict_label"] == "Coordinated inauthentic behaviour"
+    ranks = [(n["verdict"] != "cib", -n["score"]) for n in everything]
+    assert ranks == sorted(ranks)
     scores = [n["score"] for n in everything]
-    assert scores == sorted(scores, reverse=True)
     top = max(scores)
     above = client.get("/api/networks", params={"min_score": top}, headers=auth(VIEWER)).json()
     assert [n["score"] for n in above] == [top]
