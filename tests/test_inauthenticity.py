@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ from typing import Any
 import pytest
 
 from cibwatch import Workspace
+from cibwatch.detectors.coaction import CoActionDetector
+from cibwatch.detectors.creation import CreationBurstDetector
+from cibwatch.detectors.persona import PersonaDetector
 from cibwatch.dossier import build_dossier
 from cibwatch.inauthenticity import VERDICTS, judge
 from cibwatch.networks import assemble_networks, stored_networks
@@ -214,3 +218,37 @@ def test_reports_show_cib_apart_from_coordinated_networks(tmp_path: Path) -> Non
         assert "Coordinated, no sign of inauthenticity" in text
         assert "no sign that the accounts are not who they claim" in text
         assert "assets of a past takedown returning" in text
+
+
+GERMAN = Path(__file__).resolve().parents[2] / "shared" / "data" / "coortweet"
+
+
+def test_german_campaign_accounts_are_coordinated_and_not_called_inauthentic() -> None:
+    # CooRTweet's german_elections (MIT, Righetti & Balluff 2025): parties' and candidates'
+    # accounts in the 2021 federal campaign, sharing urls and images. Nothing in the data
+    # says they are not who they claim, so no network may be called CIB.
+    path = GERMAN / "german_elections.csv.gz"
+    if not path.exists():
+        message = f"CooRTweet data not found at {path} (place shared/ beside the clone)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    source = f"read_csv('{path}', all_varchar = true)"
+    platform = "CASE WHEN account_id LIKE 'fb_%' THEN 'facebook' ELSE 'x' END"
+    with Workspace() as ws:
+        ws.connection.execute(
+            f"INSERT INTO actions SELECT {platform} || ':' || account_id, kind, "
+            "kind || ':' || object, to_timestamp(CAST(ts AS BIGINT))::TIMESTAMP, "
+            f"{platform}, post_id FROM (SELECT account_id, 'url' AS kind, url_id AS object, "
+            f"timestamp AS ts, post_id FROM {source} WHERE url_id <> '' UNION ALL SELECT "
+            f"account_id, 'image', phash_id, timestamp, post_id FROM {source} "
+            "WHERE phash_id <> '')"
+        )
+        runs = [
+            ws.run_detector(CoActionDetector(window=30)).run_id,
+            ws.run_detector(PersonaDetector()).run_id,
+            ws.run_detector(CreationBurstDetector()).run_id,
+        ]
+        nets = assemble_networks(ws, run_ids=runs)
+    assert sum(n.size for n in nets) >= 300  # found as coordinated
+    assert {n.verdict for n in nets} == {"coordinated_authentic"}
