@@ -52,6 +52,7 @@ def test_coordination_writes_one_safe_row_per_edge(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "1 edges among 2 accounts" in result.output
+    assert "1 tests: the pairs that co-acted at least once" in result.output
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 1
     # Formula injection guard: both account names start with a formula character.

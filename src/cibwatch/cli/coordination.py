@@ -107,5 +107,6 @@ def command(
     n_significant = result.significant_edges().num_rows
     click.echo(
         f"{result.edges.num_rows} edges among {result.nodes.num_rows} accounts "
-        f"({n_significant} significant at FDR {fdr}) from {result.n_shares} shares -> {out}"
+        f"({n_significant} significant at FDR {fdr}, {result.n_tests} tests: the pairs that "
+        f"co-acted at least once) from {result.n_shares} shares -> {out}"
     )
