@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from cibwatch.dossier import Dossier
-from cibwatch.evaluation import GroupTruth, compare_dossier, groups_from_json
+from cibwatch.evaluation import GroupTruth, compare_dossier, evaluate, groups_from_json
+from cibwatch.networks import Network
 
 OP = GroupTruth(
     "op",
@@ -71,3 +72,23 @@ def test_ground_truth_json_carries_what_a_dossier_is_compared_with() -> None:
     )
     assert group.asset_counts == {"x": {"account": 2}}
     assert (group.utc_offset, dict(group.ad_spend)) == (3, {"USD": {"min": 1.0, "max": 2.0}})
+
+
+def test_rows_carry_the_verdict_of_the_best_network() -> None:
+    ops = frozenset({"x:1", "x:2", "x:3"})
+    fans = frozenset({"x:7", "x:8", "x:9"})
+    truth = [
+        GroupTruth("op", "operation", False, ops),
+        GroupTruth("fans", "fans", True, fans),
+        GroupTruth("news", "news burst", True, frozenset({"x:20", "x:21", "x:22"})),
+    ]
+    nets = [
+        Network("N-1", 1, sorted(ops), 0.8, {}, {"verdict": "cib"}),
+        Network("N-2", 1, sorted(fans), 0.9, {}, {"verdict": "coordinated_authentic"}),
+    ]
+    rows = {r["group_id"]: r for r in evaluate(nets, truth)}
+    assert rows["op"]["verdict"] == "found" and rows["op"]["network_verdict"] == "cib"
+    # An innocent group forming a network is still a wrong flag, whatever it was called.
+    assert rows["fans"]["verdict"] == "wrongly flagged"
+    assert rows["fans"]["network_verdict"] == "coordinated_authentic"
+    assert rows["news"]["network_verdict"] is None

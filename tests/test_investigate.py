@@ -73,6 +73,8 @@ def test_silent_assets_join_through_profile_links_and_dossiers_match_the_truth(
     assert silent and set(attached) == silent
     assert all(a["signals"] == ["profile_link"] for a in attached.values())
     for group_id in ("op_a_spamouflage", "op_b_doppelganger"):
+        # found, and called CIB: coordinated and with signs of inauthenticity
+        assert rows[group_id]["network_verdict"] == "cib"
         check = rows[group_id]["dossier"]
         assert check["match"], (group_id, check)
         zone = check["time_zone"]
@@ -81,6 +83,7 @@ def test_silent_assets_join_through_profile_links_and_dossiers_match_the_truth(
     for group_id, group in groups.items():
         if group.innocent:
             assert rows[group_id]["verdict"] == "not flagged (correct)"
+            assert rows[group_id]["network_verdict"] is None
             assert not any(group.accounts.intersection(n.members) for n in networks)
 
 

@@ -7,6 +7,11 @@ innocent group counts as (wrongly) flagged when any network is mostly made of it
 small a part of the group that is (a network of 40 innocent fans out of 300 is still a
 false accusation).
 
+Each row also carries ``network_verdict``: the verdict network assembly gave the best
+network (:mod:`cibwatch.inauthenticity`), so a check can ask that a planted operation is not
+only found but called coordinated inauthentic behaviour, and see what an innocent group's
+network, if any, was called.
+
 Given the workspace, a found operation's network is also compared, through its dossier, with
 what the ground truth says the operation is (:func:`compare_dossier`): asset counts per
 platform and kind, ad spend per currency, and the operator's time zone. The time zone
@@ -165,6 +170,7 @@ def evaluate(
             "found": found,
             "correct": correct,
             "verdict": verdict,
+            "network_verdict": by_id[network_id].verdict if network_id in by_id else None,
         }
         if workspace is not None and found and not group.innocent and network_id is not None:
             dossier = dossiers.get(network_id) if dossiers is not None else None
