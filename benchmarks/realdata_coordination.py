@@ -38,6 +38,7 @@ from cibwatch.coaction.controls import shuffled_control
 from cibwatch.detectors.coaction import CoActionDetector
 from cibwatch.detectors.creation import CreationBurstDetector
 from cibwatch.detectors.persona import PersonaDetector
+from cibwatch.detectors.stance import StanceDetector
 from cibwatch.networks import Network, assemble_networks
 from cibwatch.workspace import Workspace
 
@@ -233,6 +234,7 @@ def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> No
             result.run_id,
             ws.run_detector(PersonaDetector()).run_id,
             ws.run_detector(CreationBurstDetector()).run_id,
+            ws.run_detector(StanceDetector()).run_id,
         ]
         nets = assemble_networks(ws, run_ids=runs)
         elapsed = time.perf_counter() - started
@@ -241,7 +243,12 @@ def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> No
             f"{result.significant_rows:,} significant edges; {_message(ws, result.run_id)}; "
             f"detect and assemble {elapsed:.0f} s"
         )
-        _verdicts(nets, "networks")
+        _verdicts(nets, "networks (co-action, persona, creation batches, stance)")
+        for net in nets:
+            cues = net.summary["inauthenticity"]["cues"]
+            if cues:
+                words = "; ".join(f"{c['cue']} ({c['strength']}): {c['evidence'][0]}" for c in cues)
+                print(f"  {net.network_id} ({net.size}): {net.verdict_label}: {words}")
         authors = data / "ira" / "authors.csv"
         con.sql(
             "CREATE OR REPLACE TEMP TABLE ira_authors AS SELECT 'x:' || lower(author) AS account, "

@@ -252,3 +252,32 @@ def test_german_campaign_accounts_are_coordinated_and_not_called_inauthentic() -
         nets = assemble_networks(ws, run_ids=runs)
     assert sum(n.size for n in nets) >= 300  # found as coordinated
     assert {n.verdict for n in nets} == {"coordinated_authentic"}
+
+
+def test_both_sides_is_one_moderate_cue_and_ignores_a_stray_account() -> None:
+    sides = {
+        "guns": {"gun-control": MEMBERS[:3], "gun-rights": MEMBERS[3:]},  # 3 and 2: both sides
+        "immigration": {"open": MEMBERS[:2], "restrictive": MEMBERS[2:]},  # 2 and 3: both
+        "abortion": {"pro-life": MEMBERS[:4], "pro-choice": MEMBERS[4:]},  # 1 stray: not
+    }
+    with Workspace() as ws:
+        runs = [_coordinated(ws), _run(ws, "stance")]
+        ws.connection.executemany(
+            "INSERT INTO evidence VALUES (?, 'stance', 'both_sides', 'account', ?, NULL, 1.0, "
+            "NULL, NULL, false, 'posts as a side', [], ?)",
+            [
+                [runs[1], account, json.dumps({"issue": issue, "side": side})]
+                for issue, by_side in sides.items()
+                for side, accounts in by_side.items()
+                for account in accounts
+            ],
+        )
+        summary = _assemble(ws, runs)
+    (cue,) = summary["inauthenticity"]["cues"]
+    assert cue["cue"] == "both_sides" and cue["strength"] == "moderate"
+    assert cue["evidence"] == [
+        "3 accounts pose as gun-control and 2 as gun-rights on guns",
+        "3 accounts pose as restrictive and 2 as open on immigration",
+    ]
+    # Two issues are one tactic: one moderate cue, not enough for CIB on its own.
+    assert summary["verdict"] == "coordinated_unclear"

@@ -74,6 +74,10 @@ _CURRENCY_OFFSETS: Final = {
     "BRL": range(-5, -1),
 }
 
+#: Least share of a network's stance-taking members on the smaller side of an issue for the
+#: network to count as posing on both sides.
+MIN_MINORITY_SIDE: Final = 0.25
+
 _LEVEL: Final = {"none": 0, "weak": 1, "moderate": 2, "strong": 3}
 
 
@@ -163,24 +167,23 @@ def _both_sides(workspace: Workspace, members: list[str], runs: list[int]) -> li
     sides: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for account, issue, side in rows:
         sides[str(issue)][str(side)].add(str(account))
-    cues = []
+    accounts: set[str] = set()
+    sentences = []
     for issue, by_side in sorted(sides.items()):
-        big = sorted((s for s in by_side if len(by_side[s]) >= 2), key=lambda s: -len(by_side[s]))
-        if len(big) >= 2:
-            accounts = sorted(by_side[big[0]] | by_side[big[1]])
-            words = f"{len(by_side[big[0]])} accounts pose as {big[0]} and "
-            words += f"{len(by_side[big[1]])} as {big[1]} on {issue}"
-            cues.append(
-                _cue(
-                    "both_sides",
-                    "one network on both sides of an issue",
-                    accounts,
-                    len(members),
-                    "moderate",
-                    [words],
-                )
-            )
-    return cues
+        big = sorted(by_side, key=lambda s: (-len(by_side[s]), s))[:2]
+        if len(big) < 2:
+            continue
+        major, minor = len(by_side[big[0]]), len(by_side[big[1]])
+        # A few accounts the stance lexicon reads the other way are noise, not a persona.
+        if minor < 2 or minor / (major + minor) < MIN_MINORITY_SIDE:
+            continue
+        accounts |= by_side[big[0]] | by_side[big[1]]
+        sentences.append(f"{major} accounts pose as {big[0]} and {minor} as {big[1]} on {issue}")
+    if not sentences:
+        return []
+    # One cue however many issues: the issues are evidence of one tactic, not several cues.
+    label = "one network on both sides of divisive issues"
+    return [_cue("both_sides", label, sorted(accounts), len(members), "moderate", sentences)]
 
 
 def _schedule_cue(workspace: Workspace, members: list[str]) -> list[dict[str, Any]]:
