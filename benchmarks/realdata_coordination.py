@@ -283,8 +283,8 @@ def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> No
         actions = (
             con.cursor()
             .sql(
-                "SELECT account, object_type, object_id, CAST(epoch(created_at) AS BIGINT) AS seconds, "
-                "post_id FROM actions"
+                "SELECT account, object_type, object_id, "
+                "CAST(epoch(created_at) AS BIGINT) AS seconds, post_id FROM actions"
             )
             .to_arrow_table()
         )
