@@ -13,6 +13,11 @@ Sections (each prints its figures beside the reference it is judged against):
    with >= 50 tweets that land in networks, per category, and what ties them.
 5. The synthetic world: planted operations found as CIB, innocent groups not flagged.
 
+Exits 1 when a check fails: German campaign networks given any sign of inauthenticity or
+fewer than 300 accounts found, false edges above the FDR on a shuffled set, fewer than half
+of the IRA English accounts in networks, a planted operation missed or not called CIB, an
+innocent group flagged.
+
     python benchmarks/realdata_coordination.py [--data ../shared/data] [--seeds 5]
         [--ira-workspace PATH] [--skip-ira] [--skip-synthetic]
 
@@ -138,7 +143,7 @@ def russian_section(data: Path) -> pa.Table:
     return shares
 
 
-def german_section(data: Path, workdir: Path) -> pa.Table:
+def german_section(data: Path, workdir: Path, failures: list[str]) -> pa.Table:
     shares = _german(data)
     print("\n== 2. german_elections (CooRTweet): 2021 campaign accounts, urls and images, 30 s")
     ws = Workspace(str(workdir / "german.duckdb"), memory_limit=MEMORY)
@@ -169,6 +174,10 @@ def german_section(data: Path, workdir: Path) -> pa.Table:
             f"(CooRTweet's graph: 671 accounts, 1,732 edges); {elapsed:.1f} s"
         )
         _verdicts(nets, "campaign networks")
+        if sum(n.size for n in nets) < 300:
+            failures.append("German campaign: fewer than 300 accounts found coordinated")
+        if {n.verdict for n in nets} != {"coordinated_authentic"}:
+            failures.append("German campaign: a network was given a sign of inauthenticity")
         print(
             "Reference: real parties and candidates (README); the data hold no profiles, so no "
             "inauthenticity cue can be seen, and the expected verdict is 'Coordinated, no sign "
@@ -193,7 +202,9 @@ def _verdicts(nets: list[Network], what: str) -> None:
         print(f"  {label}: {k} networks, {sizes[label]:,} accounts")
 
 
-def control_section(name: str, shares: pa.Table, seeds: int, **options: Any) -> None:
+def control_section(
+    name: str, shares: pa.Table, seeds: int, failures: list[str], **options: Any
+) -> None:
     started = time.perf_counter()
     control = shuffled_control(shares, seeds=range(1, seeds + 1), **options)
     elapsed = time.perf_counter() - started
@@ -205,6 +216,8 @@ def control_section(name: str, shares: pa.Table, seeds: int, **options: Any) -> 
         f"real edge {control.false_edge_share:.4f}, runs with any "
         f"{control.runs_with_false_edges:.0%} (stated FDR 0.05); {elapsed:.1f} s"
     )
+    if control.false_edge_share > 0.05:
+        failures.append(f"{name}: false edges under shuffling above the stated FDR")
 
 
 def _ira_workspace(data: Path, workdir: Path, given: Path | None) -> Workspace:
@@ -220,7 +233,9 @@ def _ira_workspace(data: Path, workdir: Path, given: Path | None) -> Workspace:
     return ws
 
 
-def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> None:
+def ira_section(
+    data: Path, workdir: Path, given: Path | None, seeds: int, failures: list[str]
+) -> None:
     print("\n== 4. IRA dev half: English accounts with >= 50 tweets in networks (target: half)")
     ws = _ira_workspace(data, workdir, given)
     try:
@@ -277,6 +292,8 @@ def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> No
             f"five English categories: {found_total:,} of {total:,} = "
             f"{found_total / max(total, 1):.1%} (target >= 50%)"
         )
+        if found_total < 0.5 * total:
+            failures.append("IRA: fewer than half of the English accounts in networks")
         mixed = [n for n in nets if len({_category(con, m) for m in n.members} - {None}) > 1]
         print(f"networks mixing categories: {len(mixed)} of {len(nets)}")
         # A cursor of its own: the workspace connection may hold an unfinished result.
@@ -295,6 +312,7 @@ def ira_section(data: Path, workdir: Path, given: Path | None, seeds: int) -> No
         "IRA dev half",
         actions,
         seeds,
+        failures,
         account_col="account",
         object_col="object_id",
         time_col="seconds",
@@ -327,7 +345,7 @@ def _ties(ws: Workspace, run_id: int, member_of: dict[str, str]) -> dict[str, se
     return ties
 
 
-def synthetic_section(workdir: Path) -> None:
+def synthetic_section(workdir: Path, failures: list[str]) -> None:
     from cibwatch.pipeline import InvestigationOptions, investigate
     from cibwatch.synthetic.world import generate_world
 
@@ -346,6 +364,9 @@ def synthetic_section(workdir: Path) -> None:
                 f"  {row['label']}: {row['verdict']} (recall {row['recall']:.2f}, precision "
                 f"{row['precision']:.2f}); network verdict: {verdict}"
             )
+            wanted = row["innocent"] or row["network_verdict"] == "cib"
+            if not row["correct"] or not wanted:
+                failures.append(f"synthetic: {row['label']} {row['verdict']} ({verdict})")
         _verdicts(result.networks, "networks")
     finally:
         ws.close()
@@ -367,13 +388,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="cibwatch-realdata-") as folder:
         workdir = Path(folder)
+        failures: list[str] = []
         russian = russian_section(data)
-        german = german_section(data, workdir)
+        german = german_section(data, workdir, failures)
         print("\n== 3. Shuffled-time controls (each account's day rotated by a random offset)")
         control_section(
             "russian_coord_tweets",
             russian,
             args.seeds,
+            failures,
             account_col="account_id",
             object_col="object_id",
             time_col="t",
@@ -385,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
             "german_elections",
             german,
             args.seeds,
+            failures,
             account_col="account",
             object_col="object",
             time_col="t",
@@ -397,10 +421,14 @@ def main(argv: list[str] | None = None) -> int:
             if not (data / "ira").is_dir() and args.ira_workspace is None:
                 print(f"no IRA data at {data / 'ira'}")
                 return 1
-            ira_section(data, workdir, args.ira_workspace, args.ira_seeds)
+            ira_section(data, workdir, args.ira_workspace, args.ira_seeds, failures)
         if not args.skip_synthetic:
-            synthetic_section(workdir)
-    return 0
+            synthetic_section(workdir, failures)
+    for failure in failures:
+        print(f"CHECK FAILED: {failure}")
+    if not failures:
+        print("\nevery check passed")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
