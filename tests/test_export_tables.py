@@ -42,6 +42,11 @@ def test_parquet_round_trip_keeps_rows_and_types(tmp_path: Path) -> None:
     networks = pq.read_table(paths[0]).to_pylist()
     (net,) = networks
     assert net["size"] == 3 and net["score_lookalike"] == pytest.approx(1 / 3, abs=1e-3)
+    # the two axes and the verdict, as assembly judged them
+    summary = json.loads(net["summary"])
+    assert net["verdict"] == summary["verdict"] is not None
+    assert net["coordination"] == summary["coordination"]["strength"]
+    assert net["inauthenticity"] == summary["inauthenticity"]["strength"]
     evidence = duckdb.connect().execute(f"SELECT * FROM read_parquet('{paths[2]}')").fetchall()
     proofs = [row[11] for row in evidence]
     assert ["url:x"] in proofs  # lists stay lists in Parquet

@@ -35,7 +35,10 @@ _PARTS = ", ".join(
 #: Table name -> query over the assembly run ``$run`` and its evidence runs ``$runs``.
 TABLES: Final = {
     "networks": f"""
-        SELECT run_id, network_id, label, size, score, {_PARTS}, summary
+        SELECT run_id, network_id, label, size, score, {_PARTS},
+               summary->>'$.verdict' AS verdict,
+               summary->>'$.coordination.strength' AS coordination,
+               summary->>'$.inauthenticity.strength' AS inauthenticity, summary
         FROM networks WHERE run_id = $run ORDER BY score DESC, network_id
     """,
     "network_members": """
