@@ -7,11 +7,13 @@ account's number of posts ``n_a``. A given pair of posts then belongs to ``a`` a
 with probability ``2 n_a n_b / (N (N - 1))``, so the expected number of co-acting post pairs
 of ``a`` and ``b`` is ``mu = 2 n_a n_b W / (N (N - 1))`` (the ``expected`` step). The test
 statistic is the number of co-action *events* (``n_events``): the distinct objects the pair
-co-acted on, but never more than the distinct pairs of posts behind them. It never exceeds
-the number of co-acting post pairs, so ``P(Poisson(mu) >= k)`` is a conservative p-value;
-one viral object (a breaking-news burst, a hashtag used for weeks) counts once however many
-pairs it produced, and one pair of posts counts once however many objects (url, domain,
-text, hashtags) each post carries.
+co-acted on, but never more than the distinct pairs of posts behind them nor the distinct
+hours in which they co-acted. It never exceeds the number of co-acting post pairs, so the
+Poisson tail is conservative; one viral object (a breaking-news burst, a hashtag used for
+weeks) counts once however many pairs it produced, one pair of posts counts once however
+many objects (url, domain, text, hashtags) each post carries, and one burst counts once
+however many objects it touched (co-actions inside one burst are not independent events:
+two accounts whose shares keep the same spacing meet on all of them once they meet on one).
 
 Multiple testing, over the pairs that could have been judged: only a pair of accounts that
 co-acted at least once has an edge, so the hypotheses tested are selected by the data. The
