@@ -22,7 +22,7 @@ Impossible times are rejected with a reason: before 1990 or more than a day afte
 ingest (year 0001 and 9999 sentinels, a milliseconds value read as seconds), and posts
 dated before their platform launched (:data:`LAUNCHED`).
 
->>> sorted(ZONE_NAMES)[:4]
+>>> ZONE_NAMES["PST"], "IST" in ZONE_NAMES
 ['CDT', 'CEST', 'CET', 'CST']
 """
 
