@@ -23,7 +23,7 @@ ingest (year 0001 and 9999 sentinels, a milliseconds value read as seconds), and
 dated before their platform launched (:data:`LAUNCHED`).
 
 >>> ZONE_NAMES["PST"], "IST" in ZONE_NAMES
-['CDT', 'CEST', 'CET', 'CST']
+('-08:00', False)
 """
 
 from __future__ import annotations
