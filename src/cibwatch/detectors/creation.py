@@ -258,6 +258,7 @@ def creation_bursts(
         WITH e AS (
             SELECT subject_a AS account, details->>'burst' AS burst, p_value, q_value, details
             FROM evidence WHERE signal = 'creation_burst' AND list_contains($runs, run_id)
+              AND details->>'burst' IS NOT NULL  -- rows written before bursts had ids
         )
         SELECT burst, any_value(details->>'bucket'), any_value(details->>'bucket_start'),
                any_value((details->>'accounts')::INTEGER),
