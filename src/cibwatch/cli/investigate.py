@@ -178,7 +178,7 @@ def _summary(console: Console, result: InvestigationResult) -> None:
             f"{det.significant_rows:,} significant"
         )
     for name, why in result.not_run.items():
-        console.print(f"step [bold]{name}[/]: {why}", highlight=False)
+        click.echo(f"step {name}: {why}")
     nets = Table(title=f"{len(result.networks)} networks")
     for col in ("network", "accounts", "score"):
         nets.add_column(col)
