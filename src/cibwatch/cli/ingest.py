@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from cibwatch.ingest.loader import IngestReport
-from cibwatch.ingest.registry import formats
-from cibwatch.workspace import Workspace
+from cibwatch.cli.choices import LazyChoice
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from cibwatch.ingest.loader import IngestReport
+
 
 #: How many reject reasons the summary lists.
 TOP_REASONS = 5
@@ -28,6 +31,8 @@ def _advance(bar: Progress, task: TaskID, rows: int) -> None:
 
 
 def _report_table(reports: list[IngestReport]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Ingested")
     table.add_column("file", overflow="fold")
     table.add_column("format")
@@ -47,6 +52,8 @@ def _report_table(reports: list[IngestReport]) -> Table:
 
 
 def _reasons_table(reports: list[IngestReport]) -> Table | None:
+    from rich.table import Table
+
     totals: dict[str, int] = {}
     for report in reports:
         for reason, count in report.reject_reasons.items():
@@ -69,7 +76,7 @@ def _reasons_table(reports: list[IngestReport]) -> Table | None:
 @click.option(
     "--format",
     "format_name",
-    type=click.Choice(formats()),
+    type=LazyChoice("cibwatch.ingest.registry:formats", "FORMAT"),
     default=None,
     help="Source format; detected from the file when not given.",
 )
@@ -105,6 +112,11 @@ def command(
     Every file is loaded atomically: its rows are stored, rejected (with file, row, field
     and reason, kept in the rejects table) or counted as duplicates, and nothing else.
     """
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from cibwatch.workspace import Workspace
+
     console = Console(stderr=True)
     reports: list[IngestReport] = []
     with Workspace(workspace) as ws:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cibwatch.cli.choices import STEP_NAMES
 from cibwatch.cli.coordination import max_pairs_option
 
 if TYPE_CHECKING:
@@ -22,22 +23,6 @@ if TYPE_CHECKING:
 
     from cibwatch.pipeline import InvestigationOptions, InvestigationResult
     from cibwatch.progress import StepUpdate
-
-#: Step names for --skip/--only (kept here, in sync with cibwatch.pipeline.OPTIONAL_STEPS by a
-#: test, so that --help needs no library import).
-STEP_NAMES = (
-    "near_duplicate_text",
-    "cross_platform",
-    "coaction",
-    "lookalike_domains",
-    "persona",
-    "creation_burst",
-    "profile_links",
-    "stance",
-    "recidivism",
-    "narratives",
-    "indicators",
-)
 
 
 def _console() -> Console:
