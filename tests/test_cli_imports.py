@@ -59,15 +59,15 @@ def test_the_values_the_cli_copies_are_the_librarys() -> None:
     from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS
     from cibwatch.pipeline import OPTIONAL_STEPS
 
-    assert choices.ENGINE_NAMES == tuple(ENGINE_NAMES)
-    assert (choices.DEFAULT_MAX_PAIRS, choices.SEMANTICS) == (DEFAULT_MAX_PAIRS, tuple(SEMANTICS))
+    assert tuple(ENGINE_NAMES) == choices.ENGINE_NAMES
+    assert (DEFAULT_MAX_PAIRS, tuple(SEMANTICS)) == (choices.DEFAULT_MAX_PAIRS, choices.SEMANTICS)
     assert (choices.GEPHI_MAX_NODES, choices.GEPHI_MAX_EDGES) == (GEPHI_MAX_NODES, GEPHI_MAX_EDGES)
-    assert choices.TABLE_FORMATS == tuple(FORMATS)
-    assert choices.GROUP_KINDS == tuple(GROUP_KINDS)
-    assert choices.TLP_LEVELS == tuple(TLP_IDS)
-    assert choices.CASE_STATUSES == tuple(STATUSES)
-    assert choices.ACTION_STATUSES == tuple(ACTION_STATUSES)
-    assert choices.STEP_NAMES == tuple(OPTIONAL_STEPS)
+    assert tuple(FORMATS) == choices.TABLE_FORMATS
+    assert tuple(GROUP_KINDS) == choices.GROUP_KINDS
+    assert tuple(TLP_IDS) == choices.TLP_LEVELS
+    assert tuple(STATUSES) == choices.CASE_STATUSES
+    assert tuple(ACTION_STATUSES) == choices.ACTION_STATUSES
+    assert tuple(OPTIONAL_STEPS) == choices.STEP_NAMES
 
 
 def test_a_lazy_choice_checks_values_against_the_library_when_used() -> None:

@@ -113,8 +113,8 @@ def test_progress_is_plain_lines_with_step_counts_when_not_a_terminal(
     result = CliRunner().invoke(cli, [*args, "--only", "persona"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("[")]
-    assert lines[0].startswith("[1/15] ingest posts.csv: ")
-    assert any(line.startswith("[7/15] detect persona: ok in ") for line in lines)
+    assert lines[0].startswith("[1/16] ingest posts.csv: ")
+    assert any(line.startswith("[7/16] detect persona: ok in ") for line in lines)
     assert any("detect coaction: skipped" in line for line in lines)
     assert all("; elapsed " in line for line in lines)
 

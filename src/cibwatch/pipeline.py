@@ -207,7 +207,7 @@ def investigate(
     truth_path = ground_truth or found_truth
     result = InvestigationResult(workspace=workspace.path, report=out_dir / "report.html")
     detectors = default_detectors(opts)
-    steps = len(files) + len(opts.indicators) + len(detectors) + 5
+    steps = len(files) + len(opts.indicators) + len(detectors) + 6
     clock = StepClock(steps, progress)
     workspace.finish_run(
         workspace.start_run("investigate", "pipeline", _recorded(opts, files)), output_rows=None
@@ -263,11 +263,13 @@ def investigate(
         _skipped(workspace, result, clock, "narratives", "narratives", {})
         linking = NarrativeLinking()  # none: the report and the evaluation show none
     dossiers: dict[str, Dossier] = {}
+    clock.start("check against the ground truth")
     if truth_path is not None:
         truth = groups_from_json(json.loads(truth_path.read_text(encoding="utf-8")))
         result.evaluation = evaluate(
             result.networks, truth, workspace=workspace, linking=linking, dossiers=dossiers
         )
+    clock.finish("ok" if truth_path is not None else "skipped", "" if truth_path else "no truth")
     clock.start("write report")
     render_html(
         workspace,

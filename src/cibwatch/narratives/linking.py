@@ -504,14 +504,22 @@ def _store(workspace: Workspace, run_id: int, links: list[NarrativeLink]) -> Non
         """,
         {"run": run_id},
     )
-    if links:
-        con.executemany(
-            "INSERT INTO narrative_links VALUES (?, ?, ?, ?, ?)",
-            [
-                [run_id, x.unit_a, x.unit_b, x.score, json.dumps(x.as_dict()["anchors"])]
-                for x in links
-            ],
+    if links:  # one Arrow table, not executemany (an INSERT per row)
+        table = pa.table(
+            {
+                "unit_a": [x.unit_a for x in links],
+                "unit_b": [x.unit_b for x in links],
+                "score": [x.score for x in links],
+                "anchors": [json.dumps(x.as_dict()["anchors"]) for x in links],
+            }
         )
+        con.register("_n_links_arrow", table)
+        con.execute(
+            "INSERT INTO narrative_links SELECT $run, unit_a, unit_b, score, anchors::JSON "
+            "FROM _n_links_arrow",
+            {"run": run_id},
+        )
+        con.unregister("_n_links_arrow")
     con.execute("DROP TABLE IF EXISTS _n_group")
 
 
