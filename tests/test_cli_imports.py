@@ -57,6 +57,7 @@ def test_the_values_the_cli_copies_are_the_librarys() -> None:
     from cibwatch.engines.registry import ENGINE_NAMES
     from cibwatch.exports import FORMATS
     from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS
+    from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE
     from cibwatch.pipeline import OPTIONAL_STEPS
 
     assert tuple(ENGINE_NAMES) == choices.ENGINE_NAMES
@@ -68,6 +69,7 @@ def test_the_values_the_cli_copies_are_the_librarys() -> None:
     assert tuple(STATUSES) == choices.CASE_STATUSES
     assert tuple(ACTION_STATUSES) == choices.ACTION_STATUSES
     assert tuple(OPTIONAL_STEPS) == choices.STEP_NAMES
+    assert DEFAULT_MAX_REJECT_SHARE == choices.DEFAULT_MAX_REJECT_SHARE
 
 
 def test_a_lazy_choice_checks_values_against_the_library_when_used() -> None:

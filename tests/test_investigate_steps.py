@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from cibwatch import Workspace
-from cibwatch.cli.investigate import STEP_NAMES, step_params
+from cibwatch.cli.choices import STEP_NAMES
+from cibwatch.cli.investigate import step_params
 from cibwatch.cli.main import cli
 from cibwatch.detectors.persona import PersonaDetector
 from cibwatch.errors import ConfigError

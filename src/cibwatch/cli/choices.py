@@ -31,6 +31,8 @@ TLP_LEVELS: Final = ("clear", "green", "amber", "amber+strict", "red")
 #: cibwatch.cases.STATUSES and cibwatch.cases.enforcement.ACTION_STATUSES
 CASE_STATUSES: Final = ("new", "in_review", "confirmed_cib", "dismissed", "enforced")
 ACTION_STATUSES: Final = ("pending", "approved", "rejected")
+#: cibwatch.ingest.shortfall.DEFAULT_MAX_REJECT_SHARE
+DEFAULT_MAX_REJECT_SHARE: Final = 0.5
 #: cibwatch.pipeline.OPTIONAL_STEPS
 STEP_NAMES: Final = (
     "near_duplicate_text",
