@@ -58,7 +58,11 @@ def rss_gb():
                 return int(line.split()[1]) / 1024 / 1024
     return 0.0
 
-steps, current = [], {"name": "start", "t0": time.perf_counter(), "peak": 0.0}
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+steps, current = [], {"name": "start", "t0": time.perf_counter(), "c0": cpu(), "peak": 0.0}
 lock = threading.Lock()
 
 def sample():
@@ -73,11 +77,12 @@ threading.Thread(target=sample, daemon=True).start()
 def report(update):
     if update.status == "running" and update.rows is None:
         with lock:
-            current.update(name=update.name, t0=time.perf_counter(), peak=rss_gb())
+            current.update(name=update.name, t0=time.perf_counter(), c0=cpu(), peak=rss_gb())
     elif update.status != "running":
         with lock:
             steps.append({"step": update.name, "status": update.status,
                           "seconds": round(time.perf_counter() - current["t0"], 2),
+                          "cpu": round(cpu() - current["c0"], 2),
                           "peak_gb": round(max(current["peak"], rss_gb()), 2)})
         print(update.line(), file=sys.stderr, flush=True)
 
@@ -92,11 +97,12 @@ with Workspace(ws_path, memory_limit=memory_limit, threads=int(threads)) as ws:
         files, _ = expand_sources(sources)
         rows = 0
         for path in files:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu()
             r = ws.ingest(path)
             rows += r.rows_stored
             steps.append({"step": f"ingest {path.name}", "status": "ok",
                           "seconds": round(time.perf_counter() - t0, 2),
+                          "cpu": round(cpu() - c0, 2),
                           "peak_gb": round(rss_gb(), 2)})
         extra = {"rows": rows}
     else:
@@ -166,17 +172,20 @@ def _world(size: int, scale: str, workdir: Path) -> Path:
 
 def _print(label: str, ingest: dict[str, Any], run: dict[str, Any]) -> None:
     print(f"\n== {label}")
-    print(f"{'step':<40} {'seconds':>9} {'peak GB':>8}")
+    print(f"{'step':<40} {'seconds':>9} {'CPU s':>8} {'peak GB':>8}")
     for step in run["steps"]:
         flag = "" if step["status"] == "ok" else f"  ({step['status']})"
-        print(f"{step['step']:<40} {step['seconds']:>9.1f} {step['peak_gb']:>8.2f}{flag}")
+        print(
+            f"{step['step']:<40} {step['seconds']:>9.1f} {step['cpu']:>8.1f} "
+            f"{step['peak_gb']:>8.2f}{flag}"
+        )
     print(
-        f"{'investigation':<40} {run['seconds']:>9.1f} {run['peak_gb']:>8.2f}"
-        f"  ({run['cpu_seconds']:.0f} CPU s)"
+        f"{'investigation':<40} {run['seconds']:>9.1f} {run['cpu_seconds']:>8.1f} "
+        f"{run['peak_gb']:>8.2f}"
     )
     print(
-        f"{'ingest alone, same files':<40} {ingest['seconds']:>9.1f} {ingest['peak_gb']:>8.2f}"
-        f"  ({ingest['cpu_seconds']:.0f} CPU s, {ingest['rows']:,} rows)"
+        f"{'ingest alone, same files':<40} {ingest['seconds']:>9.1f} "
+        f"{ingest['cpu_seconds']:>8.1f} {ingest['peak_gb']:>8.2f}  ({ingest['rows']:,} rows)"
     )
     print(
         f"ratio investigation / ingest: {run['seconds'] / ingest['seconds']:.1f}x wall, "
