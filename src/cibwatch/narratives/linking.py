@@ -219,14 +219,19 @@ def _build_units(con: Any) -> None:
         "SELECT DISTINCT platform, post_id, object_type || ':' || object_id AS u FROM actions "
         "WHERE object_type IN ('text_cluster', 'text')"
     )
+    # distinct (unit, unit) pairs met on a post: a cluster's thousand posts with one text
+    # are one pair, not a thousand
     edges = con.execute(
-        "SELECT min(u), list(DISTINCT u) FROM _n_raw GROUP BY platform, post_id "
-        "HAVING count(DISTINCT u) > 1"
+        """
+        SELECT DISTINCT first, other FROM (
+            SELECT min(u) AS first, unnest(list(DISTINCT u)) AS other FROM _n_raw
+            GROUP BY platform, post_id HAVING count(DISTINCT u) > 1
+        ) WHERE other <> first
+        """
     ).fetchall()
     sets = _Units()
-    for first, members in edges:
-        for other in members:
-            sets.union(str(first), str(other))
+    for first, other in edges:
+        sets.union(str(first), str(other))
     roots = {u: sets.find(u) for u in sets.parent}
     con.execute("CREATE OR REPLACE TEMP TABLE _n_root (u VARCHAR, root VARCHAR)")
     if roots:
