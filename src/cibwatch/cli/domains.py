@@ -11,9 +11,6 @@ from pathlib import Path
 
 import click
 
-from cibwatch.domains.brands import resolve_brands
-from cibwatch.domains.classifier import LookalikeClassifier
-from cibwatch.domains.listing import classify_file, write_results
 from cibwatch.errors import CibwatchError
 
 
@@ -57,6 +54,10 @@ def classify(
     min_score: float,
 ) -> None:
     """Classify each domain or URL of FILE (one per line, optional ',seen-at' time)."""
+    from cibwatch.domains.brands import resolve_brands
+    from cibwatch.domains.classifier import LookalikeClassifier
+    from cibwatch.domains.listing import classify_file, write_results
+
     if replace_brands and brands is None:
         raise click.UsageError("--replace-brands needs --brands")
     try:
