@@ -39,7 +39,7 @@ from typing import Final
 
 from publicsuffixlist import PublicSuffixList
 
-from cibwatch.domains.vocabulary import THROWAWAY_SUFFIXES
+from cibwatch.domains.vocabulary import THROWAWAY_SUFFIXES, words
 
 #: The original generic TLDs: ordinary homes of businesses, namesakes and defensive copies.
 LEGACY_GENERIC: Final = frozenset({"com", "net", "org"})
@@ -51,11 +51,11 @@ RESTRICTED: Final = frozenset({"edu", "gov", "mil", "int", "arpa"})
 OPEN_GENERIC: Final = frozenset({"info", "biz", "pro", "mobi", "asia", "name", "tel", "travel"})
 
 #: Country codes marketed worldwide as generic names or given away cheaply.
-OPEN_CCTLDS: Final = frozenset(
+OPEN_CCTLDS: Final = words(
     """
     cc ws pm cx la to nu pw tk ml ga cf gq me tv io co su fm li ai vc gg am ly sh ac st bz nf
     ms mn re yt wf tf sx cm tw ki
-    """.split()
+    """
 )
 
 #: Exact-label score per class (see the module docstring).
@@ -85,7 +85,7 @@ _WORDS: Final = {
     "open-cctld": "a country code sold worldwide as a generic name",
     "legacy-generic": "an ordinary generic TLD, home of namesakes and defensive registrations",
     "cctld": "another country's code, where a namesake outlet is as likely as a copy",
-    "regional": "a country code where outlets in the same language publish (plausible regional site)",
+    "regional": "a country code where outlets in its language publish (a plausible regional site)",
     "restricted": "a restricted TLD",
 }
 
