@@ -139,7 +139,9 @@ class LookalikeClassifier:
         self._deletions: dict[str, list[str]] = {}
         self._suffixes: dict[str, set[str]] = {}
         self._regional: dict[str, set[str]] = {}
+        self._own_suffixes: dict[int, set[str]] = {}
         for brand in self.brands:
+            self._own_suffixes[id(brand)] = {_brand_label(d)[1] for d in brand.domains}
             self._regional.setdefault(brand.language, set()).add(brand.country.lower())
             for domain in brand.domains:
                 self._genuine[domain] = brand
@@ -337,8 +339,8 @@ class LookalikeClassifier:
         return None
 
     def _typo(self, label: str, key: str, exclude: Brand | None) -> _Match | None:
-        if len(key) < 4:
-            return None
+        if len(key) < 4 or key in GENERIC_LABELS:
+            return None  # a common word (nation, denik) is not a misspelling of a name
         best: tuple[int, int, str] | None = None
         for variant in deletions(key, 2 if len(key) >= TWO_EDIT_LENGTH - 1 else 1):
             for cand in self._deletions.get(variant, ()):
@@ -346,6 +348,8 @@ class LookalikeClassifier:
                     continue
                 if "-" in label and all("-" not in lab for _, lab in self._key[cand]):
                     continue  # europ-er is not europe1: the hyphen splits the name apart
+                if key[0] != cand[0]:
+                    continue  # nbcnews, sabcnews, epravda: another first letter, another name
                 allowed = 2 if len(cand) >= TWO_EDIT_LENGTH else 1
                 if within_one_edit(key, cand):
                     dist = 1
@@ -353,9 +357,9 @@ class LookalikeClassifier:
                     continue
                 else:
                     dist = osa_distance(key, cand, allowed + 1)
-                    # Two edits keep the brand's first and last letters, or the name is
-                    # another word (telegramm is not telegraaf).
-                    if key[0] != cand[0] or key[-1] != cand[-1]:
+                    # Two edits keep the brand's last letter too, or the name is another
+                    # word (telegramm is not telegraaf).
+                    if key[-1] != cand[-1]:
                         continue
                 if dist <= allowed and not _digit_swap(key, cand):
                     rank = (dist, -len(cand), cand)
@@ -376,8 +380,12 @@ class LookalikeClassifier:
         """The match's score before bonuses and lifts, and the reason naming the suffix."""
         suspicious = cls in SUSPICIOUS
         tld_reason = f".{p.suffix} is {tld_words(cls)}"
-        own_suffix = any(p.suffix in self._suffixes.get(k, set()) for k in brand_keys(brand))
+        own_suffix = p.suffix in self._own_suffixes.get(id(brand), set())
         t = m.technique
+        if t == "combosquatting" and m.score >= 0.75 and not suspicious:
+            # Real outlets are named this way too (bildblog.de, dailytelegraph.com.au): off
+            # suspicious TLDs a brand plus a news word needs corroboration.
+            return 0.55, tld_reason
         if t in _BASE_SCORE or t in ("combosquatting", "subdomain-deception"):
             return m.score, ""
         if t == "brand-on-other-tld":
@@ -413,8 +421,10 @@ class LookalikeClassifier:
             score = 0.8
         # Off the brand's own suffix and off suspicious TLDs, a label one edit from a brand is
         # often another site's name (pi-news is one edit from ptinews): only long labels at
-        # one edit keep their score there.
-        if not suspicious and not own_suffix and (dist == 2 or len(cand) < TWO_EDIT_LENGTH):
+        # one edit on .com, .net or .org keep their score there.
+        # Another country's code is as likely a namesake (20minutes.fr, 20minutos.es).
+        short = dist == 2 or len(cand) < TWO_EDIT_LENGTH or cls in ("cctld", "regional")
+        if not suspicious and not own_suffix and short:
             score = 0.5
         return score, tld_reason
 

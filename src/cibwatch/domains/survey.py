@@ -12,11 +12,13 @@ the non-brand domains, and unrelated members of a family take the verdict
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cibwatch.domains.classifier import Classification, LookalikeClassifier
+from cibwatch.domains.corroboration import NO_CONTEXT, DomainContext
 from cibwatch.domains.families import Family, Seen, find_families
 
 
@@ -38,20 +40,33 @@ def survey_domains(
     seen: Mapping[str, Seen] | None = None,
     block_date: datetime | None = None,
     min_family_size: int = 3,
+    context: DomainContext | Mapping[str, DomainContext] | None = None,
 ) -> DomainSurvey:
     """Classify valid ``hosts`` (see :func:`.hosts.split_host`) and find their families.
 
     ``seen`` maps a host or registered domain to its first and last sighting; sightings of
-    hosts under one registered domain are combined.
+    hosts under one registered domain are combined. ``context`` is what is known about the
+    domains besides their names (:class:`.corroboration.DomainContext`), one for all or one
+    per host. A candidate below the threshold is lifted when other domains in the same data
+    imitate the same outlet.
     """
     clf = classifier if classifier is not None else LookalikeClassifier.bundled()
+
+    def context_of(host: str) -> DomainContext:
+        if context is None:
+            return NO_CONTEXT
+        if isinstance(context, DomainContext):
+            return context
+        return context.get(host, NO_CONTEXT)
+
     results: list[Classification] = []
     done: set[str] = set()
     for host in hosts:
-        r = clf.classify(host)
+        r = clf.classify(host, context_of(host))
         if r.domain not in done:
             done.add(r.domain)
             results.append(r)
+    results = _lift_by_family(clf, results, context_of)
     by_registered = _combine_seen(results, seen or {})
     candidates = [r.registered for r in results if r.verdict != "brand"]
     # Family of an imitation: the imitated brand's label (first label of its domain).
@@ -70,6 +85,22 @@ def survey_domains(
         _in_family(r, member_of[r.registered]) if r.registered in member_of else r for r in results
     ]
     return DomainSurvey(results, families)
+
+
+def _lift_by_family(
+    clf: LookalikeClassifier,
+    results: list[Classification],
+    context_of: Callable[[str], DomainContext],
+) -> list[Classification]:
+    """Candidates re-scored with the number of other imitations of their outlet."""
+    imitations = Counter(r.brand for r in results if r.verdict == "impersonation")
+    out: list[Classification] = []
+    for r in results:
+        others = imitations[r.brand] - (r.verdict == "impersonation")
+        if r.verdict == "unrelated" and r.brand and others > 0:
+            r = clf.classify(r.domain, context_of(r.domain).with_family(others))
+        out.append(r)
+    return out
 
 
 def _in_family(result: Classification, family: Family) -> Classification:
@@ -92,6 +123,8 @@ def _in_family(result: Classification, family: Family) -> Classification:
         family=family.family_id,
         score=family.score,
         explanation=why,
+        confidence="medium",
+        reasons=(why,),
     )
 
 

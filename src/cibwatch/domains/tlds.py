@@ -109,7 +109,9 @@ def _base_class(suffix: str) -> str:
     if tld in OPEN_GENERIC:
         return "open-generic"
     if len(tld) == 2:
-        return "open-cctld" if tld in OPEN_CCTLDS else "cctld"
+        # Only the bare code is sold worldwide; its second levels (com.co, co.uk) are the
+        # country's own registrations.
+        return "open-cctld" if suffix in OPEN_CCTLDS else "cctld"
     return "new-generic"
 
 
