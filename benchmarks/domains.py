@@ -26,7 +26,6 @@ import os
 import random
 import string
 import time
-from collections import Counter
 from multiprocessing import Pool
 from pathlib import Path
 

@@ -49,10 +49,15 @@ VERDICTS = ("brand", "impersonation", "generated-family", "unrelated")
 
 #: Added to any match on a suffix of the ``abused-generic`` or ``private`` class.
 THROWAWAY_BONUS = 0.05
-#: Subtracted from the exact-label score of short and dictionary-word labels.
-GENERIC_PENALTY = 0.2
+#: Subtracted from the exact-label score of labels of three letters or fewer.
+SHORT_PENALTY = 0.25
+#: Subtracted from the exact-label score of dictionary-word labels (citizen, nation), the
+#: names real namesakes use on every kind of TLD.
+WORD_PENALTY = 0.4
 #: Labels of at least this many letters match typos within two edits, others within one.
-TWO_EDIT_LENGTH = 9
+TWO_EDIT_LENGTH = 10
+#: Labels of at least this many letters keep a one-edit typo's score on .com, .net, .org.
+LONG_LABEL = 9
 
 _BASE_SCORE = {
     "subdomain-deception": 0.9,
@@ -198,8 +203,8 @@ class LookalikeClassifier:
         """Classify a split host. ``exclude`` leaves one listed outlet out, as if it were
         not listed (see :meth:`collisions`)."""
         ctx = context or NO_CONTEXT
-        own = self._own_brand(p.host)
-        if own is not None and own is not exclude:
+        own = self._own_brand(p.host, exclude)
+        if own is not None:
             return Classification(
                 p.host,
                 p.registered,
@@ -264,11 +269,11 @@ class LookalikeClassifier:
                     found.append((domain, r))
         return found
 
-    def _own_brand(self, host: str) -> Brand | None:
+    def _own_brand(self, host: str, exclude: Brand | None = None) -> Brand | None:
         labels = host.split(".")
         for i in range(len(labels) - 1):
             brand = self._genuine.get(".".join(labels[i:]))
-            if brand is not None:
+            if brand is not None and brand is not exclude:
                 return brand
         return None
 
@@ -361,7 +366,7 @@ class LookalikeClassifier:
                     # word (telegramm is not telegraaf).
                     if key[-1] != cand[-1]:
                         continue
-                if dist <= allowed and not _digit_swap(key, cand):
+                if dist <= allowed and not _other_name(key, cand, dist):
                     rank = (dist, -len(cand), cand)
                     if best is None or rank < best:
                         best = rank
@@ -390,9 +395,12 @@ class LookalikeClassifier:
             return m.score, ""
         if t == "brand-on-other-tld":
             score = EXACT_LABEL_SCORE[cls]
-            if _generic(m.key):
-                score -= GENERIC_PENALTY
-                tld_reason += f"; a short or common-word label (-{GENERIC_PENALTY:.2f})"
+            if m.key in GENERIC_LABELS:
+                score -= WORD_PENALTY
+                tld_reason += f"; the label is a common word (-{WORD_PENALTY:.2f})"
+            elif _generic(m.key):
+                score -= SHORT_PENALTY
+                tld_reason += f"; a label of three letters or fewer (-{SHORT_PENALTY:.2f})"
             return max(score, 0.0), tld_reason
         if t == "hyphenation":
             if _generic(m.key):
@@ -412,8 +420,8 @@ class LookalikeClassifier:
         dist = int(t.removeprefix("typo-"))
         cand = m.key
         observed = p.label.replace("-", "")
-        if len(cand) < 5 and not suspicious:
-            return 0.0, ""
+        if len(cand) < 6 and not suspicious:
+            return 0.0, ""  # lejdc and lejdd, wistv and wishtv: short names sit close
         kind = typo_kind(observed, cand)
         m.technique = f"typo-{kind}" + ("" if own_suffix else "+tld")
         score = 0.75 if dist == 1 else 0.65
@@ -423,8 +431,12 @@ class LookalikeClassifier:
         # often another site's name (pi-news is one edit from ptinews): only long labels at
         # one edit on .com, .net or .org keep their score there.
         # Another country's code is as likely a namesake (20minutes.fr, 20minutos.es).
-        short = dist == 2 or len(cand) < TWO_EDIT_LENGTH or cls in ("cctld", "regional")
+        short = dist == 2 or len(cand) < LONG_LABEL or cls in ("cctld", "regional")
         if not suspicious and not own_suffix and short:
+            score = 0.5
+        # On .com, .org and .net, outlets a letter apart are common (svoboda.org and
+        # svaboda.org): the brand's own generic suffix counts only for long names.
+        if own_suffix and cls == "legacy-generic" and len(cand) < 8:
             score = 0.5
         return score, tld_reason
 
@@ -435,13 +447,43 @@ def _append(index: dict[str, list[Brand]], key: str, brand: Brand) -> None:
         bucket.append(brand)
 
 
-def _digit_swap(a: str, b: str) -> bool:
-    """Whether a same-length one-letter difference swaps a digit for a letter (europe1 and
-    europer): digits that are not look-alikes change the name, they are no typo."""
-    if len(a) != len(b):
-        return False
-    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    return len(diff) == 1 and any(c.isdigit() for c in diff[0])
+def _other_name(observed: str, cand: str, dist: int) -> bool:
+    """Whether an edit of ``cand`` makes another name rather than a misspelling.
+
+    - a digit added, dropped or swapped for a letter (fox4news and foxnews, europe1 and
+      europer): digits that are not look-alikes change the name;
+    - two letters replaced in place (franceeteu and francebleu): misspellings drop, add or
+      swap letters, a double substitution is a different word;
+    - the edit falls in a short abbreviation in front of or behind a news word (oz-online
+      and op-online, nwaonline and nwzonline): another outlet's initials.
+    """
+    if len(observed) == len(cand):
+        diff = [i for i, (x, y) in enumerate(zip(observed, cand, strict=True)) if x != y]
+        if len(diff) == 2:
+            i, j = diff
+            swapped = j == i + 1 and observed[i] == cand[j] and observed[j] == cand[i]
+            if not swapped:
+                return True
+        if any(observed[i].isdigit() or cand[i].isdigit() for i in diff):
+            return True
+    else:
+        longer, shorter = (observed, cand) if len(observed) > len(cand) else (cand, observed)
+        extra = [c for c in longer if c.isdigit()]
+        if len(extra) != len([c for c in shorter if c.isdigit()]):
+            return True
+    for word in COMBO_WORDS:
+        if len(word) < 4:
+            continue
+        for a, b in ((observed, cand),):
+            if a.endswith(word) and b.endswith(word):
+                head_a, head_b = a[: -len(word)], b[: -len(word)]
+                if head_a != head_b and max(len(head_a), len(head_b)) <= 3:
+                    return True
+            if a.startswith(word) and b.startswith(word):
+                tail_a, tail_b = a[len(word) :], b[len(word) :]
+                if tail_a != tail_b and max(len(tail_a), len(tail_b)) <= 3:
+                    return True
+    return False
 
 
 def brand_keys(brand: Brand) -> list[str]:

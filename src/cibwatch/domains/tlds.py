@@ -54,7 +54,16 @@ OPEN_GENERIC: Final = frozenset({"info", "biz", "pro", "mobi", "asia", "name", "
 OPEN_CCTLDS: Final = words(
     """
     cc ws pm cx la to nu pw tk ml ga cf gq me tv io co su fm li ai vc gg am ly sh ac st bz nf
-    ms mn re yt wf tf sx cm tw ki
+    ms mn wf tf sx cm tw ki
+    """
+)
+
+#: Generic TLDs of a language, region or community (``.cat``, ``.eus``, ``.scot``,
+#: ``.africa``): home of local outlets, scored like a country code.
+COMMUNITY: Final = words(
+    """
+    cat eus gal bzh scot wales cymru africa lat krd quebec bayern berlin hamburg koeln
+    nrw saarland ruhr wien tirol swiss paris alsace corsica barcelona madrid nyc london
     """
 )
 
@@ -108,6 +117,8 @@ def _base_class(suffix: str) -> str:
         return "legacy-generic"
     if tld in OPEN_GENERIC:
         return "open-generic"
+    if tld in COMMUNITY:
+        return "cctld"
     if len(tld) == 2:
         # Only the bare code is sold worldwide; its second levels (com.co, co.uk) are the
         # country's own registrations.
@@ -119,7 +130,9 @@ def tld_class(suffix: str, regional: Collection[str] = ()) -> str:
     """The class of public suffix ``suffix``; ``regional`` lists country codes (lower case)
     where outlets in the imitated outlet's language publish."""
     base = _base_class(suffix)
-    if base == "cctld" and suffix.rsplit(".", 1)[-1] in regional:
+    # A country where outlets in the imitated outlet's language publish: El Heraldo of
+    # Colombia on .co is a namesake of El Heraldo of Honduras, not a throwaway copy.
+    if base in ("cctld", "open-cctld") and suffix.rsplit(".", 1)[-1] in regional:
         return "regional"
     return base
 
