@@ -108,7 +108,7 @@ def published_cases(clf: LookalikeClassifier) -> None:
             )
             for r in rows
         }
-        for split in ("dev", "holdout"):
+        for split in ("dev", "holdout", "fresh"):
             part = [r for r in rows if r["split"] == split]
             survey = survey_domains(
                 [r["domain"] for r in part],
