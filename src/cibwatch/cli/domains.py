@@ -13,6 +13,7 @@ import click
 
 from cibwatch.domains.brands import resolve_brands
 from cibwatch.domains.classifier import LookalikeClassifier
+from cibwatch.domains.corroboration import DomainContext
 from cibwatch.domains.listing import classify_file, write_results
 from cibwatch.errors import CibwatchError
 
@@ -34,7 +35,7 @@ def command() -> None:
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output CSV: domain,verdict,brand,technique,score,family.",
+    help="Output CSV: domain,verdict,brand,runner_up,technique,score,confidence,reasons,family.",
 )
 @click.option(
     "--block-date",
@@ -48,6 +49,24 @@ def command() -> None:
     show_default=True,
     help="Score from which a match is an impersonation.",
 )
+@click.option(
+    "--linked-by-network",
+    is_flag=True,
+    help="Every domain of FILE was linked by accounts of one coordinated network "
+    "(a takedown's list): corroborates candidates.",
+)
+@click.option(
+    "--target-countries",
+    default="",
+    metavar="CC,CC",
+    help="Countries the operation targets (ISO codes): pick the outlet among namesakes.",
+)
+@click.option(
+    "--languages",
+    default="",
+    metavar="LL,LL",
+    help="Languages of the posts linking the domains (ISO 639-1): pick among namesakes.",
+)
 def classify(
     file: Path,
     brands: Path | None,
@@ -55,15 +74,25 @@ def classify(
     out: Path,
     block_date: datetime | None,
     min_score: float,
+    linked_by_network: bool,
+    target_countries: str,
+    languages: str,
 ) -> None:
     """Classify each domain or URL of FILE (one per line, optional ',seen-at' time)."""
     if replace_brands and brands is None:
         raise click.UsageError("--replace-brands needs --brands")
+    context = DomainContext(
+        network_accounts=1 if linked_by_network else 0,
+        countries=_codes(target_countries, upper=True),
+        languages=_codes(languages, upper=False),
+    )
     try:
         classifier = LookalikeClassifier(
             resolve_brands(brands, replace=replace_brands), min_score=min_score
         )
-        survey, problems = classify_file(file, classifier=classifier, block_date=block_date)
+        survey, problems = classify_file(
+            file, classifier=classifier, block_date=block_date, context=context
+        )
     except CibwatchError as exc:
         raise click.ClickException(str(exc)) from exc
     for problem in problems:
@@ -83,3 +112,8 @@ def classify(
                 "block date",
                 err=True,
             )
+
+
+def _codes(text: str, *, upper: bool) -> frozenset[str]:
+    codes = {c.strip() for c in text.split(",") if c.strip()}
+    return frozenset(c.upper() if upper else c.lower() for c in codes)

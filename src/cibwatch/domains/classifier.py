@@ -397,10 +397,10 @@ class LookalikeClassifier:
             score = EXACT_LABEL_SCORE[cls]
             if m.key in GENERIC_LABELS:
                 score -= WORD_PENALTY
-                tld_reason += f"; the label is a common word (-{WORD_PENALTY:.2f})"
+                tld_reason += f", and the label is a common word (-{WORD_PENALTY:.2f})"
             elif _generic(m.key):
                 score -= SHORT_PENALTY
-                tld_reason += f"; a label of three letters or fewer (-{SHORT_PENALTY:.2f})"
+                tld_reason += f", and the label has three letters or fewer (-{SHORT_PENALTY:.2f})"
             return max(score, 0.0), tld_reason
         if t == "hyphenation":
             if _generic(m.key):
@@ -474,15 +474,14 @@ def _other_name(observed: str, cand: str, dist: int) -> bool:
     for word in COMBO_WORDS:
         if len(word) < 4:
             continue
-        for a, b in ((observed, cand),):
-            if a.endswith(word) and b.endswith(word):
-                head_a, head_b = a[: -len(word)], b[: -len(word)]
-                if head_a != head_b and max(len(head_a), len(head_b)) <= 3:
-                    return True
-            if a.startswith(word) and b.startswith(word):
-                tail_a, tail_b = a[len(word) :], b[len(word) :]
-                if tail_a != tail_b and max(len(tail_a), len(tail_b)) <= 3:
-                    return True
+        if observed.endswith(word) and cand.endswith(word):
+            rest = (observed[: -len(word)], cand[: -len(word)])
+        elif observed.startswith(word) and cand.startswith(word):
+            rest = (observed[len(word) :], cand[len(word) :])
+        else:
+            continue
+        if rest[0] != rest[1] and max(len(rest[0]), len(rest[1])) <= 3:
+            return True
     return False
 
 
