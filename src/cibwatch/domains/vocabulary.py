@@ -46,6 +46,6 @@ GENERIC_LABELS: Final = words(
     respekt telex index origo blic tempo mint dawn punch vanguard stuff salon slate vox
     forbes metro politico echo information sabah hurriyet postoj republic veja valor r7
     informer detik kompas nova klix the week inquirer gazeta denik sme diena vijesti
-    citizen civil reform nachrichten politik politics politica politique nation
+    citizen civil reform nachrichten politik politics politica politique nation telegram
     """
 )
