@@ -108,8 +108,8 @@ def published_cases(clf: LookalikeClassifier) -> None:
             )
             for r in rows
         }
-        for split in ("dev", "holdout", "fresh"):
-            part = [r for r in rows if r["split"] == split]
+        for split in ("dev", "holdout", "fresh", "all"):
+            part = [r for r in rows if split in (r["split"], "all")]
             survey = survey_domains(
                 [r["domain"] for r in part],
                 classifier=clf,
