@@ -2,9 +2,9 @@
 
 Modules: :mod:`.hosts` (Public Suffix List), :mod:`.brands` (protected outlets),
 :mod:`.classifier` (techniques and verdicts), :mod:`.tlds` (how a TLD is used),
-:mod:`.corroboration` (what lifts a candidate), :mod:`.choice` (which namesake outlet), :mod:`.families` (generated families and
-persistence), :mod:`.survey` (both in one call), :mod:`.listing` (list files and CSV out),
-:mod:`.pages` (HTML snapshot comparison).
+:mod:`.corroboration` (what lifts a candidate), :mod:`.choice` (which namesake outlet),
+:mod:`.families` (generated families and persistence), :mod:`.survey` (both in one call),
+:mod:`.listing` (list files and CSV out), :mod:`.pages` (HTML snapshot comparison).
 
 >>> survey_domains(["spiegel.ltd"]).results[0].brand
 'spiegel.de'
