@@ -13,11 +13,12 @@ class                  examples                                       exact-labe
                        generic TLDs common in throwaway registrations
 ``new-generic``        ``.foo``, ``.rest``, ``.hair``, ``.digital``    0.85
                        (any other generic TLD introduced since 2013)
-``open-generic``       ``.info``, ``.biz``, ``.pro``, ``.mobi``        0.8
+``open-generic``       ``.biz``, ``.pro``, ``.mobi``, ``.name``       0.8
 ``open-cctld``         ``.cc``, ``.ws``, ``.pm``, ``.cx``, ``.co``:    0.8
-                       country codes sold worldwide as generics
+                       bare country codes sold worldwide as generics
 ``legacy-generic``     ``.com``, ``.net``, ``.org``                   0.55
-``cctld``              any other country code                          0.5
+``cctld``              any other country code, its second levels       0.5
+                       (``com.co``) and community TLDs (``.cat``)
 ``regional``           a country code of a country where outlets in   0.45
                        the outlet's language publish (``spiegel.at``)
 =====================  =============================================  ===============
@@ -27,8 +28,8 @@ Scores below the default threshold (0.6) are candidates that need corroboration 
 namesake outlet (``pravda.sk`` and ``pravda.com.ua``, ``dn.se`` and ``dn.no``) or the outlet's
 own defensive registration as a copy.
 
->>> tld_class("ltd"), tld_class("com.co"), tld_class("com"), tld_class("at", {"at"})
-('abused-generic', 'open-cctld', 'legacy-generic', 'regional')
+>>> tld_class("ltd"), tld_class("co"), tld_class("com.co"), tld_class("at", {"at"})
+('abused-generic', 'open-cctld', 'cctld', 'regional')
 """
 
 from __future__ import annotations
