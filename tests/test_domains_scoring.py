@@ -14,6 +14,7 @@ from cibwatch.domains.brands import Brand
 from cibwatch.domains.choice import choose_brand
 from cibwatch.domains.classifier import LookalikeClassifier
 from cibwatch.domains.corroboration import DomainContext, lift
+from cibwatch.domains.survey import survey_domains
 from cibwatch.domains.tlds import tld_class
 
 # German-language outlets in DE and AT make .at a "regional" code for German brands.
@@ -200,3 +201,13 @@ def test_collisions_are_found_when_outlets_collide() -> None:
     brands = [*BRANDS, Brand("Nachtwachen", "DE", "de", ("nachtwachen.top",))]
     found = LookalikeClassifier(brands).collisions()
     assert [(d, r.brand) for d, r in found] == [("nachtwachen.top", "nachtwache.de")]
+
+
+def test_other_imitations_in_the_same_data_lift_a_candidate(clf: LookalikeClassifier) -> None:
+    # morgens.com alone: 0.55, a candidate. With morgens.ltd (an impersonation) in the same
+    # survey, the other imitation of the same outlet adds 0.05: 0.60, the threshold.
+    alone = survey_domains(["morgens.com"], classifier=clf).results[0]
+    assert (alone.verdict, alone.score) == ("unrelated", 0.55)
+    both = survey_domains(["morgens.com", "morgens.ltd"], classifier=clf).results[0]
+    assert (both.verdict, both.score) == ("impersonation", 0.6)
+    assert "1 other imitation of the same outlet in the data (+0.05)" in both.reasons
