@@ -105,6 +105,7 @@ class _Match:
     tokens: list[str]
     score: float = 0.0
     key: str = ""
+    penalty: str = ""
 
 
 def _brand_label(domain: str) -> tuple[str, str]:
@@ -229,11 +230,14 @@ class LookalikeClassifier:
             return Classification(p.host, p.registered, "unrelated")
         why = _WHY.get(match.technique) or _typo_words(match.technique)
         reasons = [f"{why}: {brand.name} ({brand.canonical})"]
-        if tld_reason:
-            reasons.append(tld_reason)
         if cls in ("abused-generic", "private") and score < 0.99:
             score = min(0.99, score + THROWAWAY_BONUS)
-            reasons.append(f".{p.suffix} is {tld_words(cls)} (+{THROWAWAY_BONUS:.2f})")
+            tld_reason = tld_reason or f".{p.suffix} is {tld_words(cls)}"
+            tld_reason += f" (+{THROWAWAY_BONUS:.2f})"
+        if tld_reason:
+            reasons.append(tld_reason)
+        if match.penalty:
+            reasons.append(match.penalty)
         score, lifted = lift(round(score, 3), ctx)
         reasons.extend(lifted)
         reasons.extend(choice.reasons)
@@ -397,10 +401,10 @@ class LookalikeClassifier:
             score = EXACT_LABEL_SCORE[cls]
             if m.key in GENERIC_LABELS:
                 score -= WORD_PENALTY
-                tld_reason += f", and the label is a common word (-{WORD_PENALTY:.2f})"
+                m.penalty = f"the label is a common word (-{WORD_PENALTY:.2f})"
             elif _generic(m.key):
                 score -= SHORT_PENALTY
-                tld_reason += f", and the label has three letters or fewer (-{SHORT_PENALTY:.2f})"
+                m.penalty = f"the label has three letters or fewer (-{SHORT_PENALTY:.2f})"
             return max(score, 0.0), tld_reason
         if t == "hyphenation":
             if _generic(m.key):
