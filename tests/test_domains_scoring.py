@@ -8,6 +8,8 @@ case below states the parts, so a changed bound or weight fails here.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from cibwatch.domains.brands import Brand
@@ -211,3 +213,16 @@ def test_other_imitations_in_the_same_data_lift_a_candidate(clf: LookalikeClassi
     both = survey_domains(["morgens.com", "morgens.ltd"], classifier=clf).results[0]
     assert (both.verdict, both.score) == ("impersonation", 0.6)
     assert "1 other imitation of the same outlet in the data (+0.05)" in both.reasons
+
+
+def test_a_burst_of_first_sightings_lifts_candidates(clf: LookalikeClassifier) -> None:
+    # Three outlets' exact labels on .com (0.55 each). First seen within 24 hours of two
+    # others: +0.05, the threshold. Spread over weeks: no burst, they stay candidates.
+    hosts = ["morgens.com", "wachturm.com", "sonnenuhr.com"]
+    day = {h: (datetime(2023, 5, 1, i), datetime(2023, 5, 2)) for i, h in enumerate(hosts)}
+    weeks = {h: (datetime(2023, 5, 1 + 9 * i), datetime(2023, 6, 1)) for i, h in enumerate(hosts)}
+    burst = survey_domains(hosts, classifier=clf, seen=day).results
+    assert [(r.verdict, r.score) for r in burst] == [("impersonation", 0.6)] * 3
+    assert "first seen in a burst of new domains (+0.05)" in burst[0].reasons
+    spread = survey_domains(hosts, classifier=clf, seen=weeks).results
+    assert [(r.verdict, r.score) for r in spread] == [("unrelated", 0.55)] * 3

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cibwatch.domains.classifier import Classification, LookalikeClassifier
 from cibwatch.domains.corroboration import NO_CONTEXT, DomainContext
@@ -66,8 +66,8 @@ def survey_domains(
         if r.domain not in done:
             done.add(r.domain)
             results.append(r)
-    results = _lift_by_family(clf, results, context_of)
     by_registered = _combine_seen(results, seen or {})
+    results = _lift_candidates(clf, results, context_of, by_registered)
     candidates = [r.registered for r in results if r.verdict != "brand"]
     # Family of an imitation: the imitated brand's label (first label of its domain).
     imitations = {
@@ -87,18 +87,40 @@ def survey_domains(
     return DomainSurvey(results, families)
 
 
-def _lift_by_family(
+#: Candidates first seen within this time of two other candidates came in a burst.
+BURST_WINDOW = timedelta(hours=24)
+
+
+def _lift_candidates(
     clf: LookalikeClassifier,
     results: list[Classification],
     context_of: Callable[[str], DomainContext],
+    seen: Mapping[str, Seen],
 ) -> list[Classification]:
-    """Candidates re-scored with the number of other imitations of their outlet."""
+    """Candidates re-scored with what the survey itself shows: other imitations of their
+    outlet, and a first sighting within a day of two other candidates (a burst)."""
     imitations = Counter(r.brand for r in results if r.verdict == "impersonation")
+    firsts = [
+        (first, r.registered)
+        for r in results
+        if r.brand and r.verdict != "brand" and (first := seen.get(r.registered, (None,))[0])
+    ]
     out: list[Classification] = []
     for r in results:
-        others = imitations[r.brand] - (r.verdict == "impersonation")
-        if r.verdict == "unrelated" and r.brand and others > 0:
-            r = clf.classify(r.domain, context_of(r.domain).with_family(others))
+        if r.verdict != "unrelated" or not r.brand:
+            out.append(r)
+            continue
+        others = imitations[r.brand]
+        first = seen.get(r.registered, (None, None))[0]
+        burst = first is not None and (
+            sum(1 for f, reg in firsts if reg != r.registered and abs(f - first) <= BURST_WINDOW)
+            >= 2
+        )
+        if others > 0 or burst:
+            ctx = context_of(r.domain).with_family(others)
+            if burst:
+                ctx = replace(ctx, burst=True)
+            r = clf.classify(r.domain, ctx)
         out.append(r)
     return out
 
