@@ -42,7 +42,13 @@ from cibwatch.domains.corroboration import NO_CONTEXT, DomainContext, lift
 from cibwatch.domains.homoglyphs import skeleton
 from cibwatch.domains.hosts import HostParts, public_suffix_list, split_host
 from cibwatch.domains.tlds import EXACT_LABEL_SCORE, SUSPICIOUS, tld_class, tld_words
-from cibwatch.domains.typos import deletions, osa_distance, typo_kind, within_one_edit
+from cibwatch.domains.typos import (
+    deletions,
+    osa_distance,
+    other_name,
+    typo_kind,
+    within_one_edit,
+)
 from cibwatch.domains.vocabulary import COMBO_WORDS, GENERIC_LABELS
 
 VERDICTS = ("brand", "impersonation", "generated-family", "unrelated")
@@ -370,7 +376,7 @@ class LookalikeClassifier:
                     # word (telegramm is not telegraaf).
                     if key[-1] != cand[-1]:
                         continue
-                if dist <= allowed and not _other_name(key, cand, dist):
+                if dist <= allowed and not other_name(key, cand, dist):
                     rank = (dist, -len(cand), cand)
                     if best is None or rank < best:
                         best = rank
@@ -449,44 +455,6 @@ def _append(index: dict[str, list[Brand]], key: str, brand: Brand) -> None:
     bucket = index.setdefault(key, [])
     if all(b is not brand for b in bucket):
         bucket.append(brand)
-
-
-def _other_name(observed: str, cand: str, dist: int) -> bool:
-    """Whether an edit of ``cand`` makes another name rather than a misspelling.
-
-    - a digit added, dropped or swapped for a letter (fox4news and foxnews, europe1 and
-      europer): digits that are not look-alikes change the name;
-    - two letters replaced in place (franceeteu and francebleu): misspellings drop, add or
-      swap letters, a double substitution is a different word;
-    - the edit falls in a short abbreviation in front of or behind a news word (oz-online
-      and op-online, nwaonline and nwzonline): another outlet's initials.
-    """
-    if len(observed) == len(cand):
-        diff = [i for i, (x, y) in enumerate(zip(observed, cand, strict=True)) if x != y]
-        if len(diff) == 2:
-            i, j = diff
-            swapped = j == i + 1 and observed[i] == cand[j] and observed[j] == cand[i]
-            if not swapped:
-                return True
-        if any(observed[i].isdigit() or cand[i].isdigit() for i in diff):
-            return True
-    else:
-        longer, shorter = (observed, cand) if len(observed) > len(cand) else (cand, observed)
-        extra = [c for c in longer if c.isdigit()]
-        if len(extra) != len([c for c in shorter if c.isdigit()]):
-            return True
-    for word in COMBO_WORDS:
-        if len(word) < 4:
-            continue
-        if observed.endswith(word) and cand.endswith(word):
-            rest = (observed[: -len(word)], cand[: -len(word)])
-        elif observed.startswith(word) and cand.startswith(word):
-            rest = (observed[len(word) :], cand[len(word) :])
-        else:
-            continue
-        if rest[0] != rest[1] and max(len(rest[0]), len(rest[1])) <= 3:
-            return True
-    return False
 
 
 def brand_keys(brand: Brand) -> list[str]:
