@@ -132,3 +132,18 @@ def test_bad_brands_file_is_a_clean_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "row 1, field country" in result.output
+
+
+def test_a_list_that_is_mostly_not_domains_exits_non_zero(tmp_path: Path) -> None:
+    # Two of three lines are not domains: the result is written, but the exit says so.
+    src = tmp_path / "d.txt"
+    src.write_text("spiegel.ltd\nnot a domain\n=1+1\n")
+    out = tmp_path / "o.csv"
+    result = CliRunner().invoke(command, ["classify", str(src), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "2 of 3 lines were not domains" in result.output
+    assert out.exists()
+    empty = tmp_path / "e.txt"
+    empty.write_text("# nothing\n")
+    result = CliRunner().invoke(command, ["classify", str(empty), "--out", str(out)])
+    assert result.exit_code == 1

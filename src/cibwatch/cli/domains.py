@@ -112,6 +112,13 @@ def classify(
                 "block date",
                 err=True,
             )
+    lost = sum(1 for p in problems if p.field == "domain")
+    if not survey.results or lost > len(survey.results):
+        # Honest exit: a list that was mostly not domains is not a result to build on.
+        raise click.ClickException(
+            f"{lost} of {lost + len(survey.results)} lines were not domains; "
+            "check the file's format (one domain or URL per line)"
+        )
 
 
 def _codes(text: str, *, upper: bool) -> frozenset[str]:
