@@ -123,3 +123,13 @@ def test_german_campaign_false_edges_under_shuffling_stay_below_the_fdr() -> Non
     assert control.real_edges > 900
     assert control.false_edge_share <= 0.05
     assert control.n_tests < 5_000  # pairs that co-acted, not the 200 million possible
+
+
+def test_rotation_does_not_depend_on_row_order() -> None:
+    shares = _pair_every_day(10)
+    # Reversed, the rows start with b's: codes in order of appearance would swap a and b.
+    order = np.arange(shares.num_rows)[::-1]
+    shuffled_rows = shares.take(pa.array(order))
+    once = shuffle_times(shares, account_col="account", time_col="t", seed=4)
+    again = shuffle_times(shuffled_rows, account_col="account", time_col="t", seed=4)
+    assert once.take(pa.array(order)).to_pylist() == again.to_pylist()

@@ -64,9 +64,14 @@ def shuffle_times(
     t = np.asarray(seconds.to_numpy(zero_copy_only=False), dtype=np.float64)
     if np.isnan(t).any():
         raise ConfigError(f"column {time_col!r} has empty times; drop those shares first")
-    accounts = np.asarray(pc.dictionary_encode(shares.column(account_col)).combine_chunks().indices)
+    # Codes in sorted account order (not first appearance), so that one seed gives every
+    # account-day the same offset whatever the order of the rows.
+    encoded = pc.dictionary_encode(shares.column(account_col)).combine_chunks()
+    rank = np.asarray(pc.rank(encoded.dictionary, sort_keys="ascending"), dtype=np.int64)
+    accounts = rank[np.asarray(encoded.indices)]
     days = np.floor(t / DAY).astype(np.int64)
-    _, group = np.unique(np.stack([accounts.astype(np.int64), days]), axis=1, return_inverse=True)
+    _, group = np.unique(np.stack([accounts, days]), axis=1, return_inverse=True)
+    group = group.reshape(-1)
     rng = np.random.default_rng(seed)
     if method == "rotate":
         offsets = rng.uniform(0, DAY, int(group.max()) + 1 if len(group) else 0)
