@@ -165,10 +165,10 @@ def _summary(console: Console, result: InvestigationResult) -> None:
     for name, why in result.not_run.items():
         click.echo(f"step {name}: {why}")
     nets = Table(title=f"{len(result.networks)} networks")
-    for col in ("network", "accounts", "score"):
+    for col in ("network", "verdict", "accounts", "score"):
         nets.add_column(col)
     for n in result.networks:
-        nets.add_row(n.network_id, str(n.size), f"{n.score:.2f}")
+        nets.add_row(n.network_id, n.verdict_label, str(n.size), f"{n.score:.2f}")
     console.print(nets)
     if result.evaluation:
         console.print("[bold]Check against ground truth[/]")
