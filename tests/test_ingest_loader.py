@@ -16,6 +16,7 @@ from cibwatch.ingest import registry
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.loader import IngestReport
 from cibwatch.workspace import Workspace
+from realdata import SharedData
 
 FIXTURES = Path(__file__).parent / "fixtures" / "generic"
 HEADER = "platform,post_id,account_id,created_at,text\n"
@@ -210,11 +211,8 @@ def test_report_summary_line() -> None:
     )
 
 
-def test_real_data_with_column_map(ws: Workspace, tmp_path: Path) -> None:
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "coortweet"
-    source = data / "russian_coord_tweets.csv.gz"
-    if not source.exists():
-        pytest.skip(f"shared data not found at {source}")
+def test_real_data_with_column_map(ws: Workspace, shared_data: SharedData) -> None:
+    source = shared_data("coortweet", "russian_coord_tweets.csv.gz")
     # 35,125 retweets; content_id is the retweet's own id, timestamp_share UNIX seconds.
     cmap = {
         "platform": "twitter",
