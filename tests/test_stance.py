@@ -304,7 +304,8 @@ NETWORK_POSTS = [
     ("4", "n2", "#prolife", ["prolife"], []),
     ("5", "n2", "Ban assault weapons #guncontrol", ["guncontrol"], []),
     ("6", "n3", "Keep abortion legal #prochoice", ["prochoice"], []),
-    ("7", "n3", "", [], ["nraila.org"]),
+    # links to two gun-rights groups (weight 1 each): 2 is enough evidence for a side
+    ("7", "n3", "", [], ["nraila.org", "nra.org"]),
     ("8", "n4", "Abortion is healthcare", [], []),
     ("9", "n4", "#endgunviolence", ["endgunviolence"], []),
     ("10", "n4", "We want #prolife policies", ["prolife"], []),  # minority post: n4 stays choice

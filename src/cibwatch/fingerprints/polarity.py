@@ -50,6 +50,9 @@ NEGATORS: Final = frozenset(
     "not no never nor t stop stopping against oppose opposes opposed opposing reject rejects "
     "rejected anti repeal repealing abolish abolishing".split()
 )
+# After a term: its claim denied ("gun control is not about safety", "doesn't work").
+NEGATED_AFTER: Final = frozenset("not t never".split())
+NEGATED_AFTER_WINDOW: Final = 3
 # Before a term: mocking words and the headline verbs of an attack whose subject is the
 # headline's hero ("X slams gun control"). Not "attack"/"hate": "Dems attack the Second
 # Amendment" is said by the Second Amendment's defenders.
@@ -67,7 +70,13 @@ MOCKERY_AFTER_WORDS: Final = frozenset(
 )
 MOCKERY_PHRASES: Final = (("so", "called"), ("doesn", "t", "work"), ("don", "t", "work"))
 
-_OPEN_CLOSE: Final = {'"': '"', "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
+_OPEN_CLOSE: Final = {
+    '"': '"',
+    "'": "'",
+    "\u201c": "\u201d",
+    "\u2018": "\u2019",
+    "\u00ab": "\u00bb",
+}
 _CLAUSE_ENDS: Final = frozenset(".!?;:\n\u2026|")
 _RETWEET: Final = re.compile(r"^\s*RT\s+@?([A-Za-z0-9_]{1,30})\s*:\s*")
 _LINK: Final = re.compile(r"https?://\S+|www\.\S+")
@@ -136,26 +145,30 @@ def clauses(text: str) -> list[tuple[str, bool, int]]:
     >>> clauses("Stop the steal! #ProLife")
     [('stop', False, 0), ('the', False, 0), ('steal', False, 0), ('#prolife', False, 1)]
     """
-    text = unicodedata.normalize("NFC", _LINK.sub(" ", text)).lower()
+    text = unicodedata.normalize("NFC", _LINK.sub(" ", text)).lower().strip()
+    if len(text) > 1 and _OPEN_CLOSE.get(text[0]) == text[-1]:
+        text = text[1:-1]  # a whole post in quotation marks is not a quotation in it
     out: list[tuple[str, bool, int]] = []
     word: list[str] = []
     closing: str | None = None
-    previous = " "
     clause = 0
-    for char in text:
+    for i, char in enumerate(text):
         if unicodedata.category(char)[0] in "LN" or char in "#@_":
             word.append(char)
-        else:
-            if word:
-                out.append(("".join(word), closing is not None, clause))
-                word = []
-            if closing is not None and char == closing:
-                closing = None
-            elif closing is None and char in _OPEN_CLOSE and not previous.isalnum():
-                closing = _OPEN_CLOSE[char]
-            elif char in _CLAUSE_ENDS and out and out[-1][2] == clause:
-                clause += 1
-        previous = char
+            continue
+        if word:
+            out.append(("".join(word), closing is not None, clause))
+            word = []
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        # A quotation mark opens after a non-letter and before a letter, and closes before
+        # a non-letter (so the apostrophes of "don't" and "Trump's" are no quotes).
+        if closing is not None and char == closing and not after.isalnum():
+            closing = None
+        elif closing is None and char in _OPEN_CLOSE and not before.isalnum() and (after.isalnum() or after in "#@"):
+            closing = _OPEN_CLOSE[char]
+        elif char in _CLAUSE_ENDS and out and out[-1][2] == clause:
+            clause += 1
     if word:
         out.append(("".join(word), closing is not None, clause))
     if closing is not None:  # an unclosed quotation mark quotes nothing
@@ -182,7 +195,7 @@ def _turned(before: Sequence[str], after: Sequence[str]) -> str | None:
     last and first, without words of other lexicon terms ("stop the steal" negates nothing).
     """
     negations = sum(1 for w in before[-NEGATION_WINDOW:] if w in NEGATORS)
-    if negations % 2:
+    if negations % 2 or any(w in NEGATED_AFTER for w in after[:NEGATED_AFTER_WINDOW]):
         return "negated"
     near, later = before[-MOCKERY_BEFORE:], after[:MOCKERY_AFTER]
     if any(w in MOCKERY_BEFORE_WORDS for w in near) or any(
@@ -201,6 +214,8 @@ def _turned(before: Sequence[str], after: Sequence[str]) -> str | None:
 def _issue_hit(term: Term, how: str | None, reader: Reader) -> Hit | None:
     if not term.side or term.weight <= 0:
         return None
+    if how in ("quoted", "in scare quotes") and term.epithet:
+        return None  # an epithet in quotation marks is mentioned, not used
     if how is None or term.epithet:
         return Hit(term.issue, term.side, term.weight, term.label)
     if how == "quoted":

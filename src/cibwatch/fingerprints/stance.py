@@ -67,6 +67,9 @@ __all__ = [
     "tokens",
 ]
 
+#: The least summed evidence weight on a side for an account to take it: one strong term
+#: (a side's slogan, weight 3; framing, 2) or two weak ones, not one leaning word.
+MIN_EVIDENCE: Final = 2.0
 #: Evidence labels kept per account and side, most frequent first.
 EVIDENCE_ITEMS: Final = 5
 _BATCH: Final = 50_000
@@ -229,6 +232,8 @@ _ACCOUNT_SIDES: Final = """
                     FILTER (WHERE p.side = i.side_a), 0) AS weight_a,
            coalesce(sum(CASE WHEN p.shared THEN $share ELSE 1 END)
                     FILTER (WHERE p.side = i.side_b), 0) AS weight_b,
+           coalesce(sum(p.score) FILTER (WHERE p.side = i.side_a), 0) AS score_a,
+           coalesce(sum(p.score) FILTER (WHERE p.side = i.side_b), 0) AS score_b,
            list_slice(list(p.platform || ':' || p.post_id ORDER BY p.created_at, p.post_id)
                       FILTER (WHERE p.side = i.side_a), 1, $proof) AS proof_a,
            list_slice(list(p.platform || ':' || p.post_id ORDER BY p.created_at, p.post_id)
@@ -290,6 +295,8 @@ def _account_rows(
         posts_b,
         weight_a,
         weight_b,
+        score_a,
+        score_b,
         proof_a,
         proof_b,
         evidence_a,
@@ -297,6 +304,8 @@ def _account_rows(
     ) in workspace.connection.execute(_ACCOUNT_SIDES.format(where=where), params).fetchall():
         total = float(weight_a) + float(weight_b)
         side = side_a if weight_a > weight_b else side_b if weight_b > weight_a else None
+        if side is not None and float(score_a if side == side_a else score_b) < MIN_EVIDENCE:
+            side = None  # one weak word (a leaning term said once) is not a side
         on_side = max(float(weight_a), float(weight_b))
         won, lost = (evidence_a, evidence_b) if side == side_a else (evidence_b, evidence_a)
         out.append(
