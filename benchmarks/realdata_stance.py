@@ -80,13 +80,9 @@ def load(ws: Workspace, data: Path, half: str) -> int:
 def measure(ws: Workspace) -> tuple[dict[str, dict[str, Counter[str]]], dict[str, int]]:
     """Per issue and category, a count of sides by camp; and personas per category."""
     lexicon = load_lexicon()
-    categories = {
-        f"x:{r['author_id']}": r["category"] for r in ws.query("SELECT * FROM _authors")
-    }
+    categories = {f"x:{r['author_id']}": r["category"] for r in ws.query("SELECT * FROM _authors")}
     result = ws.run_detector(StanceDetector())
-    rows = ws.query(
-        "SELECT subject_a, details FROM evidence WHERE run_id = ?", [result.run_id]
-    )
+    rows = ws.query("SELECT subject_a, details FROM evidence WHERE run_id = ?", [result.run_id])
     tables: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     sided: dict[str, set[str]] = defaultdict(set)
     for row in rows:
@@ -121,15 +117,18 @@ def report(half: str, tables: dict[str, dict[str, Counter[str]]], counts: dict[s
     print(f"side accuracy ({half}): {right} of {total} account-issue sides = {accuracy:.1%}")
     for category in CAMPS:
         n, given = counts.get(f"{category} personas", 0), counts.get(category, 0)
-        print(f"{category} personas given a side on some issue: {given} of {n}"
-              + (f" ({given / n:.0%})" if n else ""))
+        print(
+            f"{category} personas given a side on some issue: {given} of {n}"
+            + (f" ({given / n:.0%})" if n else "")
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--half", choices=("check", "tune", "all"), nargs="+",
-                        default=["check", "tune"])
+    parser.add_argument(
+        "--half", choices=("check", "tune", "all"), nargs="+", default=["check", "tune"]
+    )
     args = parser.parse_args(argv)
     if not (args.data / "ira" / "tweets.csv.gz").exists():
         print(f"IRA data not found under {args.data}", file=sys.stderr)
@@ -142,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
             loaded = time.perf_counter()
             tables, counts = measure(ws)
             done = time.perf_counter()
-        print(f"\n{half} half: {posts:,} posts loaded in {loaded - started:.1f} s, "
-              f"stance in {done - loaded:.1f} s")
+        print(
+            f"\n{half} half: {posts:,} posts loaded in {loaded - started:.1f} s, "
+            f"stance in {done - loaded:.1f} s"
+        )
         report(half, tables, counts)
     return 0
 

@@ -375,7 +375,10 @@ def test_detector_writes_one_account_row_per_side_taken() -> None:
         # 4 + 3 accounts on abortion (t1 is tied) and 4 on guns
         assert result.evidence_rows == len(rows) == 11 and result.significant_rows == 0
         n1 = next(r for r in rows if r["subject_a"] == "x:n1" and "abortion" in r["details"])
-        assert n1["explanation"] == "x:n1 posts as pro-life on abortion (2 of 2 stance posts)"
+        assert n1["explanation"] == (
+            "x:n1 posts as pro-life on abortion (2 of 2 stance posts: "
+            '"abortion is murder" x1; "protect the unborn" x1; #prolife x1)'
+        )
         assert (n1["subject_kind"], n1["subject_b"], n1["significant"]) == ("account", None, False)
         assert n1["strength"] == 1.0 and n1["proof"] == ["x:1", "x:2"]
         assert json.loads(n1["details"]) == {
@@ -384,10 +387,11 @@ def test_detector_writes_one_account_row_per_side_taken() -> None:
             "posts_on_side": 2,
             "stance_posts": 2,
             "posts": {"pro-life": 2, "pro-choice": 0},
+            "evidence": '"abortion is murder" x1; "protect the unborn" x1; #prolife x1',
         }
         n4 = next(r for r in rows if r["subject_a"] == "x:n4" and "abortion" in r["details"])
         assert n4["strength"] == pytest.approx(2 / 3)
-        assert n4["explanation"].endswith("(2 of 3 stance posts)")
+        assert n4["explanation"].startswith("x:n4 posts as pro-choice on abortion (2 of 3 stance")
         assert result.summary["accounts_per_side"]["guns"] == {"gun-rights": 2, "gun-control": 2}
         (params,) = ws.query("SELECT params FROM runs WHERE name = 'stance'")
         assert json.loads(params["params"])["min_posts"] == 1

@@ -126,10 +126,10 @@ class Lexicon:
                 out.add_phrase(tuple(e.term.split()), term)
         for m in self.markers:
             if m.weight > 0:
-                term = " ".join(m.term.split()) if m.kind == "phrase" else m.term
-                out.markers[m.kind, term] = (m.lean, m.weight)
+                key = " ".join(m.term.split()) if m.kind == "phrase" else m.term
+                out.markers[m.kind, key] = (m.lean, m.weight)
                 if m.kind == "phrase":
-                    out.longest = max(out.longest, len(term.split()))
+                    out.longest = max(out.longest, len(key.split()))
         for issue, (a, b) in self.issues.items():
             out.other[issue, a], out.other[issue, b] = b, a
             if issue in self.by_lean:
@@ -236,14 +236,18 @@ def _weight(raw: str, where: dict[str, Any]) -> float:
     except ValueError:
         raise LexiconError(f"not a number: {raw!r}", field="weight", **where) from None
     if not math.isfinite(weight) or not 0 <= weight <= MAX_WEIGHT:
-        raise LexiconError(f"weight must be 0..{MAX_WEIGHT:g}, got {raw!r}", field="weight", **where)
+        raise LexiconError(
+            f"weight must be 0..{MAX_WEIGHT:g}, got {raw!r}", field="weight", **where
+        )
     return weight
 
 
 def _choice(row: dict[str, str], column: str, allowed: Sequence[str], where: dict[str, Any]) -> str:
     value = row[column].strip().lower()
     if value not in allowed:
-        raise LexiconError(f"{row[column]!r} is not one of {', '.join(allowed)}", field=column, **where)
+        raise LexiconError(
+            f"{row[column]!r} is not one of {', '.join(allowed)}", field=column, **where
+        )
     return value
 
 
@@ -255,9 +259,7 @@ def _parse(text: str, source: str) -> list[LexiconEntry]:
         kind = _choice(row, "kind", KINDS, where)
         if kind == "topic":
             if row["side"].strip():
-                raise LexiconError(
-                    "a topic takes no side: leave side empty", field="side", **where
-                )
+                raise LexiconError("a topic takes no side: leave side empty", field="side", **where)
             side = ""
         else:
             side = _name(row, "side", where)

@@ -45,28 +45,33 @@ MOCKERY_AFTER: Final = 3
 #: A post's lean counts at most this much for a side (it is circumstantial).
 MAX_LEAN: Final = 3.0
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words after normalisation (lower case; "don't" is "don t", so "t" is a negator).
-NEGATORS: Final = frozenset(
-    "not no never nor t stop stopping against oppose opposes opposed opposing reject rejects "
-    "rejected anti repeal repealing abolish abolishing".split()
+NEGATORS: Final = _words(
+    "not no never nor t stop stopping against oppose opposes opposed opposing reject "
+    "rejects rejected anti repeal repealing abolish abolishing"
 )
 # After a term: its claim denied ("gun control is not about safety", "doesn't work").
-NEGATED_AFTER: Final = frozenset("not t never".split())
+NEGATED_AFTER: Final = frozenset(["not", "t", "never"])
 NEGATED_AFTER_WINDOW: Final = 3
 # Before a term: mocking words and the headline verbs of an attack whose subject is the
 # headline's hero ("X slams gun control"). Not "attack"/"hate": "Dems attack the Second
 # Amendment" is said by the Second Amendment's defenders.
-MOCKERY_BEFORE_WORDS: Final = frozenset(
+MOCKERY_BEFORE_WORDS: Final = _words(
     "shill shills shilling shameless hypocrite hypocrites hypocritical hypocrisy hysteria "
     "hysterical lunatic lunatics idiot idiots idiotic stupid nonsense crazy insane pathetic "
     "disgusting absurd ridiculous phony fake exploit exploits exploiting exploited radical "
     "extreme extremist extremists slams slammed blasts blasted rips ripped destroys mocks "
-    "mocked trashes bashes debunks debunked crushes shreds torches eviscerates dismantles".split()
+    "mocked trashes bashes debunks debunked crushes shreds torches eviscerates dismantles"
 )
-MOCKERY_AFTER_WORDS: Final = frozenset(
+MOCKERY_AFTER_WORDS: Final = _words(
     "agenda hoax myth myths lie lies nonsense propaganda zealots nuts crowd fanatics fails "
     "failed failure hypocrisy hypocrites shills lobby extremists freaks crazies mob scam "
-    "hysteria".split()
+    "hysteria"
 )
 MOCKERY_PHRASES: Final = (("so", "called"), ("doesn", "t", "work"), ("don", "t", "work"))
 
@@ -132,7 +137,8 @@ def tokens(text: str) -> list[tuple[str, bool]]:
 
     A word is a run of letters, digits, '#', '@' and '_'; everything else separates words,
     exactly as the lexicon's phrases are split (``normalize_phrase``). A quotation opens with
-    ``"``, ``“``, ``‘`` or ``«`` after a non-letter and closes at its closing mark.
+    a straight or curly quotation mark or a guillemet after a non-letter and before a
+    letter, and closes at its closing mark before a non-letter.
     """
     return [(w, q) for w, q, _c in clauses(text)]
 
@@ -165,7 +171,12 @@ def clauses(text: str) -> list[tuple[str, bool, int]]:
         # a non-letter (so the apostrophes of "don't" and "Trump's" are no quotes).
         if closing is not None and char == closing and not after.isalnum():
             closing = None
-        elif closing is None and char in _OPEN_CLOSE and not before.isalnum() and (after.isalnum() or after in "#@"):
+        elif (
+            closing is None
+            and char in _OPEN_CLOSE
+            and not before.isalnum()
+            and (after.isalnum() or after in "#@")
+        ):
             closing = _OPEN_CLOSE[char]
         elif char in _CLAUSE_ENDS and out and out[-1][2] == clause:
             clause += 1
@@ -198,9 +209,7 @@ def _turned(before: Sequence[str], after: Sequence[str]) -> str | None:
     if negations % 2 or any(w in NEGATED_AFTER for w in after[:NEGATED_AFTER_WINDOW]):
         return "negated"
     near, later = before[-MOCKERY_BEFORE:], after[:MOCKERY_AFTER]
-    if any(w in MOCKERY_BEFORE_WORDS for w in near) or any(
-        w in MOCKERY_AFTER_WORDS for w in later
-    ):
+    if any(w in MOCKERY_BEFORE_WORDS for w in near) or any(w in MOCKERY_AFTER_WORDS for w in later):
         return "mocked"
     for cue in MOCKERY_PHRASES:
         n = len(cue)
@@ -279,7 +288,7 @@ def read_post(
     spans = _quote_spans([(w, q) for w, q, _c in found])
     hits: list[Hit] = []
     topics: set[str] = set()
-    lean: dict[str, dict[str, float]] = {}
+    lean: dict[str, dict[str, tuple[float, frozenset[str]]]] = {}
     seen_tags: set[str] = set()
     matches = _matches(reader, words)
     covered = {j for start, end, _t, _m in matches for j in range(start, end)}
@@ -305,37 +314,44 @@ def read_post(
             if hit is not None:
                 hits.append(hit)
         if marker is not None and quote is None:
-            lean.setdefault(marker[0], {})[" ".join(words[start:end])] = marker[1]
+            lean.setdefault(marker[0], {})[" ".join(words[start:end])] = (
+                marker[1],
+                frozenset(t.issue for t in terms),
+            )
     for raw in hashtags:
         tag = raw.lower().lstrip("#")
         if tag in seen_tags:
             continue
         seen_tags.add(tag)
-        for term in reader.hashtags.get(tag, ()):
+        terms = reader.hashtags.get(tag, [])
+        for term in terms:
             topics.add(term.issue)
             hit = _issue_hit(term, None, reader)
             if hit is not None:
                 hits.append(hit)
         marker = reader.markers.get(("hashtag", tag))
         if marker is not None:
-            lean.setdefault(marker[0], {})[f"#{tag}"] = marker[1]
+            issues = frozenset(t.issue for t in terms)
+            lean.setdefault(marker[0], {})[f"#{tag}"] = (marker[1], issues)
     for raw in domains:
         labels = raw.lower().removeprefix("www.").split(".")
         for k in range(len(labels) - 1):
             name = ".".join(labels[k:])
-            for term in reader.domains.get(name, ()):
+            terms = reader.domains.get(name, [])
+            for term in terms:
                 topics.add(term.issue)
                 hit = _issue_hit(term, None, reader)
                 if hit is not None:
                     hits.append(hit)
             marker = reader.markers.get(("domain", name))
             if marker is not None:
-                lean.setdefault(marker[0], {})[name] = marker[1]
+                issues = frozenset(t.issue for t in terms)
+                lean.setdefault(marker[0], {})[name] = (marker[1], issues)
     if shared_account:
         handle = shared_account.lower().lstrip("@")
         marker = reader.markers.get(("account", handle))
         if marker is not None:
-            lean.setdefault(marker[0], {})[f"@{handle}"] = marker[1]
+            lean.setdefault(marker[0], {})[f"@{handle}"] = (marker[1], frozenset())
     hits = list(dict.fromkeys(hits))  # an entry counts once however often it occurs
     hits += _lean_hits(reader, topics, lean)
     if shared:
@@ -344,21 +360,28 @@ def read_post(
 
 
 def _lean_hits(
-    reader: Reader, topics: set[str], lean: Mapping[str, Mapping[str, float]]
+    reader: Reader,
+    topics: set[str],
+    lean: Mapping[str, Mapping[str, tuple[float, frozenset[str]]]],
 ) -> list[Hit]:
-    """On each topic of the post, the side of the camp its markers show (net, capped)."""
-    if not topics or not lean:
-        return []
-    totals = {camp: sum(found.values()) for camp, found in lean.items()}
-    ranked = sorted(totals.items(), key=lambda kv: -kv[1])
-    camp, top = ranked[0]
-    margin = top - (ranked[1][1] if len(ranked) > 1 else 0.0)
-    if margin <= 0:
-        return []
-    names = ", ".join(sorted(lean[camp]))
+    """On each topic of the post, the side of the camp its markers show (net, capped).
+
+    A marker that is also a term of the issue (``#2a`` on guns) already counted as a term
+    and is left out of that issue's lean.
+    """
     out = []
     for issue in sorted(topics):
+        totals = {
+            camp: {name: w for name, (w, issues) in found.items() if issue not in issues}
+            for camp, found in lean.items()
+        }
+        ranked = sorted(totals.items(), key=lambda kv: -sum(kv[1].values()))
+        if not ranked or not ranked[0][1]:
+            continue
+        camp, names = ranked[0]
+        margin = sum(names.values()) - (sum(ranked[1][1].values()) if len(ranked) > 1 else 0.0)
         side = reader.sides.get((issue, camp))
-        if side is not None:
-            out.append(Hit(issue, side, min(margin, MAX_LEAN), f"{camp} markers ({names})"))
+        if side is not None and margin > 0:
+            label = f"{camp} markers ({', '.join(sorted(names))})"
+            out.append(Hit(issue, side, min(margin, MAX_LEAN), label))
     return out

@@ -261,12 +261,13 @@ def evidence_text(labels: Sequence[str], against: Sequence[str] = ()) -> str:
     """The evidence of a side in words: its most frequent hits, and what points the other way.
 
     >>> evidence_text(["#2a", '"gun control" mocked', "#2a"], ['"gun violence"'])
-    '#2a ×2; "gun control" mocked ×1 | against: "gun violence" ×1'
+    '#2a x2; "gun control" mocked x1 | against: "gun violence" x1'
     """
+
     def top(found: Sequence[str]) -> str:
         counts = Counter(found).most_common()
         counts.sort(key=lambda kv: (-kv[1], kv[0]))
-        return "; ".join(f"{label} ×{n}" for label, n in counts[:EVIDENCE_ITEMS])
+        return "; ".join(f"{label} x{n}" for label, n in counts[:EVIDENCE_ITEMS])
 
     text = top(labels)
     return f"{text} | against: {top(against)}" if against else text
