@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from cibwatch import Workspace
 from cibwatch.detectors.stance import StanceDetector
 from cibwatch.errors import ConfigError
+from cibwatch.fingerprints.polarity import read_post
 from cibwatch.fingerprints.stance import (
     LexiconError,
     account_sides,
@@ -444,3 +445,119 @@ def test_a_phrase_is_found_whatever_separates_its_words(
     with Workspace() as ws:
         _posts(ws, [("h1", "a", edge + sep.join(w.upper() for w in words) + edge[::-1], [], [])])
         assert _stances(ws, lexicon=lexicon) == {("h1", "t"): "a"}
+
+
+# ---------------------------------------------------------------- polarity, worked by hand
+# Every expected hit below is worked out from the shipped lexicons: the term, its weight
+# (abortion.csv, guns.csv, immigration.csv), its role and the cue that turns it.
+
+READER = load_lexicon().reader()
+
+
+def _hits(text: str, **kwargs: Any) -> list[tuple[str, str, float, str]]:
+    return [(h.issue, h.side, h.weight, h.label) for h in read_post(READER, text, **kwargs)]
+
+
+def test_mockery_and_attack_verbs_turn_a_term_to_the_other_side() -> None:
+    # "gun control" (gun-control, 1) follows "shill" within four words: mocked, so it counts
+    # for gun-rights. "Dems" is a conservative marker (1) and the headline is on the guns
+    # topic, so the camp's side gets its margin, 1. Gun-rights 2, gun-control 0.
+    headline = "Hannity Slams Shameless Dems Using Vegas Shooting to Shill Gun Control"
+    assert _hits(headline) == [
+        ("guns", "gun-rights", 1.0, '"gun control" mocked'),
+        ("guns", "gun-rights", 1.0, "conservative markers (dems)"),
+    ]
+    # "slams" (the headline's hero attacks it) and "agenda" after the term turn it too
+    assert _hits("Senator slams gun control") == [
+        ("guns", "gun-rights", 1.0, '"gun control" mocked')
+    ]
+    assert _hits("The gun control agenda") == [("guns", "gun-rights", 1.0, '"gun control" mocked')]
+    # said plainly, the same words are gun-control speech
+    assert _hits("We want gun control") == [("guns", "gun-control", 1.0, '"gun control"')]
+
+
+def test_negation_before_or_after_a_position_turns_it() -> None:
+    # "pro-choice" (2) after "not": pro-life 2
+    assert _hits("I am not pro-choice") == [("abortion", "pro-life", 2.0, '"pro choice" negated')]
+    # "second amendment" (gun-rights, 1) after "repeal the": gun-control 1
+    assert _hits("Repeal the Second Amendment") == [
+        ("guns", "gun-control", 1.0, '"second amendment" negated')
+    ]
+    # a denial after the term: "gun control is not about safety"
+    assert _hits("Gun control is not about your safety") == [
+        ("guns", "gun-rights", 1.0, '"gun control" negated')
+    ]
+    # a negator in another clause, or inside another term ("stop the steal"), negates nothing
+    assert _hits("No! Build the wall") == [("immigration", "restrictive", 3.0, '"build the wall"')]
+    assert _hits("Stop the steal #prolife")[1] == ("abortion", "pro-life", 3.0, "#prolife")
+
+
+def test_quotes_report_speech_and_scare_quotes_mock() -> None:
+    # a longer quotation holding two pro-choice slogans is reported speech: no side at all
+    assert _hits('The sign said "hands off our bodies, keep abortion legal" today') == []
+    # a quotation holding nothing but the term is a scare quote: pro-life (2) turned
+    assert _hits('The "pro-life" crowd') == [
+        ("abortion", "pro-choice", 2.0, '"pro life" in scare quotes')
+    ]
+    # curly quotes and straight single quotes too; apostrophes are no quotes
+    assert _hits("Trump's \u2018extreme vetting\u2019 plan") == [
+        ("immigration", "open", 2.0, '"extreme vetting" in scare quotes')
+    ]
+    # an epithet in quotation marks is mentioned, not used: nothing (and not its camp either)
+    assert _hits("Stop calling them 'illegals' please") == []
+
+
+def test_epithets_are_never_turned() -> None:
+    # "gun grabbers" is gun-rights speech about the other side: "stop" does not turn it
+    assert _hits("Stop the gun grabbers") == [("guns", "gun-rights", 2.0, '"gun grabbers"')]
+    # "shameless" would turn a position; "illegals" (restrictive, 2) is also a conservative
+    # marker, but a term of the issue is not counted again as its camp's marker
+    assert _hits("Shameless illegals") == [("immigration", "restrictive", 2.0, '"illegals"')]
+
+
+def test_shares_and_partisan_sources_weigh_more_than_words() -> None:
+    # a share doubles every hit; #prolife is a term of abortion, so it is not counted again
+    # as a conservative marker there
+    assert _hits("#prolife", shared=True) == [("abortion", "pro-life", 6.0, "shared #prolife")]
+    # 'RT @FoxNews:' is a share of a conservative outlet (3) on the guns topic: gun-rights 3,
+    # against "gun control" said plainly (1); doubled as a share: 6 against 2
+    assert _hits("RT @FoxNews: Senate votes on gun control bill") == [
+        ("guns", "gun-control", 2.0, 'shared "gun control"'),
+        ("guns", "gun-rights", 6.0, "shared conservative markers (@foxnews)"),
+    ]
+    # a linked outlet with a known audience counts the same way, on topic only
+    assert _hits("New immigration bill", domains=["www.breitbart.com"]) == [
+        ("immigration", "restrictive", 2.0, "conservative markers (breitbart.com)")
+    ]
+    assert _hits("Great game tonight", domains=["breitbart.com"]) == []
+    # elections are not read from a camp's markers (both camps contest elections)
+    assert _hits("#MAGA get out and vote in this election") == []
+
+
+def test_an_account_that_shares_one_side_and_says_the_other_takes_the_shared_side() -> None:
+    with Workspace() as ws:
+        # a1 says "Ban assault weapons" once (gun-control 3) and shares "#2a" once (gun-rights
+        # 3, doubled): counted by posts it is a tie, but a share weighs 2 and its own post 1
+        _posts(
+            ws,
+            [
+                ("s1", "a1", "Ban assault weapons", [], []),
+                ("s2", "a1", "#2a", ["2a"], [], "elsewhere"),
+            ],
+        )
+        (row,) = account_sides(ws)
+        assert (row["side"], row["posts_a"], row["posts_b"]) == ("gun-rights", 1, 1)
+        assert row["share"] == pytest.approx(2 / 3)
+        assert row["evidence"] == 'shared #2a x1 | against: "ban assault weapons" x1'
+
+
+def test_one_weak_word_is_not_a_side() -> None:
+    with Workspace() as ws:
+        # "gun violence" (gun-control, 1) once: below the least evidence of 2, no side;
+        # said in two posts it sums to 2: a side
+        _posts(ws, [("w1", "a", "Gun violence in the news", [], [])])
+        (row,) = account_sides(ws)
+        assert row["side"] is None and row["stance_posts"] == 1
+        _posts(ws, [("w2", "a", "More gun violence", [], [])])
+        (row,) = account_sides(ws)
+        assert (row["side"], row["stance_posts"]) == ("gun-control", 2)
