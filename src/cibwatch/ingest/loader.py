@@ -31,8 +31,9 @@ import pyarrow as pa
 
 from cibwatch.errors import ConfigError, IngestError
 from cibwatch.ingest import parquet_sql, registry
-from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch, Target
+from cibwatch.ingest.base import Ingester, IngestOptions, Notice, Reject, StagedBatch, Target
 from cibwatch.ingest.generic import MAP_SOURCE, ParquetIngester, load_column_map
+from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE, check_ingest
 from cibwatch.schema import ACCOUNT_FIELDS, ACCOUNT_KINDS, POST_FIELDS, POST_KINDS
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class IngestReport:
     rows_duplicate: int = 0
     accounts_stored: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
+    #: What the analyst must know about the file besides the counts (see ``Notice``).
+    notices: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people.
@@ -101,11 +104,16 @@ def ingest_file(
     platform: str | None,
     column_map: str | Path | Mapping[str, Any] | None,
     progress: Callable[[int], None] | None,
+    max_reject_share: float | None = DEFAULT_MAX_REJECT_SHARE,
 ) -> IngestReport:
     """Ingest ``path`` into ``workspace`` in one transaction and return its report.
 
-    ``progress`` is called after each batch with the number of rows read so far.
+    ``progress`` is called after each batch with the number of rows read so far. A file
+    that stores nothing, or rejects more than ``max_reject_share`` of its rows, raises
+    :class:`~cibwatch.ingest.shortfall.IngestShortfallError` and is not kept.
     """
+    if max_reject_share is not None and not 0 <= max_reject_share <= 1:
+        raise ConfigError(f"max_reject_share must be between 0 and 1, not {max_reject_share}")
     path = Path(path)
     if not path.is_file():
         raise IngestError("no such file", file=str(path))
@@ -130,7 +138,7 @@ def ingest_file(
     setting = _first(con.execute("SELECT current_setting('enable_progress_bar')").fetchall())
     con.execute("SET enable_progress_bar = false")
     try:
-        return _ingest(workspace, path, ingester, options, params, progress)
+        return _ingest(workspace, path, ingester, options, params, progress, max_reject_share)
     except duckdb.Error as exc:
         # The transaction has been rolled back; report the file, not a DuckDB traceback.
         raise IngestError(f"cannot load rows: {exc}", file=str(path)) from exc
@@ -145,6 +153,7 @@ def _ingest(
     options: IngestOptions,
     params: dict[str, Any],
     progress: Callable[[int], None] | None,
+    max_reject_share: float | None,
 ) -> IngestReport:
     con = workspace.connection
     with workspace.transaction():
@@ -171,6 +180,8 @@ def _ingest(
             for item in ingester().read(path, options):
                 if isinstance(item, Reject):
                     batch_loader.reject(item)
+                elif isinstance(item, Notice):
+                    report.notices.append(item.message)
                 else:
                     batch_loader.load(item)
                     if progress is not None:
@@ -181,9 +192,12 @@ def _ingest(
         batch_loader.dedupe_posts()
         batch_loader.finish()
         batch_loader.drop_temp()
+        if report.notices:
+            params["notices"] = report.notices
         con.execute(
             "UPDATE ingests SET finished_at = ?, rows_read = ?, rows_stored = ?, "
-            "rows_rejected = ?, rows_duplicate = ?, accounts_stored = ? WHERE ingest_id = ?",
+            "rows_rejected = ?, rows_duplicate = ?, accounts_stored = ?, params = ? "
+            "WHERE ingest_id = ?",
             [
                 _now(),
                 report.rows_read,
@@ -191,6 +205,7 @@ def _ingest(
                 report.rows_rejected,
                 report.rows_duplicate,
                 report.accounts_stored,
+                json.dumps(params, default=str),
                 report.ingest_id,
             ],
         )
@@ -200,6 +215,8 @@ def _ingest(
             [report.ingest_id],
         ).fetchall()
         report.reject_reasons = {str(r): int(n) for r, n in reasons}
+        # Raising here rolls the file back: a refused file leaves no trace.
+        check_ingest(con, report, max_reject_share)
     return report
 
 
