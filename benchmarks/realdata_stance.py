@@ -14,9 +14,9 @@ half, the authors are split by a hash of their id (``md5(author_id)`` even: *tun
 *check*) and the check half is reported on its own; the tune half is the one that was looked
 at during development.
 
-The tweets go through the product path: ``Workspace.ingest`` (format ``russian_troll_tweets``
-when it can read the by-author CSV) or, until then, a direct DuckDB load that turns
-``RT @handle:`` into shares and takes hashtags from the text. Then the stance detector runs on
+The tweets go through the product path: the half's RightTroll and LeftTroll rows are copied
+unchanged into a by-author tweets file, ``Workspace.ingest`` reads it (retweets ``RT @handle:``
+become shares, hashtags and links are read from the text), and the stance detector runs on
 the workspace, as ``cibwatch detect stance`` does.
 
     python benchmarks/realdata_stance.py [--data ../shared/data] [--half check|tune|all]
@@ -25,11 +25,15 @@ the workspace, as ``cibwatch detect stance`` does.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+
+import duckdb
 
 from cibwatch import Workspace
 from cibwatch.detectors.stance import StanceDetector
@@ -39,48 +43,49 @@ ROOT = Path(__file__).resolve().parents[1]
 CAMPS = {"RightTroll": "conservative", "LeftTroll": "progressive"}
 HALVES = {"tune": "= 0", "check": "= 1", "all": "IS NOT NULL"}
 
-# The direct load: one post per tweet (there is no tweet id in this re-release, so the row
-# number is the id); a retweet (post_type R, or text 'RT @handle:') is a share of that handle.
-_LOAD = """
-    INSERT INTO posts (platform, post_id, account_id, created_at, text, kind,
-                       shared_account_id, hashtags, mentions, source_file, source_row)
-    SELECT 'x', CAST(row AS VARCHAR), author_id, CAST(publish_date AS TIMESTAMP), content,
-           CASE WHEN post_type = 'R' OR content LIKE 'RT %' THEN 'share'
-                WHEN post_type = 'Q' THEN 'quote' ELSE 'original' END,
-           nullif(regexp_extract(content, '^RT @?([A-Za-z0-9_]+):', 1), ''),
-           regexp_extract_all(lower(content), '#(\\w+)', 1),
-           regexp_extract_all(lower(content), '@(\\w+)', 1),
-           'ira/tweets.csv.gz', row
-    FROM (
-        SELECT row_number() OVER () AS row, t.*
-        FROM read_csv($tweets, all_varchar = true) t
-    ) t
-    WHERE author_id IN (SELECT author_id FROM _authors)
-"""
 
-
-def load(ws: Workspace, data: Path, half: str) -> int:
-    """Load the English personas' tweets of one half; returns the number of posts."""
-    con = ws.connection
+def subset(data: Path, half: str, folder: Path) -> Path:
+    """The half's RightTroll and LeftTroll tweets as a by-author tweets file, unchanged."""
+    out = folder / "tweets.csv"
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '4GB'")
     con.execute(
-        "CREATE TEMP TABLE _authors AS SELECT author_id, account_category AS category "
-        f"FROM read_csv($authors, all_varchar = true) WHERE md5_number(author_id) % 2 "
-        f"{HALVES[half]} AND account_category IN ('RightTroll', 'LeftTroll')",
-        {"authors": str(data / "ira" / "authors.csv")},
+        f"""
+        COPY (
+            SELECT t.* FROM read_csv($tweets, all_varchar = true) t
+            WHERE t.author_id IN (
+                SELECT author_id FROM read_csv($authors, all_varchar = true)
+                WHERE md5_number(author_id) % 2 {HALVES[half]}
+                  AND account_category IN ('RightTroll', 'LeftTroll')
+            )
+        ) TO '{out}' (HEADER)
+        """,
+        {
+            "tweets": str(data / "ira" / "tweets.csv.gz"),
+            "authors": str(data / "ira" / "authors.csv"),
+        },
     )
-    con.execute(_LOAD, {"tweets": str(data / "ira" / "tweets.csv.gz")})
-    con.execute(
-        "INSERT INTO accounts (platform, account_id, kind, handle, source_file, source_row) "
-        "SELECT DISTINCT 'x', account_id, 'account', account_id, 'ira/authors.csv', 0 "
-        "FROM posts"
-    )
-    return ws.count("posts")
+    con.close()
+    return out
 
 
-def measure(ws: Workspace) -> tuple[dict[str, dict[str, Counter[str]]], dict[str, int]]:
+def categories(data: Path) -> dict[str, str]:
+    """Account key (``x:`` and the handle in lower case, as ingest keys it) -> category."""
+    with (data / "ira" / "authors.csv").open(encoding="utf-8", newline="") as f:
+        return {
+            f"x:{row['author_id'].lower()}": row["account_category"]
+            for row in csv.DictReader(f)
+            if row["account_category"] in CAMPS
+        }
+
+
+def measure(
+    ws: Workspace, personas: dict[str, str]
+) -> tuple[dict[str, dict[str, Counter[str]]], dict[str, int]]:
     """Per issue and category, a count of sides by camp; and personas per category."""
     lexicon = load_lexicon()
-    categories = {f"x:{r['author_id']}": r["category"] for r in ws.query("SELECT * FROM _authors")}
+    present = {r["key"] for r in ws.query("SELECT DISTINCT 'x:' || account_id AS key FROM posts")}
+    categories = {key: c for key, c in personas.items() if key in present}
     result = ws.run_detector(StanceDetector())
     rows = ws.query("SELECT subject_a, details FROM evidence WHERE run_id = ?", [result.run_id])
     tables: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
@@ -133,18 +138,18 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "ira" / "tweets.csv.gz").exists():
         print(f"IRA data not found under {args.data}", file=sys.stderr)
         return 1
+    personas = categories(args.data)
     for half in args.half:
-        with Workspace() as ws:
+        with tempfile.TemporaryDirectory() as folder, Workspace() as ws:
             ws.connection.execute("SET memory_limit = '4GB'")
+            source = subset(args.data, half, Path(folder))
             started = time.perf_counter()
-            posts = load(ws, args.data, half)
+            ingested = ws.ingest(source)
             loaded = time.perf_counter()
-            tables, counts = measure(ws)
+            tables, counts = measure(ws, personas)
             done = time.perf_counter()
-        print(
-            f"\n{half} half: {posts:,} posts loaded in {loaded - started:.1f} s, "
-            f"stance in {done - loaded:.1f} s"
-        )
+        print(f"\n{half} half: {ingested.summary()}")
+        print(f"ingest {loaded - started:.1f} s, stance detector {done - loaded:.1f} s")
         report(half, tables, counts)
     return 0
 
