@@ -26,21 +26,23 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from cibwatch import Workspace
-from cibwatch.detectors.stance import StanceDetector
-from cibwatch.fingerprints.stance import load_lexicon
+from cibwatch.detectors.stance import StanceDetector, side_rows
+from cibwatch.fingerprints.stance import account_sides, load_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMPS = {"RightTroll": "conservative", "LeftTroll": "progressive"}
+#: Personas with at least this many posts are counted apart (fewer say little on any issue).
+ACTIVE = 20
 HALVES = {"tune": "= 0", "check": "= 1", "all": "IS NOT NULL"}
 
 
@@ -79,33 +81,41 @@ def categories(data: Path) -> dict[str, str]:
         }
 
 
-def measure(
-    ws: Workspace, personas: dict[str, str]
-) -> tuple[dict[str, dict[str, Counter[str]]], dict[str, int]]:
-    """Per issue and category, a count of sides by camp; and personas per category."""
-    lexicon = load_lexicon()
-    present = {r["key"] for r in ws.query("SELECT DISTINCT 'x:' || account_id AS key FROM posts")}
-    categories = {key: c for key, c in personas.items() if key in present}
-    result = ws.run_detector(StanceDetector())
-    rows = ws.query("SELECT subject_a, details FROM evidence WHERE run_id = ?", [result.run_id])
-    tables: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+Tables = dict[str, dict[str, Counter[str]]]
+
+
+def tabulate(
+    sides: list[dict[str, Any]], categories: dict[str, str], active: set[str]
+) -> tuple[Tables, dict[str, int]]:
+    """Per issue and category, sides counted by their camp; personas given a side, by category.
+
+    ``sides``: rows with account, issue and side (one per account and issue given a side);
+    ``active``: personas with at least ``ACTIVE`` posts, counted apart.
+    """
+    leans = load_lexicon().leans
+    tables: Tables = defaultdict(lambda: defaultdict(Counter))
     sided: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        details = json.loads(row["details"])
-        category = categories.get(row["subject_a"])
-        if category is None:
+    for row in sides:
+        category = categories.get(row["account"])
+        if category is None or row["side"] is None:
             continue
-        camp = lexicon.leans.get((details["issue"], details["side"]), "?")
-        tables[details["issue"]][category][camp] += 1
-        sided[category].add(row["subject_a"])
-    personas = Counter(categories.values())
-    given = {c: len(sided[c]) for c in personas}
-    return tables, {**{f"{c} personas": n for c, n in personas.items()}, **given}
+        tables[row["issue"]][category][leans.get((row["issue"], row["side"]), "?")] += 1
+        sided[category].add(row["account"])
+    counts: dict[str, int] = {}
+    for category, n in Counter(categories.values()).items():
+        counts[f"{category} personas"] = n
+        counts[category] = len(sided[category])
+        counts[f"{category} active"] = sum(
+            1 for k, c in categories.items() if c == category and k in active
+        )
+        counts[f"{category} active given"] = len(sided[category] & active)
+    return tables, counts
 
 
-def report(half: str, tables: dict[str, dict[str, Counter[str]]], counts: dict[str, int]) -> None:
+def report(title: str, tables: Tables, counts: dict[str, int]) -> float:
+    """Print the confusion table and the figures; returns the side accuracy."""
     right = wrong = 0
-    print(f"\n== {half} half: sides given, by category and the camp of the side ==")
+    print(f"\n== {title}: sides given, by category and the camp of the side ==")
     print(f"{'issue':<12} {'category':<11} {'conservative':>12} {'progressive':>12} {'agree':>7}")
     for issue in sorted(tables):
         for category in CAMPS:
@@ -119,13 +129,19 @@ def report(half: str, tables: dict[str, dict[str, Counter[str]]], counts: dict[s
             )
     total = right + wrong
     accuracy = right / total if total else 0.0
-    print(f"side accuracy ({half}): {right} of {total} account-issue sides = {accuracy:.1%}")
+    print(f"side accuracy: {right} of {total} account-issue sides = {accuracy:.1%}")
     for category in CAMPS:
         n, given = counts.get(f"{category} personas", 0), counts.get(category, 0)
         print(
             f"{category} personas given a side on some issue: {given} of {n}"
             + (f" ({given / n:.0%})" if n else "")
         )
+        n, given = counts.get(f"{category} active", 0), counts.get(f"{category} active given", 0)
+        print(
+            f"  of those with at least {ACTIVE} posts: {given} of {n}"
+            + (f" ({given / n:.0%})" if n else "")
+        )
+    return accuracy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,11 +162,22 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             ingested = ws.ingest(source)
             loaded = time.perf_counter()
-            tables, counts = measure(ws, personas)
+            result = ws.run_detector(StanceDetector())
             done = time.perf_counter()
+            detected = side_rows(ws, result.run_id)
+            sql = "SELECT 'x:' || account_id AS key, count(*) AS n FROM posts GROUP BY 1"
+            posts = ws.query(sql)
+            words_only = account_sides(ws, account_camp=False)
+        present = {r["key"] for r in posts}
+        active = {r["key"] for r in posts if r["n"] >= ACTIVE}
+        categories_here = {k: c for k, c in personas.items() if k in present}
         print(f"\n{half} half: {ingested.summary()}")
         print(f"ingest {loaded - started:.1f} s, stance detector {done - loaded:.1f} s")
-        report(half, tables, counts)
+        report(f"{half} half, StanceDetector", *tabulate(detected, categories_here, active))
+        report(
+            f"{half} half, posts' own evidence only (no account camp)",
+            *tabulate(words_only, categories_here, active),
+        )
     return 0
 
 

@@ -31,10 +31,12 @@ class StanceDetector(Detector):
 
     ``lexicons`` (paths) replace the shipped lexicons when given; ``extra_lexicons`` are read
     after them and add or override entries. ``min_posts`` is the fewest stance posts on an
-    issue for an account to be said to take a side.
+    issue for an account to be said to take a side. ``account_camp``: an account's posts on
+    an issue's topic with no side of their own take the side of the camp its partisan
+    markers show, when that camp is clear (weak evidence, labelled as such).
 
     >>> StanceDetector(min_posts=3).get_params()
-    {'lexicons': None, 'extra_lexicons': (), 'min_posts': 3}
+    {'lexicons': None, 'extra_lexicons': (), 'min_posts': 3, 'account_camp': True}
     """
 
     name: ClassVar[str] = "stance"
@@ -46,10 +48,12 @@ class StanceDetector(Detector):
         lexicons: tuple[str, ...] | None = None,
         extra_lexicons: tuple[str, ...] = (),
         min_posts: int = 1,
+        account_camp: bool = True,
     ) -> None:
         self.lexicons = lexicons
         self.extra_lexicons = extra_lexicons
         self.min_posts = min_posts
+        self.account_camp = account_camp
 
     def _validate(self) -> None:
         if self.min_posts < 1:
@@ -59,7 +63,9 @@ class StanceDetector(Detector):
     def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
         rows = []
         accounts: dict[str, dict[str, int]] = {}
-        for r in account_sides(workspace, self.lexicon_, min_posts=self.min_posts):
+        for r in account_sides(
+            workspace, self.lexicon_, min_posts=self.min_posts, account_camp=self.account_camp
+        ):
             if r["side"] is None:
                 continue
             counts = {r["side_a"]: r["posts_a"], r["side_b"]: r["posts_b"]}

@@ -264,6 +264,21 @@ def _quote_of(spans: Sequence[tuple[int, int]], start: int, end: int) -> str | N
     return None
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What one post carries: its hits, the issues it is on, and the camp its markers show.
+
+    ``camp`` is the camp with the larger summed marker weight (None on a tie or without
+    markers), ``margin`` its lead (doubled in a share) and ``names`` its markers.
+    """
+
+    hits: list[Hit]
+    topics: frozenset[str]
+    camp: str | None = None
+    margin: float = 0.0
+    names: tuple[str, ...] = ()
+
+
 def read_post(
     reader: Reader,
     text: str | None,
@@ -277,6 +292,18 @@ def read_post(
     ``shared`` multiplies every hit by :data:`SHARE_WEIGHT`; a text starting ``RT @handle:``
     is a share of ``handle`` (the rest is read as the shared post's words).
     """
+    return read(reader, text, hashtags, domains, shared_account, shared).hits
+
+
+def read(
+    reader: Reader,
+    text: str | None,
+    hashtags: Iterable[str] = (),
+    domains: Iterable[str] = (),
+    shared_account: str | None = None,
+    shared: bool = False,
+) -> Reading:
+    """:func:`read_post` with the post's topics and camp (see :class:`Reading`)."""
     text = text or ""
     retweet = _RETWEET.match(text)
     if retweet:
@@ -354,9 +381,17 @@ def read_post(
             lean.setdefault(marker[0], {})[f"@{handle}"] = (marker[1], frozenset())
     hits = list(dict.fromkeys(hits))  # an entry counts once however often it occurs
     hits += _lean_hits(reader, topics, lean)
+    factor = SHARE_WEIGHT if shared else 1.0
     if shared:
-        return [Hit(h.issue, h.side, h.weight * SHARE_WEIGHT, f"shared {h.label}") for h in hits]
-    return hits
+        hits = [Hit(h.issue, h.side, h.weight * factor, f"shared {h.label}") for h in hits]
+    totals = sorted(
+        ((sum(w for w, _i in found.values()), camp) for camp, found in lean.items()), reverse=True
+    )
+    if not totals or (len(totals) > 1 and totals[0][0] == totals[1][0]):
+        return Reading(hits, frozenset(topics))
+    margin = totals[0][0] - (totals[1][0] if len(totals) > 1 else 0.0)
+    camp = totals[0][1]
+    return Reading(hits, frozenset(topics), camp, margin * factor, tuple(sorted(lean[camp])))
 
 
 def _lean_hits(

@@ -43,7 +43,7 @@ from cibwatch.fingerprints.lexicons import (
     load_lexicon,
     normalize_phrase,
 )
-from cibwatch.fingerprints.polarity import SHARE_WEIGHT, read_post, tokens
+from cibwatch.fingerprints.polarity import SHARE_WEIGHT, Reading, read, tokens
 
 if TYPE_CHECKING:
     import duckdb
@@ -70,6 +70,12 @@ __all__ = [
 #: The least summed evidence weight on a side for an account to take it: one strong term
 #: (a side's slogan, weight 3; framing, 2) or two weak ones, not one leaning word.
 MIN_EVIDENCE: Final = 2.0
+#: An account's camp (from its posts' partisan markers) is clear with at least this summed
+#: marker weight, this share of it for one camp; its topic posts without a side of their own
+#: then weigh ``CAMP_SCORE`` each for its camp's side (a leaning word's weight).
+CAMP_MIN_WEIGHT: Final = 6.0
+CAMP_MIN_SHARE: Final = 0.75
+CAMP_SCORE: Final = 1.0
 #: Evidence labels kept per account and side, most frequent first.
 EVIDENCE_ITEMS: Final = 5
 _BATCH: Final = 50_000
@@ -89,6 +95,7 @@ _POSTS_SCHEMA: Final = pa.schema(
         ("opposing_score", pa.float64()),
         ("shared", pa.bool_()),
         ("evidence", pa.list_(pa.string())),
+        ("from_account", pa.bool_()),
     ]
 )
 
@@ -108,13 +115,14 @@ _READ: Final = """
 _INHERIT: Final = """
     CREATE OR REPLACE TEMP TABLE _stance_posts AS
     SELECT platform, post_id, account, created_at, issue, side, score, opposing_score,
-           false AS inherited, shared, evidence
+           false AS inherited, shared, evidence, from_account
     FROM _stance_own
     UNION ALL
     SELECT s.platform, s.post_id, s.platform || ':' || s.account_id, s.created_at, o.issue,
-           o.side, o.score, o.opposing_score, true, true, o.evidence
+           o.side, o.score, o.opposing_score, true, true, o.evidence, false
     FROM _stance_src s
     JOIN _stance_own o ON o.platform = s.platform AND o.post_id = s.shared_post_id
+         AND NOT o.from_account
     WHERE s.shared_post_id IS NOT NULL AND coalesce(s.kind, 'share') = 'share'
       AND NOT EXISTS (
           SELECT 1 FROM _stance_own x WHERE x.platform = s.platform AND x.post_id = s.post_id
@@ -148,10 +156,19 @@ def _source(workspace: Workspace, members: Sequence[str] | None) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW _stance_src AS SELECT * FROM _stance_member_posts")
 
 
+def _append(out: dict[str, list[Any]], *values: Any) -> None:
+    for name, value in zip(_POSTS_SCHEMA.names, values, strict=True):
+        out[name].append(value)
+
+
 def _decide(
     row: dict[str, Any], hits: Sequence[Any], shared: bool, out: dict[str, list[Any]]
-) -> None:
-    """Append the post's stance on each issue its hits touch (a tie takes none)."""
+) -> set[str]:
+    """Append the post's stance on each issue its hits touch (a tie takes none).
+
+    Returns the issues on which the post took a side.
+    """
+    decided: set[str] = set()
     by_issue: dict[str, dict[str, float]] = {}
     labels: dict[tuple[str, str], list[str]] = {}
     for hit in hits:
@@ -165,42 +182,97 @@ def _decide(
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             continue
         side, score = ranked[0]
-        values = (
-            row["platform"],
-            row["post_id"],
-            f"{row['platform']}:{row['account_id']}",
-            row["created_at"],
-            issue,
-            side,
-            score,
-            sum(sides.values()) - score,
-            shared,
-            labels[issue, side],
-        )
-        for name, value in zip(_POSTS_SCHEMA.names, values, strict=True):
-            out[name].append(value)
+        account = f"{row['platform']}:{row['account_id']}"
+        opposing = sum(sides.values()) - score
+        key = (row["platform"], row["post_id"], account, row["created_at"])
+        _append(out, *key, issue, side, score, opposing, shared, labels[issue, side], False)
+        decided.add(issue)
+    return decided
 
 
-def _build(workspace: Workspace, lexicon: Lexicon, members: Sequence[str] | None) -> None:
-    """Fill the temp table ``_stance_posts`` for all posts, or for members' posts only."""
+class _Camps:
+    """Each account's camp from all its posts' markers, and its topic posts without a side.
+
+    The camp is what a persona amplifies and flies as its colours (hashtags, outlets it
+    links, accounts it shares; a share counts double); its topic posts that take no side of
+    their own then take the side of that camp, as weak evidence (score ``CAMP_SCORE``), when
+    the camp is clear: at least ``CAMP_MIN_WEIGHT`` summed marker weight, ``CAMP_MIN_SHARE``
+    of it for one camp.
+    """
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.weights: dict[str, dict[str, float]] = {}
+        self.names: dict[tuple[str, str], Counter[str]] = {}
+        self.topic_posts: dict[str, list[tuple[Any, ...]]] = {}
+
+    def add(self, row: dict[str, Any], reading: Reading, decided: set[str], shared: bool) -> None:
+        account = f"{row['platform']}:{row['account_id']}"
+        if reading.camp is not None:
+            weights = self.weights.setdefault(account, {})
+            weights[reading.camp] = weights.get(reading.camp, 0.0) + reading.margin
+            self.names.setdefault((account, reading.camp), Counter()).update(reading.names)
+        for issue in reading.topics - decided:
+            if issue in self.lexicon.by_lean:
+                key = (row["platform"], row["post_id"], account, row["created_at"], issue, shared)
+                self.topic_posts.setdefault(account, []).append(key)
+
+    def camp(self, account: str) -> str | None:
+        weights = self.weights.get(account)
+        if not weights:
+            return None
+        camp, top = max(weights.items(), key=lambda kv: (kv[1], kv[0]))
+        total = sum(weights.values())
+        return camp if total >= CAMP_MIN_WEIGHT and top >= CAMP_MIN_SHARE * total else None
+
+    def write(self, out: dict[str, list[Any]]) -> None:
+        sides = {(i, lean): s for (i, s), lean in self.lexicon.leans.items()}
+        for account, posts in self.topic_posts.items():
+            camp = self.camp(account)
+            if camp is None:
+                continue
+            top = ", ".join(n for n, _c in self.names[account, camp].most_common(3))
+            label = f"on topic; the account's camp is {camp} ({top})"
+            for platform, post_id, _account, created_at, issue, shared in posts:
+                side = sides.get((issue, camp))
+                if side is not None:
+                    values = (platform, post_id, account, created_at, issue, side, CAMP_SCORE)
+                    _append(out, *values, 0.0, shared, [label], True)
+
+
+def _build(
+    workspace: Workspace,
+    lexicon: Lexicon,
+    members: Sequence[str] | None,
+    account_camp: bool = True,
+) -> None:
+    """Fill the temp table ``_stance_posts`` for all posts, or for members' posts only.
+
+    ``account_camp``: topic posts without a side of their own take their account's camp's
+    side (see :class:`_Camps`).
+    """
     con = workspace.connection
     reader = lexicon.reader()
     _source(workspace, members)
     out: dict[str, list[Any]] = {name: [] for name in _POSTS_SCHEMA.names}
+    camps = _Camps(lexicon) if account_camp else None
     batches = con.sql(_READ).to_arrow_reader(_BATCH)
     for batch in batches:
         for row in batch.to_pylist():
-            shared = row["kind"] == "share"
-            hits = read_post(
+            shared = row["kind"] == "share" or (row["text"] or "").startswith("RT ")
+            reading = read(
                 reader,
                 row["text"],
                 row["hashtags"] or (),
                 row["domains"] or (),
                 row["shared_handle"],
-                shared,
+                row["kind"] == "share",
             )
-            if hits:
-                _decide(row, hits, shared or (row["text"] or "").startswith("RT "), out)
+            decided = _decide(row, reading.hits, shared, out) if reading.hits else set()
+            if camps is not None:
+                camps.add(row, reading, decided, shared)
+    if camps is not None:
+        camps.write(out)
     own = pa.table(out, schema=_POSTS_SCHEMA)
     con.register("_stance_own_arrow", own)
     try:
@@ -211,16 +283,20 @@ def _build(workspace: Workspace, lexicon: Lexicon, members: Sequence[str] | None
     con.execute("DROP TABLE _stance_own")
 
 
-def post_stances(workspace: Workspace, lexicon: Lexicon | None = None) -> duckdb.DuckDBPyRelation:
+def post_stances(
+    workspace: Workspace, lexicon: Lexicon | None = None, *, account_camp: bool = True
+) -> duckdb.DuckDBPyRelation:
     """Stance of every post that takes one, as a relation over the temp table ``_stance_posts``.
 
     Columns: platform, post_id, account (``platform:account_id``), created_at, issue, side,
     score (the winning side's summed weights), opposing_score, inherited (a bare share that
     took the stance of the post it shares), shared (a share: its hits weigh
     ``SHARE_WEIGHT`` times) and evidence (the labels of the hits on its side, e.g.
-    ``['#2a', '"gun control" mocked']``). A post may take a stance on several issues.
+    ``['#2a', '"gun control" mocked']``) and from_account (a post on the issue's topic with
+    no side of its own, given its account's camp's side when ``account_camp``: see
+    :class:`_Camps`). A post may take a stance on several issues.
     """
-    _build(workspace, lexicon or load_lexicon(), None)
+    _build(workspace, lexicon or load_lexicon(), None, account_camp)
     return workspace.connection.sql("SELECT * FROM _stance_posts")
 
 
@@ -335,7 +411,12 @@ def _account_rows(
 
 
 def account_sides(
-    workspace: Workspace, lexicon: Lexicon | None = None, *, min_posts: int = 1, proof: int = 10
+    workspace: Workspace,
+    lexicon: Lexicon | None = None,
+    *,
+    min_posts: int = 1,
+    proof: int = 10,
+    account_camp: bool = True,
 ) -> list[dict[str, Any]]:
     """Per account and issue with at least ``min_posts`` stance posts: the side it poses as.
 
@@ -347,7 +428,7 @@ def account_sides(
     """
     _check(min_posts=min_posts, proof=proof)
     lex = lexicon or load_lexicon()
-    _build(workspace, lex, None)
+    _build(workspace, lex, None, account_camp)
     return _account_rows(workspace, lex, min_posts=min_posts, proof=proof, members=False)
 
 
@@ -368,6 +449,7 @@ def network_sides(
     *,
     min_posts: int = 1,
     examples: int = 5,
+    account_camp: bool = True,
 ) -> list[dict[str, Any]]:
     """Per issue on which any member takes a stance: which members pose as which side.
 
@@ -388,7 +470,7 @@ def network_sides(
     """
     _check(min_posts=min_posts, proof=examples)
     lex = lexicon or load_lexicon()
-    _build(workspace, lex, members)
+    _build(workspace, lex, members, account_camp)
     rows = _account_rows(workspace, lex, min_posts=min_posts, proof=10, members=True)
     out = []
     for issue, (side_a, side_b) in lex.issues.items():
