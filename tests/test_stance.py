@@ -561,3 +561,35 @@ def test_one_weak_word_is_not_a_side() -> None:
         _posts(ws, [("w2", "a", "More gun violence", [], [])])
         (row,) = account_sides(ws)
         assert (row["side"], row["stance_posts"]) == ("gun-control", 2)
+
+
+def test_topic_posts_take_the_side_of_the_accounts_clear_camp() -> None:
+    with Workspace() as ws:
+        _posts(
+            ws,
+            [
+                # c1 flies conservative colours: #maga (3) and #tcot (3) sum to 6, all of it
+                # conservative: a clear camp. Its two immigration posts take no side of their
+                # own; each then weighs 1 for restrictive: 2 in all, enough for a side.
+                ("c1a", "c1", "#MAGA #tcot", ["maga", "tcot"], []),
+                ("c1b", "c1", "Immigration debate tonight", [], []),
+                ("c1c", "c1", "Refugees arrive in Ohio", [], []),
+                # c2's markers split evenly (#maga 3, #resist 3): no camp, no side
+                ("c2a", "c2", "#MAGA", ["maga"], []),
+                ("c2b", "c2", "#resist", ["resist"], []),
+                ("c2c", "c2", "Immigration debate tonight", [], []),
+                ("c2d", "c2", "Refugees arrive in Ohio", [], []),
+            ],
+        )
+        (row,) = account_sides(ws)
+        assert (row["account"], row["issue"], row["side"]) == ("x:c1", "immigration", "restrictive")
+        assert row["evidence"] == "on topic; the account's camp is conservative (#maga, #tcot) x2"
+        assert account_sides(ws, account_camp=False) == []
+        inferred = ws.query("SELECT post_id FROM _stance_posts ORDER BY post_id")
+        assert inferred == []  # the last run was without the camp
+        post_stances(ws)
+        rows = ws.query("SELECT post_id, from_account FROM _stance_posts ORDER BY post_id")
+        assert rows == [
+            {"post_id": "c1b", "from_account": True},
+            {"post_id": "c1c", "from_account": True},
+        ]
