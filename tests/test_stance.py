@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ from cibwatch.fingerprints.stance import (
     post_stances,
     tokens,
 )
+from realdata import SharedData
 
 HEADER = "issue,side,kind,term,weight\n"
 
@@ -593,3 +595,44 @@ def test_topic_posts_take_the_side_of_the_accounts_clear_camp() -> None:
             {"post_id": "c1b", "from_account": True},
             {"post_id": "c1c", "from_account": True},
         ]
+
+
+def test_ira_personas_read_as_the_camp_they_posed_as(
+    shared_data: SharedData, tmp_path: Path
+) -> None:
+    """IRA RightTroll personas posed as US conservatives, LeftTroll as progressives (the
+    data's README): on a slice of the check half of the authors (md5 of the handle = 1
+    modulo 16), a side given to one of them should be its camp's at least 3 times in 4,
+    and most personas with 20 posts or more should get one."""
+    tweets, authors = shared_data("ira", "tweets.csv.gz"), shared_data("ira", "authors.csv")
+    source = tmp_path / "tweets.csv"
+    con = duckdb.connect()
+    chosen = (
+        "SELECT author_id, account_category FROM read_csv($authors, all_varchar = true) "
+        "WHERE md5_number(author_id) % 16 = 1 AND account_category IN ('RightTroll', 'LeftTroll')"
+    )
+    where = {"authors": str(authors)}
+    camps = {
+        f"x:{a.lower()}": {"RightTroll": "conservative", "LeftTroll": "progressive"}[c]
+        for a, c in con.execute(chosen, where).fetchall()
+    }
+    con.execute(
+        f"COPY (SELECT * FROM read_csv($tweets, all_varchar = true) "
+        f"WHERE author_id IN (SELECT author_id FROM ({chosen}))) TO '{source}' (HEADER)",
+        {**where, "tweets": str(tweets)},
+    )
+    with Workspace() as ws:
+        ws.ingest(source)
+        sides = [r for r in account_sides(ws) if r["side"] is not None]
+        posts = {
+            r["key"]: r["n"]
+            for r in ws.query(
+                "SELECT 'x:' || account_id AS key, count(*) AS n FROM posts GROUP BY 1"
+            )
+        }
+    leans = load_lexicon().leans
+    agree = [leans[r["issue"], r["side"]] == camps[r["account"]] for r in sides]
+    active = {a for a in camps if posts.get(a, 0) >= 20}
+    given = active & {r["account"] for r in sides}
+    assert len(agree) >= 20 and sum(agree) / len(agree) >= 0.75, (sum(agree), len(agree))
+    assert len(given) > len(active) / 2, (len(given), len(active))
