@@ -127,9 +127,7 @@ class Lexicon:
         for m in self.markers:
             if m.weight > 0:
                 key = " ".join(m.term.split()) if m.kind == "phrase" else m.term
-                out.markers[m.kind, key] = (m.lean, m.weight)
-                if m.kind == "phrase":
-                    out.longest = max(out.longest, len(key.split()))
+                out.add_marker(m.kind, key, m.lean, m.weight)
         for issue, (a, b) in self.issues.items():
             out.other[issue, a], out.other[issue, b] = b, a
             if issue in self.by_lean:

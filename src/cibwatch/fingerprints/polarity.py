@@ -83,6 +83,13 @@ _OPEN_CLOSE: Final = {
     "\u00ab": "\u00bb",
 }
 _CLAUSE_ENDS: Final = frozenset(".!?;:\n\u2026|")
+# A word (letters, digits, '#', '@', '_': Python's \w is letters, digits and '_'), or a
+# character that opens or closes a quotation or ends a clause; everything else separates.
+_PIECE: Final = re.compile(
+    "([\\w#@]+)|(["
+    + re.escape("".join(sorted(set(_OPEN_CLOSE) | set(_OPEN_CLOSE.values()) | _CLAUSE_ENDS)))
+    + "])"
+)
 _RETWEET: Final = re.compile(r"^\s*RT\s+@?([A-Za-z0-9_]{1,30})\s*:\s*")
 _LINK: Final = re.compile(r"https?://\S+|www\.\S+")
 
@@ -126,10 +133,21 @@ class Reader:
     sides: dict[tuple[str, str], str] = field(default_factory=dict)
     other: dict[tuple[str, str], str] = field(default_factory=dict)
     longest: int = 1
+    #: the longest phrase (term or marker) starting with each word: most words start none
+    first: dict[str, int] = field(default_factory=dict)
 
     def add_phrase(self, words: tuple[str, ...], term: Term) -> None:
         self.phrases.setdefault(words, []).append(term)
+        self._starts(words)
+
+    def add_marker(self, kind: str, term: str, lean: str, weight: float) -> None:
+        self.markers[kind, term] = (lean, weight)
+        if kind == "phrase":
+            self._starts(tuple(term.split()))
+
+    def _starts(self, words: tuple[str, ...]) -> None:
         self.longest = max(self.longest, len(words))
+        self.first[words[0]] = max(self.first.get(words[0], 0), len(words))
 
 
 def tokens(text: str) -> list[tuple[str, bool]]:
@@ -155,16 +173,13 @@ def clauses(text: str) -> list[tuple[str, bool, int]]:
     if len(text) > 1 and _OPEN_CLOSE.get(text[0]) == text[-1]:
         text = text[1:-1]  # a whole post in quotation marks is not a quotation in it
     out: list[tuple[str, bool, int]] = []
-    word: list[str] = []
     closing: str | None = None
     clause = 0
-    for i, char in enumerate(text):
-        if unicodedata.category(char)[0] in "LN" or char in "#@_":
-            word.append(char)
+    for match in _PIECE.finditer(text):
+        if match.lastindex == 1:
+            out.append((match.group(1), closing is not None, clause))
             continue
-        if word:
-            out.append(("".join(word), closing is not None, clause))
-            word = []
+        char, i = match.group(2), match.start()
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
         # A quotation mark opens after a non-letter and before a letter, and closes before
@@ -180,8 +195,6 @@ def clauses(text: str) -> list[tuple[str, bool, int]]:
             closing = _OPEN_CLOSE[char]
         elif char in _CLAUSE_ENDS and out and out[-1][2] == clause:
             clause += 1
-    if word:
-        out.append(("".join(word), closing is not None, clause))
     if closing is not None:  # an unclosed quotation mark quotes nothing
         out = [(w, False, c) for w, _q, c in out]
     return out
@@ -240,15 +253,19 @@ def _matches(
     out: list[tuple[int, int, list[Term], tuple[str, float] | None]] = []
     i = 0
     while i < len(words):
+        word = words[i]
+        if word.startswith("#"):
+            terms = reader.hashtags.get(word[1:])
+            marker = reader.markers.get(("hashtag", word[1:]))
+            if terms is not None or marker is not None:
+                out.append((i, i + 1, terms or [], marker))
+            i += 1
+            continue
         step = 1
-        for n in range(min(reader.longest, len(words) - i), 0, -1):
+        for n in range(min(reader.first.get(word, 0), len(words) - i), 0, -1):
             key = tuple(words[i : i + n])
-            if n == 1 and key[0].startswith("#"):
-                terms = reader.hashtags.get(key[0][1:])
-                marker = reader.markers.get(("hashtag", key[0][1:]))
-            else:
-                terms = reader.phrases.get(key)
-                marker = reader.markers.get(("phrase", " ".join(key)))
+            terms = reader.phrases.get(key)
+            marker = reader.markers.get(("phrase", " ".join(key)))
             if terms is not None or marker is not None:
                 out.append((i, i + n, terms or [], marker))
                 step = n
@@ -312,12 +329,14 @@ def read(
         shared = True
     found = clauses(text)
     words = [w for w, _q, _c in found]
+    matches = _matches(reader, words)
+    if not (matches or hashtags or domains or shared_account):
+        return Reading([], frozenset())  # most posts: no term, no marker, link or share
     spans = _quote_spans([(w, q) for w, q, _c in found])
     hits: list[Hit] = []
     topics: set[str] = set()
     lean: dict[str, dict[str, tuple[float, frozenset[str]]]] = {}
     seen_tags: set[str] = set()
-    matches = _matches(reader, words)
     covered = {j for start, end, _t, _m in matches for j in range(start, end)}
     for start, end, terms, marker in matches:
         clause = found[start][2]
