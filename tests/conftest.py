@@ -1,6 +1,6 @@
 """Fixtures every test module may use.
 
-``shared_data``: the real-data rule (tests/realdata.py). A test that reads ``../shared/data``
+``shared_data``: the real-data rule (tests/realdata_rule.py). A test that reads ``../shared/data``
 asks for a path inside it; a missing path skips the test on a developer's machine and fails
 it when ``CI`` is set::
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from realdata import SharedData, shared_data_path
+from realdata_rule import SharedData, shared_data_path
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 
 from cibwatch.coaction import CoActionResult, detect_coordination
-from realdata import SharedData
+from realdata_rule import SharedData
 
 
 def _size(result: CoActionResult) -> tuple[int, int]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from realdata import SHARED_DATA, in_ci, shared_data_path
+from realdata_rule import SHARED_DATA, in_ci, shared_data_path
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from cibwatch.fingerprints.stance import (
     post_stances,
     tokens,
 )
-from realdata import SharedData
+from realdata_rule import SharedData
 
 HEADER = "issue,side,kind,term,weight\n"
 

@@ -35,7 +35,8 @@ A Telegram channel posts two claims; days later two accounts of network N-b repe
 ... )
 >>> workspace.derive_actions()
 {'text': 4}
->>> linking = link_narratives(workspace)
+>>> linking = link_narratives(workspace)  # computed once, stored
+>>> linking = current_linking(workspace)  # read back by reports
 >>> lags = narrative_overlaps(
 ...     workspace, {"N-b": ["x:b1", "x:b2"]}, unit="narrative", linking=linking
 ... )
@@ -53,7 +54,9 @@ from cibwatch.narratives.linking import (
     MIN_ANCHORS,
     NarrativeLink,
     NarrativeLinking,
+    current_linking,
     link_narratives,
+    stored_linking,
 )
 from cibwatch.narratives.overlaps import UNITS, narrative_overlaps, network_narratives
 
@@ -64,9 +67,11 @@ __all__ = [
     "UNITS",
     "NarrativeLink",
     "NarrativeLinking",
+    "current_linking",
     "link_narratives",
     "name_key",
     "narrative_overlaps",
     "network_narratives",
+    "stored_linking",
     "text_anchors",
 ]
