@@ -3,10 +3,12 @@
 Keyword presence is not stance. "Hannity Slams Shameless Dems Using Vegas Shooting to Shill
 Gun Control" names gun control to attack it; "I am not pro-choice" names a side to deny it;
 'they call it "pro-choice"' quotes it. This module reads a post the way the stance lexicons
-(:mod:`cibwatch.fingerprints.stance`) describe, term by term, with what surrounds each term:
+(:mod:`cibwatch.fingerprints.lexicons`) describe, term by term, with what surrounds each term
+in its clause:
 
 - **negation**: a negator up to ``NEGATION_WINDOW`` words before a *position* term ("no gun
-  control", "repeal the second amendment", "not pro-life") counts the term for the other side;
+  control", "repeal the second amendment", "not pro-life"), or a denial just after it ("gun
+  control is not about safety"), counts the term for the other side;
 - **mockery and attack**: a mocking word or a headline verb of attack near a position term
   ("so-called pro-life", "shill gun control", "Hannity slams gun control", "the gun control
   agenda/hoax/myth") also counts it for the other side;
