@@ -231,7 +231,8 @@ class _Camps:
             camp = self.camp(account)
             if camp is None:
                 continue
-            top = ", ".join(n for n, _c in self.names[account, camp].most_common(3))
+            ranked = sorted(self.names[account, camp].items(), key=lambda kv: (-kv[1], kv[0]))
+            top = ", ".join(name for name, _count in ranked[:3])
             label = f"on topic; the account's camp is {camp} ({top})"
             for platform, post_id, _account, created_at, issue, shared in posts:
                 side = sides.get((issue, camp))
