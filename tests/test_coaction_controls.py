@@ -7,8 +7,6 @@ are missing, and is skipped otherwise.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -19,18 +17,7 @@ import pytest
 from cibwatch.coaction import detect_coordination
 from cibwatch.coaction.controls import DAY, shuffle_times, shuffled_control
 from cibwatch.errors import ConfigError
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "coortweet"
-
-
-def _need(name: str) -> Path:
-    path = DATA / name
-    if not path.exists():
-        message = f"CooRTweet data not found at {path} (place shared/ beside the clone)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+from realdata_rule import shared_data_path
 
 
 def _pair_every_day(days: int) -> pa.Table:
@@ -95,7 +82,7 @@ def test_shuffle_refuses_text_times_and_unknown_methods() -> None:
 
 
 def test_german_campaign_false_edges_under_shuffling_stay_below_the_fdr() -> None:
-    path = _need("german_elections.csv.gz")
+    path = shared_data_path("coortweet", "german_elections.csv.gz")
     source = f"read_csv('{path}', all_varchar = true)"
     shares = (
         duckdb.connect()

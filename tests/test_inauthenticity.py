@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from cibwatch.inauthenticity import VERDICTS, judge
 from cibwatch.networks import assemble_networks, stored_networks
 from cibwatch.report.html import render_html_string
 from cibwatch.report.markdown import render_markdown
+from realdata_rule import shared_data_path
 
 MEMBERS = [f"x:op{i}" for i in range(5)]
 
@@ -220,19 +220,11 @@ def test_reports_show_cib_apart_from_coordinated_networks(tmp_path: Path) -> Non
         assert "assets of a past takedown returning" in text
 
 
-GERMAN = Path(__file__).resolve().parents[2] / "shared" / "data" / "coortweet"
-
-
 def test_german_campaign_accounts_are_coordinated_and_not_called_inauthentic() -> None:
     # CooRTweet's german_elections (MIT, Righetti & Balluff 2025): parties' and candidates'
     # accounts in the 2021 federal campaign, sharing urls and images. Nothing in the data
     # says they are not who they claim, so no network may be called CIB.
-    path = GERMAN / "german_elections.csv.gz"
-    if not path.exists():
-        message = f"CooRTweet data not found at {path} (place shared/ beside the clone)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    path = shared_data_path("coortweet", "german_elections.csv.gz")
     source = f"read_csv('{path}', all_varchar = true)"
     platform = "CASE WHEN account_id LIKE 'fb_%' THEN 'facebook' ELSE 'x' END"
     with Workspace() as ws:
