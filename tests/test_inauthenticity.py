@@ -273,3 +273,11 @@ def test_both_sides_is_one_moderate_cue_and_ignores_a_stray_account() -> None:
     ]
     # Two issues are one tactic: one moderate cue, not enough for CIB on its own.
     assert summary["verdict"] == "coordinated_unclear"
+
+
+def test_a_few_handles_with_digits_are_no_cue() -> None:
+    with Workspace() as ws:
+        runs = [_coordinated(ws), _account_cue(ws, "patterned_handle", MEMBERS[:1])]
+        summary = _assemble(ws, runs)
+        assert summary["inauthenticity"]["cues"] == []
+        assert summary["verdict"] == "coordinated_authentic"

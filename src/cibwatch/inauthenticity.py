@@ -138,8 +138,11 @@ def _evidence_cues(
             strength = "strong" if k >= 3 and share >= 0.25 else "moderate" if k >= 2 else "weak"
             label = "names that do not match the profile photo"
         elif signal == "patterned_handle":
-            # Many real people have digits in their handle: never strong.
-            strength = "moderate" if k >= 3 and share >= 0.5 else "weak"
+            # Many real people have digits in their handle: never strong, and a few such
+            # handles in a network (a staffer's "anna1987") are no cue at all.
+            if k < 3 or share < 0.25:
+                continue
+            strength = "moderate" if share >= 0.5 else "weak"
             label = "handles made of a name and digits"
         elif signal == "creation_burst":
             strength = "strong" if k >= 3 and share >= 0.25 else "moderate" if k >= 3 else "weak"
