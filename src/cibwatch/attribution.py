@@ -178,7 +178,8 @@ def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
         both = [c for c in at_offsets if _country(c) in operator_countries]
         countries = both or at_offsets[:6]
     elif reveals:
-        countries = at_offsets[:6]
+        # a few countries of each credible offset, the most likely offset first
+        countries = [c for o in ordered for c in COUNTRIES_AT_OFFSET.get(o, ())[:3]][:6]
     else:
         countries = operator_countries[:6]
     if reveals and schedule.get("probability", 0) >= 0.8 and (operator_countries or domains):
