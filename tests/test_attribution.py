@@ -49,7 +49,7 @@ def test_operator_hours_with_a_foreign_script_narrow_the_countries_and_are_high(
     assert result["candidate_countries"] == ["China", "Hong Kong", "Taiwan", "Singapore"]
     assert "1 posts labelled as a Latin-script language contain Chinese text" in result["reasons"]
     assert result["wording"].startswith(
-        "Consistent with operators working in UTC+7 to UTC+8 (most likely UTC+8)"
+        "Consistent with operators working office hours in UTC+7 to UTC+8 (most likely UTC+8)"
     )
     assert "Not attributed to a government" in result["wording"]
     # English personas in English: a target cue, named as such

@@ -84,8 +84,12 @@ def test_persona_zones_come_from_claimed_places_before_language() -> None:
         frozenset({-6, 1}),
         "claim to be in Houston, TX, Paris",
     )
-    # a place held by under a quarter of the located accounts does not count
-    assert persona_zones({"Houston, TX": 4, "Paris": 1}, {})[0] == frozenset({-6})
+    # a zone held by under a tenth of the located accounts does not count
+    assert persona_zones({"Houston, TX": 10, "Paris": 1}, {})[0] == frozenset({-6})
+    # cities of one country count together: no city has a tenth, the zones do
+    cities = {f"{c}, TX": 1 for c in "ABCDEFGHIJKL"} | {f"{c}, NY": 1 for c in "MNOPQRST"}
+    zones, source = persona_zones(cities, {})
+    assert zones == frozenset({-6, -5}) and source.endswith("and 17 more places")
     assert persona_zones({"United States": 1}, {})[0] == frozenset({-8, -7, -6, -5})
     assert persona_zones({}, {"de": 6, "en": 4})[0] == frozenset({1})
     assert persona_zones({}, {"de": 4, "en": 3, "fr": 3})[0] == frozenset()  # no majority

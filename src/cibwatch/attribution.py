@@ -193,7 +193,12 @@ def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
         zone = f"UTC{offset:+d}"
         if len(credible) > 1:
             zone = f"{_range(credible)} (most likely UTC{offset:+d})"
-        wording = f"Consistent with operators working in {zone}, in countries{such_as}."
+        working = (
+            "working office hours"
+            if schedule.get("hypothesis") == "office shift"
+            else "posting through their own day"
+        )
+        wording = f"Consistent with operators {working} in {zone}, in countries{such_as}."
     else:
         why = (
             "the posting hours follow the audience's day"

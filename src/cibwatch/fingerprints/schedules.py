@@ -37,8 +37,8 @@ COLUMNS: Final = (
     "weekend_share",
     "finding",
 )
-#: Share of the located accounts a claimed zone needs to count as the personas' place.
-PLACE_SHARE: Final = 0.25
+#: Share of the located accounts an offset needs to count as one of the personas' zones.
+PLACE_SHARE: Final = 0.1
 #: Share of the posts with a language that the main language needs to speak for a unit.
 LANGUAGE_SHARE: Final = 0.5
 #: Widest credible set (in offsets) that can still contradict the personas' place.
@@ -60,14 +60,21 @@ def persona_zones(
     """
     located = {p: claimed_offsets(p) for p in places}
     total = sum(n for p, n in places.items() if located[p])
-    zones: set[int] = set()
-    named: list[str] = []
-    for place, n in sorted(places.items(), key=lambda kv: (-kv[1], kv[0])):
-        if located[place] and n >= PLACE_SHARE * total:
-            zones.update(located[place])
-            named.append(place)
+    # share of the located accounts at each offset: personas spread over a country's
+    # cities still point to its zones even when no one city holds many of them
+    share: dict[int, float] = {}
+    for place, n in places.items():
+        for offset in located[place]:
+            share[offset] = share.get(offset, 0.0) + n / total
+    zones = {o for o, s in share.items() if s >= PLACE_SHARE}
+    named = [
+        p
+        for p, n in sorted(places.items(), key=lambda kv: (-kv[1], kv[0]))
+        if set(located[p]) & zones
+    ]
     if zones:
-        return frozenset(zones), f"claim to be in {', '.join(named[:3])}"
+        more = f" and {len(named) - 3} more places" if len(named) > 3 else ""
+        return frozenset(zones), f"claim to be in {', '.join(named[:3])}{more}"
     coded: dict[str, int] = {}
     for lang, n in languages.items():
         code = language_code(lang)
@@ -183,10 +190,15 @@ _UNITS: Final = {
         SELECT m.network_id AS unit, p.* FROM network_members m
         JOIN (SELECT max(run_id) AS run_id FROM networks) latest USING (run_id)
         JOIN posts p ON p.platform || ':' || p.account_id = m.account""",
+    # two equi-joins (bare and platform-qualified ids) instead of one OR join, which DuckDB
+    # runs as a nested loop; a post listed both ways in one group counts once
     "group": """
-        SELECT g.grp AS unit, p.* FROM posts p
-        JOIN _schedule_groups g
-          ON g.account_id IN (p.account_id, p.platform || ':' || p.account_id)""",
+        SELECT DISTINCT ON (unit, platform, post_id) * FROM (
+            SELECT g.grp AS unit, p.* FROM posts p
+            JOIN _schedule_groups g ON g.account_id = p.account_id
+            UNION ALL
+            SELECT g.grp AS unit, p.* FROM posts p
+            JOIN _schedule_groups g ON g.account_id = p.platform || ':' || p.account_id)""",
 }
 
 

@@ -88,6 +88,6 @@ def bursty(
     times: npt.NDArray[np.datetime64], rng: np.random.Generator, size: int = 10
 ) -> npt.NDArray[np.datetime64]:
     """Every post becomes a burst of ``size`` posts within a few minutes (how accounts post)."""
-    repeated = np.repeat(times, size)
+    repeated: npt.NDArray[np.datetime64] = np.repeat(times, size)
     jitter = rng.integers(0, 300, repeated.size).astype("timedelta64[s]")
-    return repeated + jitter
+    return np.asarray(repeated + jitter, dtype="datetime64[s]")
