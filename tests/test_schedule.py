@@ -45,16 +45,25 @@ def test_complexity_penalty_and_tempering_give_the_worked_out_probability() -> N
     gain = 252 * math.log(1.2) + 168 * math.log(0.8)
     assert gain == pytest.approx(8.4569, abs=1e-4)
     # untempered (cap above n): SPLIT pays 1/2 log(420) for its one free rate
-    fit = fit_week(HALVES, [SPLIT, FLAT], offsets=(0,), max_effective=1000)
+    fit = fit_week(HALVES, [SPLIT, FLAT], offsets=(0,), max_effective=1000, dependence=1.0)
     assert fit.dispersion == 1.0 and fit.effective_posts == 420
     expected = 1 / (1 + math.exp(-(gain - 0.5 * math.log(420))))
     assert fit.hypotheses["office shift"] == pytest.approx(expected, abs=1e-4)  # 0.9957
     # capped at 42 effective posts: the gain counts a tenth, the penalty is 1/2 log(42)
-    fit = fit_week(HALVES, [SPLIT, FLAT], offsets=(0,), max_effective=42)
+    fit = fit_week(HALVES, [SPLIT, FLAT], offsets=(0,), max_effective=42, dependence=1.0)
     assert fit.effective_posts == 42
     expected = 1 / (1 + math.exp(-(0.1 * gain - 0.5 * math.log(42))))
     assert fit.hypotheses["office shift"] == pytest.approx(expected, abs=1e-4)  # 0.2644
     assert fit.hypotheses["office shift"] == pytest.approx(0.2644, abs=1e-4)
+
+
+def test_dependence_divides_the_effective_posts() -> None:
+    # 420 posts at dependence 4 count as 105: gain 105/420 of 8.4569, penalty 1/2 log(105)
+    fit = fit_week(HALVES, [SPLIT, FLAT], offsets=(0,), max_effective=1000, dependence=4.0)
+    assert fit.effective_posts == 105
+    gain = 0.25 * (252 * math.log(1.2) + 168 * math.log(0.8))
+    expected = 1 / (1 + math.exp(-(gain - 0.5 * math.log(105))))
+    assert fit.hypotheses["office shift"] == pytest.approx(expected, abs=1e-4)  # 0.4470
 
 
 def test_model_averaging_sums_the_shapes_of_a_hypothesis_with_their_priors() -> None:
@@ -66,7 +75,7 @@ def test_model_averaging_sums_the_shapes_of_a_hypothesis_with_their_priors() -> 
         Shape("office shift", (mixed,), 1, math.log(0.25)),
         FLAT,
     ]
-    fit = fit_week(HALVES, shapes, offsets=(0,), max_effective=42)
+    fit = fit_week(HALVES, shapes, offsets=(0,), max_effective=42, dependence=1.0)
     gain, pen = 0.1 * (252 * math.log(1.2) + 168 * math.log(0.8)), 0.5 * math.log(42)
     office = 0.75 * math.exp(gain - pen) + 0.25 * math.exp(-pen)
     assert fit.hypotheses["office shift"] == pytest.approx(office / (office + 1), abs=1e-4)
@@ -77,7 +86,7 @@ def test_the_offset_posterior_averages_over_offsets_and_shapes() -> None:
     # one post in each of hours 0..83 UTC: at offset 0, SPLIT fits exactly; at offset 1 its
     # first category holds 83 posts in 84 hours and the second 1 post in 84 hours
     hist = np.array([1.0] * 84 + [0.0] * 84)
-    fit = fit_week(hist, [SPLIT], offsets=(0, 1), max_effective=1000)
+    fit = fit_week(hist, [SPLIT], offsets=(0, 1), max_effective=1000, dependence=1.0)
     ll0 = 84 * math.log(1 / 84)
     ll1 = 83 * math.log(83 / 84 / 84) + math.log(1 / 84 / 84)
     assert fit.dispersion == 1.0
