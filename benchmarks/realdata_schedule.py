@@ -135,9 +135,10 @@ def print_groups(units: list[Unit]) -> None:
 
 
 def reliability(
-    name: str, fits: list[ScheduleFit], right: list[bool], min_posts: int
+    name: str, fits: list[ScheduleFit], truth: frozenset[int], min_posts: int
 ) -> tuple[int, int]:
     """Print stated probability against how often it is right; return (confident, wrong)."""
+    right = [f.offset in truth for f in fits]
     print(f"\n{name}: {len(fits)} accounts with >= {min_posts} posts")
     print(f"  {'stated':>11} {'accounts':>8} {'mean stated':>11} {'right':>7}")
     for lo, hi in BINS:
@@ -150,6 +151,9 @@ def reliability(
     confident = [i for i, f in enumerate(fits) if f.probability >= CONFIDENT]
     wrong = sum(not right[i] for i in confident)
     hits = np.mean(right) if right else float("nan")
+    held = np.mean([bool(set(f.credible) & truth) for f in fits]) if fits else float("nan")
+    width = np.mean([len(f.credible) for f in fits]) if fits else float("nan")
+    print(f"  90% range held the truth: {held:.1%} (mean width {width:.1f} offsets)")
     print(
         f"  best offset right: {hits:.1%}; confident (>= {CONFIDENT:.0%}): {len(confident)} "
         f"({len(confident) / max(1, len(fits)):.1%}), of which wrong {wrong} "
@@ -163,7 +167,7 @@ def per_account(units: list[Unit], name: str, truth: frozenset[int], min_posts: 
     """Reliability of per-account fits in one set with a known offset (or set of offsets)."""
     kept = [u for u in units if u.hist.sum() >= min_posts]
     fits = [fit_week(u.hist) for u in kept]
-    reliability(name, fits, [f.offset in truth for f in fits], min_posts)
+    reliability(name, fits, truth, min_posts)
 
 
 def main(argv: list[str] | None = None) -> int:
