@@ -79,6 +79,9 @@ _SCRIPTS: Final = {
 }
 
 
+_SHAPES: Final = {"office shift": "an office shift", "human day": "an ordinary human day"}
+
+
 def _country(name: str) -> str:
     return name.split(" (")[0]
 
@@ -134,16 +137,23 @@ def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
     source = str(schedule.get("persona_source") or "")
     reveals = aligned == "operator" and offset is not None and bool(credible)
     if reveals:
+        shape = _SHAPES.get(str(schedule.get("hypothesis")), "a schedule")
         reasons.append(
-            f"posts follow a {schedule.get('hypothesis', 'schedule')} at UTC{offset:+d} "
+            f"posts follow {shape} at UTC{offset:+d} "
             f"({schedule.get('probability', 0):.0%} probability; 90% credible "
-            f"{_range(credible)}), which the personas' place ({source}, {_range(zones)}) "
-            "does not fit: the operators' own day"
+            f"{_range(credible)}); the personas {source} ({_range(zones)}), which these "
+            "hours do not fit: the operators' own day"
         )
     elif aligned == "target":
         reasons.append(
             f"the posting hours follow the day of the personas' audience ({source}, "
             f"{_range(zones)}), so they do not show where the operators are"
+        )
+    elif zones and credible and offset is not None:
+        reasons.append(
+            f"the posting hours (90% credible {_range(credible)}) overlap the personas' place "
+            f"({source}, {_range(zones)}) without fitting it, so they do not show whose day "
+            "they follow"
         )
     else:
         reasons.append("the posting schedule does not show whose day it follows")
