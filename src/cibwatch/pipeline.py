@@ -32,6 +32,7 @@ from cibwatch.indicators.platform_files import export_indicators_csv
 from cibwatch.indicators.sources import import_indicators
 from cibwatch.indicators.stix_export import export_stix
 from cibwatch.ingest.loader import IngestReport
+from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE, require_posts
 from cibwatch.narratives import link_narratives
 from cibwatch.networks import Network, assemble_networks
 from cibwatch.report.html import render_html
@@ -58,6 +59,8 @@ class InvestigationOptions:
     assume_tz: str | None = None
     platform: str | None = None
     column_map: str | None = None
+    #: A source rejecting more than this share of its rows stops the investigation.
+    max_reject_share: float = DEFAULT_MAX_REJECT_SHARE
     min_network_size: int = 3
     seed: int = 0
     tlp: str = "amber"
@@ -150,8 +153,11 @@ def investigate(
                 assume_tz=opts.assume_tz,
                 platform=opts.platform,
                 column_map=opts.column_map,
+                max_reject_share=opts.max_reject_share,
             )
         )
+    # Detectors on an empty workspace would report "no networks" about data never loaded.
+    require_posts(workspace)
     for path in opts.indicators:
         say(f"import indicators {path.name}")
         import_indicators(path, workspace)

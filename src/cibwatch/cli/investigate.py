@@ -125,6 +125,13 @@ def _summary(result: InvestigationResult) -> None:
     type=click.DateTime(),
     help="Takedown date (UTC): only assets first seen after it count as returning.",
 )
+@click.option(
+    "--max-reject-share",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Stop (exit 1) when a source rejects more than this share of its rows.",
+)
 @_options
 def investigate_command(
     sources: tuple[Path, ...],
@@ -135,6 +142,7 @@ def investigate_command(
     column_map: str | None,
     indicators: tuple[Path, ...],
     since: datetime | None,
+    max_reject_share: float,
     window: int,
     min_participation: int,
     fdr: float,
@@ -153,6 +161,7 @@ def investigate_command(
         column_map=column_map,
         indicators=indicators,
         since=since,
+        max_reject_share=max_reject_share,
     )
     _run(list(sources), workspace, out, options)
 
