@@ -67,8 +67,11 @@ def test_schedules_by_account_say_whose_day_the_hours_follow() -> None:
 def test_groups_pool_their_accounts_as_they_appear_in_the_source() -> None:
     with Workspace() as ws:
         _fill(ws)
-        # bare ids as in the source, or platform-qualified: both match
-        rows = schedules(ws, groups={"us1": "Texans", "x:us2": "Texans", "op": "Ops"})
+        ws.connection.execute("UPDATE accounts SET handle = 'OpHandle' WHERE account_id = 'op'")
+        # bare ids, platform-qualified ids, or handles as the source wrote them (ingest may
+        # case-fold handle ids); an account listed two ways counts once
+        groups = {"us1": "Texans", "x:us2": "Texans", "OpHandle": "Ops", "x:op": "Ops"}
+        rows = schedules(ws, groups=groups)
     by_unit = {r["unit"]: r for r in rows}
     assert set(by_unit) == {"Texans", "Ops"}
     assert by_unit["Texans"]["posts"] == 600 and by_unit["Ops"]["posts"] == 400

@@ -190,15 +190,20 @@ _UNITS: Final = {
         SELECT m.network_id AS unit, p.* FROM network_members m
         JOIN (SELECT max(run_id) AS run_id FROM networks) latest USING (run_id)
         JOIN posts p ON p.platform || ':' || p.account_id = m.account""",
-    # two equi-joins (bare and platform-qualified ids) instead of one OR join, which DuckDB
-    # runs as a nested loop; a post listed both ways in one group counts once
+    # equi-joins (bare id, platform-qualified id, handle as the source wrote it: ingest may
+    # case-fold handle ids) instead of one OR join, which DuckDB runs as a nested loop; a
+    # post matched several ways in one group counts once
     "group": """
         SELECT DISTINCT ON (unit, platform, post_id) * FROM (
             SELECT g.grp AS unit, p.* FROM posts p
             JOIN _schedule_groups g ON g.account_id = p.account_id
             UNION ALL
             SELECT g.grp AS unit, p.* FROM posts p
-            JOIN _schedule_groups g ON g.account_id = p.platform || ':' || p.account_id)""",
+            JOIN _schedule_groups g ON g.account_id = p.platform || ':' || p.account_id
+            UNION ALL
+            SELECT g.grp AS unit, p.* FROM posts p
+            JOIN accounts a USING (platform, account_id)
+            JOIN _schedule_groups g ON g.account_id = a.handle)""",
 }
 
 
@@ -211,8 +216,8 @@ def schedules(
 ) -> list[dict[str, Any]]:
     """One row per account, network of the latest assembly, or group with its schedule.
 
-    ``groups`` (account id as it appears in the source, or ``platform:id`` -> group name)
-    makes the units those groups, whatever ``by`` says.
+    ``groups`` (account id as it appears in the source, ``platform:id`` or the handle ->
+    group name) makes the units those groups, whatever ``by`` says.
     """
     con = workspace.connection
     if groups is not None:
