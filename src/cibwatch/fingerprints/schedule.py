@@ -27,11 +27,11 @@ bursts, and a model that fits badly still prefers one offset by a margin that gr
 number of posts. So the likelihood is *tempered*: the posts count as ``n / dispersion``
 independent ones (the dispersion is the Pearson chi-square per degree of freedom of the best
 fit, at least 1) divided by :data:`POST_DEPENDENCE` (posts of one day hang together in ways
-the hourly counts do not show), and never as more than :data:`MAX_EFFECTIVE_POSTS`. Ten thousand posts that
-fit nothing well therefore weigh no more than a few hundred that fit well, and a probability
-near 100% needs a schedule whose shape separates the offsets post by post. The cap was set on
-the development half of the IRA data and the CooRTweet sets (see docs/schedule.md for the
-reliability measured there).
+the hourly counts do not show), and never as more than :data:`MAX_EFFECTIVE_POSTS`. Ten
+thousand posts that fit nothing well therefore weigh no more than a few hundred that fit
+well, and a probability near 100% needs a schedule whose shape separates the offsets post by
+post. Both numbers were set on the development half of the IRA data and the CooRTweet sets
+(see docs/schedule.md for the reliability measured there).
 """
 
 from __future__ import annotations
@@ -383,7 +383,8 @@ def fit_week(
 
     Score of shape ``s`` at offset ``o``: ``w * loglik - free/2 * log(n_eff) + log prior``,
     where ``n_eff = min(n / (dispersion * dependence), max_effective)`` and ``w = n_eff / n``
-    (see the module docstring), the prior being the hypothesis's times the shape's within it (offsets flat).
+    (see the module docstring), the prior being the hypothesis's times the shape's within it
+    (offsets flat).
     """
     hist = np.asarray(hist, dtype=np.float64)
     n = float(hist.sum())
