@@ -234,3 +234,15 @@ def test_daylight_saving_change_keeps_the_answer_within_an_hour() -> None:
 def test_week_histogram_counts_utc_hours() -> None:
     hist = week_histogram([MONDAY, MONDAY, MONDAY + timedelta(hours=25)])
     assert hist[0] == 2 and hist[25] == 1 and hist.sum() == 3
+
+
+def test_the_docstring_examples_of_the_schedule_modules_run() -> None:
+    import doctest
+
+    from cibwatch import attribution
+    from cibwatch.fingerprints import places, schedule, schedules
+
+    for module in (schedule, schedules, places, attribution):
+        result = doctest.testmod(module, raise_on_error=False)
+        assert result.failed == 0, module.__name__
+    assert doctest.testmod(schedule).attempted >= 4
