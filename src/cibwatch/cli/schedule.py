@@ -6,13 +6,8 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from cibwatch.csvsafe import write_rows
-from cibwatch.errors import CibwatchError
-from cibwatch.fingerprints.schedules import COLUMNS, read_groups, schedules
-from cibwatch.workspace import Workspace
 
 
 def _zone(offset: object) -> str:
@@ -50,6 +45,13 @@ def command(
     SOURCE is a workspace (.duckdb) or a posts file, which is ingested into a temporary
     workspace first.
     """
+    from rich.console import Console
+    from rich.table import Table
+
+    from cibwatch.errors import CibwatchError
+    from cibwatch.fingerprints.schedules import COLUMNS, read_groups, schedules
+    from cibwatch.workspace import Workspace
+
     try:
         members = read_groups(groups) if groups is not None else None
         if source.suffix == ".duckdb":

@@ -22,8 +22,8 @@ Impossible times are rejected with a reason: before 1990 or more than a day afte
 ingest (year 0001 and 9999 sentinels, a milliseconds value read as seconds), and posts
 dated before their platform launched (:data:`LAUNCHED`).
 
->>> sorted(ZONE_NAMES)[:4]
-['CDT', 'CEST', 'CET', 'CST']
+>>> ZONE_NAMES["PST"], "IST" in ZONE_NAMES
+('-08:00', False)
 """
 
 from __future__ import annotations
