@@ -36,9 +36,10 @@ post. Both numbers were set on the development half of the IRA data and the CooR
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Final
 
 import numpy as np
@@ -319,43 +320,73 @@ def constrained_rates(
     return np.where(member, pooled, rates)
 
 
-def _onehots(shapes: Sequence[Shape], f: int) -> npt.NDArray[np.float64]:
-    """One-hot category matrices (shapes, categories, 168) of factor ``f`` of ``shapes``."""
-    n_cats = max(max(shape.factors[f]) for shape in shapes) + 1
-    onehot = np.zeros((len(shapes), n_cats, 168))
+@dataclass(frozen=True)
+class _Group:
+    """Shapes of one structure (factors and constraint), fitted together."""
+
+    ks: tuple[int, ...]
+    busiest: int | None
+    quietest: int | None
+    onehots: tuple[npt.NDArray[np.float64], ...]  # per factor: (shapes, categories, 168)
+
+
+@lru_cache(maxsize=8)
+def _groups(shapes: tuple[Shape, ...]) -> tuple[_Group, ...]:
+    """The shapes grouped by structure, with their one-hot category matrices."""
+    keys: dict[tuple[int, int | None, int | None], list[int]] = {}
     for k, shape in enumerate(shapes):
-        onehot[k, np.asarray(shape.factors[f]), np.arange(168)] = 1.0
-    return onehot
+        keys.setdefault((len(shape.factors), shape.busiest, shape.quietest), []).append(k)
+    groups = []
+    for (n_factors, busiest, quietest), ks in keys.items():
+        onehots = []
+        for f in range(n_factors):
+            n_cats = max(max(shapes[k].factors[f]) for k in ks) + 1
+            onehot = np.zeros((len(ks), n_cats, 168))
+            for row, k in enumerate(ks):
+                onehot[row, np.asarray(shapes[k].factors[f]), np.arange(168)] = 1.0
+            onehots.append(onehot)
+        groups.append(_Group(tuple(ks), busiest, quietest, tuple(onehots)))
+    return tuple(groups)
 
 
 def _factor_fit(
-    local: npt.NDArray[np.float64], shapes: Sequence[Shape], n: float
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Log-likelihood (offsets, shapes) and fitted posts per hour (offsets, shapes, 168).
+    local: npt.NDArray[np.float64], shapes: tuple[Shape, ...], n: float
+) -> tuple[npt.NDArray[np.float64], Callable[[int, int], npt.NDArray[np.float64]]]:
+    """Log-likelihood (offsets, shapes), and the fitted posts per hour of one (offset, shape).
 
     A shape with several factors has the product fit (each factor's shares are its margins;
-    the hours split evenly across factors, so that is the exact maximum likelihood). Shapes
-    of one hypothesis share their structure and are fitted together.
+    the hours split evenly across factors, so that is the exact maximum likelihood), whose
+    log-likelihood is the sum of the factors' plus ``n * log(168)`` per extra factor.
     """
-    expected = np.empty((local.shape[0], len(shapes), 168))
-    groups: dict[tuple[int, int | None, int | None], list[int]] = {}
-    for k, shape in enumerate(shapes):
-        key = (len(shape.factors), shape.busiest, shape.quietest)
-        groups.setdefault(key, []).append(k)
-    for (n_factors, busiest, quietest), ks in groups.items():
-        members = [shapes[k] for k in ks]
-        prob = np.ones((local.shape[0], len(ks), 168))
-        for f in range(n_factors):
-            onehot = _onehots(members, f)
+    loglik = np.zeros((local.shape[0], len(shapes)))
+    fitted: dict[int, tuple[_Group, int, list[npt.NDArray[np.float64]]]] = {}
+    for group in _groups(shapes):
+        per_factor = []
+        total = np.full(
+            (local.shape[0], len(group.ks)), n * np.log(168.0) * (len(group.onehots) - 1)
+        )
+        for f, onehot in enumerate(group.onehots):
             counts = np.einsum("kch,oh->okc", onehot, local)
             slots = np.broadcast_to(onehot.sum(axis=2), counts.shape)
-            anchor = (busiest if busiest is not None else quietest) if f == 0 else None
-            rates = constrained_rates(counts, slots, anchor, busiest is not None)
-            prob *= np.einsum("okc,kch->okh", rates, onehot) / n
-        expected[:, ks] = n * prob * 168.0 ** (n_factors - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(local[:, None, :] > 0, local[:, None, :] * np.log(expected / n), 0.0)
-    return terms.sum(axis=2), expected
+            anchor = group.busiest if group.busiest is not None else group.quietest
+            rates = constrained_rates(
+                counts, slots, anchor if f == 0 else None, group.busiest is not None
+            )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                total += np.where(counts > 0, counts * np.log(rates / n), 0.0).sum(axis=2)
+            per_factor.append(rates)
+        loglik[:, list(group.ks)] = total
+        for row, k in enumerate(group.ks):
+            fitted[k] = (group, row, per_factor)
+
+    def expected(o: int, k: int) -> npt.NDArray[np.float64]:
+        group, row, per_factor = fitted[k]
+        prob = np.full(168, 168.0 ** (len(group.onehots) - 1))
+        for onehot, rates in zip(group.onehots, per_factor, strict=True):
+            prob *= rates[o, row] @ onehot[row] / n
+        return n * prob
+
+    return loglik, expected
 
 
 def dispersion(
@@ -390,11 +421,11 @@ def fit_week(
     n = float(hist.sum())
     if n < MIN_POSTS:
         return ScheduleFit(int(n), "too few posts", None, 0.0, {}, {}, 0.0)
-    shapes = list(shapes) if shapes is not None else _DEFAULT_SHAPES
+    shapes = tuple(shapes) if shapes is not None else _DEFAULT_SHAPES
     local = np.stack([np.roll(hist, o) for o in offsets])  # local hour h holds UTC h - o
-    loglik, expected = _factor_fit(local, shapes, n)
+    loglik, expected = _factor_fit(local, tuple(shapes), n)
     best = np.unravel_index(int(np.argmax(loglik)), loglik.shape)
-    phi = dispersion(local[best[0]], expected[best], shapes[best[1]].free)
+    phi = dispersion(local[best[0]], expected(int(best[0]), int(best[1])), shapes[best[1]].free)
     n_eff = min(n / (phi * dependence), max_effective)
     free = np.array([s.free for s in shapes], dtype=np.float64)
     prior = np.array(
@@ -440,7 +471,7 @@ def fit_week(
     )
 
 
-_DEFAULT_SHAPES: Final = default_shapes()
+_DEFAULT_SHAPES: Final = tuple(default_shapes())
 
 
 def infer_schedule(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> ScheduleFit:
