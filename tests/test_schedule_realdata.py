@@ -130,3 +130,46 @@ def test_per_account_russian_coord_tweets_are_rarely_confidently_wrong() -> None
     wrong = sum(f.probability >= CONFIDENT and f.offset != 3 for f in fits)
     assert wrong / len(fits) < 0.10
     assert np.mean([3 in f.credible for f in fits]) > 0.5
+
+
+def test_the_command_profiles_a_real_set_by_groups(tmp_path: Path) -> None:
+    # the product path: ingest russian_coord_tweets with a column map, then
+    # `cibwatch schedule WS --groups FILE` with every account in one group
+    import csv
+
+    from click.testing import CliRunner
+
+    from cibwatch import Workspace
+    from cibwatch.cli.schedule import command
+
+    data = _need_data()
+    column_map = tmp_path / "map.json"
+    column_map.write_text(
+        json.dumps(
+            {
+                "target": "posts",
+                "platform": "x",
+                "columns": {
+                    "post_id": "content_id",
+                    "account_id": "account_id",
+                    "created_at": "timestamp_share",
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.ingest(data / "coortweet" / "russian_coord_tweets.csv.gz", column_map=column_map)
+        accounts = [r["account_id"] for r in ws.query("SELECT DISTINCT account_id FROM posts")]
+    groups = tmp_path / "groups.csv"
+    groups.write_text(
+        "account_id,group\n" + "".join(f"{a},russian 2021\n" for a in accounts), encoding="utf-8"
+    )
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(command, [str(path), "--groups", str(groups), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (row,) = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert int(row["posts"]) > 35_000
+    assert int(row["offset_low"]) <= 3 <= int(row["offset_high"])
+    assert float(row["probability"]) < CONFIDENT
