@@ -11,9 +11,9 @@ shapes with one posting rate per group of hours (a multinomial maximum likelihoo
   (with stated priors). Work hours are *constrained* to be the busiest: a fit whose "work"
   is quieter than its hours off is pooled to equal rates (an isotonic fit), so a shift can
   no longer sit on the quietest hours and win;
-- **human day**: the day in four six-hour blocks, the first being the sleep trough of the
-  early local morning (constrained to be the quietest; it starts at 00:00, 01:00 or 02:00),
-  times a weekday/weekend factor: how people everywhere post, and how operations post that
+- **human day**: the day in six four-hour blocks, the first being the sleep trough of the
+  early local morning (constrained to be the quietest; it starts at 01:00, 02:00 or 03:00:
+  the quietest hour of posting is about 04:00 in most places), times a weekday/weekend factor: how people everywhere post, and how operations post that
   follow their target audience's day;
 - **round-the-clock**: every hour alike, weekdays and weekends at their own rates. Its
   offset is left almost free: such hours do not pin a time zone.
