@@ -13,8 +13,9 @@ shapes with one posting rate per group of hours (a multinomial maximum likelihoo
   no longer sit on the quietest hours and win;
 - **human day**: the day in six four-hour blocks, the first being the sleep trough of the
   early local morning (constrained to be the quietest; it starts at 01:00, 02:00 or 03:00:
-  the quietest hour of posting is about 04:00 in most places), times a weekday/weekend factor: how people everywhere post, and how operations post that
-  follow their target audience's day;
+  the quietest hour of posting is about 04:00 in most places), times a weekday/weekend
+  factor: how people everywhere post, and how operations post that follow their target
+  audience's day;
 - **round-the-clock**: every hour alike, weekdays and weekends at their own rates. Its
   offset is left almost free: such hours do not pin a time zone.
 
