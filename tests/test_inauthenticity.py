@@ -144,7 +144,7 @@ def test_office_hours_far_from_the_claimed_place_are_a_cue() -> None:
         summary = _assemble(ws, runs)
         (cue,) = summary["inauthenticity"]["cues"]
         assert cue["cue"] == "schedule_vs_place"
-        assert "Houston, TX (UTC-6)" in cue["evidence"][0]
+        assert "claim to be in Houston, TX (UTC-6)" in cue["evidence"][0]
         assert summary["verdict"] in ("cib", "coordinated_unclear")
         assert summary["verdict"] == (
             "cib" if cue["strength"] == "strong" else "coordinated_unclear"

@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from cibwatch.fingerprints.places import claimed_offset
-from cibwatch.fingerprints.schedule import fits_claimed, infer_schedule
+from cibwatch.fingerprints.schedule import infer_schedule
+from cibwatch.fingerprints.schedules import alignment, persona_zones
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
@@ -197,25 +198,30 @@ def _schedule_cue(workspace: Workspace, members: list[str]) -> list[dict[str, An
         "AND list_contains(?, platform || ':' || account_id) AND created_at IS NOT NULL",
         [members],
     ).fetchnumpy()["created_at"]
-    claimed = con.execute(
-        "SELECT claimed_location, count(*) AS n FROM accounts "
-        "WHERE list_contains(?, platform || ':' || account_id) AND claimed_location IS NOT NULL "
-        "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1",
-        [members],
-    ).fetchall()
-    if not claimed or len(times) == 0:
+    places = {
+        str(place): int(n)
+        for place, n in con.execute(
+            "SELECT claimed_location, count(*) AS n FROM accounts "
+            "WHERE list_contains(?, platform || ':' || account_id) "
+            "AND claimed_location IS NOT NULL GROUP BY 1",
+            [members],
+        ).fetchall()
+    }
+    if not places or len(times) == 0:
         return []
-    place = str(claimed[0][0])
-    place_offset = claimed_offset(place)
-    if place_offset is None:
+    # Only claimed places: a language's audience says whom the hours serve, not who lies.
+    zones, source = persona_zones(places, {})
+    if not zones:
         return []
     fit = infer_schedule(np.asarray(times, dtype="datetime64[s]"))
-    if fit.kind != "office" or fit.offset is None or fits_claimed(fit.credible, place_offset):
+    if fit.offset is None or alignment(fit, zones) != "operator":
         return []
     strength = "strong" if fit.probability >= 0.9 else "moderate"
+    low, high = min(zones), max(zones)
+    where = f"UTC{low:+d}" if low == high else f"UTC{low:+d} to UTC{high:+d}"
     sentence = (
-        f"office hours at UTC{fit.offset:+d} ({fit.probability:.0%} probability) while the "
-        f"accounts claim {place} (UTC{place_offset:+d})"
+        f"the hours fit UTC{fit.offset:+d} ({fit.probability:.0%} probability) while the "
+        f"accounts {source} ({where})"
     )
     return [
         _cue(
