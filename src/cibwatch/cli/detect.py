@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from cibwatch.cli.output import Console
 from cibwatch.csvsafe import write_rows
 from cibwatch.detectors.base import Detector
 from cibwatch.detectors.creation import CreationBurstDetector

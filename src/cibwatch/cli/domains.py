@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from cibwatch.cli.output import echo
 from cibwatch.domains.brands import resolve_brands
 from cibwatch.domains.classifier import LookalikeClassifier
 from cibwatch.domains.listing import classify_file, write_results
@@ -67,18 +68,18 @@ def classify(
     except CibwatchError as exc:
         raise click.ClickException(str(exc)) from exc
     for problem in problems:
-        click.echo(f"skipped {problem}", err=True)
+        echo(f"skipped {problem}", err=True)
     with out.open("w", encoding="utf-8", newline="") as handle:
         write_results(survey.results, handle)
     flagged = sum(r.verdict in ("impersonation", "generated-family") for r in survey.results)
-    click.echo(
+    echo(
         f"{len(survey.results)} domains, {flagged} flagged, {len(survey.families)} families, "
         f"{len(problems)} bad lines -> {out}",
         err=True,
     )
     for fam in survey.families:
         if fam.persistent:
-            click.echo(
+            echo(
                 f"family {fam.family_id}: {len(fam.new_after_block)} new domain(s) after the "
                 "block date",
                 err=True,

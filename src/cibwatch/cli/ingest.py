@@ -11,10 +11,10 @@ from functools import partial
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cibwatch.cli.output import Console
 from cibwatch.ingest.loader import IngestReport
 from cibwatch.ingest.registry import formats
 from cibwatch.workspace import Workspace

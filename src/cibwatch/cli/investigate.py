@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from cibwatch.cli.coordination import max_pairs_option
+from cibwatch.cli.output import Console
 from cibwatch.pipeline import InvestigationOptions, InvestigationResult, investigate
 from cibwatch.workspace import Workspace
 

@@ -15,6 +15,7 @@ import click
 
 from cibwatch import __version__
 from cibwatch.errors import CibwatchError
+from cibwatch.textsafe import terminal_text
 
 #: ``module:attribute`` of every subcommand, registered in one place.
 COMMANDS: tuple[str, ...] = (
@@ -42,7 +43,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CibwatchError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(terminal_text(exc)) from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,9 +6,9 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from cibwatch.cli.output import Console
 from cibwatch.csvsafe import write_rows
 from cibwatch.fingerprints.schedules import COLUMNS, schedules
 from cibwatch.workspace import Workspace
