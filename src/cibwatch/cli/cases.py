@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import duckdb
 
 from cibwatch.cases import (
     STATUSES,
@@ -39,6 +40,7 @@ from cibwatch.cli.output import echo
 from cibwatch.errors import CibwatchError
 from cibwatch.textsafe import terminal_text
 from cibwatch.workspace import Workspace
+from cibwatch.workspacefile import explain
 
 
 class _CasesGroup(click.Group):
@@ -49,6 +51,8 @@ class _CasesGroup(click.Group):
             return super().invoke(ctx)
         except CibwatchError as exc:
             raise click.ClickException(terminal_text(exc)) from exc
+        except duckdb.Error as exc:  # a library step's query failed: say what it means
+            raise click.ClickException(terminal_text(explain(exc, None))) from exc
 
 
 _workspace = click.argument("workspace_path", metavar="WS", type=click.Path(exists=True))

@@ -12,10 +12,12 @@ import importlib
 from typing import Any
 
 import click
+import duckdb
 
 from cibwatch import __version__
 from cibwatch.errors import CibwatchError
 from cibwatch.textsafe import terminal_text
+from cibwatch.workspacefile import explain
 
 #: ``module:attribute`` of every subcommand, registered in one place.
 COMMANDS: tuple[str, ...] = (
@@ -37,13 +39,16 @@ COMMANDS: tuple[str, ...] = (
 
 
 class _Group(click.Group):
-    """Turns library errors into one-line CLI errors instead of tracebacks."""
+    """Turns library errors, and DuckDB errors the library let through, into one-line CLI
+    errors instead of tracebacks."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CibwatchError as exc:
             raise click.ClickException(terminal_text(exc)) from exc
+        except duckdb.Error as exc:  # a library step's query failed: say what it means
+            raise click.ClickException(terminal_text(explain(exc, None))) from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,213 @@
+"""What can be wrong with a workspace file, found before DuckDB writes to it and said in words.
+
+DuckDB reports a locked, foreign, cut-short or damaged file as an ``IOException`` naming its
+own internals, and it does not notice at all that a file was cut short when what is left
+holds the catalog: it opened a half-truncated workspace and stored an ingest into it. So:
+
+* :func:`check_file` looks at a file before DuckDB opens it: a directory, an empty file, a
+  file of another kind (SQLite, Parquet, text...), and a DuckDB file shorter than its own
+  header says (its block count times its block size), which is refused before any write.
+* :func:`explain` turns a DuckDB error into the matching :class:`~cibwatch.errors.WorkspaceError`
+  with what to do: which process holds a locked file (DuckDB names the program and its PID;
+  on Linux the command line is read from ``/proc``), a read-only file, a damaged one.
+
+The header layout read here (three 4 KiB headers: the main one with ``DUCK`` at byte 8,
+then two database headers whose fields after an 8-byte checksum are the iteration, the
+meta block, the free list, the block count and the block size) is DuckDB's storage format
+since 0.10; a header this module cannot read is left to DuckDB's own checks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+from cibwatch.errors import (
+    ForeignFileError,
+    WorkspaceCorruptError,
+    WorkspaceError,
+    WorkspaceLockedError,
+    WorkspaceReadOnlyError,
+)
+
+HEADER_SIZE: Final = 4096
+#: DuckDB's default block size, for headers written before the size was stored in them.
+DEFAULT_BLOCK_SIZE: Final = 262_144
+#: Starts of files a workspace path is often confused with, and what they are.
+KNOWN_KINDS: Final = (
+    (b"SQLite format 3\x00", "a SQLite database"),
+    (b"PAR1", "a Parquet file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip file"),
+    (b"%PDF", "a PDF document"),
+)
+_LOCK: Final = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_CORRUPT: Final = (
+    "corrupt database file",
+    "checksum",
+    "could not read enough bytes",
+    "invalid block",
+    "failed to load",
+)
+_RESTORE: Final = (
+    "restore it from a copy, or run the investigation again into a new workspace; "
+    "cibwatch will not write to it"
+)
+
+
+def check_file(path: Path) -> None:
+    """Refuse ``path`` if it cannot be a sound workspace; a missing file is fine (created).
+
+    Raises :class:`ForeignFileError` for a directory, an empty file or a file of another
+    kind, and :class:`WorkspaceCorruptError` for a DuckDB file shorter than its header says.
+    """
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise ForeignFileError(f"{path}: a folder, not a workspace file; name a .duckdb file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(3 * HEADER_SIZE)
+    except PermissionError:
+        raise WorkspaceReadOnlyError(
+            f"{path}: cibwatch may not read this file (permissions); "
+            "ask its owner for read access or work on a copy"
+        ) from None
+    except OSError as exc:
+        raise WorkspaceError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise ForeignFileError(
+            f"{path}: an empty file, not a cibwatch workspace; "
+            "delete it or name a new file, and cibwatch creates the workspace"
+        )
+    if head[8:12] != b"DUCK":
+        kind = next((what for magic, what in KNOWN_KINDS if head.startswith(magic)), None)
+        if kind is None:
+            kind = "a text file" if _looks_like_text(head) else "not a DuckDB database"
+        raise ForeignFileError(
+            f"{path}: {kind}, not a cibwatch workspace; to load data into a workspace, "
+            "run `cibwatch ingest WORKSPACE.duckdb FILE`"
+        )
+    expected = _expected_size(head)
+    if size < 3 * HEADER_SIZE or (expected is not None and size < expected):
+        wanted = f"at least {expected:,}" if expected else f"at least {3 * HEADER_SIZE:,}"
+        raise WorkspaceCorruptError(
+            f"{path}: the workspace file is cut short ({size:,} bytes, its header needs "
+            f"{wanted}): an interrupted copy or a full disk; {_RESTORE}"
+        )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head[:512].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _expected_size(head: bytes) -> int | None:
+    """The size the newest database header promises, or None when it cannot be read."""
+    best: tuple[int, int] | None = None  # (iteration, expected size)
+    for offset in (HEADER_SIZE, 2 * HEADER_SIZE):
+        if len(head) < offset + 48:
+            return None
+        iteration, _meta, _free, blocks, block_size = struct.unpack_from("<5Q", head, offset + 8)
+        block_size = block_size or DEFAULT_BLOCK_SIZE
+        if block_size % HEADER_SIZE or block_size > 1 << 30 or blocks > 1 << 40:
+            continue  # not a header this module can read: DuckDB will judge it
+        if best is None or iteration > best[0]:
+            best = (iteration, 3 * HEADER_SIZE + blocks * block_size)
+    return None if best is None else best[1]
+
+
+def explain(exc: duckdb.Error, path: str | None) -> WorkspaceError:
+    """The :class:`WorkspaceError` that says in words what DuckDB's ``exc`` means for ``path``.
+
+    ``path`` is None where the caller does not know the file (the CLI's last resort).
+
+    >>> str(explain(duckdb.IOException("IO Error: Disk I/O error"), "w.duckdb"))
+    'w.duckdb: DuckDB failed: Disk I/O error'
+    """
+    message = str(exc)
+    lowered = message.lower()
+    if "could not set lock" in lowered:
+        return _locked(path, message)
+    if "permission denied" in lowered or "read-only file system" in lowered:
+        return read_only_error(path)
+    where = f"{path}: " if path else ""
+    if "not a valid duckdb database" in lowered:
+        return ForeignFileError(f"{where}not a DuckDB database, so not a cibwatch workspace")
+    if "different configuration" in lowered:
+        return WorkspaceError(
+            f"{where}already open in this program in another mode (read-only or not); "
+            "close the other handle first"
+        )
+    if "version number" in lowered or "storage version" in lowered:
+        return WorkspaceError(
+            f"{where}written by another DuckDB storage version than this cibwatch reads; "
+            "open it with the cibwatch that wrote it, or run the investigation again"
+        )
+    if any(sign in lowered for sign in _CORRUPT):
+        return WorkspaceCorruptError(f"{where}the workspace file is damaged; {_RESTORE}")
+    if "no space left" in lowered or "disk full" in lowered:
+        return WorkspaceError(
+            f"{where}the disk is full; nothing of this step was kept. Free some space "
+            "(DuckDB also spills to the .tmp folder beside the workspace) and run it again"
+        )
+    if "out of memory" in lowered:
+        return WorkspaceError(
+            f"{where}DuckDB ran out of memory; nothing of this step was kept. Run it again "
+            "with a lower memory limit (DuckDB then spills to disk) or on a larger machine"
+        )
+    return WorkspaceError(f"{where}DuckDB failed: {_plain(message)}")
+
+
+def read_only_error(path: str | None) -> WorkspaceReadOnlyError:
+    """The error of a command that would change a workspace this user may not write."""
+    where = f"{path}: " if path else ""
+    return WorkspaceReadOnlyError(
+        f"{where}the workspace file (or its folder) is read-only for you, and this command "
+        "changes it; make it writable (chmod u+w) or work on a copy. Commands that only "
+        "read it (report, export, cases list/show) still work"
+    )
+
+
+def _plain(message: str) -> str:
+    """DuckDB's message without its error-class prefix (``IO Error: ``...)."""
+    return re.sub(r"^[A-Za-z ]+ Error: ", "", message, count=1)
+
+
+def _locked(path: str | None, message: str) -> WorkspaceLockedError:
+    found = _LOCK.search(message)
+    pid = int(found.group("pid")) if found else None
+    program = found.group("program") if found else None
+    holder = "another process"
+    if pid is not None:
+        command = _command_line(pid) or program
+        holder = f"process {pid}" + (f" ({command})" if command else "")
+    error = WorkspaceLockedError(
+        f"{path or 'the workspace'}: in use by {holder}, and DuckDB lets one process at a "
+        "time open it. Wait for that process to end or stop it, then run this again; "
+        "while `cibwatch serve` holds the workspace, review cases through its dashboard "
+        "or API"
+    )
+    error.pid, error.program = pid, program
+    return error
+
+
+def _command_line(pid: int) -> str | None:
+    """The command line of process ``pid`` (Linux), or None where it cannot be read."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    words = [w.decode("utf-8", "replace") for w in raw.split(b"\x00") if w]
+    if words and os.path.basename(words[0]).startswith("python") and len(words) > 1:
+        words = words[1:]  # "python -m cibwatch ..." or a script: the script says more
+    return " ".join(os.path.basename(w) if i == 0 else w for i, w in enumerate(words)) or None
