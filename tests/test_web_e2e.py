@@ -270,7 +270,7 @@ def test_the_dashboard_needs_a_login(watched: Watched, server: str, planted: Pla
         assert page.url == f"{server}/login", path
     page.get_by_label("Access token").fill("not-a-known-token-at-all")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_text("unknown token").is_visible()
+    assert page.get_by_text("unknown or expired token").is_visible()
     assert page.context.cookies() == []
 
 

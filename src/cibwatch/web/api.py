@@ -86,6 +86,8 @@ AUDIT_FIELDS: Final = tuple(AuditOut.model_fields)
 #: Audit entries per page by default, and at most.
 AUDIT_PAGE = 500
 MAX_AUDIT_PAGE = 5000
+#: The largest id a query may name (DuckDB's BIGINT): beyond it the query itself failed.
+MAX_ID = 2**63 - 1
 
 router = APIRouter(prefix="/api", responses=COMMON)
 
@@ -185,7 +187,7 @@ async def api_audit(
     store: Workspaces,
     subject: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = AUDIT_PAGE,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """The audit log, oldest first: the latest ``limit`` entries with an id below ``before``.
 
