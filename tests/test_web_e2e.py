@@ -288,3 +288,32 @@ def test_chromium_can_log_in_as_the_server_sends_its_pages(browser: Browser, ser
         assert "vera (viewer)" in page.locator("header").inner_text()
     finally:
         context.close()
+
+
+def test_logging_out_in_chromium_ends_the_session_on_the_server(
+    browser: Browser, server: str
+) -> None:
+    """The browser holds a session id, not the token, and a copy of it is void after logout."""
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        _log_in(page, server, ANALYST)
+        (cookie,) = context.cookies()
+        assert cookie["name"] == "cibwatch_session" and cookie["value"] != ANALYST
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert not cookie["secure"], "plain HTTP here; Secure over TLS (test_web_sessions)"
+        assert page.evaluate("document.cookie") == "", "no script can read it"
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(f"{server}/login")
+        assert context.cookies() == []
+        copy = browser.new_context()  # someone who copied the cookie before the logout
+        try:
+            copy.add_cookies([cookie])  # type: ignore[list-item]
+            stolen = copy.new_page()
+            stolen.goto(f"{server}/")
+            assert stolen.url == f"{server}/login"
+        finally:
+            copy.close()
+    finally:
+        context.close()

@@ -65,9 +65,9 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send, declared: int | None) -> None:
-        sent = f"{declared:,} bytes" if declared is not None else "more"
+        sent = f"{declared:,} bytes" if declared is not None else "more was sent"
         detail = (
-            f"the request body is too large: {sent}, at most {self.max_body:,} bytes are "
+            f"the request body is too large ({sent}); at most {self.max_body:,} bytes are "
             f"read (a note or reason holds at most {MAX_TEXT_BYTES:,} bytes)"
         )
         payload = json.dumps({"detail": detail}).encode()
