@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 from fastapi import FastAPI
@@ -214,3 +215,16 @@ def test_the_body_limit_is_configurable(workspace: Path, monkeypatch: pytest.Mon
         assert big.status_code == 413 and "2,048 bytes" in big.json()["detail"]
     refused = CliRunner().invoke(serve_command, [str(workspace), *options, "--max-body", "10"])
     assert refused.exit_code == 2
+
+
+def test_a_workspace_failure_is_503_in_words(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure DuckDB reports mid-request (a full disk, a damaged block) is not a bare 500."""
+
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise duckdb.IOException("IO Error: Could not write file: No space left on device")
+
+    monkeypatch.setattr("cibwatch.web.api.add_note", full_disk)
+    client = TestClient(app, raise_server_exceptions=False)
+    answer = client.post("/api/cases/N-aaa/notes", json={"text": "x"}, headers=AUTH)
+    assert answer.status_code == 503
+    assert "the disk is full" in answer.json()["detail"]

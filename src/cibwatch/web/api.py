@@ -70,7 +70,9 @@ COMMON: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "a body that cannot be read (not UTF-8 JSON)"},
     401: {"model": ErrorOut, "description": "no token, or an unknown one"},
     403: {"model": ErrorOut, "description": "the token's role is too low"},
+    413: {"model": ErrorOut, "description": "a request body over the service's limit"},
     422: {"model": RefusalOut, "description": "invalid input"},
+    503: {"model": ErrorOut, "description": "the workspace failed (a full disk, a damaged file)"},
 }
 #: Operations naming a network, case or action that may not exist.
 UNKNOWN: dict[int | str, dict[str, Any]] = {

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import duckdb
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -47,6 +48,7 @@ from cibwatch.web.sessions import COOKIE as COOKIE  # re-exported: the cookie's 
 from cibwatch.web.sessions import SessionStore
 from cibwatch.web.store import Store
 from cibwatch.web.views import warm
+from cibwatch.workspacefile import explain
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -140,6 +142,16 @@ async def refused(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+def _workspace_failed(path: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """503 saying in words what DuckDB's failure means (a full disk, a damaged file...)."""
+
+    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, duckdb.Error)
+        return JSONResponse({"detail": str(explain(exc, path))}, status_code=503)
+
+    return handle
+
+
 def create_app(
     workspace_path: str | Path,
     tokens: Mapping[str, TokenEntry],
@@ -195,6 +207,7 @@ def create_app(
     for error, status in ERROR_STATUS:
         app.add_exception_handler(error, _handler(status))
     app.add_exception_handler(RequestValidationError, refused)
+    app.add_exception_handler(duckdb.Error, _workspace_failed(str(workspace_path)))
     app.include_router(api.router)
     app.include_router(dashboard.router)
     return app
