@@ -27,7 +27,7 @@ from cibwatch.errors import (
 )
 from cibwatch.schema import SCHEMA_VERSION
 from cibwatch.workspace import Workspace
-from cibwatch.workspacefile import explain
+from cibwatch.workspacefile import explain, suspect_blocks
 
 
 def _set_version(path: Path, version: int) -> None:
@@ -349,3 +349,58 @@ def test_duckdb_errors_are_explained(message: str, error: type[Exception], said:
     assert type(explained) is error
     assert str(explained).startswith("w.duckdb: ")
     assert re.search(said, str(explained))
+
+
+def _flip(path: Path, block: int, block_size: int = 262_144) -> None:
+    """Change one 8-byte word inside storage block ``block`` (its checksum then fails)."""
+    with path.open("r+b") as handle:
+        handle.seek(3 * 4096 + block * block_size + 4096)
+        word = handle.read(8)
+        handle.seek(-8, os.SEEK_CUR)
+        handle.write(bytes(b ^ 0x5A for b in word))
+
+
+def test_a_damaged_data_block_is_refused_before_a_write_and_a_free_one_is_not(
+    tmp_path: Path,
+) -> None:
+    """DuckDB checks a block only when a query reads it: an ingest into a workspace with a
+    damaged posts block went through. Opening for writing now reads every block first."""
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        con = ws.connection
+        con.execute("CREATE TABLE scratch AS SELECT md5(i::VARCHAR) AS a FROM range(300000) t(i)")
+        con.execute("CHECKPOINT")
+        con.execute(
+            "INSERT INTO posts (platform, post_id, account_id, created_at, text) SELECT 'x', "
+            "i::VARCHAR, 'a', TIMESTAMP '2024-01-01', md5(i::VARCHAR) FROM range(100000) t(i)"
+        )
+        con.execute("CHECKPOINT")
+        blocks = "SELECT DISTINCT block_id FROM pragma_storage_info(?) WHERE block_id >= 0"
+        scratch = {r[0] for r in con.execute(blocks, ["scratch"]).fetchall()}
+        posts = sorted(r[0] for r in con.execute(blocks, ["posts"]).fetchall())
+        con.execute("DROP TABLE scratch")
+        con.execute("CHECKPOINT")  # scratch's blocks are free now, still in the file
+    free = sorted(scratch - set(posts))[len(scratch) // 2]
+    assert posts and free not in posts
+
+    freed = tmp_path / "free.duckdb"
+    shutil.copy(path, freed)
+    _flip(freed, free)
+    assert suspect_blocks(freed) == [free]
+    with Workspace(freed) as ws:  # DuckDB reads every table: the block is not in use
+        assert ws.count("posts") == 100_000
+
+    damaged = tmp_path / "damaged.duckdb"
+    shutil.copy(path, damaged)
+    _flip(damaged, posts[len(posts) // 2])
+    before = damaged.read_bytes()
+    with pytest.raises(WorkspaceCorruptError, match=r"damaged \(table posts; storage blocks"):
+        Workspace(damaged)
+    csv = tmp_path / "p.csv"
+    csv.write_text("platform,post_id,account_id,created_at\nx,1,a,2024-01-01T00:00:00Z\n")
+    code, output = _cli("ingest", str(damaged), str(csv))
+    assert code == 1 and "damaged" in output and "Traceback" not in output
+    assert damaged.read_bytes() == before, "nothing was written"
+    # reading is not refused until it meets the damage (checked at read by DuckDB)
+    with Workspace(damaged, read_only=True) as ws, pytest.raises(duckdb.Error):
+        ws.connection.execute("SELECT * FROM posts").fetchall()

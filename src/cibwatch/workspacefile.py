@@ -7,6 +7,9 @@ holds the catalog: it opened a half-truncated workspace and stored an ingest int
 * :func:`check_file` looks at a file before DuckDB opens it: a directory, an empty file, a
   file of another kind (SQLite, Parquet, text...), and a DuckDB file shorter than its own
   header says (its block count times its block size), which is refused before any write.
+* :func:`suspect_blocks` checks every storage block against its checksum before a write
+  opens the file, and :func:`confirm_damage` has DuckDB read the tables when one fails, so a
+  damaged workspace is refused before anything is written to it.
 * :func:`explain` turns a DuckDB error into the matching :class:`~cibwatch.errors.WorkspaceError`
   with what to do: which process holds a locked file (DuckDB names the program and its PID;
   on Linux the command line is read from ``/proc``), a read-only file, a damaged one.
@@ -26,6 +29,8 @@ from pathlib import Path
 from typing import Final
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
 
 from cibwatch.errors import (
     ForeignFileError,
@@ -46,9 +51,12 @@ KNOWN_KINDS: Final = (
     (b"\x1f\x8b", "a gzip file"),
     (b"%PDF", "a PDF document"),
 )
+#: DuckDB's checksum multiplier, and how many blocks are checked per read.
+_MIX: Final = np.uint64(0xBF58476D1CE4E5B9)
+_BATCH: Final = 4
 _LOCK: Final = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 _CORRUPT: Final = (
-    "corrupt database file",
+    "corrupt",
     "checksum",
     "could not read enough bytes",
     "invalid block",
@@ -113,7 +121,13 @@ def _looks_like_text(head: bytes) -> bool:
 
 def _expected_size(head: bytes) -> int | None:
     """The size the newest database header promises, or None when it cannot be read."""
-    best: tuple[int, int] | None = None  # (iteration, expected size)
+    layout = _layout(head)
+    return None if layout is None else 3 * HEADER_SIZE + layout[0] * layout[1]
+
+
+def _layout(head: bytes) -> tuple[int, int] | None:
+    """(block count, block size) of the newest database header, or None if unreadable."""
+    best: tuple[int, int, int] | None = None  # (iteration, blocks, block size)
     for offset in (HEADER_SIZE, 2 * HEADER_SIZE):
         if len(head) < offset + 48:
             return None
@@ -122,8 +136,64 @@ def _expected_size(head: bytes) -> int | None:
         if block_size % HEADER_SIZE or block_size > 1 << 30 or blocks > 1 << 40:
             continue  # not a header this module can read: DuckDB will judge it
         if best is None or iteration > best[0]:
-            best = (iteration, 3 * HEADER_SIZE + blocks * block_size)
-    return None if best is None else best[1]
+            best = (iteration, blocks, block_size)
+    return None if best is None else best[1:]
+
+
+def _checksum(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """DuckDB's block checksum of each row of ``words`` (little-endian 64-bit words): the
+    exclusive or of every word times a constant, with 5381 (``duckdb/common/checksum.cpp``)."""
+    with np.errstate(over="ignore"):
+        mixed = words * _MIX
+    sums: npt.NDArray[np.uint64] = np.bitwise_xor.reduce(mixed, axis=1) ^ np.uint64(5381)
+    return sums
+
+
+def suspect_blocks(path: Path) -> list[int]:
+    """The blocks of the workspace file at ``path`` whose stored checksum does not match.
+
+    Reading every block (about 2 GB/s from the page cache) finds damage that DuckDB would
+    only meet when a query reads that block, possibly after a write. A block on the free
+    list may hold anything, so a mismatch is a suspicion that the caller confirms by
+    reading the tables through DuckDB. Returns [] when the file's layout is not one this
+    module reads (its own headers' checksums tell): DuckDB judges that file alone.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(3 * HEADER_SIZE)
+        layout = _layout(head)
+        if layout is None or len(head) < 3 * HEADER_SIZE:
+            return []
+        headers = np.frombuffer(head, dtype="<u8").reshape(3, HEADER_SIZE // 8)
+        if (_checksum(headers[:, 1:]) != headers[:, 0]).any():
+            return []  # another checksum or layout than the one known here
+        blocks, block_size = layout
+        suspects: list[int] = []
+        for first in range(0, blocks, _BATCH):
+            data = handle.read(block_size * min(_BATCH, blocks - first))
+            words = np.frombuffer(data, dtype="<u8").reshape(-1, block_size // 8)
+            bad = np.flatnonzero(_checksum(words[:, 1:]) != words[:, 0])
+            suspects.extend(first + int(i) for i in bad)
+    return suspects
+
+
+def confirm_damage(con: duckdb.DuckDBPyConnection, path: str, suspects: list[int]) -> None:
+    """Read every row of every table; raise :class:`WorkspaceCorruptError` if DuckDB finds
+    the damage :func:`suspect_blocks` suspected (otherwise those blocks were free ones)."""
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal"
+    ).fetchall()
+    for schema, table in tables:
+        quoted = '"' + str(schema).replace('"', '""') + '"."' + str(table).replace('"', '""') + '"'
+        try:  # hashing each whole row makes DuckDB read every column of every row
+            con.execute(f"SELECT bit_xor(hash(r)) FROM {quoted} AS r").fetchall()
+        except duckdb.Error as exc:
+            if not isinstance(explained := explain(exc, path), WorkspaceCorruptError):
+                raise explained from exc  # not damage (out of memory...): said as it is
+            listed = ", ".join(map(str, suspects[:5])) + (" ..." if len(suspects) > 5 else "")
+            raise WorkspaceCorruptError(
+                f"{path}: the workspace file is damaged (table {table}; storage blocks "
+                f"{listed} fail their checksums); {_RESTORE}"
+            ) from exc
 
 
 def explain(exc: duckdb.Error, path: str | None) -> WorkspaceError:
