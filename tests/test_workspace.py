@@ -199,6 +199,8 @@ def test_foreign_files_are_named_and_untouched(tmp_path: Path, content: bytes, s
     assert not Path(f"{path}.wal").exists()
     with pytest.raises(ForeignFileError, match="a folder"):
         Workspace(tmp_path)
+    with pytest.raises(WorkspaceError, match=r"the folder .* does not exist"):
+        Workspace(tmp_path / "nowhere" / "w.duckdb")
 
 
 #: A process that opens the workspace as ``cibwatch serve`` does and keeps it open.

@@ -69,12 +69,18 @@ _RESTORE: Final = (
 
 
 def check_file(path: Path) -> None:
-    """Refuse ``path`` if it cannot be a sound workspace; a missing file is fine (created).
+    """Refuse ``path`` if it cannot be a sound workspace; a missing file is fine (created)
+    when its folder exists.
 
     Raises :class:`ForeignFileError` for a directory, an empty file or a file of another
     kind, and :class:`WorkspaceCorruptError` for a DuckDB file shorter than its header says.
     """
     if not path.exists():
+        if not path.parent.is_dir():
+            raise WorkspaceError(
+                f"{path}: the folder {path.parent} does not exist; create it or name "
+                "another place for the workspace"
+            )
         return
     if path.is_dir():
         raise ForeignFileError(f"{path}: a folder, not a workspace file; name a .duckdb file")
