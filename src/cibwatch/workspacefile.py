@@ -5,8 +5,8 @@ own internals, and it does not notice at all that a file was cut short when what
 holds the catalog: it opened a half-truncated workspace and stored an ingest into it. So:
 
 * :func:`check_file` looks at a file before DuckDB opens it: a directory, an empty file, a
-  file of another kind (SQLite, Parquet, text...), and a DuckDB file shorter than its own
-  header says (its block count times its block size), which is refused before any write.
+  file of another kind (SQLite, Parquet, text...), and a DuckDB file that ends before the
+  last block its header and free list say is in use, which is refused before any write.
 * :func:`suspect_blocks` checks every storage block against its checksum before a write
   opens the file, and :func:`confirm_damage` has DuckDB read the tables when one fails, so a
   damaged workspace is refused before anything is written to it.
@@ -14,10 +14,10 @@ holds the catalog: it opened a half-truncated workspace and stored an ingest int
   with what to do: which process holds a locked file (DuckDB names the program and its PID;
   on Linux the command line is read from ``/proc``), a read-only file, a damaged one.
 
-The header layout read here (three 4 KiB headers: the main one with ``DUCK`` at byte 8,
-then two database headers whose fields after an 8-byte checksum are the iteration, the
-meta block, the free list, the block count and the block size) is DuckDB's storage format
-since 0.10; a header this module cannot read is left to DuckDB's own checks.
+The layout read here (three 4 KiB headers: the main one with ``DUCK`` at byte 8, then two
+database headers whose fields after an 8-byte checksum are the iteration, the meta block,
+the free list, the block count and the block size; the free list as metadata) is DuckDB's
+storage format since 1.0; a file this module cannot read so is left to DuckDB's own checks.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from __future__ import annotations
 import os
 import re
 import struct
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 import duckdb
 import numpy as np
@@ -54,6 +55,9 @@ KNOWN_KINDS: Final = (
 #: DuckDB's checksum multiplier, and how many blocks are checked per read.
 _MIX: Final = np.uint64(0xBF58476D1CE4E5B9)
 _BATCH: Final = 4
+#: DuckDB's metadata sub-block size, and its "no block" pointer.
+_META_SIZE: Final = 4088
+_INVALID: Final = (1 << 64) - 1
 _LOCK: Final = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 _CORRUPT: Final = (
     "corrupt",
@@ -88,6 +92,12 @@ def check_file(path: Path) -> None:
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(3 * HEADER_SIZE)
+            layout = _layout(head, handle) if head[8:12] == b"DUCK" else None
+    except _CutShort:
+        raise WorkspaceCorruptError(
+            f"{path}: the workspace file is cut short ({size:,} bytes, its list of free "
+            f"blocks lies beyond the end): an interrupted copy or a full disk; {_RESTORE}"
+        ) from None
     except PermissionError:
         raise WorkspaceReadOnlyError(
             f"{path}: cibwatch may not read this file (permissions); "
@@ -108,9 +118,9 @@ def check_file(path: Path) -> None:
             f"{path}: {kind}, not a cibwatch workspace; to load data into a workspace, "
             "run `cibwatch ingest WORKSPACE.duckdb FILE`"
         )
-    expected = _expected_size(head)
-    if size < 3 * HEADER_SIZE or (expected is not None and size < expected):
-        wanted = f"at least {expected:,}" if expected else f"at least {3 * HEADER_SIZE:,}"
+    expected = 3 * HEADER_SIZE + (layout.used_end * layout.block_size if layout else 0)
+    if size < expected:
+        wanted = f"at least {expected:,}"
         raise WorkspaceCorruptError(
             f"{path}: the workspace file is cut short ({size:,} bytes, its header needs "
             f"{wanted}): an interrupted copy or a full disk; {_RESTORE}"
@@ -125,25 +135,86 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def _expected_size(head: bytes) -> int | None:
-    """The size the newest database header promises, or None when it cannot be read."""
-    layout = _layout(head)
-    return None if layout is None else 3 * HEADER_SIZE + layout[0] * layout[1]
+class _CutShort(Exception):
+    """The file ends inside the metadata its header points to."""
 
 
-def _layout(head: bytes) -> tuple[int, int] | None:
-    """(block count, block size) of the newest database header, or None if unreadable."""
-    best: tuple[int, int, int] | None = None  # (iteration, blocks, block size)
+@dataclass(frozen=True)
+class Layout:
+    """What the newest database header says: the block count and size, and the free blocks.
+
+    DuckDB cuts free blocks off the end of the file without lowering the block count, so
+    the file must reach the end of the last block in use (:attr:`used_end`), not of the
+    last block counted.
+    """
+
+    blocks: int
+    block_size: int
+    free: frozenset[int]
+
+    @property
+    def used_end(self) -> int:
+        """One past the highest block in use (0 when none is)."""
+        return next((b + 1 for b in range(self.blocks - 1, -1, -1) if b not in self.free), 0)
+
+
+def _layout(head: bytes, handle: BinaryIO) -> Layout | None:
+    """The :class:`Layout` of the newest database header, or None where it cannot be read."""
+    best: tuple[int, int, int, int] | None = None  # (iteration, blocks, block size, free list)
     for offset in (HEADER_SIZE, 2 * HEADER_SIZE):
         if len(head) < offset + 48:
             return None
-        iteration, _meta, _free, blocks, block_size = struct.unpack_from("<5Q", head, offset + 8)
+        iteration, _meta, free, blocks, block_size = struct.unpack_from("<5Q", head, offset + 8)
         block_size = block_size or DEFAULT_BLOCK_SIZE
         if block_size % HEADER_SIZE or block_size > 1 << 30 or blocks > 1 << 40:
             continue  # not a header this module can read: DuckDB will judge it
         if best is None or iteration > best[0]:
-            best = (iteration, blocks, block_size)
-    return None if best is None else best[1:]
+            best = (iteration, blocks, block_size, free)
+    if best is None:
+        return None
+    _, blocks, block_size, free_list = best
+    free = _free_list(handle, free_list, blocks, block_size)
+    return None if free is None else Layout(blocks, block_size, free)
+
+
+def _free_list(
+    handle: BinaryIO, pointer: int, blocks: int, block_size: int
+) -> frozenset[int] | None:
+    """The free block ids the metadata at ``pointer`` lists, or None if it cannot be read.
+
+    DuckDB writes the free list as metadata: a count, then the ids (64-bit each), in
+    4088-byte metadata sub-blocks (64 per storage block after its 8-byte checksum), each
+    starting with the pointer to the next (block id in the low 56 bits, sub-block index in
+    the high 8). Anything implausible (an id beyond the block count, a loop) gives None.
+    """
+    if pointer == _INVALID:
+        return frozenset()
+    payload = bytearray()
+    seen: set[int] = set()
+    wanted: int | None = None
+    while pointer != _INVALID and pointer not in seen and len(seen) < 1 << 16:
+        seen.add(pointer)
+        block, index = pointer & ((1 << 56) - 1), pointer >> 56
+        if block >= blocks or index >= 64:
+            return None
+        handle.seek(3 * HEADER_SIZE + block * block_size + 8 + index * _META_SIZE)
+        sub_block = handle.read(_META_SIZE)
+        if len(sub_block) < _META_SIZE:
+            raise _CutShort  # the free list itself is past the end of the file
+        pointer = int.from_bytes(sub_block[:8], "little")
+        payload += sub_block[8:]
+        if wanted is None:
+            wanted = int.from_bytes(payload[:8], "little")
+            if wanted > blocks:
+                return None
+        if len(payload) >= 8 * (wanted + 1):
+            break
+    if wanted is None or len(payload) < 8 * (wanted + 1):
+        return None
+    ids = struct.unpack_from(f"<{wanted}Q", payload, 8)
+    if any(i >= blocks for i in ids):
+        return None
+    return frozenset(ids)
 
 
 def _checksum(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -166,19 +237,24 @@ def suspect_blocks(path: Path) -> list[int]:
     """
     with path.open("rb") as handle:
         head = handle.read(3 * HEADER_SIZE)
-        layout = _layout(head)
+        try:
+            layout = _layout(head, handle)
+        except _CutShort:
+            return []  # check_file says so
         if layout is None or len(head) < 3 * HEADER_SIZE:
             return []
         headers = np.frombuffer(head, dtype="<u8").reshape(3, HEADER_SIZE // 8)
         if (_checksum(headers[:, 1:]) != headers[:, 0]).any():
             return []  # another checksum or layout than the one known here
-        blocks, block_size = layout
+        size = layout.block_size
+        in_file = min(layout.used_end, (path.stat().st_size - 3 * HEADER_SIZE) // size)
         suspects: list[int] = []
-        for first in range(0, blocks, _BATCH):
-            data = handle.read(block_size * min(_BATCH, blocks - first))
-            words = np.frombuffer(data, dtype="<u8").reshape(-1, block_size // 8)
+        handle.seek(3 * HEADER_SIZE)
+        for first in range(0, in_file, _BATCH):
+            data = handle.read(size * min(_BATCH, in_file - first))
+            words = np.frombuffer(data, dtype="<u8").reshape(-1, size // 8)
             bad = np.flatnonzero(_checksum(words[:, 1:]) != words[:, 0])
-            suspects.extend(first + int(i) for i in bad)
+            suspects.extend(b for b in (first + int(i) for i in bad) if b not in layout.free)
     return suspects
 
 
