@@ -15,7 +15,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cibwatch.cli.output import Console, echo
+from cibwatch.cli.output import console, echo
 from cibwatch.textsafe import terminal_text, xml_text
 
 #: (hostile text, what the terminal must be shown)
@@ -70,8 +70,8 @@ def test_echo_prints_hostile_text_as_text() -> None:
 
 def test_console_keeps_its_own_colours_and_drops_the_data_ones() -> None:
     out = io.StringIO()
-    console = Console(file=out, force_terminal=True, color_system="standard", width=80)
-    console.print("[bold]x[/] \x1b]0;pwned\x07[link=https://evil.example]me[/link]\x1b[2J")
+    shown = console(file=out, force_terminal=True, color_system="standard", width=80)
+    shown.print("[bold]x[/] \x1b]0;pwned\x07[link=https://evil.example]me[/link]\x1b[2J")
     printed = out.getvalue()
     assert "\x1b[1mx\x1b[0m" in printed, "Rich's own bold stays"
     assert "pwned" not in printed and "\x1b]" not in printed and "\x1b[2J" not in printed

@@ -75,7 +75,7 @@ def test_foreign_duckdb_file_is_refused_and_untouched(tmp_path: Path) -> None:
 def test_read_only_open(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     csv = tmp_path / "p.csv"
-    csv.write_text("platform,post_id,account_id,created_at\nx,1,a,0\n")
+    csv.write_text("platform,post_id,account_id,created_at\nx,1,a,2024-01-01T00:00:00Z\n")
     with Workspace(path) as ws:
         ws.ingest(csv)
     with Workspace(path, read_only=True) as ws:
@@ -314,11 +314,11 @@ def test_a_duckdb_error_inside_a_command_is_a_message_not_a_traceback(
     def failing(*_args: object, **_kwargs: object) -> None:
         raise duckdb.IOException("IO Error: Could not write file: No space left on device")
 
-    monkeypatch.setattr("cibwatch.cli.cases.list_cases", failing)
+    monkeypatch.setattr("cibwatch.cases.list_cases", failing)
     code, output = _cli("cases", "list", str(path))
     assert code == 1 and "the disk is full" in output and "Traceback" not in output
     monkeypatch.setattr(
-        "cibwatch.cli.cases.list_cases",
+        "cibwatch.cases.list_cases",
         lambda *_a, **_k: (_ for _ in ()).throw(duckdb.IOException("Corrupt database file")),
     )
     code, output = _cli("cases", "list", str(path))

@@ -12,12 +12,9 @@ import importlib
 from typing import Any
 
 import click
-import duckdb
 
 from cibwatch import __version__
-from cibwatch.errors import CibwatchError
-from cibwatch.textsafe import terminal_text
-from cibwatch.workspacefile import explain
+from cibwatch.cli.output import cli_error
 
 #: ``module:attribute`` of every subcommand, registered in one place.
 COMMANDS: tuple[str, ...] = (
@@ -45,10 +42,11 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CibwatchError as exc:
-            raise click.ClickException(terminal_text(exc)) from exc
-        except duckdb.Error as exc:  # a library step's query failed: say what it means
-            raise click.ClickException(terminal_text(explain(exc, None))) from exc
+        except Exception as exc:
+            error = cli_error(exc)
+            if error is None:
+                raise
+            raise error from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,12 +6,8 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from cibwatch.cli.output import Console
 from cibwatch.csvsafe import write_rows
-from cibwatch.fingerprints.schedules import COLUMNS, schedules
-from cibwatch.workspace import Workspace
 
 
 @click.command("schedule")
@@ -32,6 +28,12 @@ def command(source: Path, by: str, out: Path | None, min_posts: int, assume_tz: 
     SOURCE is a workspace (.duckdb) or a posts file, which is ingested into a temporary
     workspace first.
     """
+    from rich.table import Table
+
+    from cibwatch.cli.output import console
+    from cibwatch.fingerprints.schedules import COLUMNS, schedules
+    from cibwatch.workspace import Workspace
+
     if source.suffix == ".duckdb":
         with Workspace(source, read_only=True) as ws:
             rows = schedules(ws, by=by, min_posts=min_posts)
@@ -55,4 +57,4 @@ def command(source: Path, by: str, out: Path | None, min_posts: int, assume_tz: 
             f"{r['probability']:.0%}",
             r["finding"],
         )
-    Console().print(table)
+    console().print(table)

@@ -7,11 +7,14 @@ in, and it lives only as long as the process.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from cibwatch.web.auth import TokenEntry, generate_token, load_tokens
-from cibwatch.web.limits import MAX_BODY
+from cibwatch.cli.choices import MAX_BODY
+
+if TYPE_CHECKING:
+    from cibwatch.web.auth import TokenEntry
 
 
 @click.command("serve")
@@ -38,6 +41,7 @@ def command(workspace: Path, host: str, port: int, token_file: Path | None, max_
     import uvicorn  # imported here: only this command needs the server
 
     from cibwatch.web.app import create_app
+    from cibwatch.web.auth import generate_token, load_tokens
 
     tokens: dict[str, TokenEntry]
     if token_file is not None:
