@@ -92,7 +92,8 @@ def check_file(path: Path) -> None:
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(3 * HEADER_SIZE)
-            layout = _layout(head, handle) if head[8:12] == b"DUCK" else None
+            known = head[8:12] == b"DUCK" and _headers_check_out(head)
+            layout = _layout(head, handle) if known else None
     except _CutShort:
         raise WorkspaceCorruptError(
             f"{path}: the workspace file is cut short ({size:,} bytes, its list of free "
@@ -226,6 +227,15 @@ def _checksum(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return sums
 
 
+def _headers_check_out(head: bytes) -> bool:
+    """Whether the three file headers carry the checksums this module computes: the sign
+    that the file's layout is the one read here (else only DuckDB judges the file)."""
+    if len(head) < 3 * HEADER_SIZE:
+        return False
+    headers = np.frombuffer(head, dtype="<u8").reshape(3, HEADER_SIZE // 8)
+    return bool((_checksum(headers[:, 1:]) == headers[:, 0]).all())
+
+
 def suspect_blocks(path: Path) -> list[int]:
     """The blocks of the workspace file at ``path`` whose stored checksum does not match.
 
@@ -243,8 +253,7 @@ def suspect_blocks(path: Path) -> list[int]:
             return []  # check_file says so
         if layout is None or len(head) < 3 * HEADER_SIZE:
             return []
-        headers = np.frombuffer(head, dtype="<u8").reshape(3, HEADER_SIZE // 8)
-        if (_checksum(headers[:, 1:]) != headers[:, 0]).any():
+        if not _headers_check_out(head):
             return []  # another checksum or layout than the one known here
         size = layout.block_size
         in_file = min(layout.used_end, (path.stat().st_size - 3 * HEADER_SIZE) // size)
