@@ -304,6 +304,39 @@ def test_runs_left_running_by_a_killed_process_are_marked_interrupted(tmp_path: 
     assert stored == [("ok",), ("interrupted",), ("ok",)], "written, not only shown"
 
 
+#: ``cibwatch investigate`` killed in the middle of a detector (as ``kill -9`` would).
+KILLED_INVESTIGATION = """
+import os, signal, sys
+from pathlib import Path
+from cibwatch.cli.main import cli
+from cibwatch.detectors.crossplatform import CrossPlatformDetector
+from cibwatch.synthetic import generate_world
+
+def killed(self, workspace, run_id):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+root = Path(sys.argv[1])
+generate_world(root / "world", posts=600, seed=3)
+CrossPlatformDetector._run = killed
+cli(["investigate", str(root / "world"), "-w", str(root / "w.duckdb"), "-o", str(root / "out")])
+"""
+
+
+def test_a_killed_investigation_leaves_its_step_interrupted_not_running(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    run = [sys.executable, "-c", KILLED_INVESTIGATION, str(tmp_path)]
+    killed = subprocess.run(run, env=env, capture_output=True, check=False, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    code, output = _cli("cases", "list", str(tmp_path / "w.duckdb"))  # opens it read-only
+    assert code == 0, output
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        runs = {r["name"]: r for r in ws.runs()}
+    assert runs["cross_platform"]["status"] == "interrupted"
+    assert "ended before it finished" in runs["cross_platform"]["message"]
+    assert all(r["status"] != "running" for r in runs.values())
+    assert any(r["status"] == "ok" for r in runs.values()), "the steps before it are kept"
+
+
 def test_a_duckdb_error_inside_a_command_is_a_message_not_a_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
