@@ -4,6 +4,8 @@ A **takedown list** holds, for every case confirmed as CIB (or already enforced)
 asset with its platform and kind (account, page, group, channel, website... from the
 ``accounts`` table), the network's look-alike domains (from the evidence its assembly
 summarised), and every rule-proposed asset a person approved. It exports as formula-safe CSV.
+Each item's ``url`` is the asset's own address, built from its platform, kind, id and handle
+(:mod:`cibwatch.cases.profile_urls`), never the link its profile shows.
 
 An **enforcement rule** proposes actions from evidence. :class:`RecidivismRule` proposes taking
 down new assets that the recidivism detector matched to indicators of a confirmed network whose
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from cibwatch.cases.audit import append_audit
 from cibwatch.cases.cases import CONFIRMED, TransitionError, list_cases
+from cibwatch.cases.profile_urls import profile_url, website_url
 from cibwatch.cases.store import check_actor, ensure_tables, has_tables, next_id, now
 from cibwatch.csvsafe import write_rows
 from cibwatch.errors import ConfigError, WorkspaceError
@@ -142,10 +145,10 @@ def takedown_list(
             """
             SELECT split_part(m.account, ':', 1) AS platform, coalesce(a.kind, 'account'),
                    m.account, substr(m.account, strpos(m.account, ':') + 1),
-                   a.handle, a.display_name, a.url
+                   a.handle, a.display_name
             FROM network_members m
             LEFT JOIN (
-                SELECT platform || ':' || account_id AS account, kind, handle, display_name, url
+                SELECT platform || ':' || account_id AS account, kind, handle, display_name
                 FROM accounts
                 QUALIFY row_number() OVER (
                     PARTITION BY platform, account_id ORDER BY ingest_id DESC) = 1
@@ -154,14 +157,24 @@ def takedown_list(
             """,
             [case.assembly_run, case.network_id],
         ).fetchall()
-        items += [TakedownItem(case.network_id, *r[:7]) for r in rows]
+        items += [
+            TakedownItem(case.network_id, *r[:6], url=profile_url(r[0], r[1], r[3], r[4]))
+            for r in rows
+        ]
         summary = con.execute(
             "SELECT summary FROM networks WHERE run_id = ? AND network_id = ?",
             [case.assembly_run, case.network_id],
         ).fetchone()
         domains = json.loads(summary[0]).get("lookalike_domains", []) if summary else []
         items += [
-            TakedownItem(case.network_id, DOMAIN_PLATFORM, DOMAIN_KIND, str(d), source="lookalike")
+            TakedownItem(
+                case.network_id,
+                DOMAIN_PLATFORM,
+                DOMAIN_KIND,
+                str(d),
+                url=website_url(str(d)),
+                source="lookalike",
+            )
             for d in domains
         ]
     listed = {(i.network_id, i.asset) for i in items}
@@ -170,13 +183,15 @@ def takedown_list(
             if (action.network_id, action.asset) in listed:
                 continue
             listed.add((action.network_id, action.asset))
+            account_id = action.asset.split(":", 1)[1] if ":" in action.asset else None
             items.append(
                 TakedownItem(
                     action.network_id,
                     action.platform,
                     action.kind,
                     action.asset,
-                    account_id=action.asset.split(":", 1)[1] if ":" in action.asset else None,
+                    account_id=account_id,
+                    url=profile_url(action.platform, action.kind, account_id or action.asset, None),
                     source=f"rule:{action.rule} (action {action.action_id})",
                 )
             )
