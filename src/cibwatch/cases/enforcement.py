@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from cibwatch.cases.audit import append_audit
 from cibwatch.cases.cases import CONFIRMED, TransitionError, list_cases
+from cibwatch.cases.names import network_names
 from cibwatch.cases.profile_urls import profile_url, website_url
 from cibwatch.cases.store import check_actor, ensure_tables, has_tables, next_id, now
 from cibwatch.csvsafe import write_rows
@@ -43,6 +44,7 @@ TAKEDOWN_COLUMNS: Final = (
     "display_name",
     "url",
     "source",
+    "network_name",
 )
 ACTION_STATUSES: Final = ("pending", "approved", "rejected")
 #: Platform and kind of a domain on a takedown list (domains are taken down at registrars).
@@ -68,6 +70,7 @@ class TakedownItem:
     display_name: str | None = None
     url: str | None = None
     source: str = "member"
+    network_name: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {c: getattr(self, c) for c in TAKEDOWN_COLUMNS}
@@ -158,7 +161,16 @@ def takedown_list(
             [case.assembly_run, case.network_id],
         ).fetchall()
         items += [
-            TakedownItem(case.network_id, *r[:6], url=profile_url(r[0], r[1], r[3], r[4]))
+            TakedownItem(
+                case.network_id,
+                r[0],
+                r[1],
+                r[2],
+                account_id=r[3],
+                handle=r[4],
+                display_name=r[5],
+                url=profile_url(r[0], r[1], r[3], r[4]),
+            )
             for r in rows
         ]
         summary = con.execute(
@@ -195,10 +207,11 @@ def takedown_list(
                     source=f"rule:{action.rule} (action {action.action_id})",
                 )
             )
+    names = network_names(workspace)
     items = [
-        i
+        replace(i, network_name=names.get(i.network_id))
         for i in items
-        if (platform is None or i.platform == platform) and (kind is None or i.kind == kind)
+        if (not platform or i.platform == platform) and (not kind or i.kind == kind)
     ]
     items.sort(key=lambda i: (i.platform, i.kind, i.network_id, i.asset))
     return items
@@ -210,9 +223,10 @@ def export_takedown_csv(
     *,
     platform: str | None = None,
     kind: str | None = None,
+    network_ids: list[str] | None = None,
 ) -> int:
     """Write the takedown list as formula-safe CSV; return the number of assets written."""
-    items = takedown_list(workspace, platform=platform, kind=kind)
+    items = takedown_list(workspace, platform=platform, kind=kind, network_ids=network_ids)
     return write_rows(out, TAKEDOWN_COLUMNS, (i.as_dict() for i in items))
 
 

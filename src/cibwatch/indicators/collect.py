@@ -8,6 +8,7 @@ from :func:`~.values.url_type`, the function import uses, so a round trip keeps 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -50,9 +51,11 @@ class Shareable:
         return [i for n in self.networks for i in n.indicators]
 
 
-def collect(workspace: Workspace) -> Shareable:
-    """Gather the latest assembly's networks with their indicators and signals."""
-    networks = stored_networks(workspace)
+def collect(workspace: Workspace, network_ids: Collection[str] | None = None) -> Shareable:
+    """Gather the latest assembly's networks (those of ``network_ids``, else all)."""
+    networks = [
+        n for n in stored_networks(workspace) if network_ids is None or n.network_id in network_ids
+    ]
     row = workspace.connection.execute(
         "SELECT run_id, started_at FROM runs WHERE step = 'assemble' AND status = 'ok' "
         "ORDER BY run_id DESC LIMIT 1"

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from importlib import resources
-from typing import Annotated, Any
-from urllib.parse import parse_qs, quote, urlsplit
+from typing import Annotated, Any, Final
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -23,21 +24,58 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from cibwatch import __version__
 from cibwatch.cases import (
+    STATUSES,
     TRANSITIONS,
     add_note,
+    assign,
     audit_log,
     case_decisions,
     case_notes,
     list_cases,
+    name_network,
+    network_names,
     open_cases,
     set_status,
     takedown_list,
 )
+from cibwatch.cases.profile_urls import profile_url
 from cibwatch.errors import CibwatchError
+from cibwatch.networks import SCORE_WEIGHTS
+from cibwatch.report.lookup import (
+    PAGE,
+    account_evidence,
+    account_posts,
+    account_profile,
+    account_rows,
+    domain_facts,
+    handles,
+    network_evidence,
+)
+from cibwatch.report.reading import (
+    GLOSSARY,
+    SCORE_PARTS,
+    attribution_sentences,
+    day,
+    network_summary,
+    q_text,
+    score_sentence,
+    signal_label,
+    when,
+)
 from cibwatch.web.access import Workspaces
 from cibwatch.web.auth import Principal, Role, TokenStore
 from cibwatch.web.store import Store
-from cibwatch.web.views import CHANGES, network_rows, networks_by_id, page_context
+from cibwatch.web.views import (
+    CHANGES,
+    SORTS,
+    csv_download,
+    find_network,
+    network_indicators,
+    network_rows,
+    networks_by_id,
+    page_context,
+    takedown_csv,
+)
 from cibwatch.workspace import Workspace
 
 COOKIE = "cibwatch_token"
@@ -61,6 +99,29 @@ templates = Environment(
     undefined=StrictUndefined,
 )
 templates.filters["plain"] = _plain
+templates.filters["when"] = when
+templates.filters["day"] = day
+templates.filters["q"] = q_text
+templates.filters["signal"] = signal_label
+templates.globals["glossary"] = GLOSSARY
+
+
+def change_text(before: str | None, after: str | None) -> str:
+    """An audit row's change in words: ``status: new -> in_review; reason: ...``."""
+    old = json.loads(before) if before else {}
+    new = json.loads(after) if after else {}
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return f"{before or ''} -> {after or ''}"
+    parts = []
+    for key in dict.fromkeys([*new, *old]):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if key in old and old[key] is not None:
+            parts.append(f"{key}: {_plain(a)} -> {_plain(b)}")
+        else:
+            parts.append(f"{key}: {_plain(b)}")
+    return "; ".join(parts)
 
 
 def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -109,13 +170,77 @@ async def _checked_form(request: Request) -> tuple[Principal, dict[str, str]]:
     return who, form
 
 
+def _network_page(
+    request: Request,
+    store: Store,
+    ws: Workspace,
+    network_id: str,
+    who: Principal,
+    *,
+    status: int = 200,
+    refused: Mapping[str, str] | None = None,
+) -> Response:
+    """The network page; ``refused`` carries a refused form's name, message and input."""
+    if network_id not in networks_by_id(store, ws):
+        message = f"no network {network_id} in the latest assembly"
+        return page("error.html", 404, who=who, message=message, back="/")
+    context = page_context(store, ws, network_id)
+    case = next((c for c in list_cases(ws) if c.network_id == network_id), None)
+    names = network_names(ws)
+    signal = request.query_params.get("signal") or None
+    offset = _page_number(request.query_params.get("evidence_page")) * PAGE
+    evidence, evidence_total = network_evidence(
+        ws, find_network(store, ws, network_id), signal=signal, offset=offset
+    )
+    accounts = account_rows(ws, context["members"])
+    labels = {a["account"]: f"@{a['handle']}" for a in accounts if a.get("handle")}
+    return page(
+        "network.html",
+        status,
+        who=who,
+        net=context,
+        network_name=names.get(network_id),
+        summary=network_summary(context, names.get(network_id)),
+        attribution=attribution_sentences(context["attribution"]),
+        score_sentence=score_sentence(context["score"], context["score_parts"]),
+        score_parts=SCORE_PARTS,
+        accounts=accounts,
+        labels=labels,
+        evidence=evidence,
+        evidence_total=evidence_total,
+        evidence_page=offset // PAGE,
+        pages=max(1, -(-evidence_total // PAGE)),
+        signal=signal or "",
+        case=case,
+        notes=case_notes(ws, network_id) if case else [],
+        decisions=case_decisions(ws, network_id) if case else [],
+        next_statuses=TRANSITIONS[case.status] if case else (),
+        can_act=who.role >= Role.analyst,
+        csrf=_csrf(request),
+        refused=refused or {},
+    )
+
+
+def _page_number(text: str | None) -> int:
+    """A page number from a query value; anything that is not one means the first page."""
+    try:
+        return max(0, int(text or 0))
+    except ValueError:
+        return 0
+
+
 async def _case_change(
     request: Request,
     network_id: str,
+    form_name: str,
     changes: tuple[str, ...],
     change: Callable[[Workspace, Principal, dict[str, str]], object],
 ) -> Response:
-    """Apply a checked form's change; back to the network page, or an error page."""
+    """Apply a checked form's change and go back to the network page.
+
+    A refused change shows the network page again with the message next to the form and
+    what was typed still in it, instead of an error page that loses the input.
+    """
     who, form = await _checked_form(request)
     store: Store = request.app.state.store
     statuses: tuple[tuple[type[CibwatchError], int], ...] = request.app.state.error_status
@@ -126,9 +251,13 @@ async def _case_change(
                 change(ws, who, form)
         except CibwatchError as exc:
             status = next((code for error, code in statuses if isinstance(exc, error)), 422)
-            back = f"/networks/{quote(network_id)}"
-            return page("error.html", status, who=who, message=str(exc), back=back)
-        return RedirectResponse(f"/networks/{quote(network_id)}", status_code=303)
+            refused = dict(form, form=form_name, message=str(exc))
+            refused.pop("csrf", None)
+            with store.read() as ws:
+                return _network_page(
+                    request, store, ws, network_id, who, status=status, refused=refused
+                )
+        return RedirectResponse(f"/networks/{quote(network_id)}#case", status_code=303)
 
     return await run_in_threadpool(apply)
 
@@ -138,6 +267,7 @@ async def form_open(request: Request, network_id: str) -> Response:
     return await _case_change(
         request,
         network_id,
+        "open",
         CHANGES["open"],
         lambda ws, who, _form: open_cases(ws, who.name, network_ids=[network_id]),
     )
@@ -148,6 +278,7 @@ async def form_status(request: Request, network_id: str) -> Response:
     return await _case_change(
         request,
         network_id,
+        "status",
         CHANGES["status"],
         lambda ws, who, form: set_status(
             ws, network_id, form.get("status", ""), who.name, reason=form.get("reason") or None
@@ -160,29 +291,185 @@ async def form_note(request: Request, network_id: str) -> Response:
     return await _case_change(
         request,
         network_id,
+        "note",
         CHANGES["note"],
         lambda ws, who, form: add_note(ws, network_id, form.get("text", ""), who.name),
     )
 
 
+@router.post("/networks/{network_id}/assign")
+async def form_assign(request: Request, network_id: str) -> Response:
+    return await _case_change(
+        request,
+        network_id,
+        "assign",
+        CHANGES["assign"],
+        lambda ws, who, form: assign(ws, network_id, form.get("assignee") or None, who.name),
+    )
+
+
+@router.post("/networks/{network_id}/name")
+async def form_name(request: Request, network_id: str) -> Response:
+    return await _case_change(
+        request,
+        network_id,
+        "name",
+        CHANGES["name"],
+        lambda ws, who, form: name_network(ws, network_id, form.get("name", ""), who.name),
+    )
+
+
 @router.get("/audit")
-def audit_page(request: Request, store: Workspaces) -> Response:
+def audit_page(request: Request, store: Workspaces, subject: str = "") -> Response:
     who = _viewer(request)
     if who is None:
         return RedirectResponse("/login", status_code=303)
     with store.read() as ws:
-        entries = audit_log(ws)
-    return page("audit.html", who=who, entries=list(reversed(entries)))
+        entries = audit_log(ws, subject.strip() or None)
+    rows = [dict(asdict(e), change=change_text(e.before, e.after)) for e in reversed(entries)]
+    return page("audit.html", who=who, entries=rows, subject=subject)
 
 
 @router.get("/takedown")
-def takedown_page(request: Request, store: Workspaces) -> Response:
+def takedown_page(
+    request: Request, store: Workspaces, platform: str = "", kind: str = "", network: str = ""
+) -> Response:
     who = _viewer(request)
     if who is None:
         return RedirectResponse("/login", status_code=303)
     with store.read() as ws:
-        items = [asdict(i) for i in takedown_list(ws)]
-    return page("takedown.html", who=who, items=items)
+        items = takedown_list(
+            ws,
+            platform=platform or None,
+            kind=kind or None,
+            network_ids=[network] if network else None,
+        )
+        everything = takedown_list(ws)
+    query = urlencode(
+        {k: v for k, v in (("platform", platform), ("kind", kind), ("network", network)) if v}
+    )
+    return page(
+        "takedown.html",
+        who=who,
+        items=items,
+        platforms=sorted({i.platform for i in everything}),
+        kinds=sorted({i.kind for i in everything}),
+        networks=sorted({(i.network_id, i.network_name or i.network_id) for i in everything}),
+        platform=platform,
+        kind=kind,
+        network=network,
+        csv_link="/takedown.csv" + (f"?{query}" if query else ""),
+    )
+
+
+@router.get("/takedown.csv")
+def takedown_download(
+    request: Request, store: Workspaces, platform: str = "", kind: str = "", network: str = ""
+) -> Response:
+    """The takedown list as CSV, with the page's filters."""
+    if _viewer(request) is None:
+        return RedirectResponse("/login", status_code=303)
+    with store.read() as ws:
+        text = takedown_csv(
+            ws,
+            platform=platform or None,
+            kind=kind or None,
+            network_ids=[network] if network else None,
+        )
+    return csv_download(text, f"takedown{'-' + platform if platform else ''}.csv")
+
+
+@router.get("/networks/{network_id}/indicators.{fmt}")
+def indicators_download(request: Request, network_id: str, fmt: str, store: Workspaces) -> Response:
+    """The network's indicators as the platforms' CSV or a STIX 2.1 bundle.
+
+    Marked unreviewed unless the network's case is confirmed (see docs/indicators.md).
+    """
+    if _viewer(request) is None:
+        return RedirectResponse("/login", status_code=303)
+    if fmt not in ("csv", "stix.json"):
+        raise HTTPException(404, "indicators come as .csv or .stix.json")
+    with store.read() as ws:
+        find_network(store, ws, network_id)
+        text = network_indicators(ws, network_id, fmt)
+    if fmt == "csv":
+        return csv_download(text, f"indicators-{network_id}.csv")
+    return Response(
+        text,
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="indicators-{network_id}.stix.json"'
+        },
+    )
+
+
+@router.get("/accounts/{account}")
+def account_page(
+    request: Request,
+    account: str,
+    store: Workspaces,
+    page_: Annotated[str, Query(alias="page")] = "",
+) -> Response:
+    who = _viewer(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    number = _page_number(page_)
+    with store.read() as ws:
+        profile = account_profile(ws, account)
+        posts, total = account_posts(ws, account, offset=number * PAGE)
+        nets = [n for n in networks_by_id(store, ws).values() if account in n.members]
+        runs = sorted(
+            {
+                r
+                for n in networks_by_id(store, ws).values()
+                for r in n.summary.get("evidence_runs", [])
+            }
+        )
+        evidence = account_evidence(ws, account, runs)
+        names = network_names(ws)
+    if profile is None and not posts:
+        return page(
+            "error.html", 404, who=who, message=f"no account {account} in the workspace", back="/"
+        )
+    platform, _, account_id = account.partition(":")
+    link = profile_url(
+        platform,
+        (profile or {}).get("kind") or "account",
+        account_id,
+        (profile or {}).get("handle"),
+    )
+    return page(
+        "account.html",
+        who=who,
+        account=account,
+        profile=profile or {},
+        link=link,
+        posts=posts,
+        total=total,
+        page_number=number,
+        pages=max(1, -(-total // PAGE)),
+        networks=[(n.network_id, names.get(n.network_id)) for n in nets],
+        evidence=evidence,
+    )
+
+
+@router.get("/domains/{domain}")
+def domain_page(request: Request, domain: str, store: Workspaces) -> Response:
+    who = _viewer(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    with store.read() as ws:
+        nets = list(networks_by_id(store, ws).values())
+        runs = sorted({r for n in nets for r in n.summary.get("evidence_runs", [])})
+        facts = domain_facts(ws, domain, runs)
+        names = network_names(ws)
+        labels = handles(ws, [s["account"] for s in facts["sharers"]])
+    linked = [
+        (n.network_id, names.get(n.network_id))
+        for n in nets
+        if domain in n.summary.get("lookalike_domains", [])
+    ]
+    return page("domain.html", who=who, facts=facts, networks=linked, labels=labels)
 
 
 @router.get("/static/dashboard.css")
@@ -224,24 +511,71 @@ def logout(request: Request) -> Response:
     return response
 
 
+#: The case queue's shortcuts: label -> query.
+QUEUES: Final = (
+    ("All", ""),
+    ("Mine", "queue=mine"),
+    ("Unassigned", "queue=unassigned"),
+    ("No case", "status=none"),
+    ("New", "status=new"),
+    ("In review", "status=in_review"),
+    ("Confirmed", "status=confirmed_cib"),
+    ("Dismissed", "status=dismissed"),
+)
+#: Networks per page of the list.
+LIST_PAGE: Final = 50
+
+
 @router.get("/")
-def dashboard(
-    request: Request,
-    store: Workspaces,
-    min_score: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
-    platform: str | None = None,
-) -> Response:
+def dashboard(request: Request, store: Workspaces) -> Response:
+    """The network list: filters that accept empty fields, search, sort, pages, case queue."""
     who = _viewer(request)
     if who is None:
         return RedirectResponse("/login", status_code=303)
+    given = {k: v.strip() for k, v in request.query_params.items()}
+    errors: dict[str, str] = {}
+    min_score: float | None = None
+    if given.get("min_score"):
+        try:
+            min_score = float(given["min_score"])
+        except ValueError:
+            errors["min_score"] = "a number from 0 to 1, or nothing"
+        else:
+            if not 0.0 <= min_score <= 1.0:
+                errors["min_score"] = "a number from 0 to 1, or nothing"
+                min_score = None
+    queue = given.get("queue", "")
+    assignee = {"mine": who.name, "unassigned": ""}.get(queue)
+    sort = given.get("sort", "") if given.get("sort") in SORTS else "score"
+    descending = given.get("order", "desc") != "asc"
     with store.read() as ws:
-        rows = network_rows(store, ws, min_score, platform)
+        rows = network_rows(
+            store,
+            ws,
+            min_score,
+            given.get("platform") or None,
+            search=given.get("q"),
+            status=given.get("status") or None,
+            assignee=assignee,
+            sort=sort,
+            descending=descending,
+        )
+    number = _page_number(given.get("page"))
+    keep = {k: v for k, v in given.items() if v and k not in ("page", "sort", "order")}
     return page(
         "index.html",
         who=who,
-        networks=rows,
-        min_score="" if min_score is None else min_score,
-        platform=platform or "",
+        networks=rows[number * LIST_PAGE : (number + 1) * LIST_PAGE],
+        total=len(rows),
+        page_number=number,
+        pages=max(1, -(-len(rows) // LIST_PAGE)),
+        given=given,
+        errors=errors,
+        queues=QUEUES,
+        sort=sort,
+        descending=descending,
+        keep=keep,
+        statuses=STATUSES,
     )
 
 
@@ -251,21 +585,17 @@ def network_page(request: Request, network_id: str, store: Workspaces) -> Respon
     if who is None:
         return RedirectResponse("/login", status_code=303)
     with store.read() as ws:
-        if network_id not in networks_by_id(store, ws):
-            message = f"no network {network_id} in the latest assembly"
-            return page("error.html", 404, who=who, message=message, back="/")
-        context = page_context(store, ws, network_id)
-        case = next((c for c in list_cases(ws) if c.network_id == network_id), None)
-        notes = case_notes(ws, network_id) if case else []
-        decisions = case_decisions(ws, network_id) if case else []
-    return page(
-        "network.html",
-        who=who,
-        net=context,
-        case=case,
-        notes=notes,
-        decisions=decisions,
-        next_statuses=TRANSITIONS[case.status] if case else (),
-        can_act=who.role >= Role.analyst,
-        csrf=_csrf(request),
+        return _network_page(request, store, ws, network_id, who)
+
+
+@router.get("/glossary")
+def glossary_page(request: Request) -> Response:
+    """The terms the pages use, and how the score is made."""
+    who = _viewer(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    text = (
+        "A network's score, from 0 to 1, is a weighted sum of four parts, each from 0 to 1. "
+        "It ranks networks for review; it is not a probability."
     )
+    return page("glossary.html", who=who, score_text=text, parts=SCORE_PARTS, weights=SCORE_WEIGHTS)

@@ -41,10 +41,12 @@ class RefusalOut(BaseModel):
 
 class NetworkOut(BaseModel):
     network_id: str
+    name: str | None = Field(default=None, description="the name an analyst gave it, if any")
     score: float
     size: int
     platforms: list[str]
     case_status: StatusName | None = None
+    assignee: str | None = None
 
 
 class CaseOut(BaseModel):
@@ -104,6 +106,7 @@ class TakedownOut(BaseModel):
     display_name: str | None = None
     url: str | None = None
     source: str = "member"
+    network_name: str | None = None
 
 
 class ActionOut(BaseModel):
@@ -154,6 +157,21 @@ class StatusIn(BaseModel):
         description="why; needed when the move is a decision (in_review -> confirmed_cib or "
         "dismissed, confirmed_cib -> enforced, dismissed -> in_review), else 422",
     )
+
+
+class AssignIn(BaseModel):
+    assignee: str | None = Field(
+        default=None, description="who reviews the case; null or blank unassigns it"
+    )
+
+
+class NameIn(BaseModel):
+    name: Reason = Field(description="the network's name, kept across re-runs by its id")
+
+
+class NameOut(BaseModel):
+    network_id: str
+    name: str
 
 
 class NoteIn(BaseModel):
