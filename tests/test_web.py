@@ -370,8 +370,9 @@ def test_dashboard_lists_and_shows_networks(app: FastAPI, networks: dict[str, st
     page = browser.get(f"/networks/{networks['spamouflage']}")
     assert page.status_code == 200
     assert page.text.count("<svg") >= 3, "graph, timeline and heatmap pictures"
-    for heading in ("Evidence by signal", "Assets", "Attribution", "Case"):
+    for heading in ("Summary", "Why it was flagged", "Pair evidence", "Attribution", "Case"):
         assert f"<h2>{heading}</h2>" in page.text
+    assert "<h3>Assets by platform</h3>" in page.text
     assert "<script" not in page.text
     missing = browser.get("/networks/N-nope")
     assert missing.status_code == 404

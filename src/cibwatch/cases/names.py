@@ -53,15 +53,18 @@ def _has_table(workspace: Workspace) -> bool:
 
 
 def clean_name(name: str) -> str:
-    """``name`` stripped; refused when empty, too long or holding control characters."""
+    """``name`` with runs of blanks made one space and unprintable characters shown as U+FFFD.
+
+    Refused when empty or longer than :data:`MAX_NAME`. An unprintable character (a control
+    character, a lone surrogate) would hide in every page and file the name appears in, so
+    it is replaced where it stands rather than kept.
+    """
     text = " ".join((name or "").split())
     if not text:
         raise ConfigError("a network name must say something (an empty name is refused)")
     if len(text) > MAX_NAME:
         raise ConfigError(f"a network name has at most {MAX_NAME} characters, got {len(text)}")
-    if any(not ch.isprintable() for ch in text):
-        raise ConfigError("a network name may not hold control characters")
-    return text
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
 
 
 def network_names(workspace: Workspace) -> dict[str, str]:

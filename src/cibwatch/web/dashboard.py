@@ -304,7 +304,12 @@ async def form_assign(request: Request, network_id: str) -> Response:
         network_id,
         "assign",
         CHANGES["assign"],
-        lambda ws, who, form: assign(ws, network_id, form.get("assignee") or None, who.name),
+        lambda ws, who, form: assign(
+            ws,
+            network_id,
+            who.name if form.get("me") else (form.get("assignee") or None),
+            who.name,
+        ),
     )
 
 

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from cibwatch.cases.names import MAX_NAME
+
 
 def _utc(value: datetime) -> datetime:
     """The workspace keeps naive UTC times; the API states the zone (RFC 3339, ``Z``)."""
@@ -166,7 +168,9 @@ class AssignIn(BaseModel):
 
 
 class NameIn(BaseModel):
-    name: Reason = Field(description="the network's name, kept across re-runs by its id")
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)
+    ] = Field(description="the network's name, kept across re-runs by its id")
 
 
 class NameOut(BaseModel):
