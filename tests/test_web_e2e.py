@@ -19,6 +19,7 @@ cross-site, which ``test_chromium_can_log_in_as_the_server_sends_its_pages`` pin
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -366,7 +367,8 @@ def test_an_analyst_names_confirms_and_takes_down_the_doppelganger_network(
         page.screenshot(path=str(shots / f"takedown-{width}.png"), full_page=True)
         with page.expect_download() as download:
             page.get_by_role("link", name="Download CSV").click()
-        listed = list(csv.DictReader(Path(download.value.path()).open(encoding="utf-8")))
+        text = Path(download.value.path()).read_text(encoding="utf-8")
+        listed = list(csv.DictReader(io.StringIO(text)))
         assert listed and {r["platform"] for r in listed} == {"instagram"}
         for row in listed:
             assert row["url"] == f"https://www.instagram.com/{row['handle']}/", row
