@@ -14,9 +14,10 @@ import pytest
 import stix2
 from click.testing import CliRunner
 
+from cibwatch.cases import decide, open_cases, set_status
 from cibwatch.cli.indicators import export_command, import_command
 from cibwatch.errors import ConfigError, InputError, WorkspaceError
-from cibwatch.indicators.collect import NetworkFacts, Shareable, collect
+from cibwatch.indicators.collect import UNREVIEWED, NetworkFacts, Shareable, collect
 from cibwatch.indicators.model import Indicator
 from cibwatch.indicators.platform_files import export_indicators_csv
 from cibwatch.indicators.sources import read_indicator_file
@@ -35,7 +36,15 @@ def workspace_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = root / "ws.duckdb"
     with Workspace(path) as ws:
         investigate([root / "world"], ws, root / "out")
+        _confirm_all(ws)
     return path
+
+
+def _confirm_all(ws: Workspace) -> None:
+    """Review every network as an analyst would, so that exports share them."""
+    for case in open_cases(ws, "ana"):
+        set_status(ws, case.network_id, "in_review", "ana")
+        decide(ws, case.network_id, "confirm", "reviewed", "ana")
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +196,38 @@ def test_options_are_checked(workspace_path: Path, tmp_path: Path) -> None:
             export_stix(ws, tmp_path / "x.json", group_kind="report")
     with Workspace() as empty, pytest.raises(WorkspaceError, match="no assembled networks"):
         export_stix(empty, tmp_path / "x.json")
+
+
+def test_exports_take_confirmed_networks_unless_told_all(tmp_path: Path) -> None:
+    """Before review nothing is shared; --all shares every network, marked UNREVIEWED."""
+    generate_world(tmp_path / "world", posts=3000)
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        result = investigate([tmp_path / "world"], ws, tmp_path / "out")
+        assert result.indicators_csv is not None
+        written = read_indicator_file(result.indicators_csv).indicators
+        assert written and all((i.comment or "").startswith(UNREVIEWED) for i in written)
+        assert collect(ws).networks == []
+        everything = collect(ws, include="all")
+        first = everything.networks[0].network.network_id
+        open_cases(ws, "ana", network_ids=[first])
+        set_status(ws, first, "in_review", "ana")
+        decide(ws, first, "confirm", "checked by hand", "ana")
+        reviewed = collect(ws)
+        assert [n.network.network_id for n in reviewed.networks] == [first]
+        assert not any(UNREVIEWED in (i.comment or "") for i in reviewed.indicators())
+    cli = click.Group(commands={"export": export_command})
+    runner = CliRunner()
+    empty = tmp_path / "empty.duckdb"
+    with Workspace(empty) as ws:
+        investigate([tmp_path / "world"], ws, tmp_path / "out2")
+    refused = runner.invoke(cli, ["export", "stix", str(empty), "--out", str(tmp_path / "x.json")])
+    assert refused.exit_code != 0 and "--all" in refused.output
+    allowed = runner.invoke(
+        cli, ["export", "indicators-csv", str(empty), "--out", str(tmp_path / "x.csv"), "--all"]
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert "UNREVIEWED (case: none)" in (tmp_path / "x.csv").read_text(encoding="utf-8")
 
 
 def test_commands_export_and_import(workspace_path: Path, tmp_path: Path) -> None:

@@ -61,6 +61,8 @@ class InvestigationOptions:
     min_network_size: int = 3
     seed: int = 0
     tlp: str = "amber"
+    #: Write indicator files at all (each marked unreviewed until a case is confirmed).
+    write_indicators: bool = True
     #: Indicator files of earlier cases (STIX, platform CSV or markdown) to match against.
     indicators: tuple[Path, ...] = ()
     #: Takedown date: only assets first seen after it count as returning.
@@ -184,9 +186,10 @@ def investigate(
         linking=linking,
         dossiers=dossiers,
     )
-    say("write indicators")
-    result.stix_bundle = out_dir / "indicators.stix.json"
-    export_stix(workspace, result.stix_bundle, tlp=opts.tlp)
-    result.indicators_csv = out_dir / "indicators.csv"
-    export_indicators_csv(workspace, result.indicators_csv)
+    if opts.write_indicators:  # before review: every network's, each marked unreviewed
+        say("write indicators (unreviewed)")
+        result.stix_bundle = out_dir / "indicators.stix.json"
+        export_stix(workspace, result.stix_bundle, tlp=opts.tlp, include="all")
+        result.indicators_csv = out_dir / "indicators.csv"
+        export_indicators_csv(workspace, result.indicators_csv, include="all")
     return result

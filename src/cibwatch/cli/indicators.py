@@ -16,6 +16,7 @@ import pyarrow as pa
 from cibwatch.coaction.export import GEPHI_MAX_EDGES, GEPHI_MAX_NODES, write_csv, write_graph
 from cibwatch.errors import ConfigError
 from cibwatch.exports import FORMATS, export_tables
+from cibwatch.indicators.collect import collect
 from cibwatch.indicators.platform_files import export_indicators_csv
 from cibwatch.indicators.sources import import_indicators
 from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS, export_stix
@@ -28,6 +29,25 @@ SHOW_TEXTS = 20
 @click.group("export")
 def export_command() -> None:
     """Export a workspace's findings for sharing."""
+
+
+_ALL = click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="Every network, not only those an analyst confirmed; indicators of networks "
+    "not confirmed are marked UNREVIEWED.",
+)
+
+
+def _refuse_empty(workspace: Workspace, include: str) -> None:
+    """Stop with a clear message when no network qualifies (nothing would be shared)."""
+    shareable = collect(workspace, include=include)
+    if not shareable.networks:
+        raise click.ClickException(
+            "no confirmed network to export: confirm cases first "
+            "('cibwatch cases decide'), or pass --all to export every network marked UNREVIEWED"
+        )
 
 
 @export_command.command("stix")
@@ -48,10 +68,22 @@ def export_command() -> None:
     show_default=True,
     help="STIX object for each network.",
 )
-def stix_command(workspace_path: str, out: str, tlp: str, producer: str, group_as: str) -> None:
-    """Write the latest networks of WORKSPACE as a STIX 2.1 bundle."""
+@_ALL
+def stix_command(
+    workspace_path: str, out: str, tlp: str, producer: str, group_as: str, include_all: bool
+) -> None:
+    """Write the confirmed networks of WORKSPACE (--all: every network) as STIX 2.1."""
+    include = "all" if include_all else "confirmed"
     with Workspace(workspace_path, read_only=True) as workspace:
-        bundle = export_stix(workspace, Path(out), producer=producer, tlp=tlp, group_kind=group_as)
+        _refuse_empty(workspace, include)
+        bundle = export_stix(
+            workspace,
+            Path(out),
+            producer=producer,
+            tlp=tlp,
+            group_kind=group_as,
+            include=include,
+        )
     kinds: dict[str, int] = {}
     for obj in bundle.objects:
         kinds[obj.type] = kinds.get(obj.type, 0) + 1
@@ -62,10 +94,13 @@ def stix_command(workspace_path: str, out: str, tlp: str, producer: str, group_a
 @export_command.command("indicators-csv")
 @click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(exists=True))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file.")
-def indicators_csv_command(workspace_path: str, out: str) -> None:
-    """Write WORKSPACE's indicators as indicator_type,indicator_value,comment,ds CSV."""
+@_ALL
+def indicators_csv_command(workspace_path: str, out: str, include_all: bool) -> None:
+    """Write WORKSPACE's confirmed networks' indicators (--all: every network's) as CSV."""
+    include = "all" if include_all else "confirmed"
     with Workspace(workspace_path, read_only=True) as workspace:
-        rows = export_indicators_csv(workspace, Path(out))
+        _refuse_empty(workspace, include)
+        rows = export_indicators_csv(workspace, Path(out), include=include)
     click.echo(f"wrote {out}: {rows} indicators")
 
 

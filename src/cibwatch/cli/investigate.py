@@ -89,7 +89,8 @@ def _summary(result: InvestigationResult) -> None:
     if result.stix_bundle is not None and result.indicators_csv is not None:
         console.print(
             f"Indicators: {result.stix_bundle.resolve()} (STIX 2.1), "
-            f"{result.indicators_csv.resolve()} (platform CSV)"
+            f"{result.indicators_csv.resolve()} (platform CSV); marked UNREVIEWED until "
+            "an analyst confirms the network's case"
         )
 
 
@@ -125,6 +126,13 @@ def _summary(result: InvestigationResult) -> None:
     type=click.DateTime(),
     help="Takedown date (UTC): only assets first seen after it count as returning.",
 )
+@click.option(
+    "--indicators-out/--no-indicators-out",
+    default=True,
+    show_default=True,
+    help="Write indicator files (STIX, CSV) of every network, each marked UNREVIEWED; "
+    "share the reviewed ones later with 'cibwatch export stix'.",
+)
 @_options
 def investigate_command(
     sources: tuple[Path, ...],
@@ -135,6 +143,7 @@ def investigate_command(
     column_map: str | None,
     indicators: tuple[Path, ...],
     since: datetime | None,
+    indicators_out: bool,
     window: int,
     min_participation: int,
     fdr: float,
@@ -153,6 +162,7 @@ def investigate_command(
         column_map=column_map,
         indicators=indicators,
         since=since,
+        write_indicators=indicators_out,
     )
     _run(list(sources), workspace, out, options)
 

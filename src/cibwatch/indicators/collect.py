@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cibwatch.errors import WorkspaceError
+from cibwatch.errors import ConfigError, WorkspaceError
 from cibwatch.indicators.model import Indicator
 from cibwatch.indicators.values import profile_url, url_type
 from cibwatch.networks import Network, stored_networks
@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 #: At most this many post links per network become URL indicators (most linked first).
 MAX_URLS = 100
+#: Which networks an export takes: those confirmed by an analyst, or all of them.
+INCLUDE = ("confirmed", "all")
+#: Case statuses whose networks' indicators count as reviewed.
+CONFIRMED_STATUSES = ("confirmed_cib", "enforced")
+#: How the comment of an indicator of a network nobody confirmed begins.
+UNREVIEWED = "UNREVIEWED"
 
 
 @dataclass
@@ -37,6 +43,7 @@ class NetworkFacts:
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     posts: int = 0
+    case_status: str | None = None
 
 
 @dataclass
@@ -51,10 +58,34 @@ class Shareable:
         return [i for n in self.networks for i in n.indicators]
 
 
-def collect(workspace: Workspace, network_ids: Collection[str] | None = None) -> Shareable:
-    """Gather the latest assembly's networks (those of ``network_ids``, else all)."""
+def case_statuses(workspace: Workspace) -> dict[str, str]:
+    """Each network's case status (networks without a case are absent)."""
+    from cibwatch.cases import list_cases
+
+    return {c.network_id: c.status for c in list_cases(workspace)}
+
+
+def collect(
+    workspace: Workspace,
+    network_ids: Collection[str] | None = None,
+    *,
+    include: str = "confirmed",
+) -> Shareable:
+    """Gather the latest assembly's networks (those of ``network_ids``, else all).
+
+    ``include="confirmed"`` keeps only networks whose case an analyst confirmed (or
+    enforced): indicators are shared after review. ``include="all"`` keeps every network,
+    and the comment of each indicator of a network not confirmed starts with
+    :data:`UNREVIEWED`, so that no reader takes it for a reviewed finding.
+    """
+    if include not in INCLUDE:
+        raise ConfigError(f"include must be one of {', '.join(INCLUDE)}, got {include!r}")
+    statuses = case_statuses(workspace)
     networks = [
-        n for n in stored_networks(workspace) if network_ids is None or n.network_id in network_ids
+        n
+        for n in stored_networks(workspace)
+        if (network_ids is None or n.network_id in network_ids)
+        and (include == "all" or statuses.get(n.network_id) in CONFIRMED_STATUSES)
     ]
     row = workspace.connection.execute(
         "SELECT run_id, started_at FROM runs WHERE step = 'assemble' AND status = 'ok' "
@@ -63,7 +94,17 @@ def collect(workspace: Workspace, network_ids: Collection[str] | None = None) ->
     if row is None:
         raise WorkspaceError(f"{workspace.path}: no assembled networks to export")
     run_id, started = int(row[0]), row[1]
-    return Shareable(run_id, started, [_facts(workspace, n) for n in networks])
+    shareable = Shareable(run_id, started, [_facts(workspace, n) for n in networks])
+    for facts in shareable.networks:
+        status = statuses.get(facts.network.network_id)
+        facts.case_status = status
+        if status not in CONFIRMED_STATUSES:
+            mark = f"{UNREVIEWED} (case: {status or 'none'})"
+            facts.indicators = [
+                replace(i, comment=f"{mark}; {i.comment}" if i.comment else mark)
+                for i in facts.indicators
+            ]
+    return shareable
 
 
 def _facts(workspace: Workspace, network: Network) -> NetworkFacts:

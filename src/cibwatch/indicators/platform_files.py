@@ -221,12 +221,13 @@ def write_classic_csv(out: Path, indicators: Iterable[Indicator], ds: str) -> in
     return write_rows(out, CLASSIC_COLUMNS, classic_rows(indicators, ds))
 
 
-def export_indicators_csv(workspace: Workspace, out: Path) -> int:
+def export_indicators_csv(workspace: Workspace, out: Path, *, include: str = "confirmed") -> int:
     """Write the latest networks' indicators as the platforms' classic CSV; return rows.
 
     ``ds`` is the day of the assembly run, so re-exports of one workspace are identical.
+    ``include``: ``confirmed`` networks only, or ``all`` (see :func:`~.collect.collect`).
     """
     from cibwatch.indicators.collect import collect
 
-    shareable = collect(workspace)
+    shareable = collect(workspace, include=include)
     return write_classic_csv(out, shareable.indicators(), shareable.assembled_at.date().isoformat())

@@ -244,9 +244,15 @@ def export_stix(
     producer: str = "cibwatch",
     tlp: str = "amber",
     group_kind: str = "campaign",
+    include: str = "confirmed",
 ) -> stix2.Bundle:
-    """Write the STIX 2.1 bundle of ``workspace``'s latest networks to ``out``; return it."""
-    bundle = build_bundle(collect(workspace), producer=producer, tlp=tlp, group_kind=group_kind)
+    """Write the STIX 2.1 bundle of ``workspace``'s latest networks to ``out``; return it.
+
+    ``include``: ``confirmed`` networks only (the default), or ``all`` with the indicators of
+    networks nobody confirmed marked unreviewed (:func:`~.collect.collect`).
+    """
+    shareable = collect(workspace, include=include)
+    bundle = build_bundle(shareable, producer=producer, tlp=tlp, group_kind=group_kind)
     out.write_text(serialize_bundle(bundle), encoding="utf-8")
     return bundle
 

@@ -203,7 +203,7 @@ def network_indicators(ws: Workspace, network_id: str, fmt: str) -> str:
 
     Unless the network's case is confirmed, the file says the indicators are unreviewed.
     """
-    shareable = collect(ws, [network_id])
+    shareable = collect(ws, [network_id], include="all")
     if fmt == "csv":
         out = io.StringIO()
         write_rows(
