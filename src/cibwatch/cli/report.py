@@ -38,5 +38,8 @@ def command(workspace: Path, out: Path | None, fmt: str) -> None:
     """Write the report of WORKSPACE (its latest networks) to --out."""
     target = out if out is not None else Path(f"report.{fmt}")
     with Workspace(workspace, read_only=True) as ws:
-        path = _RENDERERS[fmt](ws, target)
+        if fmt == "pdf":
+            path = render_pdf(ws, target, progress=lambda line: click.echo(line, err=True))
+        else:
+            path = _RENDERERS[fmt](ws, target)
     click.echo(f"Report: {path.resolve()}")

@@ -36,6 +36,15 @@ SIGNAL_LABELS: Final[dict[str, str]] = {
     "stance": "Takes a side on a divisive issue",
     "both_sides": "Personas take both sides of an issue",
 }
+#: What the accounts did, for "its accounts ...": pair signals as verbs.
+SIGNAL_VERBS: Final[dict[str, str]] = {
+    "coaction": "acted on the same objects within seconds of each other",
+    "cross_platform": "look like one operator's accounts across platforms",
+    "reused_photo": "reuse each other's profile photos",
+    "copied_bio": "copy each other's profile texts",
+    "profile_link": "link to each other in their profiles",
+    "near_duplicate_text": "post near-identical texts",
+}
 #: The glossary printed in the report and linked from the dashboard.
 GLOSSARY: Final[tuple[tuple[str, str], ...]] = (
     (
@@ -107,6 +116,11 @@ def q_text(q: float | None) -> str:
     if q < 1e-4:
         return f"{q:.0e}"
     return f"{q:.2g}"
+
+
+def signal_verb(signal: str) -> str:
+    """What accounts tied by ``signal`` did, as a verb phrase."""
+    return SIGNAL_VERBS.get(signal, "share " + signal_label(signal).lower())
 
 
 def signal_label(signal: str) -> str:
@@ -198,8 +212,8 @@ def network_summary(dossier: Mapping[str, Any], name: str | None = None) -> str:
         dossier.get("evidence_by_signal") or [], key=lambda s: -int(s.get("pairs") or 0)
     )
     if signals:
-        found = [f"{signal_label(s['signal']).lower()} ({s['pairs']:,} pairs)" for s in signals]
-        text.append("It was found because its accounts " + "are tied by: " + _listing(found) + ".")
+        found = [f"{signal_verb(s['signal'])} ({s['pairs']:,} pairs)" for s in signals]
+        text.append("It was found because its accounts " + _listing(found) + ".")
     domains = dossier.get("lookalike_domains") or []
     if domains:
         shown = [str(d["domain"]) for d in domains[:4]]
@@ -231,6 +245,35 @@ def network_summary(dossier: Mapping[str, Any], name: str | None = None) -> str:
     return " ".join(text)
 
 
+def network_brief(dossier: Mapping[str, Any], name: str | None = None) -> str:
+    """One or two sentences on a network for the executive summary."""
+    label = f"{name} ({dossier['network_id']})" if name else f"Network {dossier['network_id']}"
+    platforms = sorted({a["platform"] for a in dossier.get("assets") or []})
+    posts = int((dossier.get("activity") or {}).get("posts") or 0)
+    signals = sorted(
+        dossier.get("evidence_by_signal") or [], key=lambda s: -int(s.get("pairs") or 0)
+    )[:2]
+    how = _listing([signal_verb(s["signal"]) for s in signals])
+    text = (
+        f"{label}: {_count(len(dossier.get('members') or []), 'account')} on "
+        f"{_listing(platforms)}, {_count(posts, 'post')}"
+    )
+    domains = dossier.get("lookalike_domains") or []
+    if domains:
+        text += f", {_count(len(domains), 'look-alike domain')}"
+    targets = [t["target"] for t in dossier.get("targets") or [] if t.get("kind") == "country"]
+    if targets:
+        text += f", aimed at {_listing(targets)}"
+    text += f"; found because its accounts {how}." if how else "."
+    attribution = dossier.get("attribution") or {}
+    if attribution.get("operator_offset") is not None:
+        text += (
+            f" Operators most likely work in UTC{int(attribution['operator_offset']):+d} "
+            f"({attribution.get('confidence', 'undetermined')} confidence)."
+        )
+    return text
+
+
 def executive_summary(
     networks: Sequence[Mapping[str, Any]],
     totals: Mapping[str, int],
@@ -256,7 +299,7 @@ def executive_summary(
             if status
             else "Not reviewed by an analyst yet."
         )
-        out.append(network_summary(d, names.get(nid)) + " " + review)
+        out.append(network_brief(d, names.get(nid)) + " " + review)
     out.append(
         "Each network was found by statistical tests on what its accounts did together "
         "(tests corrected for the number of pairs examined), then by clustering; "
