@@ -46,7 +46,6 @@ from cibwatch.report.lookup import (
     account_evidence,
     account_posts,
     account_profile,
-    account_rows,
     domain_facts,
     handles,
     network_evidence,
@@ -192,8 +191,7 @@ def _network_page(
     evidence, evidence_total = network_evidence(
         ws, find_network(store, ws, network_id), signal=signal, offset=offset
     )
-    accounts = account_rows(ws, context["members"])
-    labels = {a["account"]: f"@{a['handle']}" for a in accounts if a.get("handle")}
+    accounts, labels = context["accounts"], context["labels"]
     return page(
         "network.html",
         status,
