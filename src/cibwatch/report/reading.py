@@ -239,7 +239,7 @@ def network_summary(dossier: Mapping[str, Any], name: str | None = None) -> str:
     if attribution.get("wording"):
         text.append(
             f"Attribution ({attribution.get('confidence', 'undetermined')} confidence): "
-            f"{str(attribution['wording']).rstrip('.')}."
+            f"{str(attribution['wording']).split('. ')[0].rstrip('.')}."
         )
     text.append(f"Score {float(dossier.get('score') or 0):.2f} of 1.")
     return " ".join(text)
