@@ -252,3 +252,41 @@ def test_commands_export_and_import(workspace_path: Path, tmp_path: Path) -> Non
     result = runner.invoke(cli, ["import", str(fixture)])
     assert result.exit_code == 0, result.output
     assert "row 1: a count of assets, not an indicator: '37 accounts'" in result.output
+
+
+def test_imported_indicators_of_every_kind_are_exported_again(tmp_path: Path) -> None:
+    """A workspace holding only Meta's published indicators shares them on as STIX, with
+    IP addresses and file hashes, and reads them back the same."""
+    fixture = Path(__file__).parent / "fixtures" / "indicators" / "meta_network.md"
+    path = tmp_path / "imported.duckdb"
+    cli = click.Group(commands={"export": export_command, "import": import_command})
+    runner = CliRunner()
+    done = runner.invoke(cli, ["import", str(fixture), "--workspace", str(path)])
+    assert done.exit_code == 0, done.output
+    out = tmp_path / "again.json"
+    again = runner.invoke(cli, ["export", "stix", str(path), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "left out nothing" in again.output
+    back = read_stix(out)
+    assert {(i.type, i.value) for i in back.indicators} == {
+        (i.type, i.value) for i in read_indicator_file(fixture).indicators
+    }
+    assert {"ip", "sha256", "domain", "url", "account_url"} <= {i.type for i in back.indicators}
+    csv_out = tmp_path / "again.csv"
+    as_csv = runner.invoke(cli, ["export", "indicators-csv", str(path), "--out", str(csv_out)])
+    assert as_csv.exit_code == 0, as_csv.output
+    assert "192.0.2.17" in csv_out.read_text(encoding="utf-8")
+
+
+def test_json_that_is_no_indicator_file_gets_a_short_error(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"data": ["x" * 1000] * 200}), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_indicator_file(path)
+    message = str(caught.value)
+    assert "not an indicator file" in message and "export.json" in message
+    assert len(message) < 300
+    path.write_text(json.dumps({"type": "bundle", "objects": [{"x": "y" * 5000}]}))
+    with pytest.raises(InputError) as invalid:
+        read_indicator_file(path)
+    assert len(str(invalid.value)) < 400

@@ -16,10 +16,10 @@ import pyarrow as pa
 from cibwatch.coaction.export import GEPHI_MAX_EDGES, GEPHI_MAX_NODES, write_csv, write_graph
 from cibwatch.errors import ConfigError
 from cibwatch.exports import FORMATS, export_tables
-from cibwatch.indicators.collect import collect
+from cibwatch.indicators.collect import Shareable, collect
 from cibwatch.indicators.platform_files import export_indicators_csv
 from cibwatch.indicators.sources import import_indicators
-from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS, export_stix
+from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS, export_stix, left_out
 from cibwatch.workspace import Workspace
 
 #: How many non-indicator rows ``import`` prints (all are stored).
@@ -40,14 +40,15 @@ _ALL = click.option(
 )
 
 
-def _refuse_empty(workspace: Workspace, include: str) -> None:
-    """Stop with a clear message when no network qualifies (nothing would be shared)."""
+def _refuse_empty(workspace: Workspace, include: str) -> Shareable:
+    """What would be shared; stop with a clear message when no network qualifies."""
     shareable = collect(workspace, include=include)
     if not shareable.networks:
         raise click.ClickException(
             "no confirmed network to export: confirm cases first "
             "('cibwatch cases decide'), or pass --all to export every network marked UNREVIEWED"
         )
+    return shareable
 
 
 @export_command.command("stix")
@@ -75,7 +76,7 @@ def stix_command(
     """Write the confirmed networks of WORKSPACE (--all: every network) as STIX 2.1."""
     include = "all" if include_all else "confirmed"
     with Workspace(workspace_path, read_only=True) as workspace:
-        _refuse_empty(workspace, include)
+        missing = left_out(_refuse_empty(workspace, include))
         bundle = export_stix(
             workspace,
             Path(out),
@@ -89,6 +90,14 @@ def stix_command(
         kinds[obj.type] = kinds.get(obj.type, 0) + 1
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
     click.echo(f"wrote {out}: {summary}")
+    if missing:
+        types = sorted({i.type for i in missing})
+        click.echo(
+            f"left out {len(missing)} indicators that STIX patterns cannot express "
+            f"(types: {', '.join(types)})"
+        )
+    else:
+        click.echo("left out nothing: every indicator has a STIX pattern")
 
 
 @export_command.command("indicators-csv")

@@ -11,11 +11,13 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cibwatch.errors import ConfigError, WorkspaceError
 from cibwatch.indicators.model import Indicator
+from cibwatch.indicators.store import stored_indicators
 from cibwatch.indicators.values import profile_url, url_type
 from cibwatch.networks import Network, stored_networks
 
@@ -92,7 +94,7 @@ def collect(
         "ORDER BY run_id DESC LIMIT 1"
     ).fetchone()
     if row is None:
-        raise WorkspaceError(f"{workspace.path}: no assembled networks to export")
+        return collect_imported(workspace)
     run_id, started = int(row[0]), row[1]
     shareable = Shareable(run_id, started, [_facts(workspace, n) for n in networks])
     for facts in shareable.networks:
@@ -105,6 +107,35 @@ def collect(
                 for i in facts.indicators
             ]
     return shareable
+
+
+def collect_imported(workspace: Workspace) -> Shareable:
+    """The indicators imported into a workspace that has assembled no network, for sharing on.
+
+    A workspace that only holds indicators others published (``cibwatch import``) can pass
+    them on, grouped by the network their source named (or by the file they came from).
+    Their review is their publisher's, so they carry no UNREVIEWED mark; their comments are
+    kept.
+    """
+    row = workspace.connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'indicators'"
+    ).fetchone()
+    indicators = stored_indicators(workspace) if row and int(row[0]) else []
+    if not indicators:
+        raise WorkspaceError(
+            f"{workspace.path}: no assembled networks and no imported indicators to export"
+        )
+    when = workspace.connection.execute("SELECT max(imported_at) FROM indicator_imports").fetchone()
+    groups: dict[str, list[Indicator]] = {}
+    for ind in indicators:
+        key = ind.network_id or f"imported from {Path(ind.source or 'unknown').name}"
+        groups.setdefault(key, []).append(replace(ind, network_id=key))
+    networks = [
+        NetworkFacts(Network(key, 0, [], 0.0, {}, {"imported": True}), found, set())
+        for key, found in sorted(groups.items())
+    ]
+    assembled = when[0] if when and when[0] is not None else datetime(1970, 1, 1)
+    return Shareable(0, assembled, networks)
 
 
 def _facts(workspace: Workspace, network: Network) -> NetworkFacts:
