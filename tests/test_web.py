@@ -638,3 +638,21 @@ def test_account_domain_and_takedown_pages(hostile_app: FastAPI, networks: dict[
     assert rows, "the review flow above confirmed a network with X accounts"
     assert all(r["platform"] == "x" for r in rows)
     assert all(r["url"].startswith("https://x.com/") for r in rows)
+
+
+def test_narrative_page_and_account_search(app: FastAPI, networks: dict[str, str]) -> None:
+    browser = _login(app, VIEWER)
+    page = browser.get(f"/networks/{networks['spamouflage']}").text
+    narrative = re.search(r'href="/narratives/([^"]+)"', page)
+    assert narrative, "narratives link to their page"
+    shown = browser.get(f"/narratives/{narrative.group(1)}")
+    assert shown.status_code == 200 and "Posts, earliest first" in shown.text
+    assert networks["spamouflage"] in shown.text, "posts by members name their network"
+    assert browser.get("/narratives/text:nothing").status_code == 404
+    handle = re.search(r'title="[a-z]+:[^"]+">@([A-Za-z0-9_.]+)</a>', page)
+    assert handle
+    found = browser.get(
+        f"/networks/{networks['spamouflage']}", params={"accounts_q": handle.group(1)}
+    ).text
+    table = found.split('<table class="accounts">')[1].split("</table>")[0]
+    assert table.count("<tr>") == 2, "the header and the one account searched for"

@@ -158,3 +158,19 @@ def domain_facts(workspace: Workspace, domain: str, runs: list[int]) -> dict[str
         {"domain": domain},
     )
     return {"domain": domain, "findings": findings, "sharers": sharers}
+
+
+def posts_by_key(
+    workspace: Workspace, keys: list[str], *, offset: int, limit: int = PAGE
+) -> list[dict[str, Any]]:
+    """The posts ``platform:post_id`` of ``keys``, earliest first, a page."""
+    return _rows(
+        workspace,
+        """
+        SELECT platform || ':' || post_id AS post, platform || ':' || account_id AS account,
+               created_at, language, text
+        FROM posts WHERE list_contains($keys, platform || ':' || post_id)
+        ORDER BY created_at NULLS LAST, post LIMIT $limit OFFSET $offset
+        """,
+        {"keys": keys, "limit": limit, "offset": offset},
+    )

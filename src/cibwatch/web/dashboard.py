@@ -49,6 +49,7 @@ from cibwatch.report.lookup import (
     domain_facts,
     handles,
     network_evidence,
+    posts_by_key,
 )
 from cibwatch.report.reading import (
     GLOSSARY,
@@ -69,6 +70,7 @@ from cibwatch.web.views import (
     SORTS,
     csv_download,
     find_network,
+    linking,
     network_indicators,
     network_rows,
     networks_by_id,
@@ -191,7 +193,9 @@ def _network_page(
     evidence, evidence_total = network_evidence(
         ws, find_network(store, ws, network_id), signal=signal, offset=offset
     )
-    accounts, labels = context["accounts"], context["labels"]
+    labels = context["labels"]
+    accounts = _accounts_shown(context["accounts"], request.query_params)
+    accounts_page = _page_number(request.query_params.get("accounts_page"))
     return page(
         "network.html",
         status,
@@ -202,7 +206,12 @@ def _network_page(
         attribution=attribution_sentences(context["attribution"]),
         score_sentence=score_sentence(context["score"], context["score_parts"]),
         score_parts=SCORE_PARTS,
-        accounts=accounts,
+        accounts=accounts[accounts_page * ACCOUNTS_PAGE : (accounts_page + 1) * ACCOUNTS_PAGE],
+        accounts_total=len(accounts),
+        accounts_page=accounts_page,
+        accounts_pages=max(1, -(-len(accounts) // ACCOUNTS_PAGE)),
+        accounts_q=request.query_params.get("accounts_q", ""),
+        accounts_sort=request.query_params.get("accounts_sort", "handle"),
         labels=labels,
         evidence=evidence,
         evidence_total=evidence_total,
@@ -217,6 +226,34 @@ def _network_page(
         csrf=_csrf(request),
         refused=refused or {},
     )
+
+
+#: Accounts per page of a network's account table, and the orders it can be sorted by.
+ACCOUNTS_PAGE: Final = 50
+ACCOUNT_SORTS: Final[dict[str, Callable[[Mapping[str, Any]], Any]]] = {
+    "handle": lambda a: (a.get("handle") or a["account"]).lower(),
+    "platform": lambda a: (a["platform"], (a.get("handle") or "").lower()),
+    "followers": lambda a: -(a.get("followers") or 0),
+    "created": lambda a: str(a.get("created_at") or ""),
+}
+
+
+def _accounts_shown(
+    accounts: list[dict[str, Any]], query: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """A network's accounts searched (handle, name, id, platform) and sorted as asked."""
+    needle = query.get("accounts_q", "").strip().lower()
+    found = [
+        a
+        for a in accounts
+        if not needle
+        or needle
+        in " ".join(
+            str(a.get(k) or "") for k in ("handle", "display_name", "account", "kind")
+        ).lower()
+    ]
+    key = ACCOUNT_SORTS.get(query.get("accounts_sort", ""), ACCOUNT_SORTS["handle"])
+    return sorted(found, key=key)
 
 
 def _page_number(text: str | None) -> int:
@@ -453,6 +490,47 @@ def account_page(
         pages=max(1, -(-total // PAGE)),
         networks=[(n.network_id, names.get(n.network_id)) for n in nets],
         evidence=evidence,
+    )
+
+
+@router.get("/narratives/{narrative}")
+def narrative_page(
+    request: Request,
+    narrative: str,
+    store: Workspaces,
+    page_: Annotated[str, Query(alias="page")] = "",
+) -> Response:
+    """One narrative (a claim across languages): its posts, who posted them, how it was linked."""
+    who = _viewer(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    number = _page_number(page_)
+    with store.read() as ws:
+        joined = linking(store, ws)
+        keys = sorted(p for p, n in joined.post_narrative.items() if n == narrative)
+        if not keys:
+            message = f"no narrative {narrative} in the latest assembly"
+            return page("error.html", 404, who=who, message=message, back="/")
+        posts = posts_by_key(ws, keys, offset=number * PAGE)
+        labels = handles(ws, [p["account"] for p in posts])
+        members = {
+            m: (n.network_id, names.get(n.network_id))
+            for names in [network_names(ws)]
+            for n in networks_by_id(store, ws).values()
+            for m in n.members
+        }
+    return page(
+        "narrative.html",
+        who=who,
+        narrative=narrative,
+        total=len(keys),
+        posts=posts,
+        labels=labels,
+        members=members,
+        languages=joined.languages.get(narrative, []),
+        links=joined.evidence(narrative)[:10],
+        page_number=number,
+        pages=max(1, -(-len(keys) // PAGE)),
     )
 
 
