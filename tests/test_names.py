@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from cibwatch.cases import (
     NetworkNotFoundError,
@@ -14,7 +15,10 @@ from cibwatch.cases import (
     takedown_list,
 )
 from cibwatch.cases.names import MAX_NAME, clean_name
+from cibwatch.cli.cases import command
 from cibwatch.errors import ConfigError
+from cibwatch.report.html import render_html
+from cibwatch.workspace import Workspace
 from test_cases import build_workspace
 
 
@@ -56,3 +60,17 @@ def test_unknown_networks_empty_and_long_names_are_refused(tmp_path: Path) -> No
 
 def test_unprintable_characters_are_shown_not_hidden() -> None:
     assert clean_name("a\x00b\u200b") == "a\ufffdb\ufffd"
+
+
+def test_the_command_names_a_network_and_the_report_uses_the_name(tmp_path: Path) -> None:
+    path = tmp_path / "ws.duckdb"
+    build_workspace(path).close()
+    done = CliRunner().invoke(
+        command, ["name", str(path), "N-aaa", "Spiegel look-alikes", "--actor", "ana"]
+    )
+    assert done.exit_code == 0, done.output
+    refused = CliRunner().invoke(command, ["name", str(path), "N-nope", "x", "--actor", "ana"])
+    assert refused.exit_code != 0 and "no network N-nope" in refused.output
+    with Workspace(path) as ws:
+        html = render_html(ws, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Spiegel look-alikes (N-aaa)" in html

@@ -27,6 +27,7 @@ from cibwatch.cases import (
     export_takedown_csv,
     get_case,
     list_cases,
+    name_network,
     open_cases,
     reject_action,
     run_rules,
@@ -141,6 +142,18 @@ def assign_command(workspace_path: str, network_id: str, assignee: str, actor: s
     with Workspace(workspace_path) as ws:
         case = assign(ws, network_id, assignee, actor)
     click.echo(f"{case.network_id} assigned to {case.assignee or 'nobody'}")
+
+
+@command.command("name")
+@_workspace
+@click.argument("network_id")
+@click.argument("name")
+@_actor
+def name_command(workspace_path: str, network_id: str, name: str, actor: str) -> None:
+    """Name NETWORK_ID (kept across re-runs by its stable id, shown in reports and pages)."""
+    with Workspace(workspace_path) as ws:
+        given = name_network(ws, network_id, name, actor)
+    click.echo(f"{network_id} is now named {given!r}")
 
 
 @command.command("note")
