@@ -30,7 +30,7 @@ def read_all(ingester: Ingester, path: Path, options: IngestOptions | None = Non
     for item in ingester.read(path, options or IngestOptions()):
         if isinstance(item, StagedBatch):
             (posts if item.target == "posts" else accounts).extend(item.batch.to_pylist())
-        else:
+        elif isinstance(item, Reject):
             rejects.append(item)
     return posts, accounts, rejects
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cibwatch.attribution import attribute
+from cibwatch.detectors.creation import burst_sentence, creation_bursts
 from cibwatch.fingerprints.places import claimed_offset
 from cibwatch.fingerprints.schedule import hour_of_week, infer_schedule
 from cibwatch.fingerprints.stance import network_sides
@@ -183,6 +184,11 @@ def build_dossier(
         """,
         [runs],
     )
+    for finding in dossier.account_findings:
+        if finding["signal"] == "creation_burst":  # one line a burst, not a line an account
+            found = creation_bursts(ws, run_ids=runs, members=network.members)
+            if found:
+                finding["examples"] = [burst_sentence(b) for b in found[:3]]
     dossier.schedule, dossier.heatmap = _schedule(ws, member_posts)
     dossier.sides = network_sides(ws, network.members)
     dossier.attribution = attribute(ws, dossier)

@@ -201,11 +201,13 @@ class Workspace:
         platform: str | None = None,
         column_map: str | Path | Mapping[str, Any] | None = None,
         progress: Callable[[int], None] | None = None,
+        max_reject_share: float | None = 0.5,
     ) -> IngestReport:
         """Ingest one source file atomically and return its counts (read/stored/rejected).
 
         The format is detected unless ``format`` names one; ``assume_tz`` must be given for
-        sources whose times carry no zone (it is never guessed).
+        sources whose times carry no zone (it is never guessed). A file that stores nothing
+        or rejects more than ``max_reject_share`` of its rows is refused and not kept.
         """
         from cibwatch.ingest.loader import ingest_file
 
@@ -217,6 +219,7 @@ class Workspace:
             platform=platform,
             column_map=column_map,
             progress=progress,
+            max_reject_share=max_reject_share,
         )
 
     def derive_actions(self) -> dict[str, int]:

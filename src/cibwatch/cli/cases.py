@@ -12,32 +12,8 @@ from typing import Any
 
 import click
 
-from cibwatch.cases import (
-    STATUSES,
-    RecidivismRule,
-    add_note,
-    approve_action,
-    assign,
-    audit_head,
-    audit_log,
-    case_decisions,
-    case_notes,
-    decide,
-    enforcement_actions,
-    export_takedown_csv,
-    get_case,
-    list_cases,
-    name_network,
-    open_cases,
-    reject_action,
-    run_rules,
-    set_status,
-    takedown_list,
-    verify_audit,
-)
-from cibwatch.cases.enforcement import ACTION_STATUSES
+from cibwatch.cli.choices import ACTION_STATUSES, CASE_STATUSES
 from cibwatch.errors import CibwatchError
-from cibwatch.workspace import Workspace
 
 
 class _CasesGroup(click.Group):
@@ -66,13 +42,16 @@ def command() -> None:
 
 @command.command("list")
 @_workspace
-@click.option("--status", type=click.Choice(STATUSES), help="Only cases of this status.")
+@click.option("--status", type=click.Choice(CASE_STATUSES), help="Only cases of this status.")
 @click.option("--assignee", help="Only cases assigned to this person.")
 @_json
 def list_command(
     workspace_path: str, status: str | None, assignee: str | None, as_json: bool
 ) -> None:
     """List the cases of WS, best score first."""
+    from cibwatch.cases import list_cases
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         cases = list_cases(ws, status=status, assignee=assignee)
     if as_json:
@@ -92,6 +71,9 @@ def list_command(
 @_json
 def show_command(workspace_path: str, network_id: str, as_json: bool) -> None:
     """Show one case: status, assignee, notes, decisions and its audit rows."""
+    from cibwatch.cases import audit_log, case_decisions, case_notes, get_case
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         case = get_case(ws, network_id)
         notes = case_notes(ws, network_id)
@@ -125,6 +107,9 @@ def show_command(workspace_path: str, network_id: str, as_json: bool) -> None:
 @_actor
 def open_command(workspace_path: str, network_ids: tuple[str, ...], actor: str) -> None:
     """Open cases for the latest networks of WS (all, or the NETWORK_IDS given)."""
+    from cibwatch.cases import open_cases
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         opened = open_cases(ws, actor, network_ids=list(network_ids) or None)
     for c in opened:
@@ -139,6 +124,9 @@ def open_command(workspace_path: str, network_ids: tuple[str, ...], actor: str) 
 @_actor
 def assign_command(workspace_path: str, network_id: str, assignee: str, actor: str) -> None:
     """Assign the case of NETWORK_ID to ASSIGNEE ("" to unassign)."""
+    from cibwatch.cases import assign
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         case = assign(ws, network_id, assignee, actor)
     click.echo(f"{case.network_id} assigned to {case.assignee or 'nobody'}")
@@ -151,6 +139,9 @@ def assign_command(workspace_path: str, network_id: str, assignee: str, actor: s
 @_actor
 def name_command(workspace_path: str, network_id: str, name: str, actor: str) -> None:
     """Name NETWORK_ID (kept across re-runs by its stable id, shown in reports and pages)."""
+    from cibwatch.cases import name_network
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         given = name_network(ws, network_id, name, actor)
     click.echo(f"{network_id} is now named {given!r}")
@@ -163,6 +154,9 @@ def name_command(workspace_path: str, network_id: str, name: str, actor: str) ->
 @_actor
 def note_command(workspace_path: str, network_id: str, text: str, actor: str) -> None:
     """Add a note to the case of NETWORK_ID."""
+    from cibwatch.cases import add_note
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         note = add_note(ws, network_id, text, actor)
     click.echo(f"note {note.note_id} added to {network_id}")
@@ -178,6 +172,9 @@ def decide_command(
     workspace_path: str, network_id: str, outcome: str, reason: str, actor: str
 ) -> None:
     """Confirm the case of NETWORK_ID as CIB or dismiss it, with a reason."""
+    from cibwatch.cases import decide
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         case = decide(ws, network_id, outcome, reason, actor)
     click.echo(f"{case.network_id} is now {case.status}")
@@ -186,13 +183,16 @@ def decide_command(
 @command.command("status")
 @_workspace
 @click.argument("network_id")
-@click.argument("to_status", metavar="STATUS", type=click.Choice(STATUSES))
+@click.argument("to_status", metavar="STATUS", type=click.Choice(CASE_STATUSES))
 @click.option("--reason", help="Why (required for decisions: confirm, dismiss, enforce, reopen).")
 @_actor
 def status_command(
     workspace_path: str, network_id: str, to_status: str, reason: str | None, actor: str
 ) -> None:
     """Move the case of NETWORK_ID to STATUS (in_review, enforced, reopen...)."""
+    from cibwatch.cases import set_status
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         case = set_status(ws, network_id, to_status, actor, reason=reason)
     click.echo(f"{case.network_id} is now {case.status}")
@@ -204,6 +204,9 @@ def status_command(
 @_json
 def audit_command(workspace_path: str, subject: str | None, as_json: bool) -> None:
     """Print the audit log (of one SUBJECT: a network id or action:N), oldest first."""
+    from cibwatch.cases import audit_log
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         log = audit_log(ws, subject)
     if as_json:
@@ -222,6 +225,9 @@ def audit_command(workspace_path: str, subject: str | None, as_json: bool) -> No
 @click.option("--head", help="COUNT:HASH printed by an earlier verify, to detect a cut tail.")
 def verify_command(workspace_path: str, head: str | None) -> None:
     """Check the audit log's hash chain; exit 1 and name the broken rows if it was altered."""
+    from cibwatch.cases import audit_head, verify_audit
+    from cibwatch.workspace import Workspace
+
     expected = None
     if head:
         count, _, digest = head.partition(":")
@@ -247,6 +253,9 @@ def takedown_command(
     workspace_path: str, out: Path, platform: str | None, kind: str | None
 ) -> None:
     """Write the takedown list of confirmed networks as formula-safe CSV."""
+    from cibwatch.cases import export_takedown_csv, takedown_list
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         items = takedown_list(ws, platform=platform, kind=kind)
         n = export_takedown_csv(ws, out, platform=platform, kind=kind)
@@ -278,6 +287,9 @@ def rules_run_command(
     workspace_path: str, min_score: float, dry_run: bool, actor: str | None
 ) -> None:
     """Propose takedowns of new assets matching confirmed networks' indicators."""
+    from cibwatch.cases import RecidivismRule, run_rules
+    from cibwatch.workspace import Workspace
+
     if not dry_run and not actor:
         raise click.UsageError("--actor is required unless --dry-run")
     rules = [RecidivismRule(min_score=min_score)]
@@ -301,6 +313,9 @@ def rules_run_command(
 @_json
 def actions_command(workspace_path: str, status: str | None, as_json: bool) -> None:
     """List the queue of proposed enforcement actions."""
+    from cibwatch.cases import enforcement_actions
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         actions = enforcement_actions(ws, status=status)
     if as_json:
@@ -320,6 +335,9 @@ def actions_command(workspace_path: str, status: str | None, as_json: bool) -> N
 @_actor
 def approve_command(workspace_path: str, action_id: int, reason: str | None, actor: str) -> None:
     """Approve a pending enforcement action: its asset joins the takedown list."""
+    from cibwatch.cases import approve_action
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         action = approve_action(ws, action_id, actor, reason=reason)
     click.echo(f"action {action.action_id} {action.status} by {action.decided_by}")
@@ -332,6 +350,9 @@ def approve_command(workspace_path: str, action_id: int, reason: str | None, act
 @_actor
 def reject_command(workspace_path: str, action_id: int, reason: str, actor: str) -> None:
     """Reject a pending enforcement action."""
+    from cibwatch.cases import reject_action
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         action = reject_action(ws, action_id, actor, reason=reason)
     click.echo(f"action {action.action_id} {action.status} by {action.decided_by}")

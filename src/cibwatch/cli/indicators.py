@@ -9,18 +9,24 @@ evidence rows (no recomputation: the export shows what the report and the networ
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pyarrow as pa
 
-from cibwatch.coaction.export import GEPHI_MAX_EDGES, GEPHI_MAX_NODES, write_csv, write_graph
+from cibwatch.cli.choices import (
+    GEPHI_MAX_EDGES,
+    GEPHI_MAX_NODES,
+    GROUP_KINDS,
+    TABLE_FORMATS,
+    TLP_LEVELS,
+)
 from cibwatch.errors import ConfigError
-from cibwatch.exports import FORMATS, export_tables
-from cibwatch.indicators.collect import Shareable, collect
-from cibwatch.indicators.platform_files import export_indicators_csv
-from cibwatch.indicators.sources import import_indicators
-from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS, export_stix, left_out
-from cibwatch.workspace import Workspace
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from cibwatch.indicators.collect import Shareable
+    from cibwatch.workspace import Workspace
 
 #: How many non-indicator rows ``import`` prints (all are stored).
 SHOW_TEXTS = 20
@@ -42,6 +48,8 @@ _ALL = click.option(
 
 def _refuse_empty(workspace: Workspace, include: str) -> Shareable:
     """What would be shared; stop with a clear message when no network qualifies."""
+    from cibwatch.indicators.collect import collect
+
     shareable = collect(workspace, include=include)
     if not shareable.networks:
         raise click.ClickException(
@@ -56,7 +64,7 @@ def _refuse_empty(workspace: Workspace, include: str) -> Shareable:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Bundle (.json).")
 @click.option(
     "--tlp",
-    type=click.Choice(list(TLP_IDS)),
+    type=click.Choice(TLP_LEVELS),
     default="amber",
     show_default=True,
     help="TLP 2.0 marking of every object.",
@@ -74,6 +82,9 @@ def stix_command(
     workspace_path: str, out: str, tlp: str, producer: str, group_as: str, include_all: bool
 ) -> None:
     """Write the confirmed networks of WORKSPACE (--all: every network) as STIX 2.1."""
+    from cibwatch.indicators.stix_export import export_stix, left_out
+    from cibwatch.workspace import Workspace
+
     include = "all" if include_all else "confirmed"
     with Workspace(workspace_path, read_only=True) as workspace:
         missing = left_out(_refuse_empty(workspace, include))
@@ -106,6 +117,9 @@ def stix_command(
 @_ALL
 def indicators_csv_command(workspace_path: str, out: str, include_all: bool) -> None:
     """Write WORKSPACE's confirmed networks' indicators (--all: every network's) as CSV."""
+    from cibwatch.indicators.platform_files import export_indicators_csv
+    from cibwatch.workspace import Workspace
+
     include = "all" if include_all else "confirmed"
     with Workspace(workspace_path, read_only=True) as workspace:
         _refuse_empty(workspace, include)
@@ -197,6 +211,9 @@ def _graph_command(fmt: str) -> click.Command:
         help="Refuse graphs with more edges; raise it if your Gephi can take them.",
     )
     def command(workspace_path: str, out: str, max_nodes: int, max_edges: int) -> None:
+        from cibwatch.coaction.export import write_graph
+        from cibwatch.workspace import Workspace
+
         if not out.lower().endswith(f".{fmt}"):
             raise click.BadParameter(f"{out}: the file name must end in .{fmt}", param_hint="--out")
         with Workspace(workspace_path, read_only=True) as workspace:
@@ -219,6 +236,9 @@ gexf_command = _graph_command("gexf")
 )
 def csv_command(workspace_path: str, out: str, nodes_out: str | None) -> None:
     """Write the significant co-action edges (and accounts) of WORKSPACE as formula-safe CSV."""
+    from cibwatch.coaction.export import write_csv
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as workspace:
         run_id, edges, nodes = latest_coaction_graph(workspace)
     write_csv(edges, out)
@@ -233,13 +253,16 @@ def csv_command(workspace_path: str, out: str, nodes_out: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(TABLE_FORMATS),
     default="csv",
     show_default=True,
     help="csv (formula-safe) or parquet.",
 )
 def tables_command(workspace_path: str, out: str, fmt: str) -> None:
     """Write the latest assembly's networks, members, evidence and accounts, one file each."""
+    from cibwatch.exports import export_tables
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as workspace:
         paths = export_tables(workspace, Path(out), fmt)
     for path in paths:
@@ -257,6 +280,9 @@ def tables_command(workspace_path: str, out: str, fmt: str) -> None:
 )
 def import_command(file: str, workspace_path: str | None) -> None:
     """Read indicators from FILE: a STIX 2.1 bundle or a platform's indicator file."""
+    from cibwatch.indicators.sources import import_indicators
+    from cibwatch.workspace import Workspace
+
     if workspace_path is None:
         result, import_id = import_indicators(Path(file))
     else:

@@ -2,22 +2,29 @@
 
 A thin client: it parses options, calls :meth:`cibwatch.workspace.Workspace.ingest` per
 file, and renders the reports. Each file is its own transaction, so a failing file leaves
-the files before it stored and the workspace consistent.
+the other files stored and the workspace consistent. Exit status: 0 when every file was
+loaded; 1 when any file was refused (unreadable, not the format, or it stored nothing or
+rejected more than ``--max-reject-share`` of its rows), after the other files are loaded
+and every refusal is listed with its reasons; 2 for wrong options.
 """
 
 from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from cibwatch.ingest.loader import IngestReport
-from cibwatch.ingest.registry import formats
-from cibwatch.workspace import Workspace
+from cibwatch.cli.choices import DEFAULT_MAX_REJECT_SHARE, LazyChoice
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from cibwatch.errors import IngestError
+    from cibwatch.ingest.loader import IngestReport
+
 
 #: How many reject reasons the summary lists.
 TOP_REASONS = 5
@@ -28,6 +35,8 @@ def _advance(bar: Progress, task: TaskID, rows: int) -> None:
 
 
 def _report_table(reports: list[IngestReport]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Ingested")
     table.add_column("file", overflow="fold")
     table.add_column("format")
@@ -47,6 +56,8 @@ def _report_table(reports: list[IngestReport]) -> Table:
 
 
 def _reasons_table(reports: list[IngestReport]) -> Table | None:
+    from rich.table import Table
+
     totals: dict[str, int] = {}
     for report in reports:
         for reason, count in report.reject_reasons.items():
@@ -69,7 +80,7 @@ def _reasons_table(reports: list[IngestReport]) -> Table | None:
 @click.option(
     "--format",
     "format_name",
-    type=click.Choice(formats()),
+    type=LazyChoice("cibwatch.ingest.registry:formats", "FORMAT"),
     default=None,
     help="Source format; detected from the file when not given.",
 )
@@ -92,6 +103,14 @@ def _reasons_table(reports: list[IngestReport]) -> Table | None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSON file mapping canonical fields to the file's columns (generic formats).",
 )
+@click.option(
+    "--max-reject-share",
+    type=click.FloatRange(0, 1),
+    default=DEFAULT_MAX_REJECT_SHARE,
+    show_default=True,
+    help="Refuse a file (keep none of it, exit 1) that rejects more than this share of "
+    "its rows; 1 keeps whatever passes.",
+)
 def command(
     workspace: Path,
     files: tuple[Path, ...],
@@ -99,14 +118,21 @@ def command(
     assume_tz: str | None,
     platform: str | None,
     column_map: Path | None,
+    max_reject_share: float,
 ) -> None:
     """Load FILE... into the WORKSPACE (created when missing).
 
     Every file is loaded atomically: its rows are stored, rejected (with file, row, field
     and reason, kept in the rejects table) or counted as duplicates, and nothing else.
     """
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from cibwatch.workspace import Workspace
+
     console = Console(stderr=True)
     reports: list[IngestReport] = []
+    refused: list[IngestError] = []
     with Workspace(workspace) as ws:
         for path in files:
             with Progress(
@@ -118,17 +144,39 @@ def command(
                 transient=True,
             ) as bar:
                 task = bar.add_task(f"ingesting {path.name}", total=None)
-                report = ws.ingest(
-                    path,
-                    format=format_name,
-                    assume_tz=assume_tz,
-                    platform=platform,
-                    column_map=column_map,
-                    progress=partial(_advance, bar, task),
-                )
+                try:
+                    report = ws.ingest(
+                        path,
+                        format=format_name,
+                        assume_tz=assume_tz,
+                        platform=platform,
+                        column_map=column_map,
+                        progress=partial(_advance, bar, task),
+                        max_reject_share=max_reject_share,
+                    )
+                except IngestError as exc:
+                    # The file left no trace; the others are still worth loading.
+                    refused.append(exc)
+                    continue
             reports.append(report)
+        posts = ws.count("posts")
     out = Console()
-    out.print(_report_table(reports))
+    if reports:
+        out.print(_report_table(reports))
     reasons = _reasons_table(reports)
     if reasons is not None:
         out.print(reasons)
+    for report in reports:
+        for notice in report.notices:
+            out.print(f"note: {report.source_file}: {notice}", markup=False, highlight=False)
+    if posts == 0:
+        console.print(
+            "note: the workspace holds no posts: nothing can be analysed until posts are ingested",
+            markup=False,
+            highlight=False,
+        )
+    if refused:
+        listed = "\n".join(str(exc) for exc in refused)
+        raise click.ClickException(
+            f"{len(refused)} of {len(files)} file(s) refused, not loaded:\n{listed}"
+        )

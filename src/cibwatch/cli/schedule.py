@@ -6,12 +6,8 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from cibwatch.csvsafe import write_rows
-from cibwatch.fingerprints.schedules import COLUMNS, schedules
-from cibwatch.workspace import Workspace
 
 
 @click.command("schedule")
@@ -32,6 +28,12 @@ def command(source: Path, by: str, out: Path | None, min_posts: int, assume_tz: 
     SOURCE is a workspace (.duckdb) or a posts file, which is ingested into a temporary
     workspace first.
     """
+    from rich.console import Console
+    from rich.table import Table
+
+    from cibwatch.fingerprints.schedules import COLUMNS, schedules
+    from cibwatch.workspace import Workspace
+
     if source.suffix == ".duckdb":
         with Workspace(source, read_only=True) as ws:
             rows = schedules(ws, by=by, min_posts=min_posts)

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import click
 
-from cibwatch.web.auth import generate_token, load_tokens
-
 
 @click.command("serve")
 @click.argument("workspace", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -29,6 +27,7 @@ def command(workspace: Path, host: str, port: int, token_file: Path | None) -> N
     import uvicorn  # imported here: only this command needs the server
 
     from cibwatch.web.app import create_app
+    from cibwatch.web.auth import generate_token, load_tokens
 
     if token_file is not None:
         tokens = load_tokens(token_file)

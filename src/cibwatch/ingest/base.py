@@ -34,6 +34,17 @@ class Reject:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something about the file as a whole the analyst must hear (e.g. ids that collide).
+
+    Notices do not change any count; the loader keeps them in the ingest's report and in
+    the ``ingests`` table (``params.notices``) so they are not lost after the run.
+    """
+
+    message: str
+
+
+@dataclass(frozen=True)
 class StagedBatch:
     """Rows for one canonical table (``posts`` or ``accounts``), not yet validated."""
 
@@ -66,5 +77,5 @@ class Ingester(ABC):
         """Whether ``path`` (its first bytes in ``head``) looks like this format."""
 
     @abstractmethod
-    def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
-        """Yield staged batches and rejects, in file order, streaming (bounded memory)."""
+    def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject | Notice]:
+        """Yield staged batches and rejects (and notices), in file order, streaming."""

@@ -1,23 +1,41 @@
-"""Ingester for FiveThirtyEight's ``russian-troll-tweets`` CSVs (Linvill & Warren, Clemson).
+"""Ingesters for FiveThirtyEight's ``russian-troll-tweets`` (Linvill & Warren, Clemson).
 
 Each row is one tweet by an Internet Research Agency handle, collected with Salesforce Social
-Studio, with the author's follower and following counts at the time of the tweet.
+Studio, with the author's follower and following counts at the time of the tweet. Two
+layouts are read, both detected from their header:
 
-Time zone: the dataset's README defines ``publish_date`` only as "the date and time the tweet
-was sent" (values like ``10/1/2017 19:58``, month first) and names no zone. The ingester only
-rewrites the US-style date as ISO 8601 (``2017-10-01 19:58:00``), still without a zone, so
-the loader refuses the file unless ``--assume-tz`` says which zone the analyst takes it to
-be; we never guess it.
+- the original release (``external_author_id, author, content, ... account_category``);
+- the by-author re-release (bet4a/russian-troll-tweets-by-author), which splits it into a
+  tweets file (``author_id, content, ..., publish_date, harvested_date, ... post_type``,
+  ``author_id`` being the handle) and an authors file (``author_id, author,
+  external_author_id, account_type, account_category, ...``, format ``troll_authors``).
 
-Ids: ``external_author_id`` was rounded in some published files (a float through a
-spreadsheet), so ``alt_external_id`` (reconstructed by the authors) is preferred when given.
-Older files have no ``tweet_id``; it is then read from ``article_url``
-(``.../status/<id>``), and a row with neither is rejected.
+The dataset has no entity columns (hashtags, mentions and links exist only inside
+``content``) and gives a retweet as ``RT @handle: text``: both are read from the text by
+:mod:`cibwatch.ingest.entities`, so retweets of one tweet become co-actions on one shared
+post. The original release's expanded links (``tco*_step1``) are kept beside the text's
+``t.co`` links.
+
+Ids: tweets without an id (every row of the re-release, some rows of the original) get a
+stable id derived from author, time and text (:func:`cibwatch.ingest.entities.post_id`,
+prefixed ``derived:``). ``external_author_id`` was rounded in the published files (a float
+through a spreadsheet: ``9.06E+17``, ``906000000000000000``), so several handles share one
+value; an account is keyed on the reconstructed ``alt_external_id`` when given, on the
+handle (case-folded, as Twitter treats handles) when the id is rounded, and the ingest
+reports how many handles shared a rounded id instead of merging them silently.
+
+Time zone: the original release's README defines ``publish_date`` only as "the date and time
+the tweet was sent" (values like ``10/1/2017 19:58``, month first) and names no zone, so the
+loader refuses that layout unless ``--assume-tz`` says which zone the analyst takes it to be.
+The re-release's ``publish_date`` (``2017-09-07 19:52:00``) is documented as UTC, so it is
+read as UTC unless ``--assume-tz`` says otherwise.
 
 >>> iso_publish_date("10/1/2017 19:58")
 '2017-10-01 19:58:00'
 >>> tweet_id_from_url("http://twitter.com/10_gop/statuses/914580356430536705")
 '914580356430536705'
+>>> rounded_id("9.06E+17"), rounded_id("906000000000000000"), rounded_id("2528776985")
+(True, True, False)
 """
 
 from __future__ import annotations
@@ -27,7 +45,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
+from cibwatch.ingest import entities
+from cibwatch.ingest.base import Ingester, IngestOptions, Notice, Reject, StagedBatch
 from cibwatch.ingest.csvsource import csv_records, header_columns, nonblank
 from cibwatch.ingest.staging import flush
 
@@ -44,10 +63,21 @@ OPTIONAL: tuple[str, ...] = (
     "tweet_id",
     "article_url",
 )
+#: The re-release's tweets file: ``author_id`` is the handle, there is no tweet id.
+BY_AUTHOR_REQUIRED: tuple[str, ...] = ("author_id", "content", "publish_date", "harvested_date")
+BY_AUTHOR_OPTIONAL: tuple[str, ...] = ("language", "following", "followers", "post_type")
+#: The re-release's authors file.
+AUTHORS_REQUIRED: tuple[str, ...] = ("author_id", "author", "external_author_id")
+AUTHORS_OPTIONAL: tuple[str, ...] = ("account_category",)
+
 _US_TIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d\d)(?::(\d\d))?\s*$")
 _STATUS = re.compile(r"/status(?:es)?/(\d+)")
-# post_type names the kind of a non-original tweet; ``retweet`` is a 0/1 flag besides it.
-_POST_TYPES = {"RETWEET": "share", "QUOTE_TWEET": "quote"}
+# post_type names the kind of a non-original tweet (the re-release abbreviates it to R/Q);
+# ``retweet`` is a 0/1 flag besides it.
+_POST_TYPES = {"RETWEET": "share", "R": "share", "QUOTE_TWEET": "quote", "Q": "quote"}
+# Ids above 2**53 that end in six zeros went through a float (a real id does so once in 10**6).
+_FLOAT_EXACT = 2**53
+_ROUNDED_TAIL = "000000"
 
 
 def iso_publish_date(value: str | None) -> str | None:
@@ -65,49 +95,137 @@ def tweet_id_from_url(url: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def rounded_id(value: str) -> bool:
+    """Whether an ``external_author_id`` was rounded (float notation, or float-exact zeros)."""
+    text = value.strip()
+    if any(c in text for c in ".eE"):
+        return True
+    return text.isdigit() and int(text) > _FLOAT_EXACT and text.endswith(_ROUNDED_TAIL)
+
+
+def text_fields(
+    text: str | None, expanded: list[str] | None = None, *, retweet: bool = False
+) -> dict[str, Any]:
+    """Entity and retweet fields of a tweet whose source gives only its text.
+
+    ``expanded`` are links the source expanded itself (kept first, before the text's own);
+    ``retweet`` says the source marked the row a retweet (its text is then the retweeted
+    tweet's, with or without ``RT @handle:``).
+    """
+    links = entities.urls(text)
+    links = list(dict.fromkeys([*(expanded or []), *links]))
+    fields: dict[str, Any] = {
+        "urls": links or None,
+        # Without this the loader would take t.co, the host of every link, as a domain.
+        "domains": entities.domains(links) if links else None,
+        "hashtags": entities.hashtags(text) or None,
+        "mentions": entities.mentions(text) or None,
+    }
+    # Every row has every key: Arrow takes a batch's columns from its first row.
+    fields["shared_account_id"] = fields["shared_post_id"] = None
+    shared = entities.retweet_of(text)
+    if shared is not None:
+        handle, retweeted = shared
+        fields["shared_account_id"] = handle.lower()
+        fields["shared_post_id"] = entities.shared_post_id(handle, retweeted)
+    elif retweet and text and text.strip():
+        fields["shared_post_id"] = entities.shared_post_id(None, text)
+    return fields
+
+
+def _kind(post_type: str | None, retweet_flag: str | None, text: str | None) -> str:
+    kind = _POST_TYPES.get((nonblank(post_type) or "").upper())
+    if kind is not None:
+        return kind
+    shared = entities.retweet_of(text) is not None
+    return "share" if shared or nonblank(retweet_flag) == "1" else "original"
+
+
+class _Collisions:
+    """Which handles each rounded external id stood for, to report and not merge them."""
+
+    def __init__(self) -> None:
+        self.handles: dict[str, set[str]] = {}
+
+    def add(self, external_id: str | None, handle: str | None) -> None:
+        if external_id and handle and rounded_id(external_id):
+            self.handles.setdefault(external_id.strip(), set()).add(handle.lower())
+
+    def notice(self) -> Notice | None:
+        shared = {k: v for k, v in self.handles.items() if len(v) > 1}
+        if not shared:
+            return None
+        handles = sum(len(v) for v in shared.values())
+        example, names = max(shared.items(), key=lambda kv: (len(kv[1]), kv[0]))
+        listed = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+        return Notice(
+            f"external_author_id is rounded in this file: {handles} handles share "
+            f"{len(shared)} rounded values (e.g. {example}: {listed}); those accounts are "
+            "keyed on their handle, not merged"
+        )
+
+
 class TrollTweetsIngester(Ingester):
-    """FiveThirtyEight russian-troll-tweets CSV (publish_date has no zone: --assume-tz)."""
+    """FiveThirtyEight russian-troll-tweets CSV, original or by-author layout."""
 
     name: ClassVar[str] = "troll_tweets"
     description: ClassVar[str] = (
-        "FiveThirtyEight russian-troll-tweets CSV (no time zone: needs --assume-tz)"
+        "FiveThirtyEight russian-troll-tweets CSV, original layout (no time zone: needs "
+        "--assume-tz) or by-author re-release tweets (UTC)"
     )
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
         columns = set(header_columns(head))
-        return set(REQUIRED) <= columns and "account_category" in columns
+        original = set(REQUIRED) <= columns and "account_category" in columns
+        return original or set(BY_AUTHOR_REQUIRED) <= columns
 
-    def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
+    def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject | Notice]:
+        with path.open("rb") as handle:
+            columns = set(header_columns(handle.read(1 << 16)))
+        if set(BY_AUTHOR_REQUIRED) <= columns and "external_author_id" not in columns:
+            yield from self._read_by_author(path, options)
+        else:
+            yield from self._read_original(path, options)
+
+    def _read_original(
+        self, path: Path, options: IngestOptions
+    ) -> Iterator[StagedBatch | Reject | Notice]:
         platform = options.platform or "x"
         posts: list[dict[str, Any]] = []
         accounts: dict[str | None, dict[str, Any]] = {}
+        collisions = _Collisions()
         for rec in csv_records(path, REQUIRED, OPTIONAL, "russian-troll-tweets"):
             if isinstance(rec, Reject):
                 yield rec
                 continue
             row = rec["source_row"]
+            handle = nonblank(rec.get("author"))
+            external = nonblank(rec.get("external_author_id"))
+            collisions.add(external, handle)
+            # The reconstructed id first; a rounded id stands for several handles.
+            account_id = nonblank(rec.get("alt_external_id"))
+            if account_id is None:
+                rounded = external is not None and rounded_id(external)
+                account_id = handle.lower() if rounded and handle else external
+            created_at = iso_publish_date(rec.get("publish_date"))
+            text = rec.get("content") or None
             post_id = nonblank(rec.get("tweet_id")) or tweet_id_from_url(rec.get("article_url"))
-            if post_id is None:
-                yield Reject(row, "tweet_id", "no tweet_id and no status link in article_url")
-                continue
-            # The reconstructed id first: external_author_id was rounded in some files.
-            alt_id = rec.get("alt_external_id")
-            account_id = nonblank(alt_id) or nonblank(rec.get("external_author_id"))
-            kind = _POST_TYPES.get((nonblank(rec.get("post_type")) or "").upper())
-            if kind is None:
-                kind = "share" if nonblank(rec.get("retweet")) == "1" else "original"
-            urls = [u for u in (nonblank(rec.get(c)) for c in _URL_COLUMNS) if u]
+            if post_id is None and account_id and created_at:
+                post_id = entities.post_id(account_id, created_at, text)
+            expanded = [u for u in (nonblank(rec.get(c)) for c in _URL_COLUMNS) if u]
+            kind = _kind(rec.get("post_type"), rec.get("retweet"), text)
+            fields = text_fields(text, expanded, retweet=kind == "share")
             posts.append(
                 {
                     "platform": platform,
                     "post_id": post_id,
                     "account_id": account_id,
-                    "created_at": iso_publish_date(rec.get("publish_date")),
-                    "text": rec.get("content") or None,
+                    "created_at": created_at,
+                    "text": text,
                     "language": nonblank(rec.get("language")),
                     "kind": kind,
-                    "urls": urls or None,
+                    **fields,
                     "source_row": row,
                 }
             )
@@ -116,7 +234,59 @@ class TrollTweetsIngester(Ingester):
                 "platform": platform,
                 "account_id": account_id,
                 "kind": "account",
-                "handle": nonblank(rec.get("author")),
+                "handle": handle,
+                "followers": nonblank(rec.get("followers")),
+                "following": nonblank(rec.get("following")),
+                "source_row": row,
+            }
+            if len(posts) >= options.batch_rows:
+                yield from flush(posts, accounts)
+        yield from flush(posts, accounts)
+        notice = collisions.notice()
+        if notice is not None:
+            yield notice
+
+    def _read_by_author(
+        self, path: Path, options: IngestOptions
+    ) -> Iterator[StagedBatch | Reject | Notice]:
+        platform = options.platform or "x"
+        # Documented as UTC; an explicit --assume-tz still wins (the time stays naive).
+        zone = "" if options.assume_tz else "+00:00"
+        posts: list[dict[str, Any]] = []
+        accounts: dict[str | None, dict[str, Any]] = {}
+        what = "russian-troll-tweets (by-author)"
+        for rec in csv_records(path, BY_AUTHOR_REQUIRED, BY_AUTHOR_OPTIONAL, what):
+            if isinstance(rec, Reject):
+                yield rec
+                continue
+            row = rec["source_row"]
+            handle = nonblank(rec.get("author_id"))
+            account_id = handle.lower() if handle else None
+            published = iso_publish_date(rec.get("publish_date"))
+            text = rec.get("content") or None
+            post_id = None
+            if account_id and published:
+                post_id = entities.post_id(account_id, published, text)
+            kind = _kind(rec.get("post_type"), None, text)
+            fields = text_fields(text, retweet=kind == "share")
+            posts.append(
+                {
+                    "platform": platform,
+                    "post_id": post_id,
+                    "account_id": account_id,
+                    "created_at": published + zone if published else None,
+                    "text": text,
+                    "language": nonblank(rec.get("language")),
+                    "kind": kind,
+                    **fields,
+                    "source_row": row,
+                }
+            )
+            accounts[account_id] = {
+                "platform": platform,
+                "account_id": account_id,
+                "kind": "account",
+                "handle": handle,
                 "followers": nonblank(rec.get("followers")),
                 "following": nonblank(rec.get("following")),
                 "source_row": row,
@@ -126,4 +296,45 @@ class TrollTweetsIngester(Ingester):
         yield from flush(posts, accounts)
 
 
-INGESTERS: list[type[Ingester]] = [TrollTweetsIngester]
+class TrollAuthorsIngester(Ingester):
+    """The by-author re-release's authors file: one account per handle."""
+
+    name: ClassVar[str] = "troll_authors"
+    description: ClassVar[str] = (
+        "FiveThirtyEight russian-troll-tweets by-author re-release, authors file (accounts)"
+    )
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> bool:
+        columns = set(header_columns(head))
+        return set(AUTHORS_REQUIRED) <= columns and "content" not in columns
+
+    def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject | Notice]:
+        platform = options.platform or "x"
+        accounts: dict[str | None, dict[str, Any]] = {}
+        collisions = _Collisions()
+        what = "russian-troll-tweets authors"
+        for rec in csv_records(path, AUTHORS_REQUIRED, AUTHORS_OPTIONAL, what):
+            if isinstance(rec, Reject):
+                yield rec
+                continue
+            handle = nonblank(rec.get("author_id")) or nonblank(rec.get("author"))
+            collisions.add(nonblank(rec.get("external_author_id")), handle)
+            account_id = handle.lower() if handle else None
+            # Keyed by row, not by id: a repeated author must reach the loader to be counted.
+            accounts[rec["source_row"]] = {
+                "platform": platform,
+                "account_id": account_id,
+                "kind": "account",
+                "handle": handle,
+                "source_row": rec["source_row"],
+            }
+            if len(accounts) >= options.batch_rows:
+                yield from flush([], accounts)
+        yield from flush([], accounts)
+        notice = collisions.notice()
+        if notice is not None:
+            yield notice
+
+
+INGESTERS: list[type[Ingester]] = [TrollTweetsIngester, TrollAuthorsIngester]

@@ -22,7 +22,8 @@ actor's, the network repeats that actor's narrative with a lag. :func:`narrative
 aggregates lags per (leader, follower) pair; :func:`network_narratives` lists one network's
 top narratives with their first appearance overall.
 
->>> linking = link_narratives(workspace)  # doctest: +SKIP
+>>> linking = link_narratives(workspace)  # computed once, stored  # doctest: +SKIP
+>>> linking = current_linking(workspace)  # read back by reports  # doctest: +SKIP
 >>> lags = narrative_overlaps(workspace, unit="narrative", linking=linking)  # doctest: +SKIP
 >>> lags[0]["sentence"]  # doctest: +SKIP
 "network N-b repeats source telegram:7's narratives 4.06 days later (...)"
@@ -38,7 +39,9 @@ from cibwatch.narratives.linking import (
     MIN_ANCHORS,
     NarrativeLink,
     NarrativeLinking,
+    current_linking,
     link_narratives,
+    stored_linking,
 )
 from cibwatch.narratives.overlaps import UNITS, narrative_overlaps, network_narratives
 
@@ -49,9 +52,11 @@ __all__ = [
     "UNITS",
     "NarrativeLink",
     "NarrativeLinking",
+    "current_linking",
     "link_narratives",
     "name_key",
     "narrative_overlaps",
     "network_narratives",
+    "stored_linking",
     "text_anchors",
 ]
