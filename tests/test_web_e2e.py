@@ -377,5 +377,7 @@ def test_an_analyst_names_confirms_and_takes_down_the_doppelganger_network(
         with page.expect_download() as indicators:
             page.get_by_role("link", name="Indicators (STIX 2.1)").click()
         bundle = json.loads(Path(indicators.value.path()).read_text(encoding="utf-8"))
-        assert any(o["type"] == "indicator" for o in bundle["objects"])
+        shared = [o for o in bundle["objects"] if o["type"] == "indicator"]
+        assert shared, "the network's indicators"
+        assert not any("UNREVIEWED" in o.get("description", "") for o in shared), "confirmed"
         context.close()
