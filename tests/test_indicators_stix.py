@@ -14,7 +14,7 @@ import pytest
 import stix2
 from click.testing import CliRunner
 
-from cibwatch.cases import decide, open_cases, set_status
+from cibwatch.cases import decide, name_network, open_cases, set_status
 from cibwatch.cli.indicators import export_command, import_command
 from cibwatch.errors import ConfigError, InputError, WorkspaceError
 from cibwatch.indicators.collect import UNREVIEWED, NetworkFacts, Shareable, collect
@@ -213,9 +213,12 @@ def test_exports_take_confirmed_networks_unless_told_all(tmp_path: Path) -> None
         open_cases(ws, "ana", network_ids=[first])
         set_status(ws, first, "in_review", "ana")
         decide(ws, first, "confirm", "checked by hand", "ana")
+        name_network(ws, first, "Operation Test", "ana")
         reviewed = collect(ws)
         assert [n.network.network_id for n in reviewed.networks] == [first]
         assert not any(UNREVIEWED in (i.comment or "") for i in reviewed.indicators())
+        campaigns = [o for o in build_bundle(reviewed).objects if o.type == "campaign"]
+        assert [c.name for c in campaigns] == [f"Operation Test (cibwatch network {first})"]
     cli = click.Group(commands={"export": export_command})
     runner = CliRunner()
     empty = tmp_path / "empty.duckdb"

@@ -46,6 +46,8 @@ class NetworkFacts:
     last_seen: datetime | None = None
     posts: int = 0
     case_status: str | None = None
+    #: The name an analyst gave the network, if any (:mod:`cibwatch.cases.names`).
+    name: str | None = None
 
 
 @dataclass
@@ -97,9 +99,13 @@ def collect(
         return collect_imported(workspace)
     run_id, started = int(row[0]), row[1]
     shareable = Shareable(run_id, started, [_facts(workspace, n) for n in networks])
+    from cibwatch.cases.names import network_names
+
+    names = network_names(workspace)
     for facts in shareable.networks:
         status = statuses.get(facts.network.network_id)
         facts.case_status = status
+        facts.name = names.get(facts.network.network_id)
         if status not in CONFIRMED_STATUSES:
             mark = f"{UNREVIEWED} (case: {status or 'none'})"
             facts.indicators = [

@@ -170,7 +170,11 @@ def _group(facts: NetworkFacts, group_kind: str, common: dict[str, Any]) -> Any:
     net = facts.network
     kwargs: dict[str, Any] = {
         "id": stix_id(group_kind, net.network_id),
-        "name": f"cibwatch network {net.network_id}",
+        "name": (
+            f"{facts.name} (cibwatch network {net.network_id})"
+            if facts.name
+            else f"cibwatch network {net.network_id}"
+        ),
         "description": (
             "indicators imported from a published source, shared on as received"
             if net.summary.get("imported")

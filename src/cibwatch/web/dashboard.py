@@ -366,7 +366,11 @@ def audit_page(request: Request, store: Workspaces, subject: str = "") -> Respon
         return RedirectResponse("/login", status_code=303)
     with store.read() as ws:
         entries = audit_log(ws, subject.strip() or None)
-    rows = [dict(asdict(e), change=change_text(e.before, e.after)) for e in reversed(entries)]
+        names = network_names(ws)
+    rows = [
+        dict(asdict(e), change=change_text(e.before, e.after), name=names.get(e.subject))
+        for e in reversed(entries)
+    ]
     return page("audit.html", who=who, entries=rows, subject=subject)
 
 
