@@ -33,7 +33,7 @@ from cibwatch.cases import (
     TransitionError,
 )
 from cibwatch.errors import CibwatchError, ConfigError, WorkspaceError
-from cibwatch.web import api, dashboard
+from cibwatch.web import api, dashboard, pages
 from cibwatch.web.auth import Role, TokenStore
 from cibwatch.web.microcache import MicroCache
 from cibwatch.web.store import Store
@@ -159,4 +159,5 @@ def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str |
         app.add_exception_handler(error, _handler(status))
     app.include_router(api.router)
     app.include_router(dashboard.router)
+    app.include_router(pages.router)
     return app

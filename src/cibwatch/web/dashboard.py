@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
 from importlib import resources
-from typing import Annotated, Any, Final
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from typing import Any, Final
+from urllib.parse import parse_qs, quote, urlsplit
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -28,7 +26,6 @@ from cibwatch.cases import (
     TRANSITIONS,
     add_note,
     assign,
-    audit_log,
     case_decisions,
     case_notes,
     list_cases,
@@ -36,20 +33,11 @@ from cibwatch.cases import (
     network_names,
     open_cases,
     set_status,
-    takedown_list,
 )
-from cibwatch.cases.profile_urls import profile_url
 from cibwatch.errors import CibwatchError
-from cibwatch.networks import SCORE_WEIGHTS
 from cibwatch.report.lookup import (
     PAGE,
-    account_evidence,
-    account_posts,
-    account_profile,
-    domain_facts,
-    handles,
     network_evidence,
-    posts_by_key,
 )
 from cibwatch.report.reading import (
     GLOSSARY,
@@ -68,14 +56,10 @@ from cibwatch.web.store import Store
 from cibwatch.web.views import (
     CHANGES,
     SORTS,
-    csv_download,
     find_network,
-    linking,
-    network_indicators,
     network_rows,
     networks_by_id,
     page_context,
-    takedown_csv,
 )
 from cibwatch.workspace import Workspace
 
@@ -85,12 +69,12 @@ router = APIRouter(include_in_schema=False)
 _css = resources.files("cibwatch.web").joinpath("templates/dashboard.css").read_text("utf-8")
 
 
-def _plain(value: Any) -> str:
+def plain_text(value: Any) -> str:
     """A value as reading text: lists joined, mappings as ``key: value`` (escaped later)."""
     if isinstance(value, Mapping):
-        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+        return "; ".join(f"{k}: {plain_text(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return "; ".join(_plain(v) for v in value)
+        return "; ".join(plain_text(v) for v in value)
     return "" if value is None else str(value)
 
 
@@ -99,30 +83,12 @@ templates = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
 )
-templates.filters["plain"] = _plain
+templates.filters["plain"] = plain_text
 templates.filters["when"] = when
 templates.filters["day"] = day
 templates.filters["q"] = q_text
 templates.filters["signal"] = signal_label
 templates.globals["glossary"] = GLOSSARY
-
-
-def change_text(before: str | None, after: str | None) -> str:
-    """An audit row's change in words: ``status: new -> in_review; reason: ...``."""
-    old = json.loads(before) if before else {}
-    new = json.loads(after) if after else {}
-    if not isinstance(old, dict) or not isinstance(new, dict):
-        return f"{before or ''} -> {after or ''}"
-    parts = []
-    for key in dict.fromkeys([*new, *old]):
-        a, b = old.get(key), new.get(key)
-        if a == b:
-            continue
-        if key in old and old[key] is not None:
-            parts.append(f"{key}: {_plain(a)} -> {_plain(b)}")
-        else:
-            parts.append(f"{key}: {_plain(b)}")
-    return "; ".join(parts)
 
 
 def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -189,13 +155,13 @@ def _network_page(
     case = next((c for c in list_cases(ws) if c.network_id == network_id), None)
     names = network_names(ws)
     signal = request.query_params.get("signal") or None
-    offset = _page_number(request.query_params.get("evidence_page")) * PAGE
+    offset = page_number(request.query_params.get("evidence_page")) * PAGE
     evidence, evidence_total = network_evidence(
         ws, find_network(store, ws, network_id), signal=signal, offset=offset
     )
     labels = context["labels"]
     accounts = _accounts_shown(context["accounts"], request.query_params)
-    accounts_page = _page_number(request.query_params.get("accounts_page"))
+    accounts_page = page_number(request.query_params.get("accounts_page"))
     return page(
         "network.html",
         status,
@@ -256,7 +222,7 @@ def _accounts_shown(
     return sorted(found, key=key)
 
 
-def _page_number(text: str | None) -> int:
+def page_number(text: str | None) -> int:
     """A page number from a query value; anything that is not one means the first page."""
     try:
         return max(0, int(text or 0))
@@ -359,204 +325,6 @@ async def form_name(request: Request, network_id: str) -> Response:
     )
 
 
-@router.get("/audit")
-def audit_page(request: Request, store: Workspaces, subject: str = "") -> Response:
-    who = _viewer(request)
-    if who is None:
-        return RedirectResponse("/login", status_code=303)
-    with store.read() as ws:
-        entries = audit_log(ws, subject.strip() or None)
-        names = network_names(ws)
-    rows = [
-        dict(asdict(e), change=change_text(e.before, e.after), name=names.get(e.subject))
-        for e in reversed(entries)
-    ]
-    return page("audit.html", who=who, entries=rows, subject=subject)
-
-
-@router.get("/takedown")
-def takedown_page(
-    request: Request, store: Workspaces, platform: str = "", kind: str = "", network: str = ""
-) -> Response:
-    who = _viewer(request)
-    if who is None:
-        return RedirectResponse("/login", status_code=303)
-    with store.read() as ws:
-        items = takedown_list(
-            ws,
-            platform=platform or None,
-            kind=kind or None,
-            network_ids=[network] if network else None,
-        )
-        everything = takedown_list(ws)
-    query = urlencode(
-        {k: v for k, v in (("platform", platform), ("kind", kind), ("network", network)) if v}
-    )
-    return page(
-        "takedown.html",
-        who=who,
-        items=items,
-        platforms=sorted({i.platform for i in everything}),
-        kinds=sorted({i.kind for i in everything}),
-        networks=sorted({(i.network_id, i.network_name or i.network_id) for i in everything}),
-        platform=platform,
-        kind=kind,
-        network=network,
-        csv_link="/takedown.csv" + (f"?{query}" if query else ""),
-    )
-
-
-@router.get("/takedown.csv")
-def takedown_download(
-    request: Request, store: Workspaces, platform: str = "", kind: str = "", network: str = ""
-) -> Response:
-    """The takedown list as CSV, with the page's filters."""
-    if _viewer(request) is None:
-        return RedirectResponse("/login", status_code=303)
-    with store.read() as ws:
-        text = takedown_csv(
-            ws,
-            platform=platform or None,
-            kind=kind or None,
-            network_ids=[network] if network else None,
-        )
-    return csv_download(text, f"takedown{'-' + platform if platform else ''}.csv")
-
-
-@router.get("/networks/{network_id}/indicators.{fmt}")
-def indicators_download(request: Request, network_id: str, fmt: str, store: Workspaces) -> Response:
-    """The network's indicators as the platforms' CSV or a STIX 2.1 bundle.
-
-    Marked unreviewed unless the network's case is confirmed (see docs/indicators.md).
-    """
-    if _viewer(request) is None:
-        return RedirectResponse("/login", status_code=303)
-    if fmt not in ("csv", "stix.json"):
-        raise HTTPException(404, "indicators come as .csv or .stix.json")
-    with store.read() as ws:
-        find_network(store, ws, network_id)
-        text = network_indicators(ws, network_id, fmt)
-    if fmt == "csv":
-        return csv_download(text, f"indicators-{network_id}.csv")
-    return Response(
-        text,
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="indicators-{network_id}.stix.json"'
-        },
-    )
-
-
-@router.get("/accounts/{account}")
-def account_page(
-    request: Request,
-    account: str,
-    store: Workspaces,
-    page_: Annotated[str, Query(alias="page")] = "",
-) -> Response:
-    who = _viewer(request)
-    if who is None:
-        return RedirectResponse("/login", status_code=303)
-    number = _page_number(page_)
-    with store.read() as ws:
-        profile = account_profile(ws, account)
-        posts, total = account_posts(ws, account, offset=number * PAGE)
-        nets = [n for n in networks_by_id(store, ws).values() if account in n.members]
-        runs = sorted(
-            {
-                r
-                for n in networks_by_id(store, ws).values()
-                for r in n.summary.get("evidence_runs", [])
-            }
-        )
-        evidence = account_evidence(ws, account, runs)
-        names = network_names(ws)
-    if profile is None and not posts:
-        return page(
-            "error.html", 404, who=who, message=f"no account {account} in the workspace", back="/"
-        )
-    platform, _, account_id = account.partition(":")
-    link = profile_url(
-        platform,
-        (profile or {}).get("kind") or "account",
-        account_id,
-        (profile or {}).get("handle"),
-    )
-    return page(
-        "account.html",
-        who=who,
-        account=account,
-        profile=profile or {},
-        link=link,
-        posts=posts,
-        total=total,
-        page_number=number,
-        pages=max(1, -(-total // PAGE)),
-        networks=[(n.network_id, names.get(n.network_id)) for n in nets],
-        evidence=evidence,
-    )
-
-
-@router.get("/narratives/{narrative}")
-def narrative_page(
-    request: Request,
-    narrative: str,
-    store: Workspaces,
-    page_: Annotated[str, Query(alias="page")] = "",
-) -> Response:
-    """One narrative (a claim across languages): its posts, who posted them, how it was linked."""
-    who = _viewer(request)
-    if who is None:
-        return RedirectResponse("/login", status_code=303)
-    number = _page_number(page_)
-    with store.read() as ws:
-        joined = linking(store, ws)
-        keys = sorted(p for p, n in joined.post_narrative.items() if n == narrative)
-        if not keys:
-            message = f"no narrative {narrative} in the latest assembly"
-            return page("error.html", 404, who=who, message=message, back="/")
-        posts = posts_by_key(ws, keys, offset=number * PAGE)
-        labels = handles(ws, [p["account"] for p in posts])
-        members = {
-            m: (n.network_id, names.get(n.network_id))
-            for names in [network_names(ws)]
-            for n in networks_by_id(store, ws).values()
-            for m in n.members
-        }
-    return page(
-        "narrative.html",
-        who=who,
-        narrative=narrative,
-        total=len(keys),
-        posts=posts,
-        labels=labels,
-        members=members,
-        languages=joined.languages.get(narrative, []),
-        links=joined.evidence(narrative)[:10],
-        page_number=number,
-        pages=max(1, -(-len(keys) // PAGE)),
-    )
-
-
-@router.get("/domains/{domain}")
-def domain_page(request: Request, domain: str, store: Workspaces) -> Response:
-    who = _viewer(request)
-    if who is None:
-        return RedirectResponse("/login", status_code=303)
-    with store.read() as ws:
-        nets = list(networks_by_id(store, ws).values())
-        runs = sorted({r for n in nets for r in n.summary.get("evidence_runs", [])})
-        facts = domain_facts(ws, domain, runs)
-        names = network_names(ws)
-        labels = handles(ws, [s["account"] for s in facts["sharers"]])
-    linked = [
-        (n.network_id, names.get(n.network_id))
-        for n in nets
-        if domain in n.summary.get("lookalike_domains", [])
-    ]
-    return page("domain.html", who=who, facts=facts, networks=linked, labels=labels)
-
-
 @router.get("/static/dashboard.css")
 def dashboard_css() -> Response:
     return Response(_css, media_type="text/css")
@@ -645,7 +413,7 @@ def dashboard(request: Request, store: Workspaces) -> Response:
             sort=sort,
             descending=descending,
         )
-    number = _page_number(given.get("page"))
+    number = page_number(given.get("page"))
     keep = {k: v for k, v in given.items() if v and k not in ("page", "sort", "order")}
     return page(
         "index.html",
@@ -671,16 +439,3 @@ def network_page(request: Request, network_id: str, store: Workspaces) -> Respon
         return RedirectResponse("/login", status_code=303)
     with store.read() as ws:
         return _network_page(request, store, ws, network_id, who)
-
-
-@router.get("/glossary")
-def glossary_page(request: Request) -> Response:
-    """The terms the pages use, and how the score is made."""
-    who = _viewer(request)
-    if who is None:
-        return RedirectResponse("/login", status_code=303)
-    text = (
-        "A network's score, from 0 to 1, is a weighted sum of four parts, each from 0 to 1. "
-        "It ranks networks for review; it is not a probability."
-    )
-    return page("glossary.html", who=who, score_text=text, parts=SCORE_PARTS, weights=SCORE_WEIGHTS)
