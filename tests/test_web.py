@@ -619,6 +619,26 @@ def test_name_assign_and_queue_through_dashboard_and_api(
     assert networks["spamouflage"] + "</a>" not in audit, "only the subject asked for"
 
 
+def _confirmed(app: FastAPI, network_id: str) -> None:
+    """The network's case confirmed (whatever an earlier test already did)."""
+    api = TestClient(app)
+    case = api.get(f"/api/cases/{network_id}", headers=auth(VIEWER))
+    if case.status_code == 404:
+        api.post("/api/cases/open", json={"network_ids": [network_id]}, headers=auth(ANALYST))
+        case = api.get(f"/api/cases/{network_id}", headers=auth(VIEWER))
+    if case.json()["status"] == "new":
+        api.post(
+            f"/api/cases/{network_id}/status", json={"status": "in_review"}, headers=auth(ANALYST)
+        )
+    if case.json()["status"] in ("new", "in_review"):
+        done = api.post(
+            f"/api/cases/{network_id}/decision",
+            json={"decision": "confirm", "reason": "checked"},
+            headers=auth(ANALYST),
+        )
+        assert done.status_code == 200, done.text
+
+
 def test_account_domain_and_takedown_pages(hostile_app: FastAPI, networks: dict[str, str]) -> None:
     browser = _login(hostile_app, VIEWER)
     page = browser.get(f"/networks/{networks['spamouflage']}").text
@@ -631,11 +651,16 @@ def test_account_domain_and_takedown_pages(hostile_app: FastAPI, networks: dict[
     assert browser.get("/accounts/x:nobody-at-all").status_code == 404
     domain = browser.get("/domains/spiegel.ltd")
     assert domain.status_code == 200 and "imitates" in domain.text
+    _confirmed(hostile_app, networks["spamouflage"])
+    listed = browser.get("/takedown", params={"page": "not a number"})
+    assert listed.status_code == 200 and " assets." in listed.text, "a bad page is the first"
+    beyond = browser.get("/takedown", params={"page": "99"})
+    assert beyond.status_code == 200 and "on this page" not in beyond.text
     csv_text = browser.get("/takedown.csv", params={"platform": "x"})
     assert csv_text.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv_text.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(csv_text.text)))
-    assert rows, "the review flow above confirmed a network with X accounts"
+    assert rows, "the confirmed network has accounts on X"
     assert all(r["platform"] == "x" for r in rows)
     assert all(r["url"].startswith("https://x.com/") for r in rows)
 

@@ -42,6 +42,8 @@ from cibwatch.web.views import (
 )
 
 router = APIRouter(include_in_schema=False)
+#: Assets per page of the takedown list (the CSV download holds them all).
+TAKEDOWN_PAGE = 100
 
 
 def change_text(before: str | None, after: str | None) -> str:
@@ -79,8 +81,14 @@ def audit_page(request: Request, store: Workspaces, subject: str = "") -> Respon
 
 @router.get("/takedown")
 def takedown_page(
-    request: Request, store: Workspaces, platform: str = "", kind: str = "", network: str = ""
+    request: Request,
+    store: Workspaces,
+    platform: str = "",
+    kind: str = "",
+    network: str = "",
+    page_: Annotated[str, Query(alias="page")] = "",
 ) -> Response:
+    """The takedown list, filtered, a page of :data:`TAKEDOWN_PAGE` assets at a time."""
     who = _viewer(request)
     if who is None:
         return RedirectResponse("/login", status_code=303)
@@ -95,10 +103,15 @@ def takedown_page(
     query = urlencode(
         {k: v for k, v in (("platform", platform), ("kind", kind), ("network", network)) if v}
     )
+    number = page_number(page_)
     return page(
         "takedown.html",
         who=who,
-        items=items,
+        items=items[number * TAKEDOWN_PAGE : (number + 1) * TAKEDOWN_PAGE],
+        total=len(items),
+        page_number=number,
+        pages=max(1, -(-len(items) // TAKEDOWN_PAGE)),
+        query=query,
         platforms=sorted({i.platform for i in everything}),
         kinds=sorted({i.kind for i in everything}),
         networks=sorted({(i.network_id, i.network_name or i.network_id) for i in everything}),
