@@ -173,7 +173,8 @@ def attribution_sentences(attribution: Mapping[str, Any]) -> list[str]:
         return ["No attribution hypothesis: the evidence points to no operator location."]
     out = []
     if wording := attribution.get("wording"):
-        out.append(f"{wording} (confidence: {attribution.get('confidence', 'undetermined')}).")
+        confidence = attribution.get("confidence", "undetermined")
+        out.append(f"{str(wording).rstrip('.')}. Confidence: {confidence}.")
     reasons = [str(r) for r in attribution.get("reasons") or []]
     if reasons:
         out.append("Why: " + "; ".join(reasons) + ".")
@@ -241,6 +242,9 @@ def network_summary(dossier: Mapping[str, Any], name: str | None = None) -> str:
             f"Attribution ({attribution.get('confidence', 'undetermined')} confidence): "
             f"{str(attribution['wording']).split('. ')[0].rstrip('.')}."
         )
+    verdict = dossier.get("verdict") or {}
+    if verdict.get("label"):
+        text.append(f"Verdict: {str(verdict['label']).rstrip('.')}.")
     text.append(f"Score {float(dossier.get('score') or 0):.2f} of 1.")
     return " ".join(text)
 
@@ -265,6 +269,9 @@ def network_brief(dossier: Mapping[str, Any], name: str | None = None) -> str:
     if targets:
         text += f", aimed at {_listing(targets)}"
     text += f"; found because its accounts {how}." if how else "."
+    verdict = dossier.get("verdict") or {}
+    if verdict.get("label"):
+        text += f" Verdict: {str(verdict['label']).rstrip('.')}."
     attribution = dossier.get("attribution") or {}
     if attribution.get("operator_offset") is not None:
         text += (

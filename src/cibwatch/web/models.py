@@ -49,6 +49,10 @@ class NetworkOut(BaseModel):
     platforms: list[str]
     case_status: StatusName | None = None
     assignee: str | None = None
+    #: ``cib``, ``coordinated_unclear``, ``coordinated_authentic`` or
+    #: ``inauthentic_uncoordinated`` (None: assembled before verdicts existed).
+    verdict: str | None = None
+    verdict_label: str | None = None
 
 
 class CaseOut(BaseModel):

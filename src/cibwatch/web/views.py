@@ -119,6 +119,8 @@ def network_rows(
                 platforms=platforms,
                 case_status=case.status if case else None,  # type: ignore[arg-type]
                 assignee=case.assignee if case else None,
+                verdict=_text_or_none(net.summary.get("verdict")),
+                verdict_label=_text_or_none(net.summary.get("verdict_label")),
             )
         )
     key = {
@@ -130,6 +132,10 @@ def network_rows(
     }[sort if sort in SORTS else "score"]
     out.sort(key=key, reverse=descending)
     return out
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def linking(store: Store, ws: Workspace) -> NarrativeLinking:
