@@ -199,6 +199,8 @@ def test_metas_typed_markdown_tables_are_read_as_published() -> None:
         ("url", "https://example-truth.news/about"),
         ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("domain", "example-voice.org"),
+        ("domain", "example-panorama.co.uk"),
+        ("account_url", "https://www.tiktok.com/@example.online"),
     }
     by_value = {i.value: i.comment for i in result.indicators}
     assert by_value["192.0.2.17"] == "Proxy IP"  # the published type is kept as the comment
