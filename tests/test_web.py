@@ -606,6 +606,8 @@ def test_name_assign_and_queue_through_dashboard_and_api(
     assert mine.status_code == 303
     assert target in browser.get("/", params={"queue": "mine"}).text
     assert target not in browser.get("/", params={"queue": "unassigned"}).text
+    nobody = api.get("/api/cases", params={"unassigned": "true"}, headers=auth(VIEWER)).json()
+    assert target not in {c["network_id"] for c in nobody}
     moved = api.post(f"/api/cases/{target}/assign", json={"assignee": "bob"}, headers=auth(ANALYST))
     assert moved.status_code == 200 and moved.json()["assignee"] == "bob"
     assert target not in browser.get("/", params={"queue": "mine"}).text

@@ -141,11 +141,18 @@ async def api_cases(
     store: Workspaces,
     status: StatusName | None = None,
     assignee: str | None = None,
+    unassigned: bool = False,
 ) -> Response:
-    def build(ws: Workspace) -> bytes:
-        return encode([case_out(c) for c in list_cases(ws, status=status, assignee=assignee)])
+    """Cases, best score first: of one status, one assignee, or (``unassigned``) nobody's."""
 
-    return json_response(await store.view(("cases", status, assignee), build, READS["cases"]))
+    def build(ws: Workspace) -> bytes:
+        cases = list_cases(ws, status=status, assignee=assignee)
+        if unassigned:
+            cases = [c for c in cases if not c.assignee]
+        return encode([case_out(c) for c in cases])
+
+    key = ("cases", status, assignee, unassigned)
+    return json_response(await store.view(key, build, READS["cases"]))
 
 
 @router.get("/cases/{network_id}", tags=["cases"], response_model=CaseDetailOut, responses=UNKNOWN)
