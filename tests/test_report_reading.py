@@ -55,6 +55,8 @@ def test_the_summary_says_who_what_where_how_big_how_found() -> None:
     assert "EUR 100-499 on 4 ads" in text
     assert "Schedule: 100% of posts Monday-Friday 08:00-17:00 at UTC+2." in text
     assert "Claims Berlin" not in text, "the schedule's first sentence only"
+    counted = dict(DOSSIER, schedule={"sentence": "1904 posts: an office shift at UTC+3. More."})
+    assert "Schedule (1904 posts): an office shift at UTC+3." in network_summary(counted)
     assert "(medium confidence): Consistent with operators in UTC+2." in text
     assert "Not attributed" not in text, "the full wording is the attribution section's"
     assert "Verdict: Coordinated inauthentic behaviour." in text and text.endswith("of 1.")

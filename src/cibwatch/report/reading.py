@@ -14,6 +14,7 @@ as a plain mapping) and the names analysts gave. Nothing here reads the workspac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -235,7 +236,11 @@ def network_summary(dossier: Mapping[str, Any], name: str | None = None) -> str:
         text.append("It paid for ads: " + _listing(money) + ".")
     schedule = dossier.get("schedule") or {}
     if schedule.get("sentence"):
-        text.append("Schedule: " + str(schedule["sentence"]).split(". ")[0].rstrip(".") + ".")
+        first = str(schedule["sentence"]).split(". ")[0].rstrip(".")
+        counted = re.match(r"([\d,]+ posts): (.*)", first)  # "1904 posts: an office shift..."
+        if counted:
+            first = f"({counted.group(1)}): {counted.group(2)}"
+        text.append(f"Schedule{' ' if counted else ': '}{first}.")
     attribution = dossier.get("attribution") or {}
     if attribution.get("wording"):
         text.append(
