@@ -27,7 +27,14 @@ from cibwatch.cases.audit import append_audit
 from cibwatch.cases.cases import CONFIRMED, TransitionError, list_cases
 from cibwatch.cases.names import network_names
 from cibwatch.cases.profile_urls import profile_url, website_url
-from cibwatch.cases.store import check_actor, ensure_tables, has_tables, next_id, now
+from cibwatch.cases.store import (
+    check_actor,
+    check_text,
+    ensure_tables,
+    has_tables,
+    next_id,
+    now,
+)
 from cibwatch.csvsafe import write_rows
 from cibwatch.errors import ConfigError, WorkspaceError
 
@@ -438,6 +445,7 @@ def _decide_action(
             "(only pending actions are decided)"
         )
     text = reason.strip() if reason else None
+    check_text(text, "the reason")
     with workspace.transaction() as con:
         at = now()
         con.execute(

@@ -45,9 +45,9 @@ _limit = click.option("--limit", default=20, show_default=True, help="Findings t
 
 
 def _run(workspace: Path, detector: Detector, out: Path | None, limit: int) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    from cibwatch.cli.output import console
     from cibwatch.workspace import Workspace
 
     with Workspace(workspace) as ws:
@@ -71,7 +71,7 @@ def _run(workspace: Path, detector: Detector, out: Path | None, limit: int) -> N
     for row in rows[:limit]:
         subject = row["subject_a"] + (f" · {row['subject_b']}" if row["subject_b"] else "")
         table.add_row(row["signal"], subject, row["explanation"])
-    Console().print(table)
+    console().print(table)
 
 
 @click.group("detect")
@@ -185,9 +185,9 @@ def stance(
     With --out, one CSV row per account and issue given a side: account, issue, side,
     posts (its stance posts on the issue), evidence.
     """
-    from rich.console import Console
     from rich.table import Table
 
+    from cibwatch.cli.output import console
     from cibwatch.detectors.stance import SIDE_COLUMNS, StanceDetector, side_rows
     from cibwatch.workspace import Workspace
 
@@ -208,7 +208,7 @@ def stance(
         table.add_column(col)
     for row in rows[:limit]:
         table.add_row(*(str(row[c]) for c in SIDE_COLUMNS))
-    Console().print(table)
+    console().print(table)
 
 
 @command.command("recidivism")

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import click
 
+from cibwatch.cli.output import echo
 from cibwatch.errors import CibwatchError
+from cibwatch.textsafe import terminal_text
 
 
 @click.group(name="domains")
@@ -95,20 +97,20 @@ def classify(
             file, classifier=classifier, block_date=block_date, context=context
         )
     except CibwatchError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(terminal_text(exc)) from exc
     for problem in problems:
-        click.echo(f"skipped {problem}", err=True)
+        echo(f"skipped {problem}", err=True)
     with out.open("w", encoding="utf-8", newline="") as handle:
         write_results(survey.results, handle)
     flagged = sum(r.verdict in ("impersonation", "generated-family") for r in survey.results)
-    click.echo(
+    echo(
         f"{len(survey.results)} domains, {flagged} flagged, {len(survey.families)} families, "
         f"{len(problems)} bad lines -> {out}",
         err=True,
     )
     for fam in survey.families:
         if fam.persistent:
-            click.echo(
+            echo(
                 f"family {fam.family_id}: {len(fam.new_after_block)} new domain(s) after the "
                 "block date",
                 err=True,

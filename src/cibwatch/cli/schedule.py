@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cibwatch.csvsafe import write_rows
+from cibwatch.textsafe import terminal_text
 
 
 def _zone(offset: object) -> str:
@@ -45,9 +46,9 @@ def command(
     SOURCE is a workspace (.duckdb) or a posts file, which is ingested into a temporary
     workspace first.
     """
-    from rich.console import Console
     from rich.table import Table
 
+    from cibwatch.cli.output import console
     from cibwatch.errors import CibwatchError
     from cibwatch.fingerprints.schedules import COLUMNS, read_groups, schedules
     from cibwatch.workspace import Workspace
@@ -62,7 +63,7 @@ def command(
                 ws.ingest(source, assume_tz=assume_tz)
                 rows = schedules(ws, by=by, min_posts=min_posts, groups=members)
     except CibwatchError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(terminal_text(exc)) from exc
     if not rows:
         raise click.ClickException(
             "no unit to profile: no posts"
@@ -88,6 +89,6 @@ def command(
             f"{r['probability']:.0%}",
             r["alignment"],
         )
-    Console().print(table)
+    console().print(table)
     for r in rows:
         click.echo(f"{r['unit']}: {r['finding']}")
