@@ -148,7 +148,7 @@ def test_by_author_layout_is_detected_and_read_as_utc() -> None:
         report = ws.ingest(BY_AUTHOR)  # documented as UTC: no --assume-tz needed
         # Row 7 repeats row 3 exactly (author, time, text): one derived id, one duplicate.
         assert (report.rows_stored - report.accounts_stored, report.rows_duplicate) == (6, 1)
-        first = ws.query("SELECT * FROM posts WHERE source_row = 1")[0]
+        first = ws.query("SELECT * FROM posts WHERE source_row = 2")[0]
         assert str(first["created_at"]) == "2016-11-08 13:05:00"
         assert first["post_id"].startswith(DERIVED_PREFIX)
         assert first["account_id"] == "ten_gop"  # the handle, case-folded
@@ -175,7 +175,7 @@ def test_by_author_layout_is_detected_and_read_as_utc() -> None:
 def test_by_author_assume_tz_overrides_utc() -> None:
     with Workspace(":memory:") as ws:
         ws.ingest(BY_AUTHOR, assume_tz="America/New_York")
-        first = ws.query("SELECT created_at FROM posts WHERE source_row = 1")[0]
+        first = ws.query("SELECT created_at FROM posts WHERE source_row = 2")[0]
         assert str(first["created_at"]) == "2016-11-08 18:05:00"
 
 

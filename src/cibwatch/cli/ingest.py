@@ -98,6 +98,13 @@ def _reasons_table(reports: list[IngestReport]) -> Table | None:
     help="JSON file mapping canonical fields to the file's columns (generic formats).",
 )
 @click.option(
+    "--encoding",
+    default=None,
+    metavar="NAME",
+    help="Text encoding of the files (utf-8, utf-8-sig, utf-16, latin-1...). Default UTF-8; "
+    "only a byte-order mark is detected, nothing is guessed.",
+)
+@click.option(
     "--max-reject-share",
     type=click.FloatRange(0, 1),
     default=DEFAULT_MAX_REJECT_SHARE,
@@ -112,6 +119,7 @@ def command(
     assume_tz: str | None,
     platform: str | None,
     column_map: Path | None,
+    encoding: str | None,
     max_reject_share: float,
 ) -> None:
     """Load FILE... into the WORKSPACE (created when missing).
@@ -142,6 +150,7 @@ def command(
                         column_map=column_map,
                         progress=partial(_advance, bar, task),
                         max_reject_share=max_reject_share,
+                        encoding=encoding,
                     )
                 except IngestError as exc:
                     # The file left no trace; the others are still worth loading.

@@ -172,8 +172,10 @@ class CsvIngester(Ingester):
     def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
         default = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
         delimiter = str((options.column_map or {}).get("delimiter") or default)
-        target, pairs = plan_columns(path, read_header(path, delimiter), options)
-        rows = CsvRows(path, sorted(set(pairs.values())), delimiter=delimiter)
+        target, pairs = plan_columns(path, read_header(path, delimiter, options.encoding), options)
+        rows = CsvRows(
+            path, sorted(set(pairs.values())), delimiter=delimiter, encoding=options.encoding
+        )
         # Parse blocks are small; the loader is fastest on batches of ~batch_rows rows.
         pending: list[pa.Table] = []
         count = 0

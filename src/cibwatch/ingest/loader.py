@@ -32,6 +32,7 @@ import pyarrow as pa
 from cibwatch.errors import ConfigError, IngestError
 from cibwatch.ingest import parquet_sql, registry, times
 from cibwatch.ingest.base import Ingester, IngestOptions, Notice, Reject, StagedBatch, Target
+from cibwatch.ingest.csvsource import check_encoding
 from cibwatch.ingest.generic import MAP_SOURCE, ParquetIngester, load_column_map
 from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE, check_ingest
 from cibwatch.schema import ACCOUNT_FIELDS, ACCOUNT_KINDS, POST_FIELDS, POST_KINDS
@@ -101,6 +102,7 @@ def ingest_file(
     column_map: str | Path | Mapping[str, Any] | None,
     progress: Callable[[int], None] | None,
     max_reject_share: float | None = DEFAULT_MAX_REJECT_SHARE,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Ingest ``path`` into ``workspace`` in one transaction and return its report.
 
@@ -115,12 +117,16 @@ def ingest_file(
         raise IngestError("no such file", file=str(path))
     if path.stat().st_size == 0:
         raise IngestError("empty file", file=str(path))
-    options = IngestOptions(assume_tz=assume_tz, platform=platform)
+    options = IngestOptions(
+        assume_tz=assume_tz, platform=platform, encoding=check_encoding(encoding)
+    )
     if column_map is not None:
         options.column_map, options.extra[MAP_SOURCE] = load_column_map(column_map)
         options.platform = options.platform or options.column_map.get("platform")
         options.assume_tz = options.assume_tz or options.column_map.get("assume_tz")
-    ingester = registry.get_ingester(format) if format else registry.detect_format(path)
+    ingester = (
+        registry.get_ingester(format) if format else registry.detect_format(path, options.encoding)
+    )
     con = workspace.connection
     if options.assume_tz:
         _check_tz(con, options.assume_tz)
@@ -129,6 +135,7 @@ def ingest_file(
         "assume_tz": options.assume_tz,
         "platform": options.platform,
         "column_map": options.column_map,
+        "encoding": options.encoding,
     }
     # DuckDB's own progress bar would print over the caller's (we report progress).
     setting = _first(con.execute("SELECT current_setting('enable_progress_bar')").fetchall())
