@@ -156,7 +156,10 @@ def _list_cell(cell: str | None) -> list[str]:
 
 
 def _domain(value: str) -> str | None:
-    host = urlsplit(value if "//" in value else f"//{value}").hostname
+    try:
+        host = urlsplit(value if "//" in value else f"//{value}").hostname
+    except ValueError:  # a bracketed host that is no IP address, e.g. "[x]"
+        return None
     if not host or "." not in host or " " in value.strip():
         return None
     return host.lower().removeprefix("www.")

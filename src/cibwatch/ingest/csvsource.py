@@ -327,7 +327,11 @@ def _guarded(text: IO[str], path: Path) -> Iterator[str]:
 
 
 def _clip(value: str | None) -> str | None:
-    return None if value is None else value[:1000]
+    """A raw line for the rejects table: at most 1,000 characters, undecodable bytes shown
+    as U+FFFD (the rejects table holds valid text only)."""
+    if value is None:
+        return None
+    return value[:1000].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _scan(path: Path) -> None:

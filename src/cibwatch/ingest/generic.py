@@ -216,6 +216,9 @@ class JsonlIngester(Ingester):
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                     yield Reject(number, None, f"invalid JSON: {exc}", _raw(line))
                     continue
+                except RecursionError:
+                    yield Reject(number, None, "JSON nested too deep", _raw(line))
+                    continue
                 if not isinstance(record, dict):
                     yield Reject(number, None, "not a JSON object", _raw(line))
                     continue
