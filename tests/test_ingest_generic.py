@@ -332,3 +332,34 @@ def test_jsonl_accounts_through_a_column_map(ws: Workspace, tmp_path: Path) -> N
         {"account_id": "c1", "kind": "channel", "display_name": "One", "followers": 50},
         {"account_id": "c2", "kind": "account", "display_name": "Two", "followers": None},
     ]
+
+
+def test_text_only_csv_gets_entities_and_retweets_from_the_text(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # A CSV export with text and no entity columns: hashtags, mentions, links (t.co as
+    # written, no t.co domain) and "RT @handle:" shares come from the text; two accounts
+    # retweeting the same tweet act on one shared post.
+    path = tmp_path / "export.csv"
+    path.write_text(
+        HEADER
+        + f"x,1,a,{T},Vote #Now @Bob https://t.co/Ab1 and https://site.example/p\n"
+        + f"x,2,b,{T},RT @Carol: Same words\n"
+        + f"x,3,c,{T},RT @carol:  same words\n"
+    )
+    ws.ingest(path)
+    rows = ws.query("SELECT * FROM posts ORDER BY post_id")
+    first, second, third = rows
+    assert (first["hashtags"], first["mentions"]) == (["now"], ["bob"])
+    assert first["urls"] == ["https://t.co/Ab1", "https://site.example/p"]
+    assert first["domains"] == ["site.example"]
+    assert (first["kind"], second["kind"]) == ("original", "share")
+    assert second["shared_account_id"] == "carol"
+    assert second["shared_post_id"] == third["shared_post_id"]
+
+
+def test_mapped_entity_columns_are_not_replaced(ws: Workspace) -> None:
+    # posts.csv gives hashtags and mentions columns: nothing is read from its text.
+    ws.ingest(FIXTURES / "posts.csv")
+    row = ws.query("SELECT hashtags, mentions FROM posts WHERE post_id = '2'")[0]
+    assert (row["hashtags"], row["mentions"]) == (None, None)
