@@ -17,6 +17,7 @@ from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.loader import IngestReport
 from cibwatch.ingest.times import TOO_LARGE_REASON
 from cibwatch.workspace import Workspace
+from realdata_rule import SharedData
 
 FIXTURES = Path(__file__).parent / "fixtures" / "generic"
 #: 2021-03-01 12:00:00 UTC as UNIX seconds.
@@ -213,11 +214,8 @@ def test_report_summary_line() -> None:
     )
 
 
-def test_real_data_with_column_map(ws: Workspace, tmp_path: Path) -> None:
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "coortweet"
-    source = data / "russian_coord_tweets.csv.gz"
-    if not source.exists():
-        pytest.skip(f"shared data not found at {source}")
+def test_real_data_with_column_map(ws: Workspace, shared_data: SharedData) -> None:
+    source = shared_data("coortweet", "russian_coord_tweets.csv.gz")
     # 35,125 retweets; content_id is the retweet's own id, timestamp_share UNIX seconds.
     cmap = {
         "platform": "twitter",

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cibwatch.errors import ConfigError
 from cibwatch.narratives import (
+    current_linking,
     link_narratives,
     name_key,
     narrative_overlaps,
     network_narratives,
+    stored_linking,
     text_anchors,
 )
 from cibwatch.workspace import Workspace
@@ -277,3 +280,23 @@ def test_network_narratives_accepts_the_narrative_unit_and_a_precomputed_linking
         assert first["first_overall"]["by_member"] is False
         assert first["languages"] == ["de", "en", "ru"]
         assert first["links"]
+
+
+def test_linking_is_stored_once_and_read_back_until_the_actions_change(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        _planted(ws)
+        made = link_narratives(ws)
+        again = stored_linking(ws)
+        assert again is not None and again.run_id == made.run_id
+        assert again.links == made.links
+        post = "telegram:weapons-en"
+        expected = made.post_narrative[post]
+        assert again.post_narrative[post] == expected
+        assert current_linking(ws).run_id == made.run_id  # nothing computed again
+        ws.derive_actions()  # the units may have changed: the stored linking is stale
+        assert stored_linking(ws) is None
+    with Workspace(path, read_only=True) as ws:  # computed into temporary tables
+        fresh = current_linking(ws)
+        assert fresh.post_narrative[post] == expected
+        assert fresh.languages[fresh.post_narrative[post]] == ["de", "en", "ru"]

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from cibwatch import Workspace
 from cibwatch.detectors.persona import PersonaDetector
 from cibwatch.errors import ConfigError, InputError
-from cibwatch.fingerprints.persona import is_patterned_handle, name_gender, photo_hash
+from cibwatch.fingerprints.persona import (
+    HANDLE_SQL_PATTERN,
+    first_word_sql,
+    is_patterned_handle,
+    name_gender,
+    name_genders,
+    photo_hash,
+)
 
 BIO = "Proud mom, patriot, truth seeker. God bless America!"
 
@@ -124,3 +134,34 @@ def test_an_unreadable_photo_is_an_error_naming_the_file(tmp_path: Path) -> None
     (folder / "x_p1.jpg").write_bytes(b"this is not a jpeg")
     with Workspace() as ws, pytest.raises(InputError, match=r"x_p1\.jpg"):
         ws.run_detector(PersonaDetector(photos=str(folder)))
+
+
+# The detector reads names and handles in SQL; the Python functions are what a reader (and
+# the docstrings) see. Both must give the same answer on any text, spaces of any script too.
+_NAME_TEXT = st.text(
+    alphabet=st.sampled_from(list("annaIvanJENNIFERmaria._-1234 \t\u00a0\u2003\x1c\x85\u0130K")),
+    max_size=20,
+)
+_SQL = duckdb.connect()  # the detector's engine, without a workspace per example
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=st.lists(_NAME_TEXT, min_size=1, max_size=20))
+def test_sql_reads_first_names_and_handles_as_the_python_functions_do(names: list[str]) -> None:
+    rows = _SQL.execute(
+        f"SELECT n, {first_word_sql('n')}, regexp_full_match(n, $p) "
+        "FROM (SELECT unnest($names) AS n)",
+        {"names": names, "p": HANDLE_SQL_PATTERN},
+    ).fetchall()
+    lexicon = name_genders()
+    for name, first, patterned in rows:
+        expected = name_gender(name)
+        assert (lexicon.get(first) if name else None) == expected, name
+        assert bool(patterned) == is_patterned_handle(name), name
+
+
+def test_handles_match_whole_and_in_ascii_only() -> None:
+    assert is_patterned_handle("Anna.Weber2231")
+    assert not is_patterned_handle("anna1234\n")  # a trailing newline is not a handle
+    assert not is_patterned_handle("\u212a1234")  # the Kelvin sign folds to k only in Unicode
+    assert not is_patterned_handle("anna\u0661\u0662\u0663\u0664")  # Arabic-Indic digits

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cibwatch.dossier import Dossier, build_dossier
-from cibwatch.narratives import NarrativeLinking, link_narratives
+from cibwatch.narratives import NarrativeLinking, current_linking
 from cibwatch.networks import Network
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def evaluate(
             dossier = dossiers.get(network_id) if dossiers is not None else None
             if dossier is None:
                 if linking is None:  # once, for every dossier built here
-                    linking = link_narratives(workspace)
+                    linking = current_linking(workspace)
                 dossier = build_dossier(workspace, by_id[network_id], linking=linking)
                 if dossiers is not None:
                     dossiers[network_id] = dossier

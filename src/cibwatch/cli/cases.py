@@ -12,31 +12,8 @@ from typing import Any
 
 import click
 
-from cibwatch.cases import (
-    STATUSES,
-    RecidivismRule,
-    add_note,
-    approve_action,
-    assign,
-    audit_head,
-    audit_log,
-    case_decisions,
-    case_notes,
-    decide,
-    enforcement_actions,
-    export_takedown_csv,
-    get_case,
-    list_cases,
-    open_cases,
-    reject_action,
-    run_rules,
-    set_status,
-    takedown_list,
-    verify_audit,
-)
-from cibwatch.cases.enforcement import ACTION_STATUSES
-from cibwatch.errors import CibwatchError
-from cibwatch.workspace import Workspace
+from cibwatch.cli.choices import ACTION_STATUSES, CASE_STATUSES
+from cibwatch.cli.output import cli_error, echo
 
 
 class _CasesGroup(click.Group):
@@ -45,8 +22,11 @@ class _CasesGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CibwatchError as exc:
-            raise click.ClickException(str(exc)) from exc
+        except Exception as exc:
+            error = cli_error(exc)
+            if error is None:
+                raise
+            raise error from exc
 
 
 _workspace = click.argument("workspace_path", metavar="WS", type=click.Path(exists=True))
@@ -55,7 +35,7 @@ _json = click.option("--json", "as_json", is_flag=True, help="Print JSON instead
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str, sort_keys=True))
+    echo(json.dumps(data, indent=2, default=str, sort_keys=True))
 
 
 @click.group(name="cases", cls=_CasesGroup)
@@ -65,24 +45,27 @@ def command() -> None:
 
 @command.command("list")
 @_workspace
-@click.option("--status", type=click.Choice(STATUSES), help="Only cases of this status.")
+@click.option("--status", type=click.Choice(CASE_STATUSES), help="Only cases of this status.")
 @click.option("--assignee", help="Only cases assigned to this person.")
 @_json
 def list_command(
     workspace_path: str, status: str | None, assignee: str | None, as_json: bool
 ) -> None:
     """List the cases of WS, best score first."""
+    from cibwatch.cases import list_cases
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         cases = list_cases(ws, status=status, assignee=assignee)
     if as_json:
         _echo_json([c.as_dict() for c in cases])
         return
     for c in cases:
-        click.echo(
+        echo(
             f"{c.network_id}  {c.status:<13} score {c.score:.3f}  {c.size:>4} accounts  "
             f"assignee {c.assignee or '-'}"
         )
-    click.echo(f"{len(cases)} cases")
+    echo(f"{len(cases)} cases")
 
 
 @command.command("show")
@@ -91,6 +74,9 @@ def list_command(
 @_json
 def show_command(workspace_path: str, network_id: str, as_json: bool) -> None:
     """Show one case: status, assignee, notes, decisions and its audit rows."""
+    from cibwatch.cases import audit_log, case_decisions, case_notes, get_case
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         case = get_case(ws, network_id)
         notes = case_notes(ws, network_id)
@@ -106,16 +92,16 @@ def show_command(workspace_path: str, network_id: str, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"case {case.network_id}: {case.status}, assignee {case.assignee or '-'}")
-    click.echo(f"score {case.score:.3f}, {case.size} accounts, assembly run {case.assembly_run}")
+    echo(f"case {case.network_id}: {case.status}, assignee {case.assignee or '-'}")
+    echo(f"score {case.score:.3f}, {case.size} accounts, assembly run {case.assembly_run}")
     for d in decisions:
-        click.echo(
+        echo(
             f"decision {d.decided_at:%Y-%m-%d %H:%M} {d.actor}: {d.from_status} -> "
             f"{d.to_status}: {d.reason}"
         )
     for n in notes:
-        click.echo(f"note {n.created_at:%Y-%m-%d %H:%M} {n.actor}: {n.text}")
-    click.echo(f"{len(audit)} audit rows")
+        echo(f"note {n.created_at:%Y-%m-%d %H:%M} {n.actor}: {n.text}")
+    echo(f"{len(audit)} audit rows")
 
 
 @command.command("open")
@@ -124,11 +110,14 @@ def show_command(workspace_path: str, network_id: str, as_json: bool) -> None:
 @_actor
 def open_command(workspace_path: str, network_ids: tuple[str, ...], actor: str) -> None:
     """Open cases for the latest networks of WS (all, or the NETWORK_IDS given)."""
+    from cibwatch.cases import open_cases
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         opened = open_cases(ws, actor, network_ids=list(network_ids) or None)
     for c in opened:
-        click.echo(f"opened {c.network_id} (score {c.score:.3f}, {c.size} accounts)")
-    click.echo(f"{len(opened)} cases opened")
+        echo(f"opened {c.network_id} (score {c.score:.3f}, {c.size} accounts)")
+    echo(f"{len(opened)} cases opened")
 
 
 @command.command("assign")
@@ -138,9 +127,12 @@ def open_command(workspace_path: str, network_ids: tuple[str, ...], actor: str) 
 @_actor
 def assign_command(workspace_path: str, network_id: str, assignee: str, actor: str) -> None:
     """Assign the case of NETWORK_ID to ASSIGNEE ("" to unassign)."""
+    from cibwatch.cases import assign
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         case = assign(ws, network_id, assignee, actor)
-    click.echo(f"{case.network_id} assigned to {case.assignee or 'nobody'}")
+    echo(f"{case.network_id} assigned to {case.assignee or 'nobody'}")
 
 
 @command.command("note")
@@ -150,9 +142,12 @@ def assign_command(workspace_path: str, network_id: str, assignee: str, actor: s
 @_actor
 def note_command(workspace_path: str, network_id: str, text: str, actor: str) -> None:
     """Add a note to the case of NETWORK_ID."""
+    from cibwatch.cases import add_note
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         note = add_note(ws, network_id, text, actor)
-    click.echo(f"note {note.note_id} added to {network_id}")
+    echo(f"note {note.note_id} added to {network_id}")
 
 
 @command.command("decide")
@@ -165,24 +160,30 @@ def decide_command(
     workspace_path: str, network_id: str, outcome: str, reason: str, actor: str
 ) -> None:
     """Confirm the case of NETWORK_ID as CIB or dismiss it, with a reason."""
+    from cibwatch.cases import decide
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         case = decide(ws, network_id, outcome, reason, actor)
-    click.echo(f"{case.network_id} is now {case.status}")
+    echo(f"{case.network_id} is now {case.status}")
 
 
 @command.command("status")
 @_workspace
 @click.argument("network_id")
-@click.argument("to_status", metavar="STATUS", type=click.Choice(STATUSES))
+@click.argument("to_status", metavar="STATUS", type=click.Choice(CASE_STATUSES))
 @click.option("--reason", help="Why (required for decisions: confirm, dismiss, enforce, reopen).")
 @_actor
 def status_command(
     workspace_path: str, network_id: str, to_status: str, reason: str | None, actor: str
 ) -> None:
     """Move the case of NETWORK_ID to STATUS (in_review, enforced, reopen...)."""
+    from cibwatch.cases import set_status
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         case = set_status(ws, network_id, to_status, actor, reason=reason)
-    click.echo(f"{case.network_id} is now {case.status}")
+    echo(f"{case.network_id} is now {case.status}")
 
 
 @command.command("audit")
@@ -191,6 +192,9 @@ def status_command(
 @_json
 def audit_command(workspace_path: str, subject: str | None, as_json: bool) -> None:
     """Print the audit log (of one SUBJECT: a network id or action:N), oldest first."""
+    from cibwatch.cases import audit_log
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         log = audit_log(ws, subject)
     if as_json:
@@ -198,7 +202,7 @@ def audit_command(workspace_path: str, subject: str | None, as_json: bool) -> No
         return
     for e in log:
         flag = " (automated)" if e.automated else ""
-        click.echo(
+        echo(
             f"{e.audit_id:>5} {e.at:%Y-%m-%d %H:%M:%S} {e.actor}{flag} {e.action} {e.subject}: "
             f"{e.before or '-'} -> {e.after or '-'}"
         )
@@ -209,6 +213,9 @@ def audit_command(workspace_path: str, subject: str | None, as_json: bool) -> No
 @click.option("--head", help="COUNT:HASH printed by an earlier verify, to detect a cut tail.")
 def verify_command(workspace_path: str, head: str | None) -> None:
     """Check the audit log's hash chain; exit 1 and name the broken rows if it was altered."""
+    from cibwatch.cases import audit_head, verify_audit
+    from cibwatch.workspace import Workspace
+
     expected = None
     if head:
         count, _, digest = head.partition(":")
@@ -219,10 +226,10 @@ def verify_command(workspace_path: str, head: str | None) -> None:
         breaks = verify_audit(ws, expected)
         count_now, digest_now = audit_head(ws)
     for b in breaks:
-        click.echo(f"row {b.audit_id}: {b.problem}", err=True)
+        echo(f"row {b.audit_id}: {b.problem}", err=True)
     if breaks:
         raise click.ClickException(f"audit log altered: {len(breaks)} broken rows")
-    click.echo(f"audit log intact: {count_now} rows, head {count_now}:{digest_now}")
+    echo(f"audit log intact: {count_now} rows, head {count_now}:{digest_now}")
 
 
 @command.command("takedown")
@@ -234,6 +241,9 @@ def takedown_command(
     workspace_path: str, out: Path, platform: str | None, kind: str | None
 ) -> None:
     """Write the takedown list of confirmed networks as formula-safe CSV."""
+    from cibwatch.cases import export_takedown_csv, takedown_list
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         items = takedown_list(ws, platform=platform, kind=kind)
         n = export_takedown_csv(ws, out, platform=platform, kind=kind)
@@ -241,8 +251,8 @@ def takedown_command(
     for i in items:
         counts[(i.platform, i.kind)] = counts.get((i.platform, i.kind), 0) + 1
     for (p, k), c in sorted(counts.items()):
-        click.echo(f"{p:<10} {k:<10} {c}")
-    click.echo(f"wrote {out}: {n} assets")
+        echo(f"{p:<10} {k:<10} {c}")
+    echo(f"wrote {out}: {n} assets")
 
 
 @command.group("rules")
@@ -265,21 +275,24 @@ def rules_run_command(
     workspace_path: str, min_score: float, dry_run: bool, actor: str | None
 ) -> None:
     """Propose takedowns of new assets matching confirmed networks' indicators."""
+    from cibwatch.cases import RecidivismRule, run_rules
+    from cibwatch.workspace import Workspace
+
     if not dry_run and not actor:
         raise click.UsageError("--actor is required unless --dry-run")
     rules = [RecidivismRule(min_score=min_score)]
     with Workspace(workspace_path, read_only=dry_run) as ws:
         run = run_rules(ws, rules, dry_run=dry_run, actor=actor)
     for p in run.proposed:
-        click.echo(
+        echo(
             f"{'would propose' if dry_run else 'proposed'} {p.platform} {p.kind} "
             f"{p.asset} for {p.network_id}: {p.reason}"
         )
     if dry_run:
-        click.echo(f"dry run: {len(run.proposed)} actions would be queued, nothing changed")
+        echo(f"dry run: {len(run.proposed)} actions would be queued, nothing changed")
     else:
         ids = ", ".join(str(a.action_id) for a in run.queued) or "none"
-        click.echo(f"{len(run.queued)} actions queued for approval (ids {ids})")
+        echo(f"{len(run.queued)} actions queued for approval (ids {ids})")
 
 
 @command.command("actions")
@@ -288,13 +301,16 @@ def rules_run_command(
 @_json
 def actions_command(workspace_path: str, status: str | None, as_json: bool) -> None:
     """List the queue of proposed enforcement actions."""
+    from cibwatch.cases import enforcement_actions
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as ws:
         actions = enforcement_actions(ws, status=status)
     if as_json:
         _echo_json([a.as_dict() for a in actions])
         return
     for a in actions:
-        click.echo(
+        echo(
             f"{a.action_id:>4} {a.status:<9} {a.rule} {a.platform} {a.kind} {a.asset} "
             f"-> {a.network_id}"
         )
@@ -307,9 +323,12 @@ def actions_command(workspace_path: str, status: str | None, as_json: bool) -> N
 @_actor
 def approve_command(workspace_path: str, action_id: int, reason: str | None, actor: str) -> None:
     """Approve a pending enforcement action: its asset joins the takedown list."""
+    from cibwatch.cases import approve_action
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         action = approve_action(ws, action_id, actor, reason=reason)
-    click.echo(f"action {action.action_id} {action.status} by {action.decided_by}")
+    echo(f"action {action.action_id} {action.status} by {action.decided_by}")
 
 
 @command.command("reject")
@@ -319,6 +338,9 @@ def approve_command(workspace_path: str, action_id: int, reason: str | None, act
 @_actor
 def reject_command(workspace_path: str, action_id: int, reason: str, actor: str) -> None:
     """Reject a pending enforcement action."""
+    from cibwatch.cases import reject_action
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path) as ws:
         action = reject_action(ws, action_id, actor, reason=reason)
-    click.echo(f"action {action.action_id} {action.status} by {action.decided_by}")
+    echo(f"action {action.action_id} {action.status} by {action.decided_by}")

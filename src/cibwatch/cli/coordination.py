@@ -10,10 +10,7 @@ from pathlib import Path
 
 import click
 
-from cibwatch.coaction import detect_coordination
-from cibwatch.coaction.export import write_graph, write_table
-from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS, SEMANTICS
-from cibwatch.engines.registry import ENGINE_NAMES
+from cibwatch.cli.choices import DEFAULT_MAX_PAIRS, ENGINE_NAMES, SEMANTICS
 
 
 def _no_bound_at_zero(_ctx: click.Context, _param: click.Parameter, value: int) -> int | None:
@@ -83,6 +80,9 @@ def command(
     Writes one row per undirected edge (account_a < account_b) with its weight, statistics,
     proof objects, p-value, q-value and whether it is significant.
     """
+    from cibwatch.coaction import detect_coordination
+    from cibwatch.coaction.export import write_graph, write_table
+
     result = detect_coordination(
         Path(input_path),
         account_col=account_col,

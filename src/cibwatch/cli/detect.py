@@ -9,23 +9,31 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from cibwatch.csvsafe import write_rows
-from cibwatch.detectors.base import Detector
-from cibwatch.detectors.creation import CreationBurstDetector
-from cibwatch.detectors.neardup import NearDuplicateTextDetector
-from cibwatch.detectors.persona import PersonaDetector
-from cibwatch.detectors.profilelinks import ProfileLinkDetector
-from cibwatch.detectors.recidivism import RecidivismDetector
-from cibwatch.detectors.stance import StanceDetector
-from cibwatch.workspace import Workspace
+
+if TYPE_CHECKING:
+    from cibwatch.detectors.base import Detector
+
+# The library (DuckDB, the detectors) is imported inside each command, so that `--help`
+# answers without loading it.
 
 COLUMNS = ("signal", "subject_a", "subject_b", "strength", "q_value", "explanation")
+BURST_COLUMNS = (
+    "burst",
+    "platform",
+    "bucket",
+    "start",
+    "accounts",
+    "baseline",
+    "times_baseline",
+    "p_value",
+    "q_value",
+    "examples",
+)
 
 _workspace = click.argument(
     "workspace", type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -37,6 +45,11 @@ _limit = click.option("--limit", default=20, show_default=True, help="Findings t
 
 
 def _run(workspace: Path, detector: Detector, out: Path | None, limit: int) -> None:
+    from rich.table import Table
+
+    from cibwatch.cli.output import console
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace) as ws:
         result = ws.run_detector(detector)
         rows: list[dict[str, Any]] = ws.query(
@@ -58,7 +71,7 @@ def _run(workspace: Path, detector: Detector, out: Path | None, limit: int) -> N
     for row in rows[:limit]:
         subject = row["subject_a"] + (f" · {row['subject_b']}" if row["subject_b"] else "")
         table.add_row(row["signal"], subject, row["explanation"])
-    Console().print(table)
+    console().print(table)
 
 
 @click.group("detect")
@@ -88,6 +101,8 @@ def persona(
     limit: int,
 ) -> None:
     """Reused photos, copied bios, names against photo labels, name+digits handles."""
+    from cibwatch.detectors.persona import PersonaDetector
+
     detector = PersonaDetector(
         max_distance=max_distance, max_photo_accounts=max_photo_accounts, photos=photos
     )
@@ -97,7 +112,11 @@ def persona(
 @command.command("creation-bursts")
 @_workspace
 @click.option(
-    "--bucket", type=click.Choice(["minute", "hour", "day"]), default="hour", show_default=True
+    "--bucket",
+    type=click.Choice(["auto", "minute", "hour", "day"]),
+    default="auto",
+    show_default=True,
+    help="Bucket width; never finer than the creation times (dates only: days).",
 )
 @click.option("--min-accounts", default=5, show_default=True, help="Smallest burst.")
 @_out
@@ -105,8 +124,28 @@ def persona(
 def creation_bursts(
     workspace: Path, bucket: str, min_accounts: int, out: Path | None, limit: int
 ) -> None:
-    """Accounts created in batches, against each platform's own creation rate."""
-    _run(workspace, CreationBurstDetector(bucket=bucket, min_accounts=min_accounts), out, limit)
+    """Accounts created in batches, against each platform's own creation rate: one line a
+    burst, with its size against the baseline."""
+    from cibwatch.detectors.creation import CreationBurstDetector, burst_sentence
+    from cibwatch.detectors.creation import creation_bursts as bursts_of
+    from cibwatch.workspace import Workspace
+
+    detector = CreationBurstDetector(bucket=bucket, min_accounts=min_accounts)
+    with Workspace(workspace) as ws:
+        result = ws.run_detector(detector)
+        bursts = bursts_of(ws, run_ids=[result.run_id])
+    click.echo(
+        f"{detector.name}: {len(bursts):,} bursts holding {result.evidence_rows:,} accounts "
+        f"from {result.input_rows:,} accounts (buckets: "
+        + ", ".join(f"{p} {u}" for p, u in result.summary["buckets"].items())
+        + f"); run {result.run_id}"
+    )
+    if out is not None:
+        write_rows(out, BURST_COLUMNS, [{**b, "examples": " ".join(b["examples"])} for b in bursts])
+        click.echo(f"written to {out}")
+        return
+    for burst in bursts[:limit]:
+        click.echo(f"  {burst['burst']}: {burst_sentence(burst)}")
 
 
 @command.command("profile-links")
@@ -121,6 +160,8 @@ def creation_bursts(
 @_limit
 def profile_links(workspace: Path, max_link_accounts: int, out: Path | None, limit: int) -> None:
     """Accounts whose profile link names another account in the data (attach-only evidence)."""
+    from cibwatch.detectors.profilelinks import ProfileLinkDetector
+
     _run(workspace, ProfileLinkDetector(max_link_accounts=max_link_accounts), out, limit)
 
 
@@ -139,9 +180,35 @@ def stance(
     out: Path | None,
     limit: int,
 ) -> None:
-    """Which side of divisive issues each account poses on (editable lexicons)."""
+    """Which side of divisive issues each account poses on, with the evidence.
+
+    With --out, one CSV row per account and issue given a side: account, issue, side,
+    posts (its stance posts on the issue), evidence.
+    """
+    from rich.table import Table
+
+    from cibwatch.cli.output import console
+    from cibwatch.detectors.stance import SIDE_COLUMNS, StanceDetector, side_rows
+    from cibwatch.workspace import Workspace
+
     detector = StanceDetector(lexicons=lexicons or None, extra_lexicons=extra)
-    _run(workspace, detector, out, limit)
+    with Workspace(workspace) as ws:
+        result = ws.run_detector(detector)
+        rows = side_rows(ws, result.run_id)
+    click.echo(
+        f"{detector.name}: {len(rows):,} account sides from {result.input_rows:,} posts; "
+        f"run {result.run_id}"
+    )
+    if out is not None:
+        write_rows(out, SIDE_COLUMNS, rows)
+        click.echo(f"written to {out}")
+        return
+    table = Table()
+    for col in SIDE_COLUMNS:
+        table.add_column(col)
+    for row in rows[:limit]:
+        table.add_row(*(str(row[c]) for c in SIDE_COLUMNS))
+    console().print(table)
 
 
 @command.command("recidivism")
@@ -153,6 +220,8 @@ def stance(
 @_limit
 def recidivism(workspace: Path, since: datetime | None, out: Path | None, limit: int) -> None:
     """New assets matching imported indicators (see `cibwatch import`)."""
+    from cibwatch.detectors.recidivism import RecidivismDetector
+
     _run(workspace, RecidivismDetector(since=since), out, limit)
 
 
@@ -169,4 +238,6 @@ def near_duplicates(
 
     Run `cibwatch investigate` or the co-action detector afterwards to test their timing.
     """
+    from cibwatch.detectors.neardup import NearDuplicateTextDetector
+
     _run(workspace, NearDuplicateTextDetector(threshold=threshold, min_chars=min_chars), out, limit)

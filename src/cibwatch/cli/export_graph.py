@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cibwatch.coaction import coaction_edges
-from cibwatch.coaction.export import GEPHI_MAX_EDGES, GEPHI_MAX_NODES, write_graph, write_table
-from cibwatch.engines.registry import ENGINE_NAMES
-from cibwatch.workspace import Workspace
+from cibwatch.cli.choices import ENGINE_NAMES, GEPHI_MAX_EDGES, GEPHI_MAX_NODES
 
 
 @click.command("export-graph")
@@ -39,6 +36,10 @@ def command(
     max_edges: int,
 ) -> None:
     """Export the co-action graph of WORKSPACE (significant edges unless --all-edges)."""
+    from cibwatch.coaction import coaction_edges
+    from cibwatch.coaction.export import write_graph, write_table
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as workspace:
         result = coaction_edges(
             workspace,

@@ -9,17 +9,23 @@ evidence rows (no recomputation: the export shows what the report and the networ
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pyarrow as pa
 
-from cibwatch.coaction.export import GEPHI_MAX_EDGES, GEPHI_MAX_NODES, write_csv, write_graph
+from cibwatch.cli.choices import (
+    GEPHI_MAX_EDGES,
+    GEPHI_MAX_NODES,
+    GROUP_KINDS,
+    TABLE_FORMATS,
+    TLP_LEVELS,
+)
 from cibwatch.errors import ConfigError
-from cibwatch.exports import FORMATS, export_tables
-from cibwatch.indicators.platform_files import export_indicators_csv
-from cibwatch.indicators.sources import import_indicators
-from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS, export_stix
-from cibwatch.workspace import Workspace
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from cibwatch.workspace import Workspace
 
 #: How many non-indicator rows ``import`` prints (all are stored).
 SHOW_TEXTS = 20
@@ -35,7 +41,7 @@ def export_command() -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Bundle (.json).")
 @click.option(
     "--tlp",
-    type=click.Choice(list(TLP_IDS)),
+    type=click.Choice(TLP_LEVELS),
     default="amber",
     show_default=True,
     help="TLP 2.0 marking of every object.",
@@ -50,6 +56,9 @@ def export_command() -> None:
 )
 def stix_command(workspace_path: str, out: str, tlp: str, producer: str, group_as: str) -> None:
     """Write the latest networks of WORKSPACE as a STIX 2.1 bundle."""
+    from cibwatch.indicators.stix_export import export_stix
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as workspace:
         bundle = export_stix(workspace, Path(out), producer=producer, tlp=tlp, group_kind=group_as)
     kinds: dict[str, int] = {}
@@ -64,6 +73,9 @@ def stix_command(workspace_path: str, out: str, tlp: str, producer: str, group_a
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file.")
 def indicators_csv_command(workspace_path: str, out: str) -> None:
     """Write WORKSPACE's indicators as indicator_type,indicator_value,comment,ds CSV."""
+    from cibwatch.indicators.platform_files import export_indicators_csv
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as workspace:
         rows = export_indicators_csv(workspace, Path(out))
     click.echo(f"wrote {out}: {rows} indicators")
@@ -153,6 +165,9 @@ def _graph_command(fmt: str) -> click.Command:
         help="Refuse graphs with more edges; raise it if your Gephi can take them.",
     )
     def command(workspace_path: str, out: str, max_nodes: int, max_edges: int) -> None:
+        from cibwatch.coaction.export import write_graph
+        from cibwatch.workspace import Workspace
+
         if not out.lower().endswith(f".{fmt}"):
             raise click.BadParameter(f"{out}: the file name must end in .{fmt}", param_hint="--out")
         with Workspace(workspace_path, read_only=True) as workspace:
@@ -175,6 +190,9 @@ gexf_command = _graph_command("gexf")
 )
 def csv_command(workspace_path: str, out: str, nodes_out: str | None) -> None:
     """Write the significant co-action edges (and accounts) of WORKSPACE as formula-safe CSV."""
+    from cibwatch.coaction.export import write_csv
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as workspace:
         run_id, edges, nodes = latest_coaction_graph(workspace)
     write_csv(edges, out)
@@ -189,13 +207,16 @@ def csv_command(workspace_path: str, out: str, nodes_out: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(TABLE_FORMATS),
     default="csv",
     show_default=True,
     help="csv (formula-safe) or parquet.",
 )
 def tables_command(workspace_path: str, out: str, fmt: str) -> None:
     """Write the latest assembly's networks, members, evidence and accounts, one file each."""
+    from cibwatch.exports import export_tables
+    from cibwatch.workspace import Workspace
+
     with Workspace(workspace_path, read_only=True) as workspace:
         paths = export_tables(workspace, Path(out), fmt)
     for path in paths:
@@ -213,6 +234,9 @@ def tables_command(workspace_path: str, out: str, fmt: str) -> None:
 )
 def import_command(file: str, workspace_path: str | None) -> None:
     """Read indicators from FILE: a STIX 2.1 bundle or a platform's indicator file."""
+    from cibwatch.indicators.sources import import_indicators
+    from cibwatch.workspace import Workspace
+
     if workspace_path is None:
         result, import_id = import_indicators(Path(file))
     else:

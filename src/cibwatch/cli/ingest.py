@@ -12,17 +12,19 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from cibwatch.errors import IngestError
-from cibwatch.ingest.loader import IngestReport
-from cibwatch.ingest.registry import formats
-from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE
-from cibwatch.workspace import Workspace
+from cibwatch.cli.choices import DEFAULT_MAX_REJECT_SHARE, LazyChoice
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from cibwatch.errors import IngestError
+    from cibwatch.ingest.loader import IngestReport
+
 
 #: How many reject reasons the summary lists.
 TOP_REASONS = 5
@@ -33,6 +35,8 @@ def _advance(bar: Progress, task: TaskID, rows: int) -> None:
 
 
 def _report_table(reports: list[IngestReport]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Ingested")
     table.add_column("file", overflow="fold")
     table.add_column("format")
@@ -52,6 +56,8 @@ def _report_table(reports: list[IngestReport]) -> Table:
 
 
 def _reasons_table(reports: list[IngestReport]) -> Table | None:
+    from rich.table import Table
+
     totals: dict[str, int] = {}
     for report in reports:
         for reason, count in report.reject_reasons.items():
@@ -74,7 +80,7 @@ def _reasons_table(reports: list[IngestReport]) -> Table | None:
 @click.option(
     "--format",
     "format_name",
-    type=click.Choice(formats()),
+    type=LazyChoice("cibwatch.ingest.registry:formats", "FORMAT"),
     default=None,
     help="Source format; detected from the file when not given.",
 )
@@ -127,7 +133,12 @@ def command(
     Every file is loaded atomically: its rows are stored, rejected (with file, row, field
     and reason, kept in the rejects table) or counted as duplicates, and nothing else.
     """
-    console = Console(stderr=True)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from cibwatch.cli.output import console as safe_console
+    from cibwatch.workspace import Workspace
+
+    console = safe_console(stderr=True)
     reports: list[IngestReport] = []
     refused: list[IngestError] = []
     with Workspace(workspace) as ws:
@@ -158,7 +169,7 @@ def command(
                     continue
             reports.append(report)
         posts = ws.count("posts")
-    out = Console()
+    out = safe_console()
     if reports:
         out.print(_report_table(reports))
     reasons = _reasons_table(reports)

@@ -1,20 +1,34 @@
-"""``cibwatch investigate`` and ``cibwatch demo``: a whole investigation in one command."""
+"""``cibwatch investigate`` and ``cibwatch demo``: a whole investigation in one command.
+
+The library (DuckDB, the detectors, the report) is imported when a command runs, never at
+import: ``cibwatch investigate --help`` answers at once.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
+from cibwatch.cli.choices import STEP_NAMES
 from cibwatch.cli.coordination import max_pairs_option
-from cibwatch.pipeline import InvestigationOptions, InvestigationResult, investigate
-from cibwatch.workspace import Workspace
 
-console = Console(stderr=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cibwatch.pipeline import InvestigationOptions, InvestigationResult
+    from cibwatch.progress import StepUpdate
+
+
+def _console() -> Console:
+    from cibwatch.cli.output import console
+
+    return console(stderr=False)
 
 
 def _options(f: click.decorators.FC) -> click.decorators.FC:
@@ -38,25 +52,98 @@ def _options(f: click.decorators.FC) -> click.decorators.FC:
         show_default=True,
         help="Engine for the relational steps.",
     )(f)
+    f = click.option(
+        "--skip",
+        multiple=True,
+        type=click.Choice(STEP_NAMES),
+        help="A step not to run (repeatable); the report names it.",
+    )(f)
+    f = click.option(
+        "--only",
+        multiple=True,
+        type=click.Choice(STEP_NAMES),
+        help="Run only these optional steps (repeatable); ingest, actions, networks and the "
+        "report always run.",
+    )(f)
+    f = click.option(
+        "--param",
+        "params",
+        multiple=True,
+        metavar="STEP.NAME=VALUE",
+        help="A step's parameter, e.g. persona.max_distance=4 or narratives.threshold=2 "
+        "(repeatable; VALUE read as JSON, else as text); recorded in the run log.",
+    )(f)
     return max_pairs_option(f)
+
+
+def step_params(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """``STEP.NAME=VALUE`` options as ``{step: {name: value}}`` (VALUE as JSON, else text).
+
+    >>> step_params(("persona.max_distance=4", "creation_burst.bucket=day"))
+    {'persona': {'max_distance': 4}, 'creation_burst': {'bucket': 'day'}}
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        step, dot, name = key.partition(".")
+        if not sep or not dot or not step or not name:
+            raise click.BadParameter(f"{item!r}: expected STEP.NAME=VALUE", param_hint="--param")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        out.setdefault(step, {})[name] = value
+    return out
+
+
+def _progress(console: Console) -> tuple[Callable[[StepUpdate], None], Callable[[], None]]:
+    """A live line on a terminal; otherwise plain lines (each step's start and end, and a
+    running step's progress at most every ``PLAIN_EVERY`` seconds). Returns (report, stop)."""
+    from cibwatch.progress import PLAIN_EVERY
+
+    if console.is_terminal:
+        status = console.status("starting", spinner="dots")
+        status.start()
+        return (lambda u: status.update(u.line())), status.stop
+    last = [0.0]
+
+    def plain(update: StepUpdate) -> None:
+        now = time.monotonic()
+        if update.status == "running" and update.rows is not None and now - last[0] < PLAIN_EVERY:
+            return
+        last[0] = now
+        click.echo(update.line())
+
+    return plain, lambda: None
 
 
 def _run(
     sources: list[Path], workspace: Path, out: Path, options: InvestigationOptions
 ) -> InvestigationResult:
+    from cibwatch.pipeline import investigate
+    from cibwatch.workspace import Workspace
+
     out.mkdir(parents=True, exist_ok=True)
-    with (
-        Workspace(workspace) as ws,
-        console.status("starting", spinner="dots") as status,
-    ):
-        result = investigate(
-            sources, ws, out, options, progress=lambda msg: status.update(f"[bold]{msg}")
+    console = _console()
+    report, stop = _progress(console)
+    try:
+        with Workspace(workspace) as ws:
+            result = investigate(sources, ws, out, options, progress=report)
+    finally:
+        stop()
+    _summary(console, result)
+    if any(v.startswith("failed") for v in result.not_run.values()):
+        failed = [k for k, v in result.not_run.items() if v.startswith("failed")]
+        raise click.ClickException(
+            f"step{'s' if len(failed) > 1 else ''} failed: {', '.join(failed)} (the report "
+            "was written and names them; see the run log)"
         )
-    _summary(result)
     return result
 
 
-def _summary(result: InvestigationResult) -> None:
+def _summary(console: Console, result: InvestigationResult) -> None:
+    from rich.table import Table
+
     table = Table(title="Ingest")
     for col in ("file", "format", "read", "stored", "rejected", "duplicate"):
         table.add_column(col, justify="left" if col in ("file", "format") else "right")
@@ -75,6 +162,8 @@ def _summary(result: InvestigationResult) -> None:
             f"detector [bold]{det.detector}[/]: {det.evidence_rows:,} evidence rows, "
             f"{det.significant_rows:,} significant"
         )
+    for name, why in result.not_run.items():
+        click.echo(f"step {name}: {why}")
     nets = Table(title=f"{len(result.networks)} networks")
     for col in ("network", "accounts", "score"):
         nets.add_column(col)
@@ -148,8 +237,13 @@ def investigate_command(
     fdr: float,
     engine: str,
     max_pairs: int | None,
+    skip: tuple[str, ...],
+    only: tuple[str, ...],
+    params: tuple[str, ...],
 ) -> None:
     """Ingest SOURCES (files or folders), detect, assemble networks and write a report."""
+    from cibwatch.pipeline import InvestigationOptions
+
     options = InvestigationOptions(
         window=window,
         min_participation=min_participation,
@@ -161,6 +255,9 @@ def investigate_command(
         column_map=column_map,
         indicators=indicators,
         since=since,
+        skip=skip,
+        only=only,
+        step_params=step_params(params),
         max_reject_share=max_reject_share,
     )
     _run(list(sources), workspace, out, options)
@@ -187,10 +284,15 @@ def demo_command(
     fdr: float,
     engine: str,
     max_pairs: int | None,
+    skip: tuple[str, ...],
+    only: tuple[str, ...],
+    params: tuple[str, ...],
 ) -> None:
     """Build the bundled sample world and run a full investigation of it."""
+    from cibwatch.pipeline import InvestigationOptions
     from cibwatch.synthetic.world import generate_world
 
+    console = _console()
     world = out / "world"
     with console.status(f"building the sample world ({posts:,} posts)", spinner="dots"):
         generate_world(world, posts=posts, seed=seed)
@@ -203,6 +305,9 @@ def demo_command(
         fdr=fdr,
         engine=engine,
         max_pairs=max_pairs,
+        skip=skip,
+        only=only,
+        step_params=step_params(params),
     )
     _run([world], workspace, out, options)
 

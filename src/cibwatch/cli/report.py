@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from cibwatch.report.html import render_html
-from cibwatch.report.markdown import render_markdown
-from cibwatch.report.pdf import render_pdf
-from cibwatch.workspace import Workspace
-
-_RENDERERS = {"html": render_html, "md": render_markdown, "pdf": render_pdf}
+#: Report formats and the ``module:function`` rendering each (imported when used: the PDF
+#: renderer loads WeasyPrint).
+_RENDERERS = {
+    "html": "cibwatch.report.html:render_html",
+    "md": "cibwatch.report.markdown:render_markdown",
+    "pdf": "cibwatch.report.pdf:render_pdf",
+}
 
 
 @click.command("report")
@@ -36,7 +39,11 @@ _RENDERERS = {"html": render_html, "md": render_markdown, "pdf": render_pdf}
 )
 def command(workspace: Path, out: Path | None, fmt: str) -> None:
     """Write the report of WORKSPACE (its latest networks) to --out."""
+    from cibwatch.workspace import Workspace
+
     target = out if out is not None else Path(f"report.{fmt}")
     with Workspace(workspace, read_only=True) as ws:
-        path = _RENDERERS[fmt](ws, target)
+        module, _, name = _RENDERERS[fmt].partition(":")
+        render: Callable[[Workspace, Path], Path] = getattr(importlib.import_module(module), name)
+        path = render(ws, target)
     click.echo(f"Report: {path.resolve()}")

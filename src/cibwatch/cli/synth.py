@@ -5,11 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
-from cibwatch.synthetic.world import generate_world
 
 
 @click.command("synth")
@@ -38,6 +33,12 @@ from cibwatch.synthetic.world import generate_world
 def command(out_dir: Path, posts: int, seed: int, days: int) -> None:
     """Write a synthetic world into OUT_DIR: posts.parquet, accounts.parquet and
     ground_truth.json (planted operations and innocent groups, for scoring detectors)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from cibwatch.synthetic.world import generate_world
+
     console = Console()  # paths are printed unwrapped and without markup: they may hold "["
     columns = (
         TextColumn("writing posts"),

@@ -189,8 +189,7 @@ def coact_steps(spec: CoActionSpec) -> list[Step]:
     return [
         Step(
             "active",
-            "SELECT account, object_type FROM unique_shares GROUP BY account, object_type "
-            f"HAVING COUNT(*) >= {m}",
+            f"SELECT account, object_type FROM activity WHERE n >= {m}",
         ),
         Step(
             "raw_coacts",
@@ -251,21 +250,31 @@ def totals_steps() -> list[Step]:
     """
     return [
         Step(
+            # One pass over the shares for every per-account figure: shares per account and
+            # object type, and distinct posts per account (a post carries several objects,
+            # so the second is not a sum of the first). ``activity``, ``post_activity``,
+            # ``type_totals`` and co-action's ``active`` read this small table instead of
+            # scanning the shares again, which on Spark is a shuffle of every share each.
+            "share_stats",
+            "SELECT account, object_type, COUNT(*) AS n, COUNT(DISTINCT share_id) AS n_posts, "
+            "GROUPING(object_type) AS per_account FROM unique_shares "
+            "GROUP BY GROUPING SETS ((account, object_type), (account))",
+        ),
+        Step(
             "activity",
-            "SELECT account, object_type, COUNT(*) AS n FROM unique_shares "
-            "GROUP BY account, object_type",
+            "SELECT account, object_type, n FROM share_stats WHERE per_account = 0",
         ),
         Step(
             "type_totals",
             "SELECT k.object_type, k.n_shares, COALESCE(w.n_window_pairs, 0) AS n_window_pairs "
-            "FROM (SELECT object_type, COUNT(*) AS n_shares FROM unique_shares "
+            "FROM (SELECT object_type, CAST(SUM(n) AS BIGINT) AS n_shares FROM activity "
             "GROUP BY object_type) k "
             "LEFT JOIN (SELECT object_type, COUNT(*) AS n_window_pairs FROM pairs "
             "GROUP BY object_type) w ON k.object_type = w.object_type",
         ),
         Step(
             "post_activity",
-            "SELECT account, COUNT(DISTINCT share_id) AS n FROM unique_shares GROUP BY account",
+            "SELECT account, n_posts AS n FROM share_stats WHERE per_account = 1",
         ),
         Step(
             "post_totals",

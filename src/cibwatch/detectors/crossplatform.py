@@ -36,12 +36,12 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cibwatch.detectors.base import Detector, DetectorResult
+from cibwatch.detectors.rows import write_evidence
 from cibwatch.errors import ConfigError
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
-_INSERT = "INSERT INTO evidence VALUES (?, ?, ?, 'pair', ?, ?, ?, NULL, NULL, ?, ?, ?, ?)"
 #: Co-posting examples kept per pair (proof ids and details).
 _EXAMPLES = 10
 _CUE_WORDS = {
@@ -123,9 +123,8 @@ class CrossPlatformDetector(Detector):
                 "post_pairs": [str(e).split(" ") for e in examples],
             }
         rows = [self._row(run_id, a, b, found) for (a, b), found in sorted(cues.items())]
-        if rows:
-            workspace.connection.executemany(_INSERT, rows)
-        significant = sum(1 for r in rows if r[6])
+        write_evidence(workspace.connection, rows)
+        significant = sum(1 for r in rows if r[9])
         return DetectorResult(
             detector=self.name,
             run_id=run_id,
@@ -156,9 +155,12 @@ class CrossPlatformDetector(Detector):
             run_id,
             self.name,
             self.signal,
+            "pair",
             a,
             b,
             float(len(kinds)),
+            None,
+            None,
             significant,
             explanation,
             proof,

@@ -36,6 +36,7 @@ import json
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from cibwatch.detectors.base import Detector, DetectorResult
+from cibwatch.detectors.rows import write_evidence
 from cibwatch.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ PROFILE_HOSTS: Final[dict[str, str]] = {
     "t.me": "telegram",
     "telegram.me": "telegram",
 }
-_INSERT = "INSERT INTO evidence VALUES (?, ?, ?, 'pair', ?, ?, ?, NULL, NULL, ?, ?, ?, ?)"
 _CUE_WORDS: Final = {
     "same_photo": "the same profile photo",
     "same_name": "the same display name",
@@ -191,9 +191,12 @@ class ProfileLinkDetector(Detector):
                     run_id,
                     self.name,
                     self.signal,
+                    "pair",
                     a,
                     b,
                     float(1 + len(cues)),
+                    None,
+                    None,
                     not popular,
                     f"{source}'s profile links to {target} ({url}, matched by {resolved_by})"
                     f"{also}{why}",
@@ -214,8 +217,7 @@ class ProfileLinkDetector(Detector):
                     ),
                 ]
             )
-        if rows:
-            con.executemany(_INSERT, rows)
+        write_evidence(con, rows)
         return DetectorResult(
             detector=self.name,
             run_id=run_id,

@@ -30,7 +30,23 @@ from cibwatch.errors import InputError
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
-HANDLE_PATTERN: Final = re.compile(r"^[a-z]+[._]?[a-z]*\d{4,}$", re.IGNORECASE)
+#: A name followed by four or more digits. ASCII only, and matched whole: the detector runs
+#: the same pattern in SQL (:data:`HANDLE_SQL_PATTERN`, RE2), which knows no Unicode case folds.
+HANDLE_PATTERN: Final = re.compile(r"[a-z]+[._]?[a-z]*[0-9]{4,}", re.IGNORECASE | re.ASCII)
+HANDLE_SQL_PATTERN: Final = "[a-zA-Z]+[._]?[a-zA-Z]*[0-9]{4,}"
+#: What Python's ``str.strip()`` and ``\s`` count as white space, spelled for RE2 (whose ``\s``
+#: is ASCII only), so SQL cuts a display name's first word exactly as :func:`name_gender` does.
+_RE2_SPACE: Final = r"\s\x{0B}\x{1C}-\x{1F}\x{85}\p{Z}"
+
+
+def first_word_sql(column: str) -> str:
+    """SQL for the lower-cased first word of a display name, as :func:`name_gender` reads it.
+
+    Set-based, so the persona detector labels a million accounts in one statement instead of
+    a Python loop over rows.
+    """
+    trimmed = f"regexp_replace({column}, '^[{_RE2_SPACE}]+|[{_RE2_SPACE}]+$', '', 'g')"
+    return f"lower(regexp_split_to_array({trimmed}, '[{_RE2_SPACE}._\\-]+')[1])"
 
 
 @cache
@@ -62,7 +78,7 @@ def is_patterned_handle(handle: str | None) -> bool:
     >>> is_patterned_handle("jennifer84723"), is_patterned_handle("spiegelonline")
     (True, False)
     """
-    return bool(handle and HANDLE_PATTERN.match(handle))
+    return bool(handle and HANDLE_PATTERN.fullmatch(handle))
 
 
 IMAGE_SUFFIXES: Final = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")

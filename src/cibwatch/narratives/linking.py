@@ -2,16 +2,30 @@
 
 Two units are one narrative when the rare anchors they share (see
 :mod:`cibwatch.narratives.anchors`) weigh enough; every link keeps its anchors as evidence.
+
+**Scale.** Linking runs in the workspace, not in Python memory: units, anchors, weights and
+candidate pairs are DuckDB tables (spilled to disk beyond its memory limit), texts are read
+in batches, and only the links found (and the union of units they join) are held in Python.
+Candidate pairs come from *prefix filtering*: order every unit's anchors by weight, rarest
+first (one global order); a pair whose shared weight reaches ``threshold`` shares an anchor
+within both units' prefixes, the shortest runs of top anchors whose remaining weight is below
+``threshold``. So only pairs sharing a rare anchor are compared, never all pairs holding a
+common one, and the links are exactly those of comparing every pair.
+
+The result is stored (tables ``narrative_posts``, ``narrative_units``, ``narrative_links``,
+keyed by the run id of the ``narratives`` step in the run log) and read back by reports,
+the dashboard and the exports through :func:`stored_linking` instead of being computed again.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
+
+import pyarrow as pa
 
 from cibwatch.errors import ConfigError
 from cibwatch.narratives.anchors import text_anchors
@@ -37,6 +51,25 @@ MAX_DF_SHARE: Final = 0.02
 MIN_MAX_DF: Final = 10
 #: Texts read per unit (a near-duplicate cluster's variants say the same thing).
 TEXTS_PER_UNIT: Final = 5
+#: Texts read from the workspace at a time (bounds Python memory whatever the corpus).
+TEXT_BATCH: Final = 20_000
+#: The step's name in the run log.
+STEP: Final = "narratives"
+
+_DDL: Final = """
+CREATE {temp} TABLE IF NOT EXISTS narrative_posts (
+    run_id INTEGER NOT NULL, platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL, narrative VARCHAR NOT NULL
+);
+CREATE {temp} TABLE IF NOT EXISTS narrative_units (
+    run_id INTEGER NOT NULL, unit VARCHAR NOT NULL, narrative VARCHAR NOT NULL,
+    first_seen TIMESTAMP, last_seen TIMESTAMP, posts BIGINT, languages VARCHAR[]
+);
+CREATE {temp} TABLE IF NOT EXISTS narrative_links (
+    run_id INTEGER NOT NULL, unit_a VARCHAR NOT NULL, unit_b VARCHAR NOT NULL,
+    score DOUBLE NOT NULL, anchors JSON
+);
+"""
 
 
 @dataclass(frozen=True)
@@ -57,22 +90,88 @@ class NarrativeLink:
         }
 
 
+class _Lookup(Mapping[str, Any]):
+    """A read-only mapping answered by SQL over one run's stored narratives (never loaded)."""
+
+    def __init__(self, ws: Workspace | None, run_id: int | None, relation: str) -> None:
+        self._ws, self._run, self._relation = ws, run_id, relation
+
+    def _rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        if self._ws is None or self._run is None:
+            return []
+        return self._ws.connection.execute(
+            f"SELECT {sql} FROM ({self._relation}) WHERE run_id = ?"
+            + (" AND k = ?" if len(params) > 0 else ""),
+            [self._run, *params],
+        ).fetchall()
+
+    def __getitem__(self, key: str) -> Any:
+        rows = self._rows("v", [key])
+        if not rows:
+            raise KeyError(key)
+        return rows[0][0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(str(r[0]) for r in self._rows("k", [])))
+
+    def __len__(self) -> int:
+        return len(self._rows("k", []))
+
+
+_POST_NARRATIVE: Final = (
+    "SELECT run_id, platform || ':' || post_id AS k, narrative AS v FROM narrative_posts"
+)
+_POST_UNIT: Final = "SELECT run_id, platform || ':' || post_id AS k, unit AS v FROM narrative_posts"
+_UNITS: Final = (
+    "SELECT run_id, narrative AS k, list(unit ORDER BY first_seen NULLS LAST, unit) AS v "
+    "FROM narrative_units GROUP BY run_id, narrative"
+)
+_LANGUAGES: Final = (
+    "SELECT run_id, narrative AS k, "
+    "list_sort(list_distinct(flatten(list(languages)))) AS v "
+    "FROM narrative_units GROUP BY run_id, narrative"
+)
+
+
 @dataclass
 class NarrativeLinking:
     """Units (near-duplicate clusters and texts) joined into cross-language narratives.
 
-    ``post_narrative`` maps a post key to its narrative id (the id of the narrative's earliest
-    unit) and ``post_unit`` to its unit; ``units`` lists each narrative's units; ``links``
-    holds the evidence of every link made; ``languages`` the languages of each narrative's
-    posts; ``parameters`` the settings used.
+    A handle on one stored run of :func:`link_narratives` (``run_id``): ``post_narrative``
+    maps a post key to its narrative id (the id of the narrative's earliest unit) and
+    ``post_unit`` to its unit; ``units`` lists each narrative's units; ``languages`` the
+    languages of each narrative's posts. These mappings are answered by the workspace, so
+    a linking of millions of posts costs no memory. ``links`` holds the evidence of every
+    link made and ``parameters`` the settings used. ``NarrativeLinking()`` links nothing
+    (the step was skipped).
     """
 
-    post_narrative: dict[str, str] = field(default_factory=dict)
-    post_unit: dict[str, str] = field(default_factory=dict)
-    units: dict[str, list[str]] = field(default_factory=dict)
+    workspace: Workspace | None = None
+    run_id: int | None = None
     links: list[NarrativeLink] = field(default_factory=list)
-    languages: dict[str, list[str]] = field(default_factory=dict)
     parameters: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def post_narrative(self) -> Mapping[str, str]:
+        return _Lookup(self.workspace, self.run_id, _POST_NARRATIVE)
+
+    @property
+    def post_unit(self) -> Mapping[str, str]:
+        return _Lookup(self.workspace, self.run_id, _POST_UNIT)
+
+    @property
+    def units(self) -> Mapping[str, list[str]]:
+        return _Lookup(self.workspace, self.run_id, _UNITS)
+
+    @property
+    def languages(self) -> Mapping[str, list[str]]:
+        return _Lookup(self.workspace, self.run_id, _LANGUAGES)
+
+    def bound(self, workspace: Workspace) -> NarrativeLinking:
+        """The same linking read through another handle (another thread's cursor)."""
+        if self.workspace is None:
+            return self
+        return NarrativeLinking(workspace, self.run_id, self.links, self.parameters)
 
     def evidence(self, narrative: str, posts: Sequence[str] = ()) -> list[dict[str, Any]]:
         """The links that joined ``narrative``'s units, strongest first.
@@ -81,7 +180,8 @@ class NarrativeLinking:
         first, those joining two of them before all others.
         """
         mine = set(self.units.get(narrative, ()))
-        near = {self.post_unit[p] for p in posts if p in self.post_unit}
+        lookup = self.post_unit
+        near = {lookup[p] for p in posts if p in lookup}
         found = [link for link in self.links if link.unit_a in mine]
         found.sort(key=lambda x: (-len(near & {x.unit_a, x.unit_b}), -x.score, x.unit_a))
         return [link.as_dict() for link in found]
@@ -107,93 +207,196 @@ class _Units:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _unit_posts(workspace: Workspace) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Base units: text clusters and exact texts, joined when they hold the same post."""
-    rows = workspace.connection.execute(
-        "SELECT platform || ':' || post_id, object_type || ':' || object_id FROM actions "
-        "WHERE object_type IN ('text_cluster', 'text') ORDER BY 1, 2"
+def _build_units(con: Any) -> None:
+    """``_n_post_unit``: each post's unit, texts and clusters holding one post joined.
+
+    Only the (text, cluster) pairs met on one post go through Python's union-find: their
+    number is bounded by clustered posts, not by all posts. A unit is named after its
+    smallest member id.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _n_raw AS "
+        "SELECT DISTINCT platform, post_id, object_type || ':' || object_id AS u FROM actions "
+        "WHERE object_type IN ('text_cluster', 'text')"
+    )
+    # distinct (unit, unit) pairs met on a post: a cluster's thousand posts with one text
+    # are one pair, not a thousand
+    edges = con.execute(
+        """
+        SELECT DISTINCT first, other FROM (
+            SELECT min(u) AS first, unnest(list(DISTINCT u)) AS other FROM _n_raw
+            GROUP BY platform, post_id HAVING count(DISTINCT u) > 1
+        ) WHERE other <> first
+        """
     ).fetchall()
     sets = _Units()
-    post_unit: dict[str, str] = {}
-    for post, unit in rows:
-        post_unit.setdefault(str(post), str(unit))
-        sets.union(post_unit[str(post)], str(unit))
-    members: dict[str, list[str]] = defaultdict(list)
-    for post, unit in post_unit.items():
-        members[sets.find(unit)].append(post)
-    return dict(members), {p: sets.find(u) for p, u in post_unit.items()}
+    for first, other in edges:
+        sets.union(str(first), str(other))
+    roots = {u: sets.find(u) for u in sets.parent}
+    con.execute("CREATE OR REPLACE TEMP TABLE _n_root (u VARCHAR, root VARCHAR)")
+    if roots:
+        table = pa.table({"u": list(roots), "root": list(roots.values())})
+        con.register("_n_root_arrow", table)
+        con.execute("INSERT INTO _n_root SELECT * FROM _n_root_arrow")
+        con.unregister("_n_root_arrow")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _n_post_unit AS "
+        "SELECT r.platform, r.post_id, min(coalesce(x.root, r.u)) AS unit "
+        "FROM _n_raw r LEFT JOIN _n_root x USING (u) GROUP BY r.platform, r.post_id"
+    )
+    con.execute("DROP TABLE _n_raw")
+    con.execute("DROP TABLE _n_root")
 
 
-def _unit_facts(
-    workspace: Workspace, post_unit: dict[str, str], sizes: dict[str, int]
-) -> tuple[dict[str, dict[str, bool]], dict[str, tuple[Any, Any]], dict[str, set[str]]]:
-    """Anchors, time span and languages of each unit, read in two queries."""
-    anchors: dict[str, dict[str, bool]] = defaultdict(dict)
-    span: dict[str, tuple[Any, Any]] = {}
-    langs: dict[str, set[str]] = defaultdict(set)
-    texts: dict[str, set[str]] = defaultdict(set)
-    con = workspace.connection
+def _build_anchors(con: Any) -> None:
+    """``_n_anchor(unit, anchor, broad)``: anchors of each unit's first texts, read in
+    batches, and the links and pictures carried by at least half a unit's posts."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _n_anchor (unit VARCHAR, anchor VARCHAR, broad BOOLEAN)"
+    )
+    # temporary tables belong to this connection: batches are read by row number from one
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _n_text AS
+        SELECT row_number() OVER (ORDER BY unit, text) AS rn, unit, text FROM (
+            SELECT DISTINCT u.unit, p.text FROM _n_post_unit u
+            JOIN posts p USING (platform, post_id) WHERE p.text IS NOT NULL AND p.text <> ''
+        ) QUALIFY row_number() OVER (PARTITION BY unit ORDER BY text) <= {TEXTS_PER_UNIT}
+        """
+    )
+    start = 1
+    while batch := con.execute(
+        "SELECT unit, text FROM _n_text WHERE rn >= ? AND rn < ? ORDER BY rn",
+        [start, start + TEXT_BATCH],
+    ).fetchall():
+        start += TEXT_BATCH
+        units: list[str] = []
+        anchors: list[str] = []
+        broad: list[bool] = []
+        for unit, text in batch:
+            for anchor, is_broad in text_anchors(str(text)).items():
+                units.append(str(unit))
+                anchors.append(anchor)
+                broad.append(is_broad)
+        if units:
+            con.register("_n_batch", pa.table({"unit": units, "anchor": anchors, "broad": broad}))
+            con.execute("INSERT INTO _n_anchor SELECT * FROM _n_batch")
+            con.unregister("_n_batch")
+    con.execute("DROP TABLE _n_text")
+    # a unit's own link or picture, carried by at least half its posts: a generic text
+    # posted by many people with their own links says nothing about those links
+    con.execute(
+        """
+        INSERT INTO _n_anchor
+        WITH sizes AS (SELECT unit, count(*) AS n FROM _n_post_unit GROUP BY unit),
+        carried AS (
+            SELECT u.unit, x.object_type || ':' || x.object_id AS anchor,
+                   x.object_type AS kind, x.object_id AS obj, count(DISTINCT x.post_id) AS c
+            FROM actions x JOIN _n_post_unit u USING (platform, post_id)
+            WHERE x.object_type IN ('url', 'image') GROUP BY ALL
+        ),
+        own AS (
+            SELECT c.* FROM carried c JOIN sizes s USING (unit) WHERE 2 * c.c >= s.n
+        )
+        SELECT unit, anchor, false FROM own
+        UNION ALL
+        SELECT unit, 'path:' || path, false FROM (
+            SELECT unit, substring(obj, strpos(obj, '/') + 1) AS path FROM own
+            WHERE kind = 'url' AND strpos(obj, '/') > 0
+        ) WHERE strpos(path, '/') > 0 AND length(path) >= 12
+        """
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _n_ua AS "
+        "SELECT unit, anchor, bool_or(broad) AS broad FROM _n_anchor GROUP BY unit, anchor"
+    )
+    con.execute("DROP TABLE _n_anchor")
+
+
+def _weigh(con: Any, n_units: int) -> None:
+    """``_n_w(unit, anchor, w)``: each anchor's weight, inverse document frequency over
+    units scaled to 0..1 (``ln(N/df) / ln N``); 0 above ``max_df`` units; broad names capped
+    at ``BROAD_CAP``; exact anchors doubled. Anchors weighing 0 are dropped."""
+    max_df = max(MIN_MAX_DF, math.ceil(MAX_DF_SHARE * n_units))
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _n_w AS
+        WITH df AS (
+            SELECT anchor, count(*) AS df, bool_or(broad) AS broad FROM _n_ua GROUP BY anchor
+        ),
+        w AS (
+            SELECT anchor,
+                   round(
+                       CASE WHEN df > $max_df THEN 0.0
+                            WHEN broad THEN least(ln($n / df) / ln($n), $cap)
+                            ELSE ln($n / df) / ln($n) END
+                       * CASE WHEN split_part(anchor, ':', 1) IN ('url', 'path', 'image')
+                              THEN 2 ELSE 1 END,
+                       4) AS w
+            FROM df
+        )
+        SELECT u.unit, u.anchor, w.w FROM _n_ua u JOIN w USING (anchor) WHERE w.w > 0
+        """,
+        {"max_df": max_df, "n": float(max(n_units, 3)), "cap": BROAD_CAP},
+    )
+    con.execute("DROP TABLE _n_ua")
+
+
+def _links(con: Any, threshold: float, min_anchors: int, window_days: float) -> list[NarrativeLink]:
+    """Pairs of units sharing enough anchor weight within the window, by prefix filtering."""
     rows = con.execute(
-        "SELECT p.platform || ':' || p.post_id AS k, p.text, p.language, p.created_at "
-        "FROM posts p SEMI JOIN (SELECT DISTINCT platform, post_id FROM actions "
-        "WHERE object_type IN ('text_cluster', 'text')) USING (platform, post_id)"
+        """
+        WITH spans AS (
+            SELECT u.unit, min(p.created_at) AS lo, max(p.created_at) AS hi
+            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY u.unit
+        ),
+        ordered AS (
+            SELECT unit, anchor, w,
+                   sum(w) OVER (PARTITION BY unit ORDER BY w DESC, anchor
+                                ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rest
+            FROM _n_w
+        ),
+        prefix AS (SELECT unit, anchor FROM ordered WHERE rest >= $t AND w > $cap),
+        candidates AS (
+            SELECT DISTINCT x.unit AS a, y.unit AS b
+            FROM prefix x JOIN prefix y ON x.anchor = y.anchor AND x.unit < y.unit
+        ),
+        near AS (
+            SELECT c.a, c.b FROM candidates c
+            JOIN spans sa ON sa.unit = c.a JOIN spans sb ON sb.unit = c.b
+            WHERE NOT (epoch(sb.lo) - epoch(sa.hi) > $window
+                       OR epoch(sa.lo) - epoch(sb.hi) > $window)
+        ),
+        shared AS (
+            SELECT n.a, n.b, x.anchor, x.w
+            FROM near n JOIN _n_w x ON x.unit = n.a JOIN _n_w y ON y.unit = n.b
+             AND y.anchor = x.anchor
+        ),
+        counted AS (  -- the same url holds the same path: count the article once
+            SELECT s.* FROM shared s ANTI JOIN (
+                SELECT a, b, 'path:' || substring(anchor, strpos(anchor, '/') + 1) AS anchor
+                FROM shared WHERE anchor LIKE 'url:%' AND strpos(anchor, '/') > 0
+            ) u USING (a, b, anchor)
+        )
+        SELECT a, b, round(sum(w), 4) AS score,
+               list(anchor ORDER BY w DESC, anchor), list(w ORDER BY w DESC, anchor)
+        FROM counted GROUP BY a, b
+        HAVING round(sum(w), 4) >= $t
+           AND (count(*) >= $min_anchors
+                OR bool_or(split_part(anchor, ':', 1) IN ('url', 'path', 'image')))
+        ORDER BY a, b
+        """,
+        {
+            "t": threshold,
+            "cap": BROAD_CAP,
+            "window": window_days * 86400.0,
+            "min_anchors": min_anchors,
+        },
     ).fetchall()
-    for key, text, lang, t in rows:
-        unit = post_unit.get(str(key))
-        if unit is None:
-            continue
-        lo, hi = span.get(unit, (t, t))
-        span[unit] = (min(lo, t), max(hi, t))
-        if lang:
-            langs[unit].add(str(lang))
-        if text and len(texts[unit]) < TEXTS_PER_UNIT and text not in texts[unit]:
-            texts[unit].add(str(text))
-            anchors[unit].update(text_anchors(str(text)))
-    objects = con.execute(
-        "SELECT DISTINCT x.platform || ':' || x.post_id, x.object_type, x.object_id "
-        "FROM actions x SEMI JOIN (SELECT DISTINCT platform, post_id FROM actions "
-        "WHERE object_type IN ('text_cluster', 'text')) USING (platform, post_id) "
-        "WHERE x.object_type IN ('url', 'image')"
-    ).fetchall()
-    carried: dict[tuple[str, str], int] = defaultdict(int)
-    for key, kind, obj in objects:
-        unit = post_unit.get(str(key))
-        if unit is not None:
-            carried[(unit, f"{kind}:{obj}")] += 1
-    for (unit, anchor), count in carried.items():
-        # a unit's own link or picture, carried by at least half its posts: a generic text
-        # posted by many people with their own links says nothing about those links
-        if 2 * count < sizes[unit]:
-            continue
-        anchors[unit][anchor] = False
-        kind, _, obj = anchor.partition(":")
-        path = obj.partition("/")[2]
-        if kind == "url" and path.count("/") >= 1 and len(path) >= 12:  # an article, not a home
-            anchors[unit][f"path:{path}"] = False
-    return dict(anchors), span, langs
-
-
-def _weights(anchors: dict[str, dict[str, bool]], n_units: int, max_df: int) -> dict[str, float]:
-    """Anchor weight: inverse document frequency over units, normalised to 0..1.
-
-    Anchors held by more than ``max_df`` units weigh nothing: they cannot be evidence.
-    """
-    df: dict[str, int] = defaultdict(int)
-    broad: dict[str, bool] = {}
-    for found in anchors.values():
-        for anchor, is_broad in found.items():
-            df[anchor] += 1
-            broad[anchor] = is_broad
-    scale = math.log(max(n_units, 3))
-    out: dict[str, float] = {}
-    for anchor, count in df.items():
-        weight = math.log(max(n_units, 3) / count) / scale if count <= max_df else 0.0
-        if broad[anchor]:
-            weight = min(weight, BROAD_CAP)
-        if anchor.split(":", 1)[0] in EXACT_KINDS:
-            weight *= 2
-        out[anchor] = round(weight, 4)
-    return out
+    return [
+        NarrativeLink(str(a), str(b), float(score), tuple(zip(anchors, weights, strict=True)))
+        for a, b, score, anchors, weights in rows
+    ]
 
 
 def link_narratives(
@@ -203,7 +406,7 @@ def link_narratives(
     min_anchors: int = MIN_ANCHORS,
     window_days: float = LINK_WINDOW_DAYS,
 ) -> NarrativeLinking:
-    """Join near-duplicate clusters and exact texts into narratives across languages.
+    """Join near-duplicate clusters and exact texts into narratives across languages; store.
 
     Two units are linked when the anchors they share (numbers and figures, gazetteer names,
     other names by spelling key, the same url, article path or picture) weigh at least
@@ -212,69 +415,163 @@ def link_narratives(
     document frequency over units, scaled to 0..1 (``ln(N/df) / ln N``), capped at
     ``BROAD_CAP`` for countries and blocs and doubled for exact anchors. Linked units are
     joined transitively. Nothing is learned or downloaded: every link names its anchors.
+
+    The result is stored under a run of the run log (temporary tables for a read-only
+    workspace) and returned as a handle on it; :func:`stored_linking` finds it again.
     """
     if threshold <= 0 or min_anchors < 1 or window_days < 0:
         raise ConfigError(
             "threshold must be > 0, min_anchors >= 1 and window_days >= 0, got "
             f"{threshold}, {min_anchors}, {window_days}"
         )
-    members, post_unit = _unit_posts(workspace)
-    anchors, span, langs = _unit_facts(
-        workspace, post_unit, {unit: len(posts) for unit, posts in members.items()}
-    )
-    weight = _weights(
-        anchors, len(members), max(MIN_MAX_DF, math.ceil(MAX_DF_SHARE * len(members)))
-    )
-    holders: dict[str, list[str]] = defaultdict(list)
-    for unit, found in anchors.items():
-        for anchor in found:
-            if weight[anchor] > BROAD_CAP:  # broad names only add to links found otherwise
-                holders[anchor].append(unit)
-    pairs: set[tuple[str, str]] = set()
-    for units in holders.values():
-        units.sort()
-        pairs.update((a, b) for i, a in enumerate(units) for b in units[i + 1 :])
-    window = timedelta(days=window_days)
+    parameters = {
+        "threshold": threshold,
+        "min_anchors": float(min_anchors),
+        "window_days": window_days,
+        "broad_cap": BROAD_CAP,
+    }
+    con = workspace.connection
+    run_id = _run_id(workspace, parameters)
+    try:
+        _build_units(con)
+        row = con.execute("SELECT count(DISTINCT unit) FROM _n_post_unit").fetchone()
+        n_units = int(row[0]) if row else 0
+        _build_anchors(con)
+        _weigh(con, n_units)
+        links = _links(con, threshold, min_anchors, window_days)
+        _store(workspace, run_id, links)
+    except BaseException as exc:
+        if not workspace.read_only:
+            workspace.finish_run(run_id, status="failed", message=str(exc)[:1000])
+        raise
+    finally:
+        for table in ("_n_raw", "_n_root", "_n_text", "_n_anchor", "_n_ua", "_n_w", "_n_post_unit"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    if not workspace.read_only:
+        row = con.execute(
+            "SELECT count(*) FROM narrative_posts WHERE run_id = ?", [run_id]
+        ).fetchone()
+        workspace.finish_run(run_id, input_rows=n_units, output_rows=int(row[0]) if row else 0)
+    return NarrativeLinking(workspace, run_id, links, parameters)
+
+
+def _run_id(workspace: Workspace, parameters: dict[str, float]) -> int:
+    """A run-log id for this linking; a read-only workspace numbers its temporary runs."""
+    if not workspace.read_only:
+        return workspace.start_run(STEP, "link", parameters)
+    workspace.connection.execute(_DDL.format(temp="TEMP"))
+    row = workspace.connection.execute(
+        "SELECT coalesce(max(run_id), 0) + 1 FROM narrative_units"
+    ).fetchone()
+    return -int(row[0]) if row else -1
+
+
+def _store(workspace: Workspace, run_id: int, links: list[NarrativeLink]) -> None:
+    """Write posts, units and links of ``run_id``: units joined along the links."""
+    con = workspace.connection
+    con.execute(_DDL.format(temp="TEMP" if workspace.read_only else ""))
     sets = _Units()
-    links: list[NarrativeLink] = []
-    for a, b in sorted(pairs):
-        (a_lo, a_hi), (b_lo, b_hi) = span[a], span[b]
-        if b_lo - a_hi > window or a_lo - b_hi > window:
-            continue
-        common = anchors[a].keys() & anchors[b].keys()
-        # the same url holds the same path: count the article once
-        common -= {f"path:{x[4:].partition('/')[2]}" for x in common if x.startswith("url:")}
-        shared = sorted(
-            ((x, weight[x]) for x in common if weight[x] > 0), key=lambda xw: (-xw[1], xw[0])
+    for link in links:
+        sets.union(link.unit_a, link.unit_b)
+    # each narrative is named after its earliest unit (first post, then id)
+    con.execute("CREATE OR REPLACE TEMP TABLE _n_group (unit VARCHAR, grp VARCHAR)")
+    if sets.parent:
+        table = pa.table({"unit": list(sets.parent), "grp": [sets.find(u) for u in sets.parent]})
+        con.register("_n_group_arrow", table)
+        con.execute("INSERT INTO _n_group SELECT * FROM _n_group_arrow")
+        con.unregister("_n_group_arrow")
+    con.execute(
+        """
+        INSERT INTO narrative_units
+        WITH facts AS (
+            SELECT u.unit, min(p.created_at) AS first_seen, max(p.created_at) AS last_seen,
+                   count(*) AS posts,
+                   list(DISTINCT p.language ORDER BY p.language)
+                       FILTER (WHERE p.language IS NOT NULL AND p.language <> '') AS languages
+            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY u.unit
+        ),
+        grouped AS (
+            SELECT f.*, coalesce(g.grp, f.unit) AS grp FROM facts f LEFT JOIN _n_group g
+            USING (unit)
         )
-        score = round(sum(w for _, w in shared), 4)
-        exact = any(x.split(":", 1)[0] in EXACT_KINDS for x, _ in shared)
-        if score >= threshold and (len(shared) >= min_anchors or exact):
-            links.append(NarrativeLink(a, b, score, tuple(shared)))
-            sets.union(a, b)
-    first = {unit: span[unit][0] for unit in members if unit in span}
-    narratives: dict[str, list[str]] = defaultdict(list)
-    for unit in members:
-        narratives[sets.find(unit)].append(unit)
-    linking = NarrativeLinking(
-        parameters={
-            "threshold": threshold,
-            "min_anchors": float(min_anchors),
-            "window_days": window_days,
-            "broad_cap": BROAD_CAP,
-        }
+        SELECT $run, unit,
+               first(unit ORDER BY first_seen NULLS LAST, unit) OVER (PARTITION BY grp),
+               first_seen, last_seen, posts, coalesce(languages, [])
+        FROM grouped
+        """,
+        {"run": run_id},
     )
-    rename: dict[str, str] = {}
-    for root, units in narratives.items():
-        units.sort(key=lambda u: (first.get(u, datetime.max), u))
-        name = units[0]
-        rename[root] = name
-        linking.units[name] = units
-        linking.languages[name] = sorted({lang for u in units for lang in langs.get(u, ())})
-    for unit, posts in members.items():
-        name = rename[sets.find(unit)]
-        for post in posts:
-            linking.post_narrative[post] = name
-    linking.links = links
-    linking.post_unit = post_unit
-    return linking
+    con.execute(
+        """
+        INSERT INTO narrative_posts
+        SELECT $run, u.platform, u.post_id, u.unit, n.narrative
+        FROM _n_post_unit u JOIN narrative_units n ON n.run_id = $run AND n.unit = u.unit
+        """,
+        {"run": run_id},
+    )
+    if links:  # one Arrow table, not executemany (an INSERT per row)
+        table = pa.table(
+            {
+                "unit_a": [x.unit_a for x in links],
+                "unit_b": [x.unit_b for x in links],
+                "score": [x.score for x in links],
+                "anchors": [json.dumps(x.as_dict()["anchors"]) for x in links],
+            }
+        )
+        con.register("_n_links_arrow", table)
+        con.execute(
+            "INSERT INTO narrative_links SELECT $run, unit_a, unit_b, score, anchors::JSON "
+            "FROM _n_links_arrow",
+            {"run": run_id},
+        )
+        con.unregister("_n_links_arrow")
+    con.execute("DROP TABLE IF EXISTS _n_group")
+
+
+def stored_linking(workspace: Workspace) -> NarrativeLinking | None:
+    """The latest stored linking still current (no actions or text clusters rebuilt since),
+    or None: the caller computes one (:func:`link_narratives`) or shows none."""
+    con = workspace.connection
+    row = con.execute(
+        """
+        SELECT run_id, params FROM runs
+        WHERE step = $step AND status = 'ok'
+          AND run_id > coalesce((SELECT max(run_id) FROM runs WHERE status = 'ok' AND (
+                  (step = 'derive' AND name = 'actions')
+                  OR (step = 'detect' AND name = 'near_duplicate_text'))), 0)
+        ORDER BY run_id DESC LIMIT 1
+        """,
+        {"step": STEP},
+    ).fetchone()
+    if row is None:
+        temp = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'narrative_units' "
+            "AND temporary"
+        ).fetchone()
+        if not temp or not temp[0]:
+            return None
+        run = con.execute("SELECT min(run_id) FROM narrative_units").fetchone()
+        if not run or run[0] is None:
+            return None
+        run_id, parameters = int(run[0]), {}
+    else:
+        run_id, parameters = int(row[0]), json.loads(row[1])
+    links = [
+        NarrativeLink(
+            str(a),
+            str(b),
+            float(score),
+            tuple((str(x["anchor"]), float(x["weight"])) for x in json.loads(anchors)),
+        )
+        for a, b, score, anchors in con.execute(
+            "SELECT unit_a, unit_b, score, anchors FROM narrative_links WHERE run_id = ? "
+            "ORDER BY unit_a, unit_b",
+            [run_id],
+        ).fetchall()
+    ]
+    return NarrativeLinking(workspace, run_id, links, parameters)
+
+
+def current_linking(workspace: Workspace) -> NarrativeLinking:
+    """The stored linking if current, else a new one (computed and stored once)."""
+    return stored_linking(workspace) or link_narratives(workspace)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from cibwatch.errors import ConfigError
-from cibwatch.narratives.linking import NarrativeLinking, link_narratives
+from cibwatch.narratives.linking import NarrativeLinking, current_linking
 from cibwatch.networks import Network, stored_networks
 
 if TYPE_CHECKING:
@@ -38,17 +38,17 @@ def _check_unit(unit: str) -> None:
         raise ConfigError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
 
 
-def _source_sql(unit: str) -> str:
+def _source_sql(params: Mapping[str, Any]) -> str:
     """The unit's rows as (object_id, account, platform, post_id, created_at)."""
-    if unit != "narrative":
+    if "n_run" not in params:
         return "(SELECT * FROM actions WHERE object_type = $unit)"
-    # each text or cluster row of a post, renamed to the post's narrative (lists passed as
-    # parameters, as for the members)
+    # each post holding a text or cluster, renamed to its narrative: a join with the stored
+    # linking, so that no list of posts is ever passed from Python
     return """(
         SELECT DISTINCT n.narrative AS object_id, x.account, x.platform, x.post_id, x.created_at
         FROM actions x
-        JOIN (SELECT unnest($n_posts) AS post, unnest($n_ids) AS narrative) n
-          ON x.platform || ':' || x.post_id = n.post
+        JOIN narrative_posts n
+          ON n.run_id = $n_run AND n.platform = x.platform AND n.post_id = x.post_id
         WHERE x.object_type IN ('text_cluster', 'text')
     )"""
 
@@ -56,22 +56,25 @@ def _source_sql(unit: str) -> str:
 def _unit_params(
     workspace: Workspace, unit: str, linking: NarrativeLinking | None
 ) -> tuple[dict[str, Any], NarrativeLinking | None]:
-    """Query parameters of a unit; for ``narrative``, the linking (computed if not given)."""
+    """Query parameters of a unit; for ``narrative``, the linking (the stored one if not given,
+    computed once if none is stored), read through ``workspace``."""
     if unit != "narrative":
         return {"unit": unit}, None
     if linking is None:
-        linking = link_narratives(workspace)
-    posts = sorted(linking.post_narrative)
-    return {"n_posts": posts, "n_ids": [linking.post_narrative[p] for p in posts]}, linking
+        linking = current_linking(workspace)
+    linking = linking.bound(workspace)
+    if linking.run_id is None:  # nothing linked (the step was skipped): no narratives
+        return {"unit": "narrative"}, linking
+    return {"n_run": linking.run_id}, linking
 
 
-def _first_posts_sql(unit: str) -> str:
+def _first_posts_sql(params: Mapping[str, Any]) -> str:
     """Per narrative: the first post overall and each network's first post (one query)."""
     return f"""
     WITH u AS (
         SELECT a.object_id AS narrative, a.account, a.platform, a.post_id, a.created_at,
                m.network
-        FROM {_source_sql(unit)} a LEFT JOIN {_VIEW} m ON a.account = m.account
+        FROM {_source_sql(params)} a LEFT JOIN {_VIEW} m ON a.account = m.account
     ),
     overall AS (
         SELECT narrative,
@@ -151,7 +154,7 @@ def narrative_overlaps(
     membership = _membership(workspace, networks)
     params, linking = _unit_params(workspace, unit, linking)
     rows = workspace.connection.execute(
-        _first_posts_sql(unit), {**params, **_member_params(membership)}
+        _first_posts_sql(params), {**params, **_member_params(membership)}
     ).fetchall()
     by_narrative: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for narrative, actor, kind, account, post, t in rows:
@@ -236,7 +239,7 @@ def network_narratives(
         f"""
         WITH u AS (
             SELECT a.*, a.platform || ':' || a.post_id AS post, m.network IS NOT NULL AS mem
-            FROM {_source_sql(unit)} a LEFT JOIN {_VIEW} m ON a.account = m.account
+            FROM {_source_sql(params)} a LEFT JOIN {_VIEW} m ON a.account = m.account
         ),
         mine AS (
             SELECT object_id, count(DISTINCT post) AS posts,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cibwatch import __version__
 from cibwatch.dossier import Dossier, build_dossier
-from cibwatch.narratives import NarrativeLinking, link_narratives, narrative_overlaps
+from cibwatch.narratives import NarrativeLinking, current_linking, narrative_overlaps
 from cibwatch.networks import Q_CAP, SCORE_WEIGHTS, stored_networks
 from cibwatch.report.appendix import indicator_appendix
 from cibwatch.report.pictures import graph_picture, heatmap_svg, timeline_bins, timeline_svg
@@ -136,8 +136,8 @@ def report_context(
     ws = workspace
     networks = stored_networks(ws)
     appendix = indicator_appendix(ws)
-    if linking is None:  # once: every dossier and the overlaps use it
-        linking = link_narratives(ws)
+    if linking is None:  # the stored one (computed once if none): dossiers and overlaps
+        linking = current_linking(ws)
     return {
         "title": "cibwatch investigation report",
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -160,4 +160,18 @@ def report_context(
         "evaluation": evaluation or [],
         "overlaps": narrative_overlaps(ws, networks, unit="narrative", linking=linking),
         "runs": ws.runs(),
+        "not_run": steps_not_run(ws),
     }
+
+
+def steps_not_run(workspace: Workspace) -> list[dict[str, Any]]:
+    """Steps of the latest investigation that were skipped or failed, with the reason.
+
+    A report without a signal's findings must say that the signal was not run, or a reader
+    takes the absence for a clean result.
+    """
+    return workspace.query(
+        "SELECT step, name, status, message FROM runs WHERE status IN ('skipped', 'failed') "
+        "AND run_id > coalesce((SELECT max(run_id) FROM runs WHERE step = 'investigate'), 0) "
+        "ORDER BY run_id"
+    )

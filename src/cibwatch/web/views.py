@@ -19,7 +19,7 @@ from pydantic_core import to_json
 
 from cibwatch.cases import Case, EnforcementAction, list_cases
 from cibwatch.dossier import build_dossier
-from cibwatch.narratives import NarrativeLinking, link_narratives
+from cibwatch.narratives import NarrativeLinking, current_linking
 from cibwatch.networks import Network, stored_networks
 from cibwatch.report.context import network_context
 from cibwatch.web.models import ActionOut, CaseOut, NetworkOut
@@ -86,7 +86,7 @@ def network_rows(
 
 def linking(store: Store, ws: Workspace) -> NarrativeLinking:
     """The latest assembly's narratives across languages, computed once for every dossier."""
-    return store.assembled(ws, ("narrative linking",), link_narratives)
+    return store.assembled(ws, ("narrative linking",), current_linking)
 
 
 def dossier_bytes(store: Store, ws: Workspace, network_id: str) -> bytes:

@@ -1,0 +1,256 @@
+"""Benchmark the whole investigation, step by step, against the ingest of the same files.
+
+For each size, a synthetic world (``cibwatch synth``'s generator, seed 5) is written once
+into ``--workdir`` and reused; then two child processes, one after the other, each with a
+fresh on-disk workspace (DuckDB ``--memory-limit``, ``--threads``):
+
+1. **ingest only**: every file of the world, as ``investigate`` ingests them;
+2. **investigate**: the whole investigation (ingest, actions, every detector, networks,
+   narratives, the check against the ground truth, report, indicators), timing each step
+   and sampling the process's resident memory (DuckDB, Arrow and Python together) every
+   0.1 s, so each step gets its own peak.
+
+Printed per run: each step's wall seconds and peak memory, the total, the process's CPU
+seconds (all threads: less dependent on other work on the machine than wall time), the
+ingest time and the ratio of the two, and the machine's load average before and after.
+Other engineers share the cores: quote figures with the load printed beside them.
+
+``--ira DIR`` runs the same on the IRA troll tweets (by-author re-release: ``tweets.csv.gz``
+and ``authors.csv``; ../shared/data/ira in this project's layout). ``--help-only`` times
+``cibwatch --help`` and a few subcommands' ``--help`` against a bare interpreter start.
+
+Targets (2 cores): 1 M posts at most 4x the ingest time and under 4 GB; 10 M under
+10 minutes and 8 GB; the IRA dev half under 5 minutes and 8 GB; ``--help`` under 0.3 s.
+
+    python benchmarks/investigate.py --sizes 1000000
+    python benchmarks/investigate.py --sizes 10000000 --memory-limit 6GB
+    python benchmarks/investigate.py --sizes 100000000 --scale span   # hours; not in CI
+    python benchmarks/investigate.py --sizes 0 --ira ../shared/data/ira
+    python benchmarks/investigate.py --help-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import json, resource, sys, threading, time
+from pathlib import Path
+
+mode, sources, workdir, memory_limit, threads = sys.argv[1:6]
+sources = [Path(s) for s in json.loads(sources)]
+workdir = Path(workdir)
+
+def rss_gb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024 / 1024
+    return 0.0
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+steps, current = [], {"name": "start", "t0": time.perf_counter(), "c0": cpu(), "peak": 0.0}
+lock = threading.Lock()
+
+def sample():
+    while True:
+        value = rss_gb()
+        with lock:
+            current["peak"] = max(current["peak"], value)
+        time.sleep(0.1)
+
+threading.Thread(target=sample, daemon=True).start()
+
+def report(update):
+    if update.status == "running" and update.rows is None:
+        with lock:
+            current.update(name=update.name, t0=time.perf_counter(), c0=cpu(), peak=rss_gb())
+    elif update.status != "running":
+        with lock:
+            steps.append({"step": update.name, "status": update.status,
+                          "seconds": round(time.perf_counter() - current["t0"], 2),
+                          "cpu": round(cpu() - current["c0"], 2),
+                          "peak_gb": round(max(current["peak"], rss_gb()), 2)})
+        print(update.line(), file=sys.stderr, flush=True)
+
+from cibwatch.workspace import Workspace
+ws_path = workdir / f"{mode}.duckdb"
+for stale in (ws_path, ws_path.with_suffix(".duckdb.wal")):
+    stale.unlink(missing_ok=True)
+started = time.perf_counter()
+with Workspace(ws_path, memory_limit=memory_limit, threads=int(threads)) as ws:
+    if mode == "ingest":
+        from cibwatch.pipeline import expand_sources
+        files, _ = expand_sources(sources)
+        rows = 0
+        for path in files:
+            t0, c0 = time.perf_counter(), cpu()
+            r = ws.ingest(path)
+            rows += r.rows_stored
+            steps.append({"step": f"ingest {path.name}", "status": "ok",
+                          "seconds": round(time.perf_counter() - t0, 2),
+                          "cpu": round(cpu() - c0, 2),
+                          "peak_gb": round(rss_gb(), 2)})
+        extra = {"rows": rows}
+    else:
+        from cibwatch.pipeline import InvestigationOptions, investigate
+        result = investigate(sources, ws, workdir / "out", InvestigationOptions(),
+                             progress=report)
+        extra = {
+            "networks": len(result.networks),
+            "not_run": result.not_run,
+            "planted_found": sum(1 for e in result.evaluation
+                                 if not e["innocent"] and e["verdict"] == "found"),
+            "innocent_flagged": sum(1 for e in result.evaluation
+                                    if e["innocent"] and e["verdict"] != "not flagged (correct)"),
+        }
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({
+    "mode": mode, "seconds": round(time.perf_counter() - started, 1),
+    "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+    "peak_gb": round(usage.ru_maxrss / 1024 / 1024, 2), "steps": steps, **extra,
+}))
+"""
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    cores = os.cpu_count()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {cores} cores"
+
+
+def _child(mode: str, sources: list[Path], workdir: Path, args: argparse.Namespace) -> Any:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            mode,
+            json.dumps([str(s) for s in sources]),
+            str(workdir),
+            args.memory_limit,
+            str(args.threads),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(done.stderr[-4000:], file=sys.stderr)
+        raise SystemExit(f"{mode} run failed with exit status {done.returncode}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _world(size: int, scale: str, workdir: Path) -> Path:
+    """The world of ``size`` posts, generated once (``span``: 28 days per million posts)."""
+    folder = workdir / f"world-{size}-{scale}"
+    if not (folder / "ground_truth.json").exists():
+        sys.path.insert(0, str(REPO / "src"))
+        from cibwatch.synthetic.world import generate_world
+
+        days = 28 * max(1, round(size / 1_000_000)) if scale == "span" else 28
+        started = time.perf_counter()
+        generate_world(folder, posts=size, seed=5, days=days)
+        print(f"world of {size:,} posts generated in {time.perf_counter() - started:.0f} s")
+    return folder
+
+
+def _print(label: str, ingest: dict[str, Any], run: dict[str, Any]) -> None:
+    print(f"\n== {label}")
+    print(f"{'step':<40} {'seconds':>9} {'CPU s':>8} {'peak GB':>8}")
+    for step in run["steps"]:
+        flag = "" if step["status"] == "ok" else f"  ({step['status']})"
+        print(
+            f"{step['step']:<40} {step['seconds']:>9.1f} {step['cpu']:>8.1f} "
+            f"{step['peak_gb']:>8.2f}{flag}"
+        )
+    print(
+        f"{'investigation':<40} {run['seconds']:>9.1f} {run['cpu_seconds']:>8.1f} "
+        f"{run['peak_gb']:>8.2f}"
+    )
+    print(
+        f"{'ingest alone, same files':<40} {ingest['seconds']:>9.1f} "
+        f"{ingest['cpu_seconds']:>8.1f} {ingest['peak_gb']:>8.2f}  ({ingest['rows']:,} rows)"
+    )
+    print(
+        f"ratio investigation / ingest: {run['seconds'] / ingest['seconds']:.1f}x wall, "
+        f"{run['cpu_seconds'] / max(ingest['cpu_seconds'], 0.1):.1f}x CPU"
+    )
+    extra = {k: run[k] for k in ("networks", "planted_found", "innocent_flagged", "not_run")}
+    print(f"result: {json.dumps(extra)}")
+
+
+def _time(command: list[str], repeats: int = 5) -> float:
+    """Fastest of ``repeats`` wall times (the others are other processes' noise)."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def help_times() -> None:
+    exe = shutil.which("cibwatch", path=str(Path(sys.executable).parent)) or "cibwatch"
+    env_python = [sys.executable, "-c", "pass"]
+    print(f"--help timings, fastest of 5 runs; {_load()}")
+    print(f"{'bare python start':<36} {_time(env_python):.3f} s")
+    for args in (
+        ["--help"],
+        ["investigate", "--help"],
+        ["ingest", "--help"],
+        ["detect", "persona", "--help"],
+        ["cases", "list", "--help"],
+        ["serve", "--help"],
+        ["export", "stix", "--help"],
+        ["report", "--help"],
+    ):
+        print(f"{'cibwatch ' + ' '.join(args):<36} {_time([exe, *args]):.3f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000000", help="Comma-separated post counts (0: none).")
+    parser.add_argument("--scale", choices=("fixed", "span"), default="fixed")
+    parser.add_argument("--ira", type=Path, help="Folder of the IRA by-author tweets/authors.")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/cibwatch-bench-investigate"))
+    parser.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit.")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--help-only", action="store_true", help="Time --help and stop.")
+    args = parser.parse_args()
+    if args.help_only:
+        help_times()
+        return
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    runs: list[tuple[str, list[Path]]] = []
+    for size in (int(s) for s in args.sizes.split(",") if int(s) > 0):
+        runs.append(
+            (f"{size:,} synthetic posts ({args.scale})", [_world(size, args.scale, args.workdir)])
+        )
+    if args.ira is not None:
+        runs.append(("IRA troll tweets (by-author re-release)", [args.ira]))
+    for label, sources in runs:
+        before = _load()
+        ingest = _child("ingest", sources, args.workdir, args)
+        run = _child("investigate", sources, args.workdir, args)
+        _print(label, ingest, run)
+        print(f"machine: before {before}; after {_load()}")
+
+
+if __name__ == "__main__":
+    main()
