@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
     from rich.table import Table
 
-    from cibwatch.errors import IngestError
     from cibwatch.ingest.loader import IngestReport
 
 
@@ -136,6 +135,7 @@ def command(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from cibwatch.cli.output import console as safe_console
+    from cibwatch.errors import IngestError
     from cibwatch.workspace import Workspace
 
     console = safe_console(stderr=True)
