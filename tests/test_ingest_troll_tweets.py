@@ -132,7 +132,7 @@ def test_rounded_external_ids_are_keyed_on_the_handle(tmp_path: Path) -> None:
     path.write_text("\n".join([header, *rows]) + "\n")
     items = list(TrollTweetsIngester().read(path, IngestOptions()))
     notices = [i.message for i in items if isinstance(i, Notice)]
-    assert len(notices) == 1 and "2 handles share 1 rounded values" in notices[0]
+    assert len(notices) == 1 and "2 handles share 1 rounded value (" in notices[0]
     posts, _, _ = staged(path)
     assert [p["account_id"] for p in posts] == ["aaa_one", "bbb_two", "2500000001"]
     with Workspace(":memory:") as ws:
@@ -184,7 +184,7 @@ def test_authors_file_becomes_accounts_and_reports_rounded_ids() -> None:
         report = ws.ingest(AUTHORS)
         assert (report.rows_read, report.rows_stored, report.accounts_stored) == (3, 3, 3)
         assert len(report.notices) == 1
-        assert "2 handles share 1 rounded values" in report.notices[0]
+        assert "2 handles share 1 rounded value (" in report.notices[0]
         handles = [r["handle"] for r in ws.query("SELECT handle FROM accounts ORDER BY 1")]
         assert handles == ["Pamela_Moore13", "TEN_GOP", "jenn_abrams"]
         params = ws.query("SELECT params FROM ingests")[0]["params"]

@@ -160,7 +160,8 @@ class _Collisions:
         listed = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
         return Notice(
             f"external_author_id is rounded in this file: {handles} handles share "
-            f"{len(shared)} rounded values (e.g. {example}: {listed}); those accounts are "
+            f"{len(shared)} rounded value{'s' if len(shared) > 1 else ''} (e.g. {example}: "
+            f"{listed}); those accounts are "
             "keyed on their handle, not merged"
         )
 
