@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cibwatch.errors import ConfigError, IngestError
 from cibwatch.ingest.base import Reject
@@ -240,10 +241,91 @@ class CsvRows:
         _scan(path)
 
     def __iter__(self) -> Iterator[tuple[pa.Table, list[Reject]]]:
+        resume = 0
+        for item in self._clean():
+            if isinstance(item, int):
+                resume = item
+                break
+            yield item
+        else:
+            return
+        yield from self._exact(resume)
+
+    def _clean(self) -> Iterator[tuple[pa.Table, list[Reject]] | int]:
+        """The fast path: tables while the file is clean, then the line to resume from.
+
+        The same strict reader as :meth:`_records`, over the same lines, but without the
+        line-by-line bookkeeping that recovering from a fault needs: a record starts on the
+        line after the one where the previous record ended (``line_num``), so its number is
+        exact even when a quoted cell holds line breaks. At the first sign of anything
+        :meth:`_records` would reject or read again (a quoting fault, a wrong field count, a
+        record longer than :data:`MAX_RECORD_LINES` lines, undecodable bytes in a kept
+        cell), the table being built is dropped and the first line of it is yielded: the
+        exact path reads the file again from the start and keeps what begins on that line
+        or later. Up to there both readers saw the same records, so nothing differs.
+        """
+        expected = len(self.names)
+        wanted = self._index
+        with _open_text(self.path, self.encoding) as text:
+            reader = csv.reader(_guarded(text, self.path), delimiter=self.delimiter, strict=True)
+            next(reader, None)  # the header, read by read_header
+            last = reader.line_num
+            since = last + 1  # the first line of the table being built
+            rows: list[list[str]] = []
+            numbers: list[int] = []
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error:
+                    yield since
+                    return
+                first, last = last + 1, reader.line_num
+                if not row:
+                    continue  # a blank line holds no data
+                if len(row) != expected or last - first >= MAX_RECORD_LINES:
+                    yield since
+                    return
+                rows.append([row[i] for i in wanted])
+                numbers.append(first)
+                if len(rows) >= TABLE_ROWS:
+                    table = self._clean_table(rows, numbers)
+                    if table is None:
+                        yield since
+                        return
+                    yield table, []
+                    rows, numbers, since = [], [], last + 1
+            if rows:
+                table = self._clean_table(rows, numbers)
+                if table is None:
+                    yield since
+                    return
+                yield table, []
+
+    def _clean_table(self, rows: list[list[str]], numbers: list[int]) -> pa.Table | None:
+        """:meth:`_table`, vectorised; ``None`` when a cell holds undecodable bytes."""
+        arrays = []
+        try:
+            for column in zip(*rows, strict=True):
+                # Undecodable bytes are lone surrogates, which Arrow refuses to encode.
+                values = pa.array(column, pa.string())
+                arrays.append(
+                    pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+                )
+        except UnicodeEncodeError:
+            return None
+        arrays.append(pa.array(numbers, pa.int64()))
+        return pa.table(arrays, names=[*self.columns, "source_row"])
+
+    def _exact(self, resume: int) -> Iterator[tuple[pa.Table, list[Reject]]]:
+        """Tables and rejects of the records that start on line ``resume`` or later."""
         rows: list[list[str]] = []
         numbers: list[int] = []
         rejects: list[Reject] = []
         for item in self._records():
+            if (item.source_row or 0 if isinstance(item, Reject) else item[0]) < resume:
+                continue
             if isinstance(item, Reject):
                 rejects.append(item)
             else:
