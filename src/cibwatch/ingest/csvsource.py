@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import operator
 import re
 import zlib
 from collections.abc import Iterator
@@ -265,13 +266,15 @@ class CsvRows:
         or later. Up to there both readers saw the same records, so nothing differs.
         """
         expected = len(self.names)
-        wanted = self._index
+        # A tuple of the kept cells, picked in C (itemgetter of one index gives the cell).
+        pick = operator.itemgetter(*self._index, 0)
         with _open_text(self.path, self.encoding) as text:
-            reader = csv.reader(_guarded(text, self.path), delimiter=self.delimiter, strict=True)
-            next(reader, None)  # the header, read by read_header
-            last = reader.line_num
+            # The text itself, not through _guarded (a generator costs a call per line): its
+            # read errors are converted below, as _guarded converts them.
+            reader = csv.reader(text, delimiter=self.delimiter, strict=True)
+            last = 0
             since = last + 1  # the first line of the table being built
-            rows: list[list[str]] = []
+            rows: list[tuple[str, ...]] = []
             numbers: list[int] = []
             while True:
                 try:
@@ -281,13 +284,20 @@ class CsvRows:
                 except csv.Error:
                     yield since
                     return
+                except (OSError, EOFError, zlib.error, pa.ArrowException) as exc:
+                    raise IngestError(
+                        f"cannot read the file to its end ({exc})", file=str(self.path)
+                    ) from exc
                 first, last = last + 1, reader.line_num
+                if first == 1:
+                    since = last + 1
+                    continue  # the header, read by read_header
                 if not row:
                     continue  # a blank line holds no data
                 if len(row) != expected or last - first >= MAX_RECORD_LINES:
                     yield since
                     return
-                rows.append([row[i] for i in wanted])
+                rows.append(pick(row))
                 numbers.append(first)
                 if len(rows) >= TABLE_ROWS:
                     table = self._clean_table(rows, numbers)
@@ -303,11 +313,12 @@ class CsvRows:
                     return
                 yield table, []
 
-    def _clean_table(self, rows: list[list[str]], numbers: list[int]) -> pa.Table | None:
+    def _clean_table(self, rows: list[tuple[str, ...]], numbers: list[int]) -> pa.Table | None:
         """:meth:`_table`, vectorised; ``None`` when a cell holds undecodable bytes."""
         arrays = []
         try:
-            for column in zip(*rows, strict=True):
+            # The last cell of each row is the padding that keeps ``pick`` giving tuples.
+            for column in list(zip(*rows, strict=True))[: len(self.columns)]:
                 # Undecodable bytes are lone surrogates, which Arrow refuses to encode.
                 values = pa.array(column, pa.string())
                 arrays.append(
