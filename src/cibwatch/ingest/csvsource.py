@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import operator
 import re
 import zlib
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cibwatch.errors import ConfigError, IngestError
 from cibwatch.ingest.base import Reject
@@ -240,10 +242,101 @@ class CsvRows:
         _scan(path)
 
     def __iter__(self) -> Iterator[tuple[pa.Table, list[Reject]]]:
+        resume = 0
+        for item in self._clean():
+            if isinstance(item, int):
+                resume = item
+                break
+            yield item
+        else:
+            return
+        yield from self._exact(resume)
+
+    def _clean(self) -> Iterator[tuple[pa.Table, list[Reject]] | int]:
+        """The fast path: tables while the file is clean, then the line to resume from.
+
+        The same strict reader as :meth:`_records`, over the same lines, but without the
+        line-by-line bookkeeping that recovering from a fault needs: a record starts on the
+        line after the one where the previous record ended (``line_num``), so its number is
+        exact even when a quoted cell holds line breaks. At the first sign of anything
+        :meth:`_records` would reject or read again (a quoting fault, a wrong field count, a
+        record longer than :data:`MAX_RECORD_LINES` lines, undecodable bytes in a kept
+        cell), the table being built is dropped and the first line of it is yielded: the
+        exact path reads the file again from the start and keeps what begins on that line
+        or later. Up to there both readers saw the same records, so nothing differs.
+        """
+        expected = len(self.names)
+        # A tuple of the kept cells, picked in C (itemgetter of one index gives the cell).
+        pick = operator.itemgetter(*self._index, 0)
+        with _open_text(self.path, self.encoding) as text:
+            # The text itself, not through _guarded (a generator costs a call per line): its
+            # read errors are converted below, as _guarded converts them.
+            reader = csv.reader(text, delimiter=self.delimiter, strict=True)
+            last = 0
+            since = last + 1  # the first line of the table being built
+            rows: list[tuple[str, ...]] = []
+            numbers: list[int] = []
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error:
+                    yield since
+                    return
+                except (OSError, EOFError, zlib.error, pa.ArrowException) as exc:
+                    raise IngestError(
+                        f"cannot read the file to its end ({exc})", file=str(self.path)
+                    ) from exc
+                first, last = last + 1, reader.line_num
+                if first == 1:
+                    since = last + 1
+                    continue  # the header, read by read_header
+                if not row:
+                    continue  # a blank line holds no data
+                if len(row) != expected or last - first >= MAX_RECORD_LINES:
+                    yield since
+                    return
+                rows.append(pick(row))
+                numbers.append(first)
+                if len(rows) >= TABLE_ROWS:
+                    table = self._clean_table(rows, numbers)
+                    if table is None:
+                        yield since
+                        return
+                    yield table, []
+                    rows, numbers, since = [], [], last + 1
+            if rows:
+                table = self._clean_table(rows, numbers)
+                if table is None:
+                    yield since
+                    return
+                yield table, []
+
+    def _clean_table(self, rows: list[tuple[str, ...]], numbers: list[int]) -> pa.Table | None:
+        """:meth:`_table`, vectorised; ``None`` when a cell holds undecodable bytes."""
+        arrays = []
+        try:
+            # The last cell of each row is the padding that keeps ``pick`` giving tuples.
+            for column in list(zip(*rows, strict=True))[: len(self.columns)]:
+                # Undecodable bytes are lone surrogates, which Arrow refuses to encode.
+                values = pa.array(column, pa.string())
+                arrays.append(
+                    pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+                )
+        except UnicodeEncodeError:
+            return None
+        arrays.append(pa.array(numbers, pa.int64()))
+        return pa.table(arrays, names=[*self.columns, "source_row"])
+
+    def _exact(self, resume: int) -> Iterator[tuple[pa.Table, list[Reject]]]:
+        """Tables and rejects of the records that start on line ``resume`` or later."""
         rows: list[list[str]] = []
         numbers: list[int] = []
         rejects: list[Reject] = []
         for item in self._records():
+            if (item.source_row or 0 if isinstance(item, Reject) else item[0]) < resume:
+                continue
             if isinstance(item, Reject):
                 rejects.append(item)
             else:

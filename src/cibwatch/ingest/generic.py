@@ -168,32 +168,62 @@ def _text_entities(text: pa.ChunkedArray, given: set[str]) -> dict[str, pa.Array
 
     A file with only a text column (CSV exports) thus gets hashtags, mentions, links and
     ``RT @handle:`` shares like any other source; a field the file maps is never touched.
+    The rules are Python's (:mod:`cibwatch.ingest.entities`), run only on the texts that
+    hold the character every match needs (``#``, ``@``, ``://``, ``RT``/``MT``), which
+    Arrow finds without a Python loop: the other texts hold no such entity.
     """
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
         return {}
-    texts: list[str | None] = text.to_pylist()
+    rows = len(text)
     found: dict[str, pa.Array] = {}
     as_list = pa.list_(pa.string())
     if "urls" not in given:
+        where, texts = _holding(text, ("://",))
         links = [entities.urls(t) for t in texts]
-        found["urls"] = pa.array([v or None for v in links], as_list)
+        found["urls"] = pa.array(_spread(rows, where, [v or None for v in links]), as_list)
         if "domains" not in given:
             hosts = [entities.domains(v) if v else None for v in links]
-            found["domains"] = pa.array(hosts, as_list)
+            found["domains"] = pa.array(_spread(rows, where, hosts), as_list)
     if "hashtags" not in given:
-        found["hashtags"] = pa.array([entities.hashtags(t) or None for t in texts], as_list)
+        where, texts = _holding(text, ("#", "\uff03"))
+        tags = [entities.hashtags(t) or None for t in texts]
+        found["hashtags"] = pa.array(_spread(rows, where, tags), as_list)
     if "mentions" not in given:
-        found["mentions"] = pa.array([entities.mentions(t) or None for t in texts], as_list)
+        where, texts = _holding(text, ("@", "\uff20"))
+        names = [entities.mentions(t) or None for t in texts]
+        found["mentions"] = pa.array(_spread(rows, where, names), as_list)
     if not given & {"kind", "shared_post_id", "shared_account_id"}:
+        where, texts = _holding(text, ("RT", "MT"))
         shares = [entities.retweet_of(t) for t in texts]
-        found["kind"] = pa.array(["share" if s else None for s in shares], pa.string())
+        found["kind"] = pa.array(
+            _spread(rows, where, ["share" if s else None for s in shares]), pa.string()
+        )
         found["shared_account_id"] = pa.array(
-            [s[0].lower() if s else None for s in shares], pa.string()
+            _spread(rows, where, [s[0].lower() if s else None for s in shares]), pa.string()
         )
         found["shared_post_id"] = pa.array(
-            [entities.shared_post_id(*s) if s else None for s in shares], pa.string()
+            _spread(rows, where, [entities.shared_post_id(*s) if s else None for s in shares]),
+            pa.string(),
         )
     return found
+
+
+def _holding(text: pa.ChunkedArray, needles: tuple[str, ...]) -> tuple[Any, list[str]]:
+    """Positions of the texts that contain any of ``needles``, and those texts."""
+    mask = pc.match_substring(text, needles[0])
+    for needle in needles[1:]:
+        mask = pc.or_(mask, pc.match_substring(text, needle))
+    where = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+    texts: list[str] = text.take(pa.array(where, pa.int64())).to_pylist() if len(where) else []
+    return where, texts
+
+
+def _spread(rows: int, where: Any, values: list[Any]) -> list[Any]:
+    """``values`` at positions ``where`` of a list of ``rows`` NULLs."""
+    out: list[Any] = [None] * rows
+    for position, value in zip(where.tolist(), values, strict=True):
+        out[position] = value
+    return out
 
 
 class CsvIngester(Ingester):
