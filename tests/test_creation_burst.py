@@ -153,7 +153,7 @@ def test_the_dossier_reads_one_line_a_burst_with_the_network_share() -> None:
         _insert(ws, _date_only(datetime(2023, 1, 1), per_day, "u"))
         run = ws.run_detector(CreationBurstDetector()).run_id
         in_burst = sorted(_flagged(ws))
-        members = in_burst[:10] + ["x:u0-0", "x:u1-0"]  # two members created on quiet days
+        members = [*in_burst[:10], "x:u0-0", "x:u1-0"]  # two members created on quiet days
         network = Network("N-test", run, members, 1.0, {}, {"evidence_runs": [run]})
         dossier = build_dossier(ws, network)
     (finding,) = [f for f in dossier.account_findings if f["signal"] == "creation_burst"]
