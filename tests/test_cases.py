@@ -297,3 +297,37 @@ def test_cli_review_flow_and_verify(tmp_path: Path) -> None:
         workspace.connection.execute("UPDATE case_audit SET actor = 'x' WHERE audit_id = 4")
     tampered = runner.invoke(command, ["verify", ws])
     assert tampered.exit_code == 1 and "row 4" in tampered.output
+
+
+#: What an operator-influenced note or reason can hold: a window retitle, a clipboard write,
+#: a screen clear, and a carriage return that would print a fake line over the real one.
+TERMINAL_HOSTILE = "seen\x1b]0;pwned\x07 \x1b]52;c;ZXZpbA==\x07\x1b[2J\x9b1A\rFAKE\x08"
+
+
+def test_cli_prints_notes_reasons_and_errors_without_terminal_sequences(tmp_path: Path) -> None:
+    path = tmp_path / "ws.duckdb"
+    build_workspace(path).close()
+    runner = CliRunner()
+    ws = str(path)
+    for args in (
+        ["open", ws, "--actor", "alice"],
+        ["note", ws, "N-aaa", TERMINAL_HOSTILE, "--actor", "bob\x1b[8m"],
+        ["status", ws, "N-aaa", "in_review", "--actor", "bob"],
+        ["decide", ws, "N-aaa", "confirm", "--reason", TERMINAL_HOSTILE, "--actor", "bob"],
+    ):
+        assert runner.invoke(command, args).exit_code == 0
+    with Workspace(path, read_only=True) as workspace:
+        assert case_notes(workspace, "N-aaa")[0].text == TERMINAL_HOSTILE, "stored as given"
+    shown = runner.invoke(command, ["show", ws, "N-aaa"])
+    assert shown.exit_code == 0
+    assert "note" in shown.output and "seen FAKE" in shown.output
+    printed = [shown.output]
+    for listed in ("list", "audit"):
+        out = runner.invoke(command, [listed, ws])
+        assert out.exit_code == 0
+        printed.append(out.output)
+    missing = runner.invoke(command, ["show", ws, "N-\x1b]0;pwned\x07x"])
+    assert missing.exit_code == 1 and "no case for network" in missing.output
+    for output in (*printed, missing.output):
+        assert not any(c in output for c in "\x1b\x07\x08\r\x9b"), repr(output)
+    assert "pwned" not in printed[0], "the retitle's text goes with its sequence"

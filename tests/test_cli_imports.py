@@ -59,6 +59,7 @@ def test_the_values_the_cli_copies_are_the_librarys() -> None:
     from cibwatch.indicators.stix_export import GROUP_KINDS, TLP_IDS
     from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE
     from cibwatch.pipeline import OPTIONAL_STEPS
+    from cibwatch.web.limits import MAX_BODY
 
     assert tuple(ENGINE_NAMES) == choices.ENGINE_NAMES
     assert (DEFAULT_MAX_PAIRS, tuple(SEMANTICS)) == (choices.DEFAULT_MAX_PAIRS, choices.SEMANTICS)
@@ -70,6 +71,7 @@ def test_the_values_the_cli_copies_are_the_librarys() -> None:
     assert tuple(ACTION_STATUSES) == choices.ACTION_STATUSES
     assert tuple(OPTIONAL_STEPS) == choices.STEP_NAMES
     assert DEFAULT_MAX_REJECT_SHARE == choices.DEFAULT_MAX_REJECT_SHARE
+    assert MAX_BODY == choices.MAX_BODY
 
 
 def test_a_lazy_choice_checks_values_against_the_library_when_used() -> None:

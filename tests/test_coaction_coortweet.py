@@ -5,14 +5,10 @@ Data: ``shared/data/coortweet`` (MIT, Righetti & Balluff; see its README for the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
-import pytest
 
 from cibwatch.coaction import CoActionResult, detect_coordination
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "coortweet"
+from realdata_rule import SharedData
 
 
 def _size(result: CoActionResult) -> tuple[int, int]:
@@ -21,15 +17,8 @@ def _size(result: CoActionResult) -> tuple[int, int]:
     return len(accounts), edges.num_rows
 
 
-def _need(name: str) -> Path:
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"CooRTweet data not found at {path} (clone shared/ beside the repo)")
-    return path
-
-
-def test_russian_coord_tweets_2110_accounts_3721_edges() -> None:
-    path = _need("russian_coord_tweets.csv.gz")
+def test_russian_coord_tweets_2110_accounts_3721_edges(shared_data: SharedData) -> None:
+    path = shared_data("coortweet", "russian_coord_tweets.csv.gz")
     result = detect_coordination(
         path,
         account_col="account_id",
@@ -43,8 +32,8 @@ def test_russian_coord_tweets_2110_accounts_3721_edges() -> None:
     assert _size(result) == (2110, 3721)
 
 
-def test_german_elections_urls_and_images_671_accounts_1732_edges() -> None:
-    path = _need("german_elections.csv.gz")
+def test_german_elections_urls_and_images_671_accounts_1732_edges(shared_data: SharedData) -> None:
+    path = shared_data("coortweet", "german_elections.csv.gz")
     source = f"read_csv('{path}', all_varchar = true)"
     # One row per (post, object): urls and image hashes stacked with their type.
     shares = (

@@ -58,3 +58,39 @@ def test_creation_and_stance_subcommands_run(workspace: Path) -> None:
     assert recidivism.exit_code == 0 and "recidivism: 0 findings" in recidivism.output
     bad = runner.invoke(command, ["creation-bursts", str(workspace), "--bucket", "year"])
     assert bad.exit_code != 0
+
+
+def test_stance_writes_one_row_per_account_and_issue_with_its_evidence(tmp_path: Path) -> None:
+    path = tmp_path / "stance.duckdb"
+    with Workspace(path) as ws:
+        ws.connection.executemany(
+            "INSERT INTO posts (platform, post_id, account_id, created_at, text, kind) "
+            "VALUES ('x', ?, ?, TIMESTAMP '2024-05-01', ?, 'original')",
+            [
+                # r1: #2a (gun-rights 3) and the mocked "gun control" (1): gun-rights
+                ["1", "r1", "#2A! Dems shill gun control"],
+                # l1: "I am not pro-life" turns pro-life (2) to pro-choice
+                ["2", "l1", "I am not pro-life"],
+            ],
+        )
+    out = tmp_path / "sides.csv"
+    result = CliRunner().invoke(command, ["stance", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows == [
+        {
+            "account": "x:l1",
+            "issue": "abortion",
+            "side": "pro-choice",
+            "posts": "1",
+            "evidence": '"pro life" negated x1',
+        },
+        {
+            "account": "x:r1",
+            "issue": "guns",
+            "side": "gun-rights",
+            "posts": "1",
+            "evidence": '"gun control" mocked x1; #2a x1; conservative markers (dems) x1',
+        },
+    ]

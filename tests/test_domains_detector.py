@@ -99,3 +99,44 @@ def test_impersonated_brands_per_network(ws: Workspace) -> None:
     assert everyone[0].domains == ("spiegel.ltd",)
     network = impersonated_brands(ws, ["x:a2", "x:a3"])
     assert [(h.brand, h.accounts) for h in network] == [("spiegel.de", ("x:a2",))]
+
+
+def test_candidates_are_corroborated_by_network_evidence_and_languages() -> None:
+    # polskieradio24.net: Polskie Radio 24's exact label on .net scores 0.55, a candidate.
+    # Its two linking accounts already share significant pair evidence of another detector
+    # (inserted here by hand), which adds 0.10. delfi.top is linked by Latvian-language
+    # posts: of the three Delfi outlets, the posts' language gives Delfi Latvia the point.
+    w = Workspace()
+    w.connection.executemany(
+        "INSERT INTO posts (platform, post_id, account_id, created_at, language, domains) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            ("x", "1", "b1", datetime(2023, 8, 20), "pl", ["polskieradio24.net"]),
+            ("x", "2", "b2", datetime(2023, 8, 21), "pl", ["polskieradio24.net"]),
+            ("x", "3", "b3", datetime(2023, 8, 22), "lv", ["delfi.top"]),
+        ],
+    )
+    w.run_detector(LookalikeDomainDetector())
+    first = json.loads(str(_evidence(w)["polskieradio24.net"]["details"]))
+    assert (first["verdict"], first["confidence"]) == ("unrelated", "low")
+    delfi = json.loads(str(_evidence(w)["delfi.top"]["details"]))
+    assert (delfi["brand"], delfi["runner_up"]) == ("delfi.lv", "delfi.lt")
+    w.connection.execute(
+        "INSERT INTO evidence (run_id, detector, signal, subject_kind, subject_a, subject_b, "
+        "strength, significant, explanation) VALUES (0, 'coaction', 'coaction', 'pair', "
+        "'x:b1', 'x:b2', 5.0, true, 'hand-made pair')"
+    )
+    w.run_detector(LookalikeDomainDetector())
+    rows = w.query(
+        "SELECT subject_a, significant, strength, details FROM evidence "
+        "WHERE detector = 'lookalike_domains' AND run_id = (SELECT max(run_id) FROM evidence "
+        "WHERE detector = 'lookalike_domains')"
+    )
+    row = next(r for r in rows if r["subject_a"] == "polskieradio24.net")
+    details = json.loads(str(row["details"]))
+    assert (row["significant"], row["strength"], details["verdict"]) == (
+        True,
+        0.65,
+        "impersonation",
+    )
+    assert "linked by 2 accounts of a coordinated network (+0.10)" in details["reasons"]

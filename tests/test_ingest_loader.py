@@ -15,9 +15,13 @@ from cibwatch.errors import ConfigError, IngestError
 from cibwatch.ingest import registry
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.loader import IngestReport
+from cibwatch.ingest.times import TOO_LARGE_REASON
 from cibwatch.workspace import Workspace
+from realdata_rule import SharedData
 
 FIXTURES = Path(__file__).parent / "fixtures" / "generic"
+#: 2021-03-01 12:00:00 UTC as UNIX seconds.
+T = 1614600000
 HEADER = "platform,post_id,account_id,created_at,text\n"
 
 
@@ -83,8 +87,8 @@ def test_naive_arrow_timestamps_need_assume_tz(ws: Workspace, tmp_path: Path) ->
 def test_duplicates_within_file_and_across_ingests(ws: Workspace, tmp_path: Path) -> None:
     # First file: post 1 twice (row 2 is a duplicate of row 1). Second file: post 1 again
     # (already stored) and a new post 9. Same id on another platform is not a duplicate.
-    first = _csv(tmp_path, "x,1,a,0,a\nx,1,a,0,again\ny,1,a,0,other platform\n", "one.csv")
-    second = _csv(tmp_path, "x,1,b,0,later\nx,9,b,0,new\n", "two.csv")
+    first = _csv(tmp_path, f"x,1,a,{T},a\nx,1,a,{T},again\ny,1,a,{T},other platform\n", "one.csv")
+    second = _csv(tmp_path, f"x,1,b,{T},later\nx,9,b,{T},new\n", "two.csv")
     one = ws.ingest(first)
     assert (one.rows_read, one.rows_stored, one.rows_duplicate) == (3, 2, 1)
     two = ws.ingest(second)
@@ -119,7 +123,7 @@ def test_numbers_and_kinds(ws: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "n.csv"
     path.write_text(
         "platform,post_id,account_id,created_at,likes,kind\n"
-        "x,1,a,0,12,Reply\nx,2,a,0,many,\nx,3,a,0,,\n"
+        f"x,1,a,{T},12,Reply\nx,2,a,{T},many,\nx,3,a,{T},,\n"
     )
     report = ws.ingest(path)
     assert (report.rows_stored, report.rows_rejected) == (2, 1)
@@ -210,11 +214,8 @@ def test_report_summary_line() -> None:
     )
 
 
-def test_real_data_with_column_map(ws: Workspace, tmp_path: Path) -> None:
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "coortweet"
-    source = data / "russian_coord_tweets.csv.gz"
-    if not source.exists():
-        pytest.skip(f"shared data not found at {source}")
+def test_real_data_with_column_map(ws: Workspace, shared_data: SharedData) -> None:
+    source = shared_data("coortweet", "russian_coord_tweets.csv.gz")
     # 35,125 retweets; content_id is the retweet's own id, timestamp_share UNIX seconds.
     cmap = {
         "platform": "twitter",
@@ -251,8 +252,9 @@ def test_time_forms_with_zone_become_utc(ws: Workspace, tmp_path: Path, value: s
 
 
 def test_out_of_range_unix_time_is_rejected(ws: Workspace, tmp_path: Path) -> None:
-    report = ws.ingest(_csv(tmp_path, "x,1,a,99999999999999,t\nx,2,a,0,t\n"))
-    assert (report.rows_stored, report.rows_rejected) == (1, 1)
-    assert ws.query("SELECT field, reason FROM rejects") == [
-        {"field": "created_at", "reason": "not a timestamp"}
-    ]
+    # 10**14 and more is neither seconds nor milliseconds; 0 is 1970, before any post.
+    path = _csv(tmp_path, f"x,1,a,100000000000000,t\nx,2,a,0,t\nx,3,a,{T},t\n")
+    report = ws.ingest(path, max_reject_share=1)
+    assert (report.rows_stored, report.rows_rejected) == (1, 2)
+    reasons = ws.query("SELECT reason FROM rejects ORDER BY source_row")
+    assert [r["reason"] for r in reasons] == [TOO_LARGE_REASON, "before 1990: not a real time"]

@@ -319,7 +319,7 @@ def test_files_the_direct_path_leaves_to_the_general_one(
     tmp_path: Path, name: str, columns: dict[str, pa.Array]
 ) -> None:
     path = tmp_path / name
-    base = {"platform": ["x"], "post_id": ["1"], "account_id": ["a"], "created_at": ["0"]}
+    base = {"platform": ["x"], "post_id": ["1"], "account_id": ["a"], "created_at": ["1614600000"]}
     pq.write_table(pa.table({**base, **columns}), path)
     with Workspace(":memory:") as ws:
         assert parquet_sql.plan(ws.connection, path, IngestOptions()) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,8 @@ def test_messages_become_posts() -> None:
     assert sorted(by_id) == [f"{CHANNEL}/2", f"{CHANNEL}/3", f"{CHANNEL}/4", f"{CHANNEL}/6"]
     first = by_id[f"{CHANNEL}/2"]
     assert first["account_id"] == CHANNEL
-    # date_unixtime 1646136000 is 2022-03-01 12:00:00 UTC.
-    assert first["created_at"] == "2022-03-01T12:00:00+00:00"
+    # date_unixtime 1646136000 (2022-03-01 12:00:00 UTC) is handed on as written.
+    assert first["created_at"] == "1646136000"
     assert first["text"] == "Breaking #news read https://site-c.example/a and this cc @otherchan"
     # A bare link and a text link (its href), the hashtag and mention without # and @.
     assert first["urls"] == ["https://site-c.example/a", "https://site-d.example/b"]
@@ -82,7 +83,7 @@ def test_group_export_lists_its_members(tmp_path: Path) -> None:
             {
                 "id": 1,
                 "type": "message",
-                "date_unixtime": "0",
+                "date_unixtime": "1646136000",
                 "from": "Ann",
                 "from_id": "user7",
                 "text": "hi",
@@ -93,7 +94,8 @@ def test_group_export_lists_its_members(tmp_path: Path) -> None:
     posts, accounts, _ = staged(path)
     assert posts[0]["post_id"] == "channel42/1"
     assert posts[0]["account_id"] == "user7"
-    assert posts[0]["created_at"] == "1970-01-01T00:00:00+00:00"
+    # The number is handed on; the loader reads seconds or milliseconds by magnitude.
+    assert posts[0]["created_at"] == "1646136000"
     assert {a["account_id"]: a["kind"] for a in accounts} == {
         "channel42": "group",
         "user7": "account",
@@ -137,3 +139,20 @@ def test_end_to_end_through_the_workspace() -> None:
         assert str(row[0]["created_at"]) == "2022-03-02 05:00:00"  # 08:00 MSK is 05:00 UTC
         kinds = ws.query("SELECT kind FROM accounts")
         assert kinds == [{"kind": "channel"}]
+
+
+def test_date_unixtime_in_milliseconds_is_read_not_a_traceback(tmp_path: Path) -> None:
+    # An export with milliseconds in date_unixtime raised "year 54133 is out of range".
+    path = tmp_path / "result.json"
+    messages = [
+        {"id": 1, "type": "message", "date_unixtime": "1646136000000", "text": "ms"},
+        {"id": 2, "type": "message", "date_unixtime": "1646136000", "text": "s"},
+    ]
+    path.write_text(
+        json.dumps({"name": "C", "type": "public_channel", "id": 9, "messages": messages})
+    )
+    with Workspace(":memory:") as ws:
+        ws.ingest(path)
+        got = ws.query("SELECT text, created_at FROM posts ORDER BY text")
+    noon = datetime(2022, 3, 1, 12, 0)
+    assert got == [{"text": "ms", "created_at": noon}, {"text": "s", "created_at": noon}]

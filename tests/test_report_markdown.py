@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as htmllib
 import itertools
 import re
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
@@ -134,3 +135,20 @@ def test_html_pictures_of_hostile_accounts_stay_text(tmp_path: Path) -> None:
     assert "<title>x:[d](https://evil.example)</title>" in graph  # the title is text, escaped
     assert "<script" not in page and "<img" not in page
     assert 'href="http' not in page and 'src="http' not in page  # URLs shown, never loaded
+
+
+def test_markdown_report_and_its_pictures_hold_no_terminal_sequences(tmp_path: Path) -> None:
+    """``cat report.md`` must not retitle the terminal; the SVG files must stay XML."""
+    hostile = "name\x1b]0;pwned\x07\x1b[2J\x9b1A\rFAKE\x00\x08"
+    out = tmp_path / "r.md"
+    with Workspace() as ws:
+        _world(ws)
+        ws.connection.execute("UPDATE accounts SET display_name = ?, handle = ?", [hostile] * 2)
+        ws.connection.execute("UPDATE posts SET text = ?", [hostile])
+        render_markdown(ws, out)
+    md = out.read_text(encoding="utf-8")
+    assert "nameFAKE" in md, "the text is kept, only the sequences go"
+    assert "]0;pwned" not in md, "the sequence goes whole (a percent-encoded URL may keep it)"
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", md), "no control character"
+    for picture in (tmp_path / "r-pictures").iterdir():
+        ET.parse(picture)  # an XML parser refuses the characters XML 1.0 forbids

@@ -270,7 +270,7 @@ def test_the_dashboard_needs_a_login(watched: Watched, server: str, planted: Pla
         assert page.url == f"{server}/login", path
     page.get_by_label("Access token").fill("not-a-known-token-at-all")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_text("unknown token").is_visible()
+    assert page.get_by_text("unknown or expired token").is_visible()
     assert page.context.cookies() == []
 
 
@@ -286,5 +286,34 @@ def test_chromium_can_log_in_as_the_server_sends_its_pages(browser: Browser, ser
         assert answer.value.status == 303, page.locator("main").inner_text()
         page.wait_for_url(f"{server}/")
         assert "vera (viewer)" in page.locator("header").inner_text()
+    finally:
+        context.close()
+
+
+def test_logging_out_in_chromium_ends_the_session_on_the_server(
+    browser: Browser, server: str
+) -> None:
+    """The browser holds a session id, not the token, and a copy of it is void after logout."""
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        _log_in(page, server, ANALYST)
+        (cookie,) = context.cookies()
+        assert cookie["name"] == "cibwatch_session" and cookie["value"] != ANALYST
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert not cookie["secure"], "plain HTTP here; Secure over TLS (test_web_sessions)"
+        assert page.evaluate("document.cookie") == "", "no script can read it"
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(f"{server}/login")
+        assert context.cookies() == []
+        copy = browser.new_context()  # someone who copied the cookie before the logout
+        try:
+            copy.add_cookies([cookie])  # type: ignore[list-item]
+            stolen = copy.new_page()
+            stolen.goto(f"{server}/")
+            assert stolen.url == f"{server}/login"
+        finally:
+            copy.close()
     finally:
         context.close()

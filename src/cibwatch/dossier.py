@@ -17,6 +17,7 @@ from cibwatch.attribution import attribute
 from cibwatch.detectors.creation import burst_sentence, creation_bursts
 from cibwatch.fingerprints.places import claimed_offset
 from cibwatch.fingerprints.schedule import hour_of_week, infer_schedule
+from cibwatch.fingerprints.schedules import alignment, alignment_words, persona_zones
 from cibwatch.fingerprints.stance import network_sides
 from cibwatch.narratives import NarrativeLinking, network_narratives
 
@@ -208,40 +209,60 @@ def build_dossier(
 
 
 def _schedule(ws: Workspace, member_posts: str) -> tuple[dict[str, Any], list[list[int]]]:
-    """The network's operator schedule, its claimed location, and an hour-of-week heatmap.
+    """The network's schedule, whose day it follows, and an hour-of-week heatmap.
 
     Ads are left out: their times are delivery dates chosen by the platform, not the
-    operator's working hours.
+    operator's working hours. The personas' claimed places (accounts per place) and
+    languages (posts per language) say whether the hours are the operators' own day or
+    their audience's (:func:`~cibwatch.fingerprints.schedules.alignment`).
     """
     times = ws.connection.execute(
         f"SELECT created_at FROM ({member_posts}) WHERE coalesce(kind, '') <> 'ad'"
     ).fetchnumpy()["created_at"]
     fit = infer_schedule(np.asarray(times, dtype="datetime64[s]"))
-    claimed = ws.query(
-        """
-        SELECT claimed_location, count(*) AS n FROM accounts
-        WHERE platform || ':' || account_id IN (SELECT account FROM _dossier_members)
-          AND claimed_location IS NOT NULL
-        GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1
-        """
-    )
-    place = str(claimed[0]["claimed_location"]) if claimed else None
-    place_offset = claimed_offset(place)
+    places = {
+        str(r["claimed_location"]): int(r["n"])
+        for r in ws.query(
+            """
+            SELECT claimed_location, count(*) AS n FROM accounts
+            WHERE platform || ':' || account_id IN (SELECT account FROM _dossier_members)
+              AND claimed_location IS NOT NULL
+            GROUP BY 1
+            """
+        )
+    }
+    languages = {
+        str(r["language"]): int(r["n"])
+        for r in ws.query(
+            f"SELECT language, count(*) AS n FROM ({member_posts}) "
+            "WHERE language IS NOT NULL AND coalesce(kind, '') <> 'ad' GROUP BY 1"
+        )
+    }
+    zones, source = persona_zones(places, languages)
+    aligned = alignment(fit, zones)
+    place = max(places, key=lambda p: (places[p], p)) if places else None
     schedule = {
         "kind": fit.kind,
+        "hypothesis": fit.hypothesis,
+        "hypotheses": fit.hypotheses,
         "offset": fit.offset,
         "probability": fit.probability,
         "posterior": fit.posterior,
         "credible": fit.credible,
-        "shift_start": fit.shift_start,
-        "shift_end": fit.shift_end,
+        "offset_low": fit.offset_low,
+        "offset_high": fit.offset_high,
+        "alignment": aligned,
+        "persona_zones": sorted(zones),
+        "persona_source": source,
+        "shift_start": fit.shape.get("start"),
+        "shift_end": fit.shape.get("end"),
         "work_share": fit.work_share,
         "lunch_dip": fit.lunch_dip,
         "weekend_share": fit.weekend_share,
         "posts": fit.posts,
         "claimed_location": place,
-        "claimed_offset": place_offset,
-        "sentence": fit.sentence(place, place_offset),
+        "claimed_offset": claimed_offset(place),
+        "sentence": fit.sentence() + alignment_words(fit, zones, source, aligned),
     }
     how = hour_of_week(np.asarray(times, dtype="datetime64[s]"), fit.offset or 0)
     counts = np.bincount(how, minlength=168).reshape(7, 24)

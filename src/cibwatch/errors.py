@@ -60,6 +60,26 @@ class WorkspaceError(CibwatchError, RuntimeError):
     """The workspace is missing something a step needs (e.g. detectors before ingest)."""
 
 
+class WorkspaceLockedError(WorkspaceError):
+    """Another process has the workspace open; ``pid`` and ``program`` name it when known."""
+
+    pid: int | None = None
+    program: str | None = None
+
+
+class WorkspaceCorruptError(WorkspaceError):
+    """The workspace file is cut short or damaged; nothing is written to it."""
+
+
+class WorkspaceReadOnlyError(WorkspaceError):
+    """The workspace file may not be written (or read) by this user."""
+
+
+class ForeignFileError(SchemaVersionError, WorkspaceError):
+    """The file is not a cibwatch workspace at all (another kind of file, or another DuckDB
+    database): refused untouched."""
+
+
 class UnsupportedOperationError(CibwatchError, NotImplementedError):
     """An engine or exporter cannot do a step; we never fall back silently."""
 

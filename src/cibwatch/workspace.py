@@ -5,12 +5,19 @@ notebooks call its methods and never write SQL of their own. Library modules rec
 workspace and use :attr:`Workspace.connection` directly.
 
 A workspace carries a schema version: opening a file written by another version is refused
-with :class:`~cibwatch.errors.SchemaVersionError` instead of being read wrongly.
+with :class:`~cibwatch.errors.SchemaVersionError` instead of being read wrongly. A file that
+is locked by another process, read-only, cut short, damaged or not a workspace at all is
+refused at open, before anything is written, with an error saying what to do
+(:mod:`cibwatch.workspacefile`; opening for writing checks every storage block's checksum,
+about 0.3 s for a 460 MB file, which read-only opens skip: DuckDB checks what they read);
+runs a killed process left ``running`` are marked ``interrupted`` by the next open for
+writing.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,14 +27,28 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from cibwatch.errors import SchemaVersionError, WorkspaceError
+from cibwatch.errors import ForeignFileError, SchemaVersionError, WorkspaceError
 from cibwatch.schema import DDL, SCHEMA_VERSION
+from cibwatch.workspacefile import (
+    check_file,
+    confirm_damage,
+    explain,
+    read_only_error,
+    suspect_blocks,
+)
 
 if TYPE_CHECKING:
     from cibwatch.detectors.base import Detector, DetectorResult
     from cibwatch.ingest.loader import IngestReport
 
 MEMORY = ":memory:"
+#: The status message of a run found ``running`` when the workspace was opened again.
+INTERRUPTED = (
+    "interrupted: the process running this step ended before it finished (killed, or the "
+    "machine stopped); found when the workspace was opened again"
+)
+#: (workspace file, run id) of the runs this process started and has not finished.
+_LIVE_RUNS: set[tuple[str, int]] = set()
 
 
 def _now() -> datetime:
@@ -58,7 +79,31 @@ class Workspace:
         exists = self.path != MEMORY and Path(self.path).exists()
         if read_only and not exists:
             raise WorkspaceError(f"{self.path}: no workspace there to open read-only")
-        self._con = duckdb.connect(self.path, read_only=read_only)
+        suspects: list[int] = []
+        if self.path != MEMORY:
+            check_file(Path(self.path))  # before DuckDB: it would write to a cut-short file
+            if exists and not read_only:
+                if not os.access(self.path, os.W_OK):
+                    raise read_only_error(self.path)
+                suspects = suspect_blocks(Path(self.path))
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise explain(exc, self.path) from exc
+        try:
+            if suspects:  # a block fails its checksum: is it one DuckDB uses?
+                confirm_damage(self._con, self.path, suspects)
+            self._configure(memory_limit, threads)
+            self._check_or_create_schema(exists)
+            if not read_only:
+                self._mark_interrupted_runs()
+        except BaseException as exc:
+            self._con.close()  # a refused file must not stay open in this process
+            if isinstance(exc, duckdb.Error):
+                raise explain(exc, self.path) from exc
+            raise
+
+    def _configure(self, memory_limit: str | None, threads: int | None) -> None:
         self._con.execute("SET TimeZone = 'UTC'")
         # our commands draw their own progress bars; DuckDB's would print over them
         self._con.execute("SET enable_progress_bar = false")
@@ -69,7 +114,6 @@ class Workspace:
         if self.path != MEMORY:
             tmp = Path(self.path).with_suffix(".tmp")
             self._con.execute(f"SET temp_directory = '{_sql_literal(str(tmp))}'")
-        self._check_or_create_schema(exists)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -97,16 +141,33 @@ class Workspace:
                 )
             return
         if exists and self._has_foreign_tables():
-            raise SchemaVersionError(
+            raise ForeignFileError(
                 f"{self.path}: a DuckDB file that is not a cibwatch workspace (no schema version)"
             )
         if self.read_only:
-            raise SchemaVersionError(f"{self.path}: not a cibwatch workspace")
+            raise ForeignFileError(f"{self.path}: not a cibwatch workspace")
         self._con.execute(DDL)
         self._con.execute(
             "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
             [str(SCHEMA_VERSION), _now().isoformat()],
         )
+
+    def _mark_interrupted_runs(self) -> None:
+        """Mark ``interrupted`` the runs a killed process left ``running``.
+
+        DuckDB lets one process at a time open the file for writing, so when this open
+        succeeds no other process is working on it: a run still ``running`` that this
+        process did not start was left by a process that ended before finishing it.
+        """
+        live = sorted(run for path, run in _LIVE_RUNS if path == self._key())
+        self._con.execute(
+            "UPDATE runs SET status = 'interrupted', finished_at = ?, message = ? "
+            "WHERE status = 'running' AND NOT list_contains(?, run_id)",
+            [_now(), INTERRUPTED, live],
+        )
+
+    def _key(self) -> str:
+        return self.path if self.path == MEMORY else str(Path(self.path).resolve())
 
     def _has_foreign_tables(self) -> bool:
         row = self._con.execute("SELECT count(*) FROM information_schema.tables").fetchone()
@@ -169,6 +230,8 @@ class Workspace:
             [step, name, json.dumps(params, default=str, sort_keys=True), engine, _now()],
         ).fetchone()
         assert row is not None
+        if self.path != MEMORY:
+            _LIVE_RUNS.add((self._key(), int(row[0])))
         return int(row[0])
 
     def finish_run(
@@ -185,10 +248,22 @@ class Workspace:
             "message = ? WHERE run_id = ?",
             [_now(), input_rows, output_rows, status, message, run_id],
         )
+        _LIVE_RUNS.discard((self._key(), run_id))
 
     def runs(self) -> list[dict[str, Any]]:
-        """The run log, oldest first."""
-        return self.query("SELECT * FROM runs ORDER BY run_id")
+        """The run log, oldest first.
+
+        Opened read-only, the workspace cannot mark the runs a killed process left
+        ``running``; they are shown ``interrupted`` all the same (no other process can be
+        writing while this one reads).
+        """
+        runs = self.query("SELECT * FROM runs ORDER BY run_id")
+        if self.read_only:
+            live = {run for path, run in _LIVE_RUNS if path == self._key()}
+            for run in runs:
+                if run["status"] == "running" and run["run_id"] not in live:
+                    run["status"], run["message"] = "interrupted", INTERRUPTED
+        return runs
 
     # -- steps (each delegates to the module that holds the logic) ------------------------
 

@@ -19,7 +19,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from cibwatch.cases.audit import append_audit
-from cibwatch.cases.store import check_actor, ensure_tables, has_tables, next_id, now
+from cibwatch.cases.store import (
+    check_actor,
+    check_text,
+    ensure_tables,
+    has_tables,
+    next_id,
+    now,
+)
 from cibwatch.errors import ConfigError, WorkspaceError
 from cibwatch.networks import stored_networks
 
@@ -264,6 +271,7 @@ def add_note(workspace: Workspace, network_id: str, text: str, actor: str) -> No
     who = check_actor(actor)
     if not text or not text.strip():
         raise ConfigError("a note needs text")
+    check_text(text, "the note")
     get_case(workspace, network_id)
     with workspace.transaction() as con:
         note = Note(next_id(workspace, "case_notes", "note_id"), network_id, who, now(), text)
@@ -305,6 +313,7 @@ def set_status(
         )
     is_decision = (old.status, to_status) in DECISIONS
     text = (reason or "").strip()
+    check_text(text, "the reason")
     if is_decision and not text:
         raise ConfigError(
             f"case {network_id}: {old.status} -> {to_status} is a decision and needs a reason"

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from cibwatch.cases.audit import append_audit
 from cibwatch.cases.cases import CONFIRMED, TransitionError, list_cases
-from cibwatch.cases.store import check_actor, ensure_tables, has_tables, next_id, now
+from cibwatch.cases.store import (
+    check_actor,
+    check_text,
+    ensure_tables,
+    has_tables,
+    next_id,
+    now,
+)
 from cibwatch.csvsafe import write_rows
 from cibwatch.errors import ConfigError, WorkspaceError
 
@@ -409,6 +416,7 @@ def _decide_action(
             "(only pending actions are decided)"
         )
     text = reason.strip() if reason else None
+    check_text(text, "the reason")
     with workspace.transaction() as con:
         at = now()
         con.execute(

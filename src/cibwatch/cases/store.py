@@ -17,6 +17,8 @@ from cibwatch.errors import ConfigError
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
+#: The longest note or reason kept, in bytes of UTF-8 (see :func:`check_text`).
+MAX_TEXT_BYTES: Final = 65_536
 TABLES: Final = ("cases", "case_notes", "case_decisions", "case_audit", "enforcement_actions")
 
 DDL: Final = """
@@ -104,6 +106,21 @@ def has_tables(workspace: Workspace) -> bool:
 def now() -> datetime:
     """The current time as the naive UTC timestamp the workspace stores."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def check_text(text: str | None, what: str) -> None:
+    """Refuse a note or reason longer than :data:`MAX_TEXT_BYTES` (UTF-8).
+
+    Notes and reasons come from people, and every page of the case shows them all: a 50 MB
+    note made a case page of 64 MB and a service of 955 MB. 64 KiB holds any note a person
+    writes (about 30 printed pages); evidence belongs in files, referred to by name.
+    """
+    size = len(text.encode("utf-8", "surrogatepass")) if text else 0
+    if size > MAX_TEXT_BYTES:
+        raise ConfigError(
+            f"{what} is {size:,} bytes long; at most {MAX_TEXT_BYTES:,} bytes (UTF-8) are kept. "
+            "Shorten it, or keep long material in a file and name the file"
+        )
 
 
 def check_actor(actor: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from cibwatch.cli.choices import ACTION_STATUSES, CASE_STATUSES
-from cibwatch.errors import CibwatchError
+from cibwatch.cli.output import cli_error, echo
 
 
 class _CasesGroup(click.Group):
@@ -22,8 +22,11 @@ class _CasesGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CibwatchError as exc:
-            raise click.ClickException(str(exc)) from exc
+        except Exception as exc:
+            error = cli_error(exc)
+            if error is None:
+                raise
+            raise error from exc
 
 
 _workspace = click.argument("workspace_path", metavar="WS", type=click.Path(exists=True))
@@ -32,7 +35,7 @@ _json = click.option("--json", "as_json", is_flag=True, help="Print JSON instead
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str, sort_keys=True))
+    echo(json.dumps(data, indent=2, default=str, sort_keys=True))
 
 
 @click.group(name="cases", cls=_CasesGroup)
@@ -58,11 +61,11 @@ def list_command(
         _echo_json([c.as_dict() for c in cases])
         return
     for c in cases:
-        click.echo(
+        echo(
             f"{c.network_id}  {c.status:<13} score {c.score:.3f}  {c.size:>4} accounts  "
             f"assignee {c.assignee or '-'}"
         )
-    click.echo(f"{len(cases)} cases")
+    echo(f"{len(cases)} cases")
 
 
 @command.command("show")
@@ -89,16 +92,16 @@ def show_command(workspace_path: str, network_id: str, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"case {case.network_id}: {case.status}, assignee {case.assignee or '-'}")
-    click.echo(f"score {case.score:.3f}, {case.size} accounts, assembly run {case.assembly_run}")
+    echo(f"case {case.network_id}: {case.status}, assignee {case.assignee or '-'}")
+    echo(f"score {case.score:.3f}, {case.size} accounts, assembly run {case.assembly_run}")
     for d in decisions:
-        click.echo(
+        echo(
             f"decision {d.decided_at:%Y-%m-%d %H:%M} {d.actor}: {d.from_status} -> "
             f"{d.to_status}: {d.reason}"
         )
     for n in notes:
-        click.echo(f"note {n.created_at:%Y-%m-%d %H:%M} {n.actor}: {n.text}")
-    click.echo(f"{len(audit)} audit rows")
+        echo(f"note {n.created_at:%Y-%m-%d %H:%M} {n.actor}: {n.text}")
+    echo(f"{len(audit)} audit rows")
 
 
 @command.command("open")
@@ -113,8 +116,8 @@ def open_command(workspace_path: str, network_ids: tuple[str, ...], actor: str) 
     with Workspace(workspace_path) as ws:
         opened = open_cases(ws, actor, network_ids=list(network_ids) or None)
     for c in opened:
-        click.echo(f"opened {c.network_id} (score {c.score:.3f}, {c.size} accounts)")
-    click.echo(f"{len(opened)} cases opened")
+        echo(f"opened {c.network_id} (score {c.score:.3f}, {c.size} accounts)")
+    echo(f"{len(opened)} cases opened")
 
 
 @command.command("assign")
@@ -129,7 +132,7 @@ def assign_command(workspace_path: str, network_id: str, assignee: str, actor: s
 
     with Workspace(workspace_path) as ws:
         case = assign(ws, network_id, assignee, actor)
-    click.echo(f"{case.network_id} assigned to {case.assignee or 'nobody'}")
+    echo(f"{case.network_id} assigned to {case.assignee or 'nobody'}")
 
 
 @command.command("note")
@@ -144,7 +147,7 @@ def note_command(workspace_path: str, network_id: str, text: str, actor: str) ->
 
     with Workspace(workspace_path) as ws:
         note = add_note(ws, network_id, text, actor)
-    click.echo(f"note {note.note_id} added to {network_id}")
+    echo(f"note {note.note_id} added to {network_id}")
 
 
 @command.command("decide")
@@ -162,7 +165,7 @@ def decide_command(
 
     with Workspace(workspace_path) as ws:
         case = decide(ws, network_id, outcome, reason, actor)
-    click.echo(f"{case.network_id} is now {case.status}")
+    echo(f"{case.network_id} is now {case.status}")
 
 
 @command.command("status")
@@ -180,7 +183,7 @@ def status_command(
 
     with Workspace(workspace_path) as ws:
         case = set_status(ws, network_id, to_status, actor, reason=reason)
-    click.echo(f"{case.network_id} is now {case.status}")
+    echo(f"{case.network_id} is now {case.status}")
 
 
 @command.command("audit")
@@ -199,7 +202,7 @@ def audit_command(workspace_path: str, subject: str | None, as_json: bool) -> No
         return
     for e in log:
         flag = " (automated)" if e.automated else ""
-        click.echo(
+        echo(
             f"{e.audit_id:>5} {e.at:%Y-%m-%d %H:%M:%S} {e.actor}{flag} {e.action} {e.subject}: "
             f"{e.before or '-'} -> {e.after or '-'}"
         )
@@ -223,10 +226,10 @@ def verify_command(workspace_path: str, head: str | None) -> None:
         breaks = verify_audit(ws, expected)
         count_now, digest_now = audit_head(ws)
     for b in breaks:
-        click.echo(f"row {b.audit_id}: {b.problem}", err=True)
+        echo(f"row {b.audit_id}: {b.problem}", err=True)
     if breaks:
         raise click.ClickException(f"audit log altered: {len(breaks)} broken rows")
-    click.echo(f"audit log intact: {count_now} rows, head {count_now}:{digest_now}")
+    echo(f"audit log intact: {count_now} rows, head {count_now}:{digest_now}")
 
 
 @command.command("takedown")
@@ -248,8 +251,8 @@ def takedown_command(
     for i in items:
         counts[(i.platform, i.kind)] = counts.get((i.platform, i.kind), 0) + 1
     for (p, k), c in sorted(counts.items()):
-        click.echo(f"{p:<10} {k:<10} {c}")
-    click.echo(f"wrote {out}: {n} assets")
+        echo(f"{p:<10} {k:<10} {c}")
+    echo(f"wrote {out}: {n} assets")
 
 
 @command.group("rules")
@@ -281,15 +284,15 @@ def rules_run_command(
     with Workspace(workspace_path, read_only=dry_run) as ws:
         run = run_rules(ws, rules, dry_run=dry_run, actor=actor)
     for p in run.proposed:
-        click.echo(
+        echo(
             f"{'would propose' if dry_run else 'proposed'} {p.platform} {p.kind} "
             f"{p.asset} for {p.network_id}: {p.reason}"
         )
     if dry_run:
-        click.echo(f"dry run: {len(run.proposed)} actions would be queued, nothing changed")
+        echo(f"dry run: {len(run.proposed)} actions would be queued, nothing changed")
     else:
         ids = ", ".join(str(a.action_id) for a in run.queued) or "none"
-        click.echo(f"{len(run.queued)} actions queued for approval (ids {ids})")
+        echo(f"{len(run.queued)} actions queued for approval (ids {ids})")
 
 
 @command.command("actions")
@@ -307,7 +310,7 @@ def actions_command(workspace_path: str, status: str | None, as_json: bool) -> N
         _echo_json([a.as_dict() for a in actions])
         return
     for a in actions:
-        click.echo(
+        echo(
             f"{a.action_id:>4} {a.status:<9} {a.rule} {a.platform} {a.kind} {a.asset} "
             f"-> {a.network_id}"
         )
@@ -325,7 +328,7 @@ def approve_command(workspace_path: str, action_id: int, reason: str | None, act
 
     with Workspace(workspace_path) as ws:
         action = approve_action(ws, action_id, actor, reason=reason)
-    click.echo(f"action {action.action_id} {action.status} by {action.decided_by}")
+    echo(f"action {action.action_id} {action.status} by {action.decided_by}")
 
 
 @command.command("reject")
@@ -340,4 +343,4 @@ def reject_command(workspace_path: str, action_id: int, reason: str, actor: str)
 
     with Workspace(workspace_path) as ws:
         action = reject_action(ws, action_id, actor, reason=reason)
-    click.echo(f"action {action.action_id} {action.status} by {action.decided_by}")
+    echo(f"action {action.action_id} {action.status} by {action.decided_by}")

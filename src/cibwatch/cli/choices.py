@@ -33,6 +33,8 @@ CASE_STATUSES: Final = ("new", "in_review", "confirmed_cib", "dismissed", "enfor
 ACTION_STATUSES: Final = ("pending", "approved", "rejected")
 #: cibwatch.ingest.shortfall.DEFAULT_MAX_REJECT_SHARE
 DEFAULT_MAX_REJECT_SHARE: Final = 0.5
+#: cibwatch.web.limits.MAX_BODY
+MAX_BODY: Final = 262_144
 #: cibwatch.pipeline.OPTIONAL_STEPS
 STEP_NAMES: Final = (
     "near_duplicate_text",

@@ -45,9 +45,9 @@ _limit = click.option("--limit", default=20, show_default=True, help="Findings t
 
 
 def _run(workspace: Path, detector: Detector, out: Path | None, limit: int) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    from cibwatch.cli.output import console
     from cibwatch.workspace import Workspace
 
     with Workspace(workspace) as ws:
@@ -71,7 +71,7 @@ def _run(workspace: Path, detector: Detector, out: Path | None, limit: int) -> N
     for row in rows[:limit]:
         subject = row["subject_a"] + (f" · {row['subject_b']}" if row["subject_b"] else "")
         table.add_row(row["signal"], subject, row["explanation"])
-    Console().print(table)
+    console().print(table)
 
 
 @click.group("detect")
@@ -180,11 +180,35 @@ def stance(
     out: Path | None,
     limit: int,
 ) -> None:
-    """Which side of divisive issues each account poses on (editable lexicons)."""
-    from cibwatch.detectors.stance import StanceDetector
+    """Which side of divisive issues each account poses on, with the evidence.
+
+    With --out, one CSV row per account and issue given a side: account, issue, side,
+    posts (its stance posts on the issue), evidence.
+    """
+    from rich.table import Table
+
+    from cibwatch.cli.output import console
+    from cibwatch.detectors.stance import SIDE_COLUMNS, StanceDetector, side_rows
+    from cibwatch.workspace import Workspace
 
     detector = StanceDetector(lexicons=lexicons or None, extra_lexicons=extra)
-    _run(workspace, detector, out, limit)
+    with Workspace(workspace) as ws:
+        result = ws.run_detector(detector)
+        rows = side_rows(ws, result.run_id)
+    click.echo(
+        f"{detector.name}: {len(rows):,} account sides from {result.input_rows:,} posts; "
+        f"run {result.run_id}"
+    )
+    if out is not None:
+        write_rows(out, SIDE_COLUMNS, rows)
+        click.echo(f"written to {out}")
+        return
+    table = Table()
+    for col in SIDE_COLUMNS:
+        table.add_column(col)
+    for row in rows[:limit]:
+        table.add_row(*(str(row[c]) for c in SIDE_COLUMNS))
+    console().print(table)
 
 
 @command.command("recidivism")

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import click
 
+from cibwatch.cli.output import echo
 from cibwatch.errors import CibwatchError
+from cibwatch.textsafe import terminal_text
 
 
 @click.group(name="domains")
@@ -31,7 +33,7 @@ def command() -> None:
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output CSV: domain,verdict,brand,technique,score,family.",
+    help="Output CSV: domain,verdict,brand,runner_up,technique,score,confidence,reasons,family.",
 )
 @click.option(
     "--block-date",
@@ -45,6 +47,24 @@ def command() -> None:
     show_default=True,
     help="Score from which a match is an impersonation.",
 )
+@click.option(
+    "--linked-by-network",
+    is_flag=True,
+    help="Every domain of FILE was linked by accounts of one coordinated network "
+    "(a takedown's list): corroborates candidates.",
+)
+@click.option(
+    "--target-countries",
+    default="",
+    metavar="CC,CC",
+    help="Countries the operation targets (ISO codes): pick the outlet among namesakes.",
+)
+@click.option(
+    "--languages",
+    default="",
+    metavar="LL,LL",
+    help="Languages of the posts linking the domains (ISO 639-1): pick among namesakes.",
+)
 def classify(
     file: Path,
     brands: Path | None,
@@ -52,35 +72,58 @@ def classify(
     out: Path,
     block_date: datetime | None,
     min_score: float,
+    linked_by_network: bool,
+    target_countries: str,
+    languages: str,
 ) -> None:
     """Classify each domain or URL of FILE (one per line, optional ',seen-at' time)."""
     from cibwatch.domains.brands import resolve_brands
     from cibwatch.domains.classifier import LookalikeClassifier
+    from cibwatch.domains.corroboration import DomainContext
     from cibwatch.domains.listing import classify_file, write_results
 
     if replace_brands and brands is None:
         raise click.UsageError("--replace-brands needs --brands")
+    context = DomainContext(
+        network_accounts=1 if linked_by_network else 0,
+        countries=_codes(target_countries, upper=True),
+        languages=_codes(languages, upper=False),
+    )
     try:
         classifier = LookalikeClassifier(
             resolve_brands(brands, replace=replace_brands), min_score=min_score
         )
-        survey, problems = classify_file(file, classifier=classifier, block_date=block_date)
+        survey, problems = classify_file(
+            file, classifier=classifier, block_date=block_date, context=context
+        )
     except CibwatchError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(terminal_text(exc)) from exc
     for problem in problems:
-        click.echo(f"skipped {problem}", err=True)
+        echo(f"skipped {problem}", err=True)
     with out.open("w", encoding="utf-8", newline="") as handle:
         write_results(survey.results, handle)
     flagged = sum(r.verdict in ("impersonation", "generated-family") for r in survey.results)
-    click.echo(
+    echo(
         f"{len(survey.results)} domains, {flagged} flagged, {len(survey.families)} families, "
         f"{len(problems)} bad lines -> {out}",
         err=True,
     )
     for fam in survey.families:
         if fam.persistent:
-            click.echo(
+            echo(
                 f"family {fam.family_id}: {len(fam.new_after_block)} new domain(s) after the "
                 "block date",
                 err=True,
             )
+    lost = sum(1 for p in problems if p.field == "domain")
+    if not survey.results or lost > len(survey.results):
+        # Honest exit: a list that was mostly not domains is not a result to build on.
+        raise click.ClickException(
+            f"{lost} of {lost + len(survey.results)} lines were not domains; "
+            "check the file's format (one domain or URL per line)"
+        )
+
+
+def _codes(text: str, *, upper: bool) -> frozenset[str]:
+    codes = {c.strip() for c in text.split(",") if c.strip()}
+    return frozenset(c.upper() if upper else c.lower() for c in codes)

@@ -125,12 +125,12 @@ def command(
     Every file is loaded atomically: its rows are stored, rejected (with file, row, field
     and reason, kept in the rejects table) or counted as duplicates, and nothing else.
     """
-    from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from cibwatch.cli.output import console as safe_console
     from cibwatch.workspace import Workspace
 
-    console = Console(stderr=True)
+    console = safe_console(stderr=True)
     reports: list[IngestReport] = []
     refused: list[IngestError] = []
     with Workspace(workspace) as ws:
@@ -160,7 +160,7 @@ def command(
                     continue
             reports.append(report)
         posts = ws.count("posts")
-    out = Console()
+    out = safe_console()
     if reports:
         out.print(_report_table(reports))
     reasons = _reasons_table(reports)

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
 
 def _console() -> Console:
-    from rich.console import Console
+    from cibwatch.cli.output import console
 
-    return Console(stderr=False)
+    return console(stderr=False)
 
 
 def _options(f: click.decorators.FC) -> click.decorators.FC:

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from cibwatch import __version__
-from cibwatch.errors import CibwatchError
+from cibwatch.cli.output import cli_error
 
 #: ``module:attribute`` of every subcommand, registered in one place.
 COMMANDS: tuple[str, ...] = (
@@ -36,13 +36,17 @@ COMMANDS: tuple[str, ...] = (
 
 
 class _Group(click.Group):
-    """Turns library errors into one-line CLI errors instead of tracebacks."""
+    """Turns library errors, and DuckDB errors the library let through, into one-line CLI
+    errors instead of tracebacks."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CibwatchError as exc:
-            raise click.ClickException(str(exc)) from exc
+        except Exception as exc:
+            error = cli_error(exc)
+            if error is None:
+                raise
+            raise error from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -4,6 +4,9 @@ CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``@``, tab or carriage return) get a leading apostrophe: account names come from the
 people we investigate. GraphML/GEXF exports refuse graphs too large for Gephi unless the
 caller raises the limits, because a file Gephi cannot open wastes an analyst's afternoon.
+For the same reason every text written to GraphML/GEXF passes
+:func:`~cibwatch.textsafe.xml_text`: a display name holding a character XML 1.0 forbids
+(a control character, a lone surrogate) would make the whole file unreadable.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cibwatch.errors import ConfigError
+from cibwatch.textsafe import xml_text
 
 #: Beyond these sizes Gephi (default heap) becomes unusable; see ``max_nodes``/``max_edges``.
 GEPHI_MAX_NODES = 100_000
@@ -136,8 +140,18 @@ def write_graph(
         if suffix == ".graphml"
         else _gexf(edges, nodes, node_attrs, edge_attrs)
     )
+    _xml_safe(root)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
     return suffix[1:]
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Replace, in every text and attribute of the tree, what XML 1.0 cannot hold."""
+    for element in root.iter():
+        if element.text is not None:
+            element.text = xml_text(element.text)
+        for name, value in element.attrib.items():
+            element.attrib[name] = xml_text(value)
 
 
 def _graphml(

@@ -6,6 +6,14 @@ generated family (significant), and per weaker candidate (not significant). Proo
 posts that link the domain (``platform:post_id``, at most ``max_proof``); details name the
 brand, technique, family, first and last sighting and the accounts that linked it, so an
 investigation can list the impersonated brands of each network.
+
+Candidates are classified twice: once by name, then with what the workspace knows about
+them (:class:`~cibwatch.domains.corroboration.DomainContext`): how many linking accounts
+already appear in significant account-pair evidence of other detectors (a coordinated
+network), the languages of the linking posts, whether the domain was first seen within a
+day of at least two other candidates (a burst), and the countries the analyst says the
+operation targets. The evidence details carry the confidence, the runner-up outlet and the
+reasons.
 """
 
 from __future__ import annotations
@@ -13,13 +21,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cibwatch.detectors.base import Detector, DetectorResult
 from cibwatch.domains.brands import resolve_brands
 from cibwatch.domains.classifier import Classification, LookalikeClassifier
+from cibwatch.domains.corroboration import DomainContext
 from cibwatch.domains.hosts import normalize_host
 from cibwatch.domains.survey import survey_domains
 from cibwatch.errors import ConfigError
@@ -31,13 +40,25 @@ if TYPE_CHECKING:
 # the few domains that end up as evidence, so widely linked genuine sites cost nothing.
 _SPANS_SQL = """
 WITH links AS (
-    SELECT unnest(domains) AS domain, created_at FROM posts WHERE domains IS NOT NULL
+    SELECT unnest(domains) AS domain, created_at, language
+    FROM posts WHERE domains IS NOT NULL
 )
-SELECT domain, min(created_at), max(created_at)
+SELECT domain, min(created_at), max(created_at), list(DISTINCT language)
 FROM links
 WHERE domain IS NOT NULL AND domain <> ''
 GROUP BY domain
 """
+
+# Accounts in significant account-pair evidence (co-action, near-duplicates...): members of
+# a coordinated network as far as the workspace knows when this detector runs.
+_NETWORK_SQL = """
+SELECT subject_a FROM evidence WHERE subject_kind = 'pair' AND significant
+UNION
+SELECT subject_b FROM evidence WHERE subject_kind = 'pair' AND significant
+"""
+
+#: Candidates first seen within this time of two others were registered in a burst.
+_BURST = timedelta(hours=24)
 
 _LINKS_SQL = """
 WITH links AS (
@@ -61,6 +82,7 @@ class _Links:
     last_seen: datetime | None = None
     posts: set[str] = field(default_factory=set)
     accounts: set[str] = field(default_factory=set)
+    languages: set[str] = field(default_factory=set)
 
     def add(self, first: datetime | None, last: datetime | None, posts: Any, accts: Any) -> None:
         if first is not None:
@@ -90,6 +112,7 @@ class LookalikeDomainDetector(Detector):
         block_date: datetime | None = None,
         max_proof: int = 50,
         min_family_size: int = 3,
+        target_countries: tuple[str, ...] = (),
     ) -> None:
         self.brands = brands
         self.replace_brands = replace_brands
@@ -97,10 +120,12 @@ class LookalikeDomainDetector(Detector):
         self.block_date = block_date
         self.max_proof = max_proof
         self.min_family_size = min_family_size
+        self.target_countries = target_countries
 
     def get_params(self) -> dict[str, Any]:
         params = super().get_params()
         params["brands"] = None if self.brands is None else str(self.brands)
+        params["target_countries"] = list(self.target_countries)
         return params
 
     def _validate(self) -> None:
@@ -118,13 +143,15 @@ class LookalikeDomainDetector(Detector):
         links: dict[str, _Links] = {}
         raw_of: dict[str, list[str]] = {}
         input_rows = 0
-        for raw, first, last in con.execute(_SPANS_SQL).fetchall():
+        for raw, first, last, languages in con.execute(_SPANS_SQL).fetchall():
             input_rows += 1
             try:
                 host = normalize_host(str(raw))
             except ValueError:
                 continue  # not a domain (an IP address, a typo in the data): nothing to judge
-            links.setdefault(host, _Links()).add(first, last, (), ())
+            link = links.setdefault(host, _Links())
+            link.add(first, last, (), ())
+            link.languages.update(str(x).lower()[:2] for x in languages or [] if x)
             raw_of.setdefault(host, []).append(str(raw))
         classifier = LookalikeClassifier(
             resolve_brands(self.brands, replace=self.replace_brands), min_score=self.min_score
@@ -147,6 +174,21 @@ class LookalikeDomainDetector(Detector):
         if wanted:
             for raw, posts, accounts in con.execute(_LINKS_SQL, [wanted]).fetchall():
                 links[normalize_host(str(raw))].add(None, None, posts, accounts)
+            contexts = self._contexts(con, kept, links)
+            survey = survey_domains(
+                sorted(links),
+                classifier=classifier,
+                seen=seen,
+                block_date=self.block_date,
+                min_family_size=self.min_family_size,
+                context=contexts,
+            )
+            kept = [
+                r
+                for r in survey.results
+                if r.verdict in ("impersonation", "generated-family")
+                or (r.verdict == "unrelated" and r.score > 0)
+            ]
         rows = [
             self._evidence_row(run_id, r, links[r.domain], survey.family_of(r.family)) for r in kept
         ]
@@ -173,6 +215,34 @@ class LookalikeDomainDetector(Detector):
             },
         )
 
+    def _contexts(
+        self, con: Any, kept: list[Classification], links: dict[str, _Links]
+    ) -> dict[str, DomainContext]:
+        """What the workspace knows about each candidate besides its name."""
+        network = {str(a) for (a,) in con.execute(_NETWORK_SQL).fetchall()}
+        firsts = sorted(
+            (f, r.domain) for r in kept if (f := links[r.domain].first_seen) is not None
+        )
+        countries = frozenset(c.upper() for c in self.target_countries)
+        out: dict[str, DomainContext] = {}
+        for r in kept:
+            link = links[r.domain]
+            # Linking accounts are platform:account_id; pair evidence may name either form.
+            in_network = sum(
+                1 for a in link.accounts if a in network or a.partition(":")[2] in network
+            )
+            first = link.first_seen
+            burst = first is not None and (
+                sum(1 for f, d in firsts if d != r.domain and abs(f - first) <= _BURST) >= 2
+            )
+            out[r.domain] = DomainContext(
+                network_accounts=in_network,
+                burst=burst,
+                languages=frozenset(link.languages),
+                countries=countries,
+            )
+        return out
+
     def _evidence_row(
         self, run_id: int, r: Classification, link: _Links, family: Any
     ) -> tuple[Any, ...]:
@@ -188,6 +258,9 @@ class LookalikeDomainDetector(Detector):
             "last_seen": _iso(link.last_seen),
             "accounts": sorted(link.accounts),
             "posts": len(link.posts),
+            "confidence": r.confidence or None,
+            "runner_up": r.runner_up or None,
+            "reasons": list(r.reasons),
         }
         significant = r.verdict in ("impersonation", "generated-family")
         explanation = r.explanation or f"{r.domain} resembles {r.brand_name} ({r.brand})"

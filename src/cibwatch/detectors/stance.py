@@ -1,7 +1,9 @@
 """StanceDetector: which side of each divisive issue every account poses as.
 
 Writes one ``both_sides`` evidence row per account and issue on which the account takes a
-side (the majority of its stance posts; see :mod:`cibwatch.fingerprints.stance`). A side
+side (the weighted majority of its stance posts, with the evidence behind it: see
+:mod:`cibwatch.fingerprints.stance`); :func:`side_rows` gives a run's rows as the table
+``account, issue, side, posts, evidence`` that ``cibwatch detect stance --out`` writes. A side
 taken is not suspicious by itself, so rows are not significant and never link accounts:
 they describe personas, and the network step reads them to show a network whose members
 pose on both sides of the same issue (:func:`~cibwatch.fingerprints.stance.network_sides`).
@@ -10,7 +12,7 @@ pose on both sides of the same issue (:func:`~cibwatch.fingerprints.stance.netwo
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from cibwatch.detectors.base import Detector, DetectorResult
 from cibwatch.errors import ConfigError
@@ -19,6 +21,8 @@ from cibwatch.fingerprints.stance import Lexicon, account_sides, load_lexicon
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
+#: Columns of :func:`side_rows`.
+SIDE_COLUMNS: Final = ("account", "issue", "side", "posts", "evidence")
 _INSERT = "INSERT INTO evidence VALUES (?, ?, ?, 'account', ?, NULL, ?, NULL, NULL, false, ?, ?, ?)"
 
 
@@ -27,10 +31,12 @@ class StanceDetector(Detector):
 
     ``lexicons`` (paths) replace the shipped lexicons when given; ``extra_lexicons`` are read
     after them and add or override entries. ``min_posts`` is the fewest stance posts on an
-    issue for an account to be said to take a side.
+    issue for an account to be said to take a side. ``account_camp``: an account's posts on
+    an issue's topic with no side of their own take the side of the camp its partisan
+    markers show, when that camp is clear (weak evidence, labelled as such).
 
     >>> StanceDetector(min_posts=3).get_params()
-    {'lexicons': None, 'extra_lexicons': (), 'min_posts': 3}
+    {'lexicons': None, 'extra_lexicons': (), 'min_posts': 3, 'account_camp': True}
     """
 
     name: ClassVar[str] = "stance"
@@ -42,10 +48,12 @@ class StanceDetector(Detector):
         lexicons: tuple[str, ...] | None = None,
         extra_lexicons: tuple[str, ...] = (),
         min_posts: int = 1,
+        account_camp: bool = True,
     ) -> None:
         self.lexicons = lexicons
         self.extra_lexicons = extra_lexicons
         self.min_posts = min_posts
+        self.account_camp = account_camp
 
     def _validate(self) -> None:
         if self.min_posts < 1:
@@ -55,7 +63,9 @@ class StanceDetector(Detector):
     def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
         rows = []
         accounts: dict[str, dict[str, int]] = {}
-        for r in account_sides(workspace, self.lexicon_, min_posts=self.min_posts):
+        for r in account_sides(
+            workspace, self.lexicon_, min_posts=self.min_posts, account_camp=self.account_camp
+        ):
             if r["side"] is None:
                 continue
             counts = {r["side_a"]: r["posts_a"], r["side_b"]: r["posts_b"]}
@@ -69,7 +79,8 @@ class StanceDetector(Detector):
                     r["account"],
                     r["share"],
                     f"{r['account']} posts as {r['side']} on {r['issue']} "
-                    f"({r['posts_on_side']} of {r['stance_posts']} stance posts)",
+                    f"({r['posts_on_side']} of {r['stance_posts']} stance posts: "
+                    f"{r['evidence']})",
                     r["proof"],
                     json.dumps(
                         {
@@ -78,6 +89,7 @@ class StanceDetector(Detector):
                             "posts_on_side": r["posts_on_side"],
                             "stance_posts": r["stance_posts"],
                             "posts": counts,
+                            "evidence": r["evidence"],
                         }
                     ),
                 ]
@@ -92,3 +104,29 @@ class StanceDetector(Detector):
             significant_rows=0,
             summary={"accounts_per_side": accounts},
         )
+
+
+def side_rows(workspace: Workspace, run_id: int) -> list[dict[str, Any]]:
+    """One row per account and issue given a side in stance run ``run_id``.
+
+    Columns :data:`SIDE_COLUMNS`: account, issue, side, posts (its stance posts on the
+    issue, both sides) and evidence (the hits behind the side, then ``| against:`` those
+    pointing the other way), ordered by issue, side and account.
+    """
+    rows = workspace.query(
+        "SELECT subject_a, details FROM evidence WHERE run_id = ? AND detector = 'stance'",
+        [run_id],
+    )
+    out = []
+    for row in rows:
+        details = json.loads(row["details"])
+        out.append(
+            {
+                "account": row["subject_a"],
+                "issue": details["issue"],
+                "side": details["side"],
+                "posts": details["stance_posts"],
+                "evidence": details.get("evidence", ""),
+            }
+        )
+    return sorted(out, key=lambda r: (r["issue"], r["side"], r["account"]))

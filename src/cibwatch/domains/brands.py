@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from cibwatch.domains.hosts import normalize_host
+from cibwatch.domains.hosts import normalize_host, split_host
 from cibwatch.errors import InputError
 
 COLUMNS = ("name", "country", "language", "domains")
@@ -75,6 +75,7 @@ def parse_brands(text: str, *, file: str = "<brands>") -> list[Brand]:
                 continue
             try:
                 domain = normalize_host(raw)
+                split_host(domain)  # a public suffix (co.uk, altoadige.it) is no outlet
             except ValueError as exc:
                 raise InputError(str(exc), file=file, row=row_no, field="domains") from exc
             if domain in owner:

@@ -5,7 +5,8 @@ was seen (ISO 8601, UTC; used for family first/last seen and persistence). Blank
 lines starting with ``#`` are skipped. Lines that are not domains are reported with their
 line number and left out, so one bad line does not stop a list of a million.
 
-Output: ``domain,verdict,brand,technique,score,family``. A cell that a spreadsheet would
+Output: ``domain,verdict,brand,runner_up,technique,score,confidence,reasons,family``
+(reasons joined by ``; ``). A cell that a spreadsheet would
 run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is
 prefixed with ``'``; valid domains never start that way, so this only guards odd input.
 """
@@ -20,12 +21,23 @@ from pathlib import Path
 from typing import TextIO
 
 from cibwatch.domains.classifier import Classification, LookalikeClassifier
+from cibwatch.domains.corroboration import DomainContext
 from cibwatch.domains.families import Seen
 from cibwatch.domains.hosts import normalize_host
 from cibwatch.domains.survey import DomainSurvey, survey_domains
 from cibwatch.errors import InputError
 
-OUTPUT_COLUMNS = ("domain", "verdict", "brand", "technique", "score", "family")
+OUTPUT_COLUMNS = (
+    "domain",
+    "verdict",
+    "brand",
+    "runner_up",
+    "technique",
+    "score",
+    "confidence",
+    "reasons",
+    "family",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -93,11 +105,20 @@ def classify_file(
     *,
     classifier: LookalikeClassifier | None = None,
     block_date: datetime | None = None,
+    context: DomainContext | None = None,
 ) -> tuple[DomainSurvey, list[InputError]]:
-    """Classify every domain of a list file; return the survey and the bad lines."""
+    """Classify every domain of a list file; return the survey and the bad lines.
+
+    ``context`` applies to every domain of the file (a takedown's list: all linked by one
+    network, aimed at the same countries).
+    """
     listing = read_domain_list(path)
     survey = survey_domains(
-        listing.hosts, classifier=classifier, seen=listing.seen, block_date=block_date
+        listing.hosts,
+        classifier=classifier,
+        seen=listing.seen,
+        block_date=block_date,
+        context=context,
     )
     return survey, listing.problems
 
@@ -112,9 +133,19 @@ def csv_safe(value: str) -> str:
 
 
 def write_results(results: list[Classification], out: TextIO) -> None:
-    """Write results as ``domain,verdict,brand,technique,score,family`` CSV."""
+    """Write results as CSV with the columns of :data:`OUTPUT_COLUMNS`."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(OUTPUT_COLUMNS)
     for r in results:
-        row = (r.domain, r.verdict, r.brand, r.technique, f"{r.score:.3f}", r.family)
+        row = (
+            r.domain,
+            r.verdict,
+            r.brand,
+            r.runner_up,
+            r.technique,
+            f"{r.score:.3f}",
+            r.confidence,
+            "; ".join(r.reasons),
+            r.family,
+        )
         writer.writerow([csv_safe(v) for v in row])

@@ -12,11 +12,13 @@ the non-brand domains, and unrelated members of a family take the verdict
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cibwatch.domains.classifier import Classification, LookalikeClassifier
+from cibwatch.domains.corroboration import NO_CONTEXT, DomainContext
 from cibwatch.domains.families import Family, Seen, find_families
 
 
@@ -38,21 +40,34 @@ def survey_domains(
     seen: Mapping[str, Seen] | None = None,
     block_date: datetime | None = None,
     min_family_size: int = 3,
+    context: DomainContext | Mapping[str, DomainContext] | None = None,
 ) -> DomainSurvey:
     """Classify valid ``hosts`` (see :func:`.hosts.split_host`) and find their families.
 
     ``seen`` maps a host or registered domain to its first and last sighting; sightings of
-    hosts under one registered domain are combined.
+    hosts under one registered domain are combined. ``context`` is what is known about the
+    domains besides their names (:class:`.corroboration.DomainContext`), one for all or one
+    per host. A candidate below the threshold is lifted when other domains in the same data
+    imitate the same outlet.
     """
     clf = classifier if classifier is not None else LookalikeClassifier.bundled()
+
+    def context_of(host: str) -> DomainContext:
+        if context is None:
+            return NO_CONTEXT
+        if isinstance(context, DomainContext):
+            return context
+        return context.get(host, NO_CONTEXT)
+
     results: list[Classification] = []
     done: set[str] = set()
     for host in hosts:
-        r = clf.classify(host)
+        r = clf.classify(host, context_of(host))
         if r.domain not in done:
             done.add(r.domain)
             results.append(r)
     by_registered = _combine_seen(results, seen or {})
+    results = _lift_candidates(clf, results, context_of, by_registered)
     candidates = [r.registered for r in results if r.verdict != "brand"]
     # Family of an imitation: the imitated brand's label (first label of its domain).
     imitations = {
@@ -70,6 +85,44 @@ def survey_domains(
         _in_family(r, member_of[r.registered]) if r.registered in member_of else r for r in results
     ]
     return DomainSurvey(results, families)
+
+
+#: Candidates first seen within this time of two other candidates came in a burst.
+BURST_WINDOW = timedelta(hours=24)
+
+
+def _lift_candidates(
+    clf: LookalikeClassifier,
+    results: list[Classification],
+    context_of: Callable[[str], DomainContext],
+    seen: Mapping[str, Seen],
+) -> list[Classification]:
+    """Candidates re-scored with what the survey itself shows: other imitations of their
+    outlet, and a first sighting within a day of two other candidates (a burst)."""
+    imitations = Counter(r.brand for r in results if r.verdict == "impersonation")
+    firsts = [
+        (first, r.registered)
+        for r in results
+        if r.brand and r.verdict != "brand" and (first := seen.get(r.registered, (None,))[0])
+    ]
+    out: list[Classification] = []
+    for r in results:
+        if r.verdict != "unrelated" or not r.brand:
+            out.append(r)
+            continue
+        others = imitations[r.brand]
+        first = seen.get(r.registered, (None, None))[0]
+        burst = first is not None and (
+            sum(1 for f, reg in firsts if reg != r.registered and abs(f - first) <= BURST_WINDOW)
+            >= 2
+        )
+        if others > 0 or burst:
+            ctx = context_of(r.domain).with_family(others)
+            if burst:
+                ctx = replace(ctx, burst=True)
+            r = clf.classify(r.domain, ctx)
+        out.append(r)
+    return out
 
 
 def _in_family(result: Classification, family: Family) -> Classification:
@@ -92,6 +145,8 @@ def _in_family(result: Classification, family: Family) -> Classification:
         family=family.family_id,
         score=family.score,
         explanation=why,
+        confidence="medium",
+        reasons=(why,),
     )
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cibwatch.domains.vocabulary import COMBO_WORDS
+
 _ROWS = ("1234567890-", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 
 
@@ -127,3 +129,41 @@ def typo_kind(observed: str, brand: str) -> str:
             if observed[i] == brand[i + 1] and observed[i + 1] == brand[i]:
                 return "transposition"
     return "typo-2"
+
+
+def other_name(observed: str, cand: str, dist: int) -> bool:
+    """Whether an edit of ``cand`` makes another name rather than a misspelling.
+
+    - a digit added, dropped or swapped for a letter (fox4news and foxnews, europe1 and
+      europer): digits that are not look-alikes change the name;
+    - two letters replaced in place (franceeteu and francebleu): misspellings drop, add or
+      swap letters, a double substitution is a different word;
+    - the edit falls in a short abbreviation in front of or behind a news word (oz-online
+      and op-online, nwaonline and nwzonline): another outlet's initials.
+    """
+    if len(observed) == len(cand):
+        diff = [i for i, (x, y) in enumerate(zip(observed, cand, strict=True)) if x != y]
+        if len(diff) == 2:
+            i, j = diff
+            swapped = j == i + 1 and observed[i] == cand[j] and observed[j] == cand[i]
+            if not swapped:
+                return True
+        if any(observed[i].isdigit() or cand[i].isdigit() for i in diff):
+            return True
+    else:
+        longer, shorter = (observed, cand) if len(observed) > len(cand) else (cand, observed)
+        extra = [c for c in longer if c.isdigit()]
+        if len(extra) != len([c for c in shorter if c.isdigit()]):
+            return True
+    for word in COMBO_WORDS:
+        if len(word) < 4:
+            continue
+        if observed.endswith(word) and cand.endswith(word):
+            rest = (observed[: -len(word)], cand[: -len(word)])
+        elif observed.startswith(word) and cand.startswith(word):
+            rest = (observed[len(word) :], cand[len(word) :])
+        else:
+            continue
+        if rest[0] != rest[1] and max(len(rest[0]), len(rest[1])) <= 3:
+            return True
+    return False

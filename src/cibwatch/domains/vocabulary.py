@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Final
 
 
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``."""
     return frozenset(text.split())
 
 
-THROWAWAY_SUFFIXES: Final = _words(
+THROWAWAY_SUFFIXES: Final = words(
     """
     ltd pics top xyz online site fun icu buzz click link live news world today space website
     store club info bond cfd sbs cyou rest monster shop life press media work tech pw tk ml ga
@@ -27,7 +28,7 @@ THROWAWAY_SUFFIXES: Final = _words(
     """
 )
 
-COMBO_WORDS: Final = _words(
+COMBO_WORDS: Final = words(
     """
     news nachrichten aktuell aktuelle online live today daily breaking latest info update
     updates media press report reports tv radio journal blog magazin magazine zeitung
@@ -37,7 +38,7 @@ COMBO_WORDS: Final = _words(
     """
 )
 
-GENERIC_LABELS: Final = _words(
+GENERIC_LABELS: Final = words(
     """
     news time times post today daily express star sun mirror nation world online info press
     herald standard tribune open sapo terra capital reason information diena delo danas
@@ -45,5 +46,6 @@ GENERIC_LABELS: Final = _words(
     respekt telex index origo blic tempo mint dawn punch vanguard stuff salon slate vox
     forbes metro politico echo information sabah hurriyet postoj republic veja valor r7
     informer detik kompas nova klix the week inquirer gazeta denik sme diena vijesti
+    citizen civil reform nachrichten politik politics politica politique nation telegram
     """
 )

@@ -1,9 +1,15 @@
-"""Standard UTC offsets of places that accounts claim to be in.
+"""Standard UTC offsets of places that accounts claim to be in, and of languages' audiences.
 
 A small, explicit gazetteer: US states and large US cities (the personas of many
-operations pose as Americans), and countries with one main time zone. Offsets are standard
-(winter) time; daylight saving adds an hour in summer, which :mod:`schedule` tolerates.
-A claimed location that matches nothing here is reported as unknown, never guessed.
+operations pose as Americans), and countries with one main time zone; countries spanning
+several zones (the United States, Canada, Russia...) give all of them through
+:func:`claimed_offsets`. Offsets are standard (winter) time; daylight saving adds an hour
+in summer, which the schedule's alignment tolerates. A claimed location that matches
+nothing here is reported as unknown, never guessed.
+
+:data:`LANGUAGE_OFFSETS` says where the main audience of a language lives: a persona
+writing in Russian addresses people at UTC+2..+4 whoever runs it, so a schedule on that
+day fits the audience and says nothing more about the operators.
 """
 
 from __future__ import annotations
@@ -120,6 +126,13 @@ _COUNTRIES: Final = {
     "israel": 2,
     "egypt": 2,
     "russia": 3,
+    "russian federation": 3,
+    "belarus": 3,
+    "azerbaijan": 4,
+    "united arab emirates": 4,
+    "iraq": 3,
+    "afghanistan": 4,
+    "malaysia": 8,
     "moscow": 3,
     "turkey": 3,
     "saudi arabia": 3,
@@ -200,3 +213,104 @@ def claimed_offset(location: str | None) -> int | None:
         if token in _ABBREVIATIONS:
             return _ABBREVIATIONS[token]
     return None
+
+
+#: Countries whose claim does not name one zone: every standard offset of their main zones.
+_SPANS: Final = {
+    "united states": (-8, -7, -6, -5),
+    "usa": (-8, -7, -6, -5),
+    "america": (-8, -7, -6, -5),
+    "canada": (-8, -7, -6, -5, -4),
+    "russia": tuple(range(2, 13)),
+    "russian federation": tuple(range(2, 13)),
+    "australia": (8, 9, 10),
+    "brazil": (-5, -4, -3),
+    "mexico": (-8, -7, -6),
+}
+
+#: Standard offsets where most speakers of a language live (ISO 639-1 codes and English
+#: names), for personas whose place is unknown. Illustrative, not exhaustive.
+LANGUAGE_OFFSETS: Final[dict[str, tuple[int, ...]]] = {
+    "en": (-8, -7, -6, -5, 0),
+    "ru": (2, 3, 4),
+    "uk": (2,),
+    "de": (1,),
+    "fr": (1,),
+    "it": (1,),
+    "es": (-6, -5, -4, -3, 1),
+    "pt": (-3, 0),
+    "pl": (1,),
+    "nl": (1,),
+    "sr": (1,),
+    "bg": (2,),
+    "tr": (3,),
+    "ar": (2, 3, 4),
+    "fa": (3, 4),
+    "uz": (5,),
+    "az": (4,),
+    "zh": (8,),
+    "ja": (9,),
+    "ko": (9,),
+}
+_LANGUAGE_NAMES: Final = {
+    "english": "en",
+    "russian": "ru",
+    "ukrainian": "uk",
+    "german": "de",
+    "french": "fr",
+    "italian": "it",
+    "spanish": "es",
+    "portuguese": "pt",
+    "polish": "pl",
+    "dutch": "nl",
+    "serbian": "sr",
+    "bulgarian": "bg",
+    "turkish": "tr",
+    "arabic": "ar",
+    "farsi": "fa",
+    "persian": "fa",
+    "uzbek": "uz",
+    "azerbaijani": "az",
+    "chinese": "zh",
+    "japanese": "ja",
+    "korean": "ko",
+}
+
+
+def language_code(language: str | None) -> str | None:
+    """The ISO 639-1 code of a language given as a code or an English name, or None.
+
+    >>> language_code("Russian"), language_code("de"), language_code("LANGUAGE UNDEFINED")
+    ('ru', 'de', None)
+    """
+    if not language:
+        return None
+    text = language.strip().lower()
+    code = _LANGUAGE_NAMES.get(text, text.split("-")[0])
+    return code if code in LANGUAGE_OFFSETS else None
+
+
+def language_offsets(language: str | None) -> tuple[int, ...]:
+    """Standard offsets of a language's main audience; () when unknown.
+
+    >>> language_offsets("Russian")
+    (2, 3, 4)
+    """
+    code = language_code(language)
+    return LANGUAGE_OFFSETS[code] if code else ()
+
+
+def claimed_offsets(location: str | None) -> tuple[int, ...]:
+    """Every standard offset a claimed location may be at; () when it is not recognised.
+
+    >>> claimed_offsets("United States"), claimed_offsets("Houston, TX")
+    ((-8, -7, -6, -5), (-6,))
+    """
+    if not location:
+        return ()
+    text = location.strip().lower()
+    for place, span in _SPANS.items():
+        if text == place or re.fullmatch(rf"(the )?{re.escape(place)}( of america)?", text):
+            return span
+    one = claimed_offset(location)
+    return () if one is None else (one,)

@@ -30,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 from cibwatch.errors import ConfigError, IngestError
-from cibwatch.ingest import parquet_sql, registry
+from cibwatch.ingest import parquet_sql, registry, times
 from cibwatch.ingest.base import Ingester, IngestOptions, Notice, Reject, StagedBatch, Target
 from cibwatch.ingest.generic import MAP_SOURCE, ParquetIngester, load_column_map
 from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE, check_ingest
@@ -39,17 +39,13 @@ from cibwatch.schema import ACCOUNT_FIELDS, ACCOUNT_KINDS, POST_FIELDS, POST_KIN
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
-_ZONED = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?|UTC)"
-_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
-_NUMBER = r"[+-]?\d+(\.\d+)?"
+_NAIVE = times.naive_pattern()
 # Domains come from urls when the source gave none: host, lowercase, without "www.".
 _DOMAINS = (
     'list_filter(list_transform("urls", lambda u: regexp_replace(lower(regexp_extract(u, '
     "'^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)', 1)), '^www\\.', '')), "
     "lambda d: d <> '')"
 )
-# Seconds of 9999-12-31: larger UNIX times are not times but errors.
-_MAX_UNIX = 253402300799
 _CHUNK_ROWS = 65_536
 
 
@@ -245,6 +241,8 @@ class _BatchLoader:
         self.options = options
         self.pending: list[Reject] = []
         self._batch: duckdb.DuckDBPyRelation | None = None
+        #: The ingest's time: later times are in the future.
+        self.now = _now().replace(microsecond=0)
 
     # -- rejects from the ingester --------------------------------------------------------
 
@@ -404,6 +402,7 @@ class _BatchLoader:
         present = set(schema.names)
         selects = ["source_row"]
         checks: list[tuple[str, str, str, str]] = []  # (condition, field, reason, raw)
+        time_raw: dict[str, int] = {}  # time field -> index of its check (for the raw value)
         for name, sql_type in fields:
             col = _quote(name)
             if name not in present:
@@ -415,9 +414,26 @@ class _BatchLoader:
             raw = f"CAST({col} AS VARCHAR)"
             if sql_type == "TIMESTAMP":
                 expr = self._time_expr(col, arrow_type, name)
+                numeric = pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
+                textual = pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+                if numeric or textual:
+                    checks.append(
+                        (times.too_large(col, numeric), name, times.TOO_LARGE_REASON, raw)
+                    )
+                if textual:
+                    checks.append(
+                        (
+                            times.unknown_zone_name(f"trim({col})"),
+                            name,
+                            "time zone name not in the table of unambiguous names; "
+                            "write an offset such as -0800",
+                            raw,
+                        )
+                    )
                 checks.append(
                     (f"{col} IS NOT NULL AND {expr} IS NULL", name, "not a timestamp", raw)
                 )
+                time_raw[name] = len(checks) - 1
                 selects.append(f"{expr} AS {col}")
             elif sql_type.endswith("[]"):
                 selects.append(f"{self._list_expr(col, arrow_type, name)} AS {col}")
@@ -443,6 +459,12 @@ class _BatchLoader:
         if target == "accounts":
             required = ["platform", "account_id"]
         rules = [(f"{_quote(n)} IS NULL", n, f"missing {n}", "NULL") for n in required]
+        # Times that parsed but no post or account can have; the raw value is the source's.
+        now = f"TIMESTAMP '{self.now.isoformat(sep=' ')}'"
+        for name, index in time_raw.items():
+            platform = '"platform"' if target == "posts" else None
+            for cond, reason in times.range_rules(_quote(name), platform, now):
+                rules.append((cond, name, reason, f"_raw{index}"))
         kinds = POST_KINDS if target == "posts" else ACCOUNT_KINDS
         allowed = ", ".join(f"'{k}'" for k in kinds)
         rules.append(
@@ -504,7 +526,7 @@ class _BatchLoader:
         return "NULL" if value is None else _literal(value)
 
     def _time_expr(self, col: str, arrow_type: pa.DataType, name: str) -> str:
-        tz = None if self.options.assume_tz is None else self.options.assume_tz.replace("'", "''")
+        tz = self.options.assume_tz
         if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
             return f"timezone('UTC', {col})"
         if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
@@ -515,26 +537,10 @@ class _BatchLoader:
                     )
                 )
                 self._no_zone(found[0] if found else None, name)
-            return f"timezone('UTC', timezone('{tz}', CAST({col} AS TIMESTAMP)))"
+            return f"timezone('UTC', timezone({_literal(str(tz))}, CAST({col} AS TIMESTAMP)))"
         if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
-            return (
-                f"CASE WHEN abs({col}) <= {_MAX_UNIX} "
-                f"THEN timezone('UTC', to_timestamp(CAST({col} AS DOUBLE))) END"
-            )
-        s = f"trim(CAST({col} AS VARCHAR))"
-        naive = f"regexp_full_match({s}, '{_NAIVE}')"
-        number = f"TRY_CAST({s} AS DOUBLE)"
-        parts = [
-            f"CASE WHEN regexp_full_match({s}, '{_NUMBER}') AND abs({number}) <= {_MAX_UNIX} "
-            f"THEN timezone('UTC', to_timestamp({number}))",
-            f"WHEN regexp_full_match({s}, '{_ZONED}') "
-            f"THEN timezone('UTC', TRY_CAST({s} AS TIMESTAMPTZ))",
-        ]
-        if tz is not None:
-            parts.append(
-                f"WHEN {naive} THEN timezone('UTC', timezone('{tz}', TRY_CAST({s} AS TIMESTAMP)))"
-            )
-        return " ".join(parts) + " END"
+            return times.unix_expr(f"CAST({col} AS DOUBLE)")
+        return times.text_expr(col, tz)
 
     def _require_tz(self, sql: str, name: str, params: list[Any] | None = None) -> None:
         if self.options.assume_tz is not None:

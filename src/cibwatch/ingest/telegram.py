@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -89,7 +88,9 @@ def _list(value: Any) -> list[Any]:
 def _created_at(message: Mapping[str, Any]) -> str | None:
     unix = message.get("date_unixtime")
     if unix is not None and str(unix).strip().isdigit():
-        return datetime.fromtimestamp(int(str(unix)), UTC).isoformat()
+        # The loader reads the number (seconds or milliseconds, by magnitude) and rejects
+        # what is no time; converting it here raised on milliseconds ("year 54133").
+        return str(unix)
     date = message.get("date")
     return None if date is None else str(date)
 

@@ -22,11 +22,26 @@ actor's, the network repeats that actor's narrative with a lag. :func:`narrative
 aggregates lags per (leader, follower) pair; :func:`network_narratives` lists one network's
 top narratives with their first appearance overall.
 
->>> linking = link_narratives(workspace)  # computed once, stored  # doctest: +SKIP
->>> linking = current_linking(workspace)  # read back by reports  # doctest: +SKIP
->>> lags = narrative_overlaps(workspace, unit="narrative", linking=linking)  # doctest: +SKIP
->>> lags[0]["sentence"]  # doctest: +SKIP
-"network N-b repeats source telegram:7's narratives 4.06 days later (...)"
+A Telegram channel posts two claims; days later two accounts of network N-b repeat them:
+
+>>> from cibwatch import Workspace
+>>> workspace = Workspace()
+>>> _ = workspace.connection.execute(
+...     "INSERT INTO posts (platform, post_id, account_id, created_at, text) VALUES "
+...     "('telegram', '1', '7', '2024-03-01 08:00', 'Kyiv spends 47% of its budget on arms'), "
+...     "('telegram', '2', '7', '2024-03-02 08:00', 'A minister bought a 2.4 billion villa'), "
+...     "('x', '3', 'b1', '2024-03-05 09:30', 'Kyiv spends 47% of its budget on arms'), "
+...     "('x', '4', 'b2', '2024-03-06 10:00', 'A minister bought a 2.4 billion villa')"
+... )
+>>> workspace.derive_actions()
+{'text': 4}
+>>> linking = link_narratives(workspace)  # computed once, stored
+>>> linking = current_linking(workspace)  # read back by reports
+>>> lags = narrative_overlaps(
+...     workspace, {"N-b": ["x:b1", "x:b2"]}, unit="narrative", linking=linking
+... )
+>>> lags[0]["sentence"]  # doctest: +ELLIPSIS
+"network N-b repeats source telegram:7's narratives 4.072 days later (median of 2 shared ...)"
 
 Modules: :mod:`.anchors` (what survives translation), :mod:`.linking` (units joined into
 narratives, with evidence) and :mod:`.overlaps` (first appearances and lags).

@@ -3,7 +3,8 @@
 The facts are :func:`cibwatch.report.context.report_context`, the same as the HTML report's.
 Everything analysed is hostile, so the template environment escapes *every* ``{{ }}``
 output (Jinja's ``finalize`` hook, the Markdown counterpart of HTML autoescape):
-:func:`md_escape` backslash-escapes Markdown syntax (table pipes, backticks, emphasis,
+:func:`md_escape` drops terminal escape sequences and control characters (a report is read
+in terminals too), backslash-escapes Markdown syntax (table pipes, backticks, emphasis,
 brackets, a leading ``#`` or list marker), writes ``& < >`` as entities so no HTML gets
 through, and defangs URLs and domains the way platform threat reports do
 (``hxxps://example[.]com``) so that no link becomes live, autolinks included. Only
@@ -22,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from cibwatch.report.context import report_context
 from cibwatch.report.pictures import standalone
+from cibwatch.textsafe import terminal_text, xml_text
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
@@ -59,7 +61,8 @@ def md_escape(value: object) -> str:
         return str(value)
     if value is None:
         return ""
-    text = " ".join(str(value).split())  # newlines would end a table row or a paragraph
+    # no escape sequences (a report is read in terminals too); newlines would end a row
+    text = " ".join(terminal_text(value).split())
     text = defang(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text)
@@ -95,7 +98,7 @@ def _write_pictures(context: dict[str, Any], folder: Path, base: str) -> None:
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             name = f"{_file_name(d['network_id'])}-{kind}.svg"
-            (folder / name).write_text(standalone(str(svg)), encoding="utf-8")
+            (folder / name).write_text(xml_text(standalone(str(svg))), encoding="utf-8")
             alt = md_escape(f"{kind} of network {d['network_id']}")
             links[kind] = Trusted(f"![{alt}]({quote(base)}/{quote(name)})")
         d["picture_links"] = links

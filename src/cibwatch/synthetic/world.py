@@ -12,8 +12,10 @@ is generated in fixed-size blocks and written as Parquet row groups, so memory s
 from ten thousand to a hundred million posts and the content does not depend on how many
 blocks go into one row group.
 
->>> manifest = generate_world(Path("world"), posts=10_000)  # doctest: +SKIP
->>> manifest.groups[0]["label"]  # doctest: +SKIP
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as folder:
+...     manifest = generate_world(Path(folder) / "world", posts=10_000)
+>>> manifest.groups[0]["label"]
 'Spamouflage-like'
 """
 

@@ -70,7 +70,9 @@ COMMON: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "a body that cannot be read (not UTF-8 JSON)"},
     401: {"model": ErrorOut, "description": "no token, or an unknown one"},
     403: {"model": ErrorOut, "description": "the token's role is too low"},
+    413: {"model": ErrorOut, "description": "a request body over the service's limit"},
     422: {"model": RefusalOut, "description": "invalid input"},
+    503: {"model": ErrorOut, "description": "the workspace failed (a full disk, a damaged file)"},
 }
 #: Operations naming a network, case or action that may not exist.
 UNKNOWN: dict[int | str, dict[str, Any]] = {
@@ -86,6 +88,8 @@ AUDIT_FIELDS: Final = tuple(AuditOut.model_fields)
 #: Audit entries per page by default, and at most.
 AUDIT_PAGE = 500
 MAX_AUDIT_PAGE = 5000
+#: The largest id a query may name (DuckDB's BIGINT): beyond it the query itself failed.
+MAX_ID = 2**63 - 1
 
 router = APIRouter(prefix="/api", responses=COMMON)
 
@@ -185,7 +189,7 @@ async def api_audit(
     store: Workspaces,
     subject: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = AUDIT_PAGE,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """The audit log, oldest first: the latest ``limit`` entries with an id below ``before``.
 

@@ -4,8 +4,13 @@ Design (see docs/web.md):
 
 * The API authenticates with ``Authorization: Bearer TOKEN`` only, never with cookies, so a
   browser cannot be tricked into sending an authenticated API request (no CSRF on the API).
-* The dashboard keeps the token in an HttpOnly, SameSite=Strict cookie and checks a CSRF
-  token and the Origin header on every form.
+* The dashboard logs in with a token and keeps a server-side session (:mod:`.sessions`): its
+  HttpOnly, SameSite=Strict cookie holds a random session id, never the token, and logging
+  out ends the session. Every form checks a CSRF token and the Origin header.
+* Request bodies are bounded (:mod:`.limits`, 413), and a body the schema refuses is 422
+  with the fields that failed, never 500: the refusal does not echo the input back (JSON
+  cannot hold the NaN or infinity a body may carry, and a refused 50 MB field need not
+  travel twice).
 * Requests read the workspace in parallel, each server thread on its own handle, while
   changes go one at a time through a single writing connection (:mod:`.store`); answers of
   ``GET /api`` are kept until the next change and replayed before routing (:mod:`.microcache`).
@@ -21,7 +26,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import duckdb
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,10 +41,14 @@ from cibwatch.cases import (
 )
 from cibwatch.errors import CibwatchError, ConfigError, WorkspaceError
 from cibwatch.web import api, dashboard
-from cibwatch.web.auth import Role, TokenStore
+from cibwatch.web.auth import TokenEntry, TokenStore
+from cibwatch.web.limits import MAX_BODY, BodyLimit
 from cibwatch.web.microcache import MicroCache
+from cibwatch.web.sessions import COOKIE as COOKIE  # re-exported: the cookie's name
+from cibwatch.web.sessions import SessionStore
 from cibwatch.web.store import Store
 from cibwatch.web.views import warm
+from cibwatch.workspacefile import explain
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -59,7 +70,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",  # no-referrer made Chromium send Origin: null
     "Cache-Control": "no-store",
 }
-COOKIE = dashboard.COOKIE
 
 
 class SecurityHeaders:
@@ -113,12 +123,49 @@ class HeadAsGet:
         await self.app(dict(scope, method="GET"), receive, without_body)
 
 
-def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str | Role]]) -> FastAPI:
+async def refused(_request: Request, exc: Exception) -> JSONResponse:
+    """422 naming each field that failed and why, without the values sent.
+
+    FastAPI's own answer echoes every refused value, and a NaN or an infinity (which
+    Python's JSON reader accepts) cannot be written back as JSON: the refusal itself failed
+    with 500.
+    """
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {
+            "loc": [p if isinstance(p, int) else str(p) for p in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in errors
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _workspace_failed(path: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """503 saying in words what DuckDB's failure means (a full disk, a damaged file...)."""
+
+    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, duckdb.Error)
+        return JSONResponse({"detail": str(explain(exc, path))}, status_code=503)
+
+    return handle
+
+
+def create_app(
+    workspace_path: str | Path,
+    tokens: Mapping[str, TokenEntry],
+    *,
+    max_body: int = MAX_BODY,
+) -> FastAPI:
     """The web service over the workspace at ``workspace_path``, accepting ``tokens``.
 
-    ``tokens`` maps each token to ``(name, role)``; the name is the actor of every change
-    made with that token.
+    ``tokens`` maps each token to ``(name, role)`` or ``(name, role, expires)``; the name is
+    the actor of every change made with that token. Request bodies over ``max_body`` bytes
+    are refused with 413.
     """
+    if max_body < 1024:
+        raise ConfigError(f"a body limit of {max_body} bytes would refuse ordinary requests")
     keys = TokenStore(tokens)  # checked before the workspace is opened
     store = Store(Path(workspace_path))
 
@@ -142,10 +189,12 @@ def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str |
     )
     app.state.store = store
     app.state.keys = keys
+    app.state.sessions = SessionStore(keys)
     app.state.csrf_key = secrets.token_bytes(32)  # per process: a restart ends form sessions
     app.state.error_status = ERROR_STATUS
 
     app.add_middleware(MicroCache, store=store, keys=keys)
+    app.add_middleware(BodyLimit, max_body=max_body)
     app.add_middleware(SecurityHeaders)  # outer to the cache, so replayed answers get them
     app.add_middleware(HeadAsGet)
 
@@ -157,6 +206,8 @@ def create_app(workspace_path: str | Path, tokens: Mapping[str, tuple[str, str |
 
     for error, status in ERROR_STATUS:
         app.add_exception_handler(error, _handler(status))
+    app.add_exception_handler(RequestValidationError, refused)
+    app.add_exception_handler(duckdb.Error, _workspace_failed(str(workspace_path)))
     app.include_router(api.router)
     app.include_router(dashboard.router)
     return app

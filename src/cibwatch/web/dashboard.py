@@ -1,7 +1,9 @@
 """The analyst dashboard: server-rendered pages, a login cookie and CSRF-checked case forms.
 
-* The login form stores the token in an HttpOnly, SameSite=Strict cookie; pages read it.
-* Case forms (open, status, note) carry a CSRF token, an HMAC of the session cookie under a
+* The login form opens a server-side session (:mod:`cibwatch.web.sessions`) whose random id,
+  never the token, goes in an HttpOnly, SameSite=Strict cookie (Secure over HTTPS); logging
+  out ends the session on the server.
+* Case forms (open, status, note) carry a CSRF token, an HMAC of the session id under a
   per-process key, and every form refuses an Origin header naming another site.
 * Pages are rendered by Jinja with autoescaping on: everything shown is hostile input.
 """
@@ -35,12 +37,11 @@ from cibwatch.cases import (
 )
 from cibwatch.errors import CibwatchError
 from cibwatch.web.access import Workspaces
-from cibwatch.web.auth import Principal, Role, TokenStore
+from cibwatch.web.auth import Principal, Role
+from cibwatch.web.sessions import COOKIE, SessionStore
 from cibwatch.web.store import Store
 from cibwatch.web.views import CHANGES, network_rows, networks_by_id, page_context
 from cibwatch.workspace import Workspace
-
-COOKIE = "cibwatch_token"
 
 router = APIRouter(include_in_schema=False)
 _css = resources.files("cibwatch.web").joinpath("templates/dashboard.css").read_text("utf-8")
@@ -84,8 +85,8 @@ def same_origin(request: Request) -> bool:
 
 
 def _viewer(request: Request) -> Principal | None:
-    keys: TokenStore = request.app.state.keys
-    return keys.lookup(request.cookies.get(COOKIE))
+    sessions: SessionStore = request.app.state.sessions
+    return sessions.lookup(request.cookies.get(COOKIE))
 
 
 def _csrf(request: Request) -> str:
@@ -200,13 +201,15 @@ async def login(request: Request) -> Response:
     if not same_origin(request):
         return page("login.html", 403, error="cross-site login refused", who=None)
     token = _form_fields(await request.body()).get("token", "").strip()
-    keys: TokenStore = request.app.state.keys
-    if keys.lookup(token) is None:
-        return page("login.html", 401, error="unknown token", who=None)
+    sessions: SessionStore = request.app.state.sessions
+    sessions.end(request.cookies.get(COOKIE))  # a new login never keeps an old session id
+    started = sessions.start(token)
+    if started is None:
+        return page("login.html", 401, error="unknown or expired token", who=None)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         COOKIE,
-        token,
+        started[0],
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -219,8 +222,12 @@ async def login(request: Request) -> Response:
 def logout(request: Request) -> Response:
     if not same_origin(request):
         raise HTTPException(403, "cross-site logout refused")
+    sessions: SessionStore = request.app.state.sessions
+    sessions.end(request.cookies.get(COOKIE))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )
     return response
 
 

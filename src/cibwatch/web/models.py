@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
 def _utc(value: datetime) -> datetime:
@@ -25,6 +25,14 @@ StatusName = Literal["new", "in_review", "confirmed_cib", "dismissed", "enforced
 DecisionName = Literal["confirm", "dismiss"]
 #: Text that must say something: surrounding blanks are dropped and nothing left is refused.
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class RequestIn(BaseModel):
+    """A request body: values of the type the schema states, no conversions (``"yes"`` is
+    not a boolean, ``"1"`` not a number) and no NaN or infinity, so that what a client
+    reads in the schema is what the service accepts."""
+
+    model_config = ConfigDict(strict=True, allow_inf_nan=False)
 
 
 class ErrorOut(BaseModel):
@@ -136,18 +144,18 @@ class RuleRunOut(BaseModel):
     queued: list[ActionOut]
 
 
-class OpenCasesIn(BaseModel):
+class OpenCasesIn(RequestIn):
     network_ids: list[str] | None = Field(
         default=None, description="only these networks (default: every network)"
     )
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(RequestIn):
     decision: DecisionName = Field(description="confirm (confirmed_cib) or dismiss (dismissed)")
     reason: Reason = Field(description="why (kept in the audit log); blank is refused")
 
 
-class StatusIn(BaseModel):
+class StatusIn(RequestIn):
     status: StatusName = Field(description="the status to move to, if the flow allows it")
     reason: str | None = Field(
         default=None,
@@ -156,18 +164,18 @@ class StatusIn(BaseModel):
     )
 
 
-class NoteIn(BaseModel):
+class NoteIn(RequestIn):
     text: str = Field(min_length=1)
 
 
-class RulesIn(BaseModel):
+class RulesIn(RequestIn):
     dry_run: bool = True
     min_score: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
-class ActionDecisionIn(BaseModel):
+class ActionDecisionIn(RequestIn):
     reason: str | None = Field(default=None, description="why (optional when approving)")
 
 
-class RejectIn(BaseModel):
+class RejectIn(RequestIn):
     reason: Reason = Field(description="why the action is rejected; blank is refused")
