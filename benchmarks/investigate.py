@@ -47,7 +47,7 @@ CHILD = """
 import json, resource, sys, threading, time
 from pathlib import Path
 
-mode, sources, workdir, memory_limit, threads = sys.argv[1:6]
+mode, sources, workdir, memory_limit, threads, skip = sys.argv[1:7]
 sources = [Path(s) for s in json.loads(sources)]
 workdir = Path(workdir)
 
@@ -107,8 +107,8 @@ with Workspace(ws_path, memory_limit=memory_limit, threads=int(threads)) as ws:
         extra = {"rows": rows}
     else:
         from cibwatch.pipeline import InvestigationOptions, investigate
-        result = investigate(sources, ws, workdir / "out", InvestigationOptions(),
-                             progress=report)
+        options = InvestigationOptions(skip=tuple(s for s in skip.split(",") if s))
+        result = investigate(sources, ws, workdir / "out", options, progress=report)
         extra = {
             "networks": len(result.networks),
             "not_run": result.not_run,
@@ -144,6 +144,7 @@ def _child(mode: str, sources: list[Path], workdir: Path, args: argparse.Namespa
             str(workdir),
             args.memory_limit,
             str(args.threads),
+            args.skip,
         ],
         env=env,
         capture_output=True,
@@ -244,6 +245,11 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit.")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--help-only", action="store_true", help="Time --help and stop.")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="Comma-separated steps the investigation skips (named in the output).",
+    )
     args = parser.parse_args()
     if args.help_only:
         help_times()
