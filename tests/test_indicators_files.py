@@ -184,3 +184,26 @@ def test_kill_chain_reader_accounts_for_every_row(
     assert result.unaccounted_rows() == []
     for found in result.indicators:
         assert found.value and not any(ch.isspace() for ch in found.value)
+
+
+def test_metas_typed_markdown_tables_are_read_as_published() -> None:
+    """Meta's per-network files: ``Indicator Type | Indicator Value`` tables, values defanged
+    in backticks, other columns varying; tables without an indicator column are passed over."""
+    result = read_indicator_file(FIXTURES / "meta_network.md")
+    assert result.format == "indicator-markdown"
+    assert _values(result) == {
+        ("domain", "example-truth.news"),
+        ("account_url", "https://t.me/examplevoice"),
+        ("account_url", "https://youtube.com/@ExampleVoice"),
+        ("ip", "192.0.2.17"),
+        ("url", "https://example-truth.news/about"),
+        ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("domain", "example-voice.org"),
+        ("domain", "example-panorama.co.uk"),
+        ("account_url", "https://www.tiktok.com/@example.online"),
+    }
+    by_value = {i.value: i.comment for i in result.indicators}
+    assert by_value["192.0.2.17"] == "Proxy IP"  # the published type is kept as the comment
+    assert by_value["example-voice.org"] == "Domain: Mirror of the main site"
+    assert [t.text for t in result.texts] == ["37 accounts"]
+    assert result.unaccounted_rows() == []

@@ -14,9 +14,10 @@ import pytest
 import stix2
 from click.testing import CliRunner
 
+from cibwatch.cases import decide, name_network, open_cases, set_status
 from cibwatch.cli.indicators import export_command, import_command
 from cibwatch.errors import ConfigError, InputError, WorkspaceError
-from cibwatch.indicators.collect import NetworkFacts, Shareable, collect
+from cibwatch.indicators.collect import UNREVIEWED, NetworkFacts, Shareable, collect
 from cibwatch.indicators.model import Indicator
 from cibwatch.indicators.platform_files import export_indicators_csv
 from cibwatch.indicators.sources import read_indicator_file
@@ -35,7 +36,15 @@ def workspace_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = root / "ws.duckdb"
     with Workspace(path) as ws:
         investigate([root / "world"], ws, root / "out")
+        _confirm_all(ws)
     return path
+
+
+def _confirm_all(ws: Workspace) -> None:
+    """Review every network as an analyst would, so that exports share them."""
+    for case in open_cases(ws, "ana"):
+        set_status(ws, case.network_id, "in_review", "ana")
+        decide(ws, case.network_id, "confirm", "reviewed", "ana")
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +198,41 @@ def test_options_are_checked(workspace_path: Path, tmp_path: Path) -> None:
         export_stix(empty, tmp_path / "x.json")
 
 
+def test_exports_take_confirmed_networks_unless_told_all(tmp_path: Path) -> None:
+    """Before review nothing is shared; --all shares every network, marked UNREVIEWED."""
+    generate_world(tmp_path / "world", posts=3000)
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        result = investigate([tmp_path / "world"], ws, tmp_path / "out")
+        assert result.indicators_csv is not None
+        written = read_indicator_file(result.indicators_csv).indicators
+        assert written and all((i.comment or "").startswith(UNREVIEWED) for i in written)
+        assert collect(ws).networks == []
+        everything = collect(ws, include="all")
+        first = everything.networks[0].network.network_id
+        open_cases(ws, "ana", network_ids=[first])
+        set_status(ws, first, "in_review", "ana")
+        decide(ws, first, "confirm", "checked by hand", "ana")
+        name_network(ws, first, "Operation Test", "ana")
+        reviewed = collect(ws)
+        assert [n.network.network_id for n in reviewed.networks] == [first]
+        assert not any(UNREVIEWED in (i.comment or "") for i in reviewed.indicators())
+        campaigns = [o for o in build_bundle(reviewed).objects if o.type == "campaign"]
+        assert [c.name for c in campaigns] == [f"Operation Test (cibwatch network {first})"]
+    cli = click.Group(commands={"export": export_command})
+    runner = CliRunner()
+    empty = tmp_path / "empty.duckdb"
+    with Workspace(empty) as ws:
+        investigate([tmp_path / "world"], ws, tmp_path / "out2")
+    refused = runner.invoke(cli, ["export", "stix", str(empty), "--out", str(tmp_path / "x.json")])
+    assert refused.exit_code != 0 and "--all" in refused.output
+    allowed = runner.invoke(
+        cli, ["export", "indicators-csv", str(empty), "--out", str(tmp_path / "x.csv"), "--all"]
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert "UNREVIEWED (case: none)" in (tmp_path / "x.csv").read_text(encoding="utf-8")
+
+
 def test_commands_export_and_import(workspace_path: Path, tmp_path: Path) -> None:
     cli = click.Group(commands={"export": export_command, "import": import_command})
     runner = CliRunner()
@@ -211,3 +255,41 @@ def test_commands_export_and_import(workspace_path: Path, tmp_path: Path) -> Non
     result = runner.invoke(cli, ["import", str(fixture)])
     assert result.exit_code == 0, result.output
     assert "row 1: a count of assets, not an indicator: '37 accounts'" in result.output
+
+
+def test_imported_indicators_of_every_kind_are_exported_again(tmp_path: Path) -> None:
+    """A workspace holding only Meta's published indicators shares them on as STIX, with
+    IP addresses and file hashes, and reads them back the same."""
+    fixture = Path(__file__).parent / "fixtures" / "indicators" / "meta_network.md"
+    path = tmp_path / "imported.duckdb"
+    cli = click.Group(commands={"export": export_command, "import": import_command})
+    runner = CliRunner()
+    done = runner.invoke(cli, ["import", str(fixture), "--workspace", str(path)])
+    assert done.exit_code == 0, done.output
+    out = tmp_path / "again.json"
+    again = runner.invoke(cli, ["export", "stix", str(path), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "left out nothing" in again.output
+    back = read_stix(out)
+    assert {(i.type, i.value) for i in back.indicators} == {
+        (i.type, i.value) for i in read_indicator_file(fixture).indicators
+    }
+    assert {"ip", "sha256", "domain", "url", "account_url"} <= {i.type for i in back.indicators}
+    csv_out = tmp_path / "again.csv"
+    as_csv = runner.invoke(cli, ["export", "indicators-csv", str(path), "--out", str(csv_out)])
+    assert as_csv.exit_code == 0, as_csv.output
+    assert "192.0.2.17" in csv_out.read_text(encoding="utf-8")
+
+
+def test_json_that_is_no_indicator_file_gets_a_short_error(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"data": ["x" * 1000] * 200}), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_indicator_file(path)
+    message = str(caught.value)
+    assert "not an indicator file" in message and "export.json" in message
+    assert len(message) < 300
+    path.write_text(json.dumps({"type": "bundle", "objects": [{"x": "y" * 5000}]}))
+    with pytest.raises(InputError) as invalid:
+        read_indicator_file(path)
+    assert len(str(invalid.value)) < 400

@@ -77,9 +77,9 @@ def test_ad_library_api_columns() -> None:
     assert first["created_at"] == "2021-09-01T00:00:00+0000"
     assert second["text"] == "Plain body text"
     assert second["impressions_min"] is None
-    # Row 3's lower bound "about 100" is not a number.
+    # Line 4 (data row 3)'s lower bound "about 100" is not a number.
     assert [(r.source_row, r.field, r.raw) for r in rejects] == [
-        (3, "spend_lower_bound", "about 100")
+        (4, "spend_lower_bound", "about 100")
     ]
     assert accounts == [
         {
@@ -87,7 +87,7 @@ def test_ad_library_api_columns() -> None:
             "account_id": PAGE,
             "kind": "page",
             "display_name": "Patriot Daily",
-            "source_row": 2,
+            "source_row": 3,
         }
     ]
 
@@ -102,8 +102,8 @@ def test_ad_library_range_strings() -> None:
     assert (dollar["ad_spend_min"], dollar["ad_spend_max"], dollar["currency"]) == (100, 499, "USD")
     assert (dollar["impressions_min"], dollar["impressions_max"]) == (0, 999)
     assert (rupee["impressions_min"], rupee["impressions_max"]) == (1_000_000, None)
-    # Row 4 "lots" is no range; row 5 says GBP but spends euros.
-    assert [(r.source_row, r.field) for r in rejects] == [(4, "Spend"), (5, "Currency")]
+    # Line 5 "lots" is no range; line 6 says GBP but spends euros.
+    assert [(r.source_row, r.field) for r in rejects] == [(5, "Spend"), (6, "Currency")]
     assert rejects[0].raw == "lots"
 
 

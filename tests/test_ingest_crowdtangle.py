@@ -73,8 +73,8 @@ def test_page_export_gives_posts_and_rejects() -> None:
     assert first["hashtags"] == ["Vote2021", "news"]  # read from the message
     assert (first["likes"], first["comments"], first["shares"]) == ("10", "2", "30")
     assert posts[1]["urls"] is None  # empty Link and Final Link
-    # Row 3's zone XYZT is not in the table; row 4 has no URL to take a post id from.
-    assert [(r.source_row, r.field) for r in rejects] == [(3, "Post Created"), (4, "URL")]
+    # Line 4's zone XYZT is not in the table; line 5 has no URL to take a post id from.
+    assert [(r.source_row, r.field) for r in rejects] == [(4, "Post Created"), (5, "URL")]
     assert "XYZT" in rejects[0].reason
 
 

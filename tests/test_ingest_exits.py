@@ -40,7 +40,7 @@ def test_file_storing_nothing_is_refused_with_reason_and_example(tmp_path: Path)
         assert _tables(ws) == (0, 0, 0, 0)
     message = str(info.value)
     assert "nothing stored: all 2 rows were rejected" in message
-    assert "2 x not a timestamp (e.g. row 1, field created_at: 'yesterday')" in message
+    assert "2 x not a timestamp (e.g. row 2, field created_at: 'yesterday')" in message
     assert info.value.reasons[0][:2] == ("not a timestamp", 2)
 
 
@@ -83,7 +83,7 @@ def test_cli_loads_the_good_files_and_exits_1_listing_the_refused(tmp_path: Path
     result = CliRunner().invoke(cli, ["ingest", str(workspace), str(bad), str(good)])
     assert result.exit_code == 1
     assert "1 of 2 file(s) refused" in result.output
-    assert "not a timestamp" in result.output and "row 1, field created_at" in result.output
+    assert "not a timestamp" in result.output and "row 2, field created_at" in result.output
     with Workspace(workspace) as ws:
         assert ws.query("SELECT source_file FROM ingests") == [{"source_file": str(good)}]
 

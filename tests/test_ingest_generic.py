@@ -43,7 +43,7 @@ def _rejects(ws: Workspace) -> list[tuple[int, str | None, str]]:
 
 def test_csv_fixture_rows_counts_and_normalisation(ws: Workspace) -> None:
     # posts.csv has 8 data rows; row 1 holds a quoted text spanning two lines, so physical
-    # line numbers and data rows differ from row 2 on. Expected:
+    # line numbers (the header is line 1) are data row + 2 from row 2 on. Expected:
     #   1 stored (hashtags lowercased without '#', mention without '@', domain derived)
     #   2 stored (14:00+02:00 -> 12:00 UTC)       3 rejected: 10 fields instead of 9
     #   4 duplicate of post 1                     5 rejected: 'yesterday' is not a time
@@ -55,14 +55,14 @@ def test_csv_fixture_rows_counts_and_normalisation(ws: Workspace) -> None:
     assert (report.rows_rejected, report.rows_duplicate) == (4, 1)
     assert report.rows_read == report.rows_stored + report.rows_rejected + report.rows_duplicate
     assert _rejects(ws) == [
-        (3, None, "expected 9 fields, found 10"),
-        (4, "post_id", "duplicate post"),
-        (5, "created_at", "not a timestamp"),
-        (6, "account_id", "missing account_id"),
-        (7, "kind", "kind must be one of original, share, reply, quote, comment, ad"),
+        (5, None, "expected 9 fields, found 10"),
+        (6, "post_id", "duplicate post"),
+        (7, "created_at", "not a timestamp"),
+        (8, "account_id", "missing account_id"),
+        (9, "kind", "kind must be one of original, share, reply, quote, comment, ad"),
     ]
     posts = {r["post_id"]: r for r in ws.query("SELECT * FROM posts")}
-    assert {p: r["source_row"] for p, r in posts.items()} == {"1": 1, "2": 2, "7": 8}
+    assert {p: r["source_row"] for p, r in posts.items()} == {"1": 2, "2": 4, "7": 10}
     first = posts["1"]
     assert first["text"] == "first line\nsecond line"
     assert first["hashtags"] == ["vote", "news"]
@@ -119,23 +119,28 @@ def test_missing_required_column_names_file_and_field(ws: Workspace, tmp_path: P
 
 
 def test_invalid_utf8_is_rejected_with_row_and_field(ws: Workspace, tmp_path: Path) -> None:
-    # Row 2's text has bytes that are not UTF-8: only that row is rejected.
+    # Line 3's text has bytes that are not UTF-8: only that row is rejected.
     path = tmp_path / "latin.csv"
     path.write_bytes(
         HEADER.encode() + b"x,1,a,1614600000,ok\nx,2,a,1614600000,caf\xe9\nx,3,a,1614600000,z\n"
     )
     report = ws.ingest(path)
     assert (report.rows_read, report.rows_stored, report.rows_rejected) == (3, 2, 1)
-    assert _rejects(ws) == [(2, "text", "invalid UTF-8")]
+    reason = "bytes invalid in utf-8 (pass --encoding if the file is not utf-8)"
+    assert _rejects(ws) == [(3, "text", reason)]
 
 
-def test_broken_quoting_is_a_clear_error(ws: Workspace, tmp_path: Path) -> None:
-    # The quote opened in row 2 is never closed: it would swallow row 3 silently.
+def test_unclosed_quote_costs_its_row_only(ws: Workspace, tmp_path: Path) -> None:
+    # The quote opened on line 3 is never closed: it would swallow line 4 silently. Line 3
+    # is rejected with its number, line 4 is read on its own.
     path = tmp_path / "quote.csv"
     path.write_text(HEADER + 'x,1,a,1614600000,ok\nx,2,a,1614600000,"open\nx,3,a,1614600000,z\n')
-    with pytest.raises(IngestError, match=r"quote\.csv, row 2, field text: broken quoting"):
-        ws.ingest(path)
-    assert ws.count("posts") == 0
+    report = ws.ingest(path)
+    assert (report.rows_read, report.rows_stored, report.rows_rejected) == (3, 2, 1)
+    assert [r["post_id"] for r in ws.query("SELECT post_id FROM posts ORDER BY 1")] == ["1", "3"]
+    reject = ws.query("SELECT source_row, reason, raw FROM rejects")[0]
+    assert reject["source_row"] == 3 and reject["reason"].startswith("broken quoting")
+    assert reject["raw"] == 'x,2,a,1614600000,"open\n'
 
 
 def test_huge_single_line_is_refused_not_read(ws: Workspace, tmp_path: Path) -> None:
@@ -236,7 +241,7 @@ def test_cli_reports_library_errors_cleanly(tmp_path: Path) -> None:
     # Refused files are listed after the others are loaded: exit 1, no traceback.
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
-    assert "row 1, field created_at" in result.output and "--assume-tz" in result.output
+    assert "row 2, field created_at" in result.output and "--assume-tz" in result.output
 
 
 def _csv_file(tmp_path: Path, text: str) -> Path:
@@ -277,10 +282,10 @@ def test_property_text_stored_unchanged(tmp_path: Path, text: str) -> None:
 def test_row_numbers_exact_across_many_parse_blocks(
     ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Tiny parse blocks force ~40 batches. Every 7th row has a missing field and is
-    # rejected; every 10th row has a two-line quoted text. Post i sits on data row i, so
-    # each stored post's source_row must equal its id, and rejects must be rows 7, 14, ...
-    monkeypatch.setattr(csvsource, "BLOCK_BYTES", 256)
+    # Small staged tables force ~40 batches. Every 7th row has a missing field and is
+    # rejected; every 10th row has a two-line quoted text. Post i starts on physical line
+    # i + 1 + (number of two-line texts before it), and so do the rejects.
+    monkeypatch.setattr(csvsource, "TABLE_ROWS", 8)
     lines = []
     for i in range(1, 301):
         text = '"two\nlines"' if i % 10 == 0 else "t"
@@ -289,10 +294,15 @@ def test_row_numbers_exact_across_many_parse_blocks(
     path.write_text(HEADER + "\n".join(lines) + "\n")
     report = ws.ingest(path)
     assert (report.rows_read, report.rows_rejected) == (300, 42)
+
+    def line(i: int) -> int:
+        # Rows 70, 140, ... have no text, so no second line.
+        return i + 1 + sum(1 for j in range(10, i, 10) if j % 7)
+
     rows = ws.query("SELECT post_id, source_row FROM posts")
-    assert rows and all(int(r["post_id"]) == r["source_row"] for r in rows)
+    assert rows and all(line(int(r["post_id"])) == r["source_row"] for r in rows)
     rejected = [r["source_row"] for r in ws.query("SELECT source_row FROM rejects ORDER BY 1")]
-    assert rejected == list(range(7, 301, 7))
+    assert rejected == [line(i) for i in range(7, 301, 7)]
 
 
 def test_jsonl_accounts_through_a_column_map(ws: Workspace, tmp_path: Path) -> None:
@@ -322,3 +332,34 @@ def test_jsonl_accounts_through_a_column_map(ws: Workspace, tmp_path: Path) -> N
         {"account_id": "c1", "kind": "channel", "display_name": "One", "followers": 50},
         {"account_id": "c2", "kind": "account", "display_name": "Two", "followers": None},
     ]
+
+
+def test_text_only_csv_gets_entities_and_retweets_from_the_text(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # A CSV export with text and no entity columns: hashtags, mentions, links (t.co as
+    # written, no t.co domain) and "RT @handle:" shares come from the text; two accounts
+    # retweeting the same tweet act on one shared post.
+    path = tmp_path / "export.csv"
+    path.write_text(
+        HEADER
+        + f"x,1,a,{T},Vote #Now @Bob https://t.co/Ab1 and https://site.example/p\n"
+        + f"x,2,b,{T},RT @Carol: Same words\n"
+        + f"x,3,c,{T},RT @carol:  same words\n"
+    )
+    ws.ingest(path)
+    rows = ws.query("SELECT * FROM posts ORDER BY post_id")
+    first, second, third = rows
+    assert (first["hashtags"], first["mentions"]) == (["now"], ["bob"])
+    assert first["urls"] == ["https://t.co/Ab1", "https://site.example/p"]
+    assert first["domains"] == ["site.example"]
+    assert (first["kind"], second["kind"]) == ("original", "share")
+    assert second["shared_account_id"] == "carol"
+    assert second["shared_post_id"] == third["shared_post_id"]
+
+
+def test_mapped_entity_columns_are_not_replaced(ws: Workspace) -> None:
+    # posts.csv gives hashtags and mentions columns: nothing is read from its text.
+    ws.ingest(FIXTURES / "posts.csv")
+    row = ws.query("SELECT hashtags, mentions FROM posts WHERE post_id = '2'")[0]
+    assert (row["hashtags"], row["mentions"]) == (None, None)

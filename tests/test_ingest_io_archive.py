@@ -80,7 +80,7 @@ def test_tweets_file_gives_posts() -> None:
     )
     assert quote["hashtags"] is None  # empty cell
     assert quote["mentions"] == [HASHED]
-    assert [p["source_row"] for p in posts] == [1, 2, 3]
+    assert [p["source_row"] for p in posts] == [2, 3, 5]  # physical lines
 
 
 def test_tweets_file_gives_one_account_per_user_per_batch() -> None:
@@ -116,7 +116,7 @@ def test_row_with_too_many_cells_is_rejected(tmp_path: Path) -> None:
     path.write_text("tweetid,userid,tweet_time,tweet_text\n1,u,2019-01-01 00:00,a\n2,u,x,b,EXTRA\n")
     posts, _, rejects = staged(path)
     assert [p["post_id"] for p in posts] == ["1"]
-    assert [r.source_row for r in rejects] == [2]
+    assert [r.source_row for r in rejects] == [3]
 
 
 @pytest.mark.parametrize("path", sorted(OWN.glob("*.csv")), ids=lambda p: p.name)

@@ -44,11 +44,11 @@ def _snapshot(ws: Workspace) -> dict[str, Any]:
 
 
 def test_zoneless_time_requires_assume_tz(ws: Workspace, tmp_path: Path) -> None:
-    # Row 1 has a zone, row 2 has none: the loader must refuse to guess and name row 2.
+    # Line 2 has a zone, line 3 has none: the loader must refuse to guess and name line 3.
     path = _csv(tmp_path, "x,1,a,2021-03-01T12:00:00Z,a\nx,2,a,2021-03-01 12:00:00,b\n")
     with pytest.raises(IngestError) as info:
         ws.ingest(path)
-    assert (info.value.file, info.value.row, info.value.field) == (str(path), 2, "created_at")
+    assert (info.value.file, info.value.row, info.value.field) == (str(path), 3, "created_at")
     assert "--assume-tz" in str(info.value)
     assert ws.count("posts") == 0 and ws.count("ingests") == 0
 
@@ -95,8 +95,8 @@ def test_duplicates_within_file_and_across_ingests(ws: Workspace, tmp_path: Path
     assert (two.rows_read, two.rows_stored, two.rows_duplicate) == (2, 1, 1)
     dups = ws.query("SELECT source_file, source_row, reason, raw FROM rejects ORDER BY source_file")
     assert dups == [
-        {"source_file": str(first), "source_row": 2, "reason": "duplicate post", "raw": "1"},
-        {"source_file": str(second), "source_row": 1, "reason": "duplicate post", "raw": "1"},
+        {"source_file": str(first), "source_row": 3, "reason": "duplicate post", "raw": "1"},
+        {"source_file": str(second), "source_row": 2, "reason": "duplicate post", "raw": "1"},
     ]
     # The stored post 1 is the first one seen, unchanged.
     assert ws.query("SELECT text FROM posts WHERE platform = 'x' AND post_id = '1'") == [
@@ -133,7 +133,7 @@ def test_numbers_and_kinds(ws: Workspace, tmp_path: Path) -> None:
         {"post_id": "3", "likes": None, "kind": "original"},
     ]
     assert ws.query("SELECT source_row, field, raw FROM rejects") == [
-        {"source_row": 2, "field": "likes", "raw": "many"}
+        {"source_row": 3, "field": "likes", "raw": "many"}
     ]
 
 

@@ -118,7 +118,7 @@ def test_impossible_or_ambiguous_times_are_rejected_with_a_reason(
         report = ws.ingest(path, column_map=V11_MAP)
         assert (report.rows_stored, report.rows_rejected) == (1, 1)
         reject = ws.query("SELECT source_row, field, reason, raw FROM rejects")[0]
-    assert reject["source_row"] == 1
+    assert reject["source_row"] == 2  # the line after the header
     assert reject["field"] == "created_at"
     assert reason in reject["reason"]
     assert reject["raw"] == value

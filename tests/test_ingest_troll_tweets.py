@@ -132,7 +132,7 @@ def test_rounded_external_ids_are_keyed_on_the_handle(tmp_path: Path) -> None:
     path.write_text("\n".join([header, *rows]) + "\n")
     items = list(TrollTweetsIngester().read(path, IngestOptions()))
     notices = [i.message for i in items if isinstance(i, Notice)]
-    assert len(notices) == 1 and "2 handles share 1 rounded values" in notices[0]
+    assert len(notices) == 1 and "2 handles share 1 rounded value (" in notices[0]
     posts, _, _ = staged(path)
     assert [p["account_id"] for p in posts] == ["aaa_one", "bbb_two", "2500000001"]
     with Workspace(":memory:") as ws:
@@ -148,7 +148,7 @@ def test_by_author_layout_is_detected_and_read_as_utc() -> None:
         report = ws.ingest(BY_AUTHOR)  # documented as UTC: no --assume-tz needed
         # Row 7 repeats row 3 exactly (author, time, text): one derived id, one duplicate.
         assert (report.rows_stored - report.accounts_stored, report.rows_duplicate) == (6, 1)
-        first = ws.query("SELECT * FROM posts WHERE source_row = 1")[0]
+        first = ws.query("SELECT * FROM posts WHERE source_row = 2")[0]
         assert str(first["created_at"]) == "2016-11-08 13:05:00"
         assert first["post_id"].startswith(DERIVED_PREFIX)
         assert first["account_id"] == "ten_gop"  # the handle, case-folded
@@ -175,7 +175,7 @@ def test_by_author_layout_is_detected_and_read_as_utc() -> None:
 def test_by_author_assume_tz_overrides_utc() -> None:
     with Workspace(":memory:") as ws:
         ws.ingest(BY_AUTHOR, assume_tz="America/New_York")
-        first = ws.query("SELECT created_at FROM posts WHERE source_row = 1")[0]
+        first = ws.query("SELECT created_at FROM posts WHERE source_row = 2")[0]
         assert str(first["created_at"]) == "2016-11-08 18:05:00"
 
 
@@ -184,7 +184,7 @@ def test_authors_file_becomes_accounts_and_reports_rounded_ids() -> None:
         report = ws.ingest(AUTHORS)
         assert (report.rows_read, report.rows_stored, report.accounts_stored) == (3, 3, 3)
         assert len(report.notices) == 1
-        assert "2 handles share 1 rounded values" in report.notices[0]
+        assert "2 handles share 1 rounded value (" in report.notices[0]
         handles = [r["handle"] for r in ws.query("SELECT handle FROM accounts ORDER BY 1")]
         assert handles == ["Pamela_Moore13", "TEN_GOP", "jenn_abrams"]
         params = ws.query("SELECT params FROM ingests")[0]["params"]

@@ -20,7 +20,7 @@ def _appendix(html: str) -> str:
 def test_appendix_holds_exactly_the_exported_indicators() -> None:
     with Workspace() as ws:
         build_world(ws)
-        shared = collect(ws).indicators()
+        shared = collect(ws, include="all").indicators()
         appendix = indicator_appendix(ws)
     (rows,) = appendix.values()
     assert [(r["type"], r["value"]) for r in rows] == [(i.type, i.value) for i in shared]

@@ -89,7 +89,7 @@ def test_markdown_report_is_complete_and_inert(tmp_path: Path) -> None:
     assert rendered.count("<h1>") == 1 and "<li>item" not in rendered
     images = re.findall(r'<img src="([^"]*)"', rendered)
     assert images and all(i.startswith("r-pictures/") for i in images)
-    (network_id,) = re.findall(r"<h3>(N-[0-9a-f]{8})</h3>", rendered)
+    (network_id,) = re.findall(r"<h3>Network (N-[0-9a-f]{8})</h3>", rendered)
     pictures = sorted(p.name for p in (tmp_path / "r-pictures").iterdir())
     assert pictures == [
         f"{network_id}-graph.svg",

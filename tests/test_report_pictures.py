@@ -34,21 +34,21 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _networks(html: str) -> list[str]:
-    return re.findall(r'<div class="network" id="([^"]+)">', html)
+    return re.findall(r'<section class="network" id="([^"]+)">', html)
 
 
 def test_every_network_of_the_demo_report_has_a_timeline_and_a_graph(demo: Path) -> None:
     html = (demo / "report.html").read_text(encoding="utf-8")
     networks = _networks(html)
     assert len(networks) == 2
-    blocks = html.split('<div class="network" id="')[1:]
+    blocks = html.split('<section class="network" id="')[1:]
     for block in blocks:
-        block = block.split("</div>")[0]
-        assert block.count("<svg") == 2
+        block = block.split("</section>")[0]
+        assert block.count("<svg") == 3  # timeline, hour-of-week heatmap, graph
         assert '<figure class="timeline"><svg' in block and '<figure class="graph"><svg' in block
         assert "Posts per day by platform" in block  # the timeline's own title
-        assert 'class="heatmap"' in block  # the hour-of-week table stays
-    assert html.count("<svg") == html.count("</svg>") == 2 * len(networks)
+        assert '<figure class="heatmap"><svg' in block
+    assert html.count("<svg") == html.count("</svg>") == 3 * len(networks)
     assert "<script" not in html and "http://" not in html  # CSP-safe, nothing fetched
 
 

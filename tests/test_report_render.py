@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +20,8 @@ from PIL import Image
 
 from cibwatch.cli.main import cli
 from cibwatch.networks import stored_networks
-from cibwatch.report.pdf import render_pdf
+from cibwatch.report.html import render_html_string
+from cibwatch.report.pdf import APPENDIX_ANCHOR, layout_pdf, page_of, render_pdf
 from cibwatch.report.pictures import PLATFORM_COLOURS
 from cibwatch.workspace import Workspace
 
@@ -132,3 +135,36 @@ def test_pdf_report_pages_show_the_pictures(
     for platform in sorted(every):
         pixels = seen.get(_rgb(PLATFORM_COLOURS[platform]), 0)
         assert pixels >= MIN_PICTURE_PIXELS // 10, f"{platform}: {pixels} pixels in the PDF"
+
+
+#: The issue's bound: an analyst reads the demo's report proper in at most this many pages.
+MAX_PAGES_BEFORE_APPENDIX = 15
+
+
+def test_demo_pdf_is_short_before_its_appendix_and_says_what_it_does(
+    demo: Path, tmp_path: Path
+) -> None:
+    """The report proper fits 15 A4 pages; print shows no hover hint; progress is reported."""
+    said: list[str] = []
+    with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
+        html = render_html_string(ws)
+        document = layout_pdf(html)
+        pdf = render_pdf(ws, tmp_path / "report.pdf", progress=said.append)
+    appendix = page_of(document, APPENDIX_ANCHOR)
+    assert appendix is not None, "the appendix is marked"
+    assert appendix - 1 <= MAX_PAGES_BEFORE_APPENDIX, f"appendix starts on page {appendix}"
+    assert said[0].startswith("PDF: gathering") and "pages, the appendix from page" in said[-1]
+    assert pdf.stat().st_size > 0
+    text = "".join(
+        box.text for page in document.pages[: appendix - 1] for box in _text_boxes(page._page_box)
+    )
+    assert "Hover" not in text, "no hover hint in print"
+    assert "Executive summary" in text and "How to read this report" in text
+
+
+def _text_boxes(box: Any) -> Iterator[Any]:
+    """Every text box under a WeasyPrint layout box."""
+    if hasattr(box, "text") and isinstance(box.text, str):
+        yield box
+    for child in getattr(box, "children", []) or []:
+        yield from _text_boxes(child)

@@ -8,6 +8,8 @@ assembled networks. A second copy, with hostile post texts, serves the escaping 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -370,8 +372,9 @@ def test_dashboard_lists_and_shows_networks(app: FastAPI, networks: dict[str, st
     page = browser.get(f"/networks/{networks['spamouflage']}")
     assert page.status_code == 200
     assert page.text.count("<svg") >= 3, "graph, timeline and heatmap pictures"
-    for heading in ("Evidence by signal", "Assets", "Attribution", "Case"):
+    for heading in ("Summary", "Why it was flagged", "Pair evidence", "Attribution", "Case"):
         assert f"<h2>{heading}</h2>" in page.text
+    assert "<h3>Assets by platform</h3>" in page.text
     assert "<script" not in page.text
     missing = browser.get("/networks/N-nope")
     assert missing.status_code == 404
@@ -553,3 +556,130 @@ def test_serve_reads_a_token_file(
     with TestClient(served[0]) as api:
         assert api.post("/api/cases/open", headers=auth(ANALYST)).status_code == 200
         assert api.post("/api/cases/open", headers=auth(VIEWER)).status_code == 403
+
+
+# -- the analyst's dashboard: filters, queue, names, assignment, pages ---------------------------
+
+
+def test_list_filters_accept_empty_fields_and_say_what_is_wrong(
+    app: FastAPI, networks: dict[str, str]
+) -> None:
+    browser = _login(app, VIEWER)
+    empty = browser.get("/", params={"min_score": "", "platform": "", "q": "", "status": ""})
+    assert empty.status_code == 200, "an empty field means any value, not a 422"
+    assert all(n in empty.text for n in networks.values())
+    wrong = browser.get("/", params={"min_score": "lots"})
+    assert wrong.status_code == 200
+    assert "a number from 0 to 1, or nothing" in wrong.text
+    found = browser.get("/", params={"q": networks["spamouflage"][2:6]})
+    assert networks["spamouflage"] in found.text
+    none = browser.get("/", params={"q": "no such network"})
+    assert "No network matches." in none.text
+    by_size = browser.get("/", params={"sort": "size", "order": "asc"}).text
+    ids = [by_size.index(n) for n in networks.values()]
+    assert ids == sorted(ids) or ids == sorted(ids, reverse=True)
+
+
+def test_name_assign_and_queue_through_dashboard_and_api(
+    hostile_app: FastAPI, networks: dict[str, str]
+) -> None:
+    target = networks["other"]
+    url = f"/networks/{target}"
+    browser = _login(hostile_app, ANALYST)
+    token = _csrf(browser.get(url).text)
+    api = TestClient(hostile_app)
+    named = api.post(
+        f"/api/networks/{target}/name", json={"name": "<b>Doppel</b>"}, headers=auth(ANALYST)
+    )
+    assert named.status_code == 200 and named.json()["name"] == "<b>Doppel</b>"
+    listed = api.get("/api/networks", headers=auth(VIEWER)).json()
+    assert {n["network_id"]: n["name"] for n in listed}[target] == "<b>Doppel</b>"
+    page = browser.get(url).text
+    assert "&lt;b&gt;Doppel&lt;/b&gt;" in page and "<b>Doppel" not in page
+    refused = browser.post(f"{url}/assign", data={"csrf": token, "me": "1"})
+    assert refused.status_code == 404, "no case yet: the page says so next to the form"
+    assert 'role="alert"' in refused.text and "Refused" in refused.text
+    assert (
+        browser.post(f"{url}/open", data={"csrf": token}, follow_redirects=False).status_code == 303
+    )
+    mine = browser.post(f"{url}/assign", data={"csrf": token, "me": "1"}, follow_redirects=False)
+    assert mine.status_code == 303
+    assert target in browser.get("/", params={"queue": "mine"}).text
+    assert target not in browser.get("/", params={"queue": "unassigned"}).text
+    nobody = api.get("/api/cases", params={"unassigned": "true"}, headers=auth(VIEWER)).json()
+    assert target not in {c["network_id"] for c in nobody}
+    moved = api.post(f"/api/cases/{target}/assign", json={"assignee": "bob"}, headers=auth(ANALYST))
+    assert moved.status_code == 200 and moved.json()["assignee"] == "bob"
+    assert target not in browser.get("/", params={"queue": "mine"}).text
+    note = "first line\nsecond line"
+    typed = browser.post(f"{url}/status", data={"csrf": token, "status": "enforced", "reason": "x"})
+    assert typed.status_code == 409 and 'value="x"' in typed.text, "the typed reason is kept"
+    browser.post(f"{url}/notes", data={"csrf": token, "text": note})
+    assert "first line\nsecond line" in browser.get(url).text, "a note keeps its lines"
+    audit = browser.get("/audit", params={"subject": target}).text
+    assert "name: &lt;b&gt;Doppel&lt;/b&gt;" in audit and "assignee" in audit
+    assert networks["spamouflage"] + "</a>" not in audit, "only the subject asked for"
+
+
+def _confirmed(app: FastAPI, network_id: str) -> None:
+    """The network's case confirmed (whatever an earlier test already did)."""
+    api = TestClient(app)
+    case = api.get(f"/api/cases/{network_id}", headers=auth(VIEWER))
+    if case.status_code == 404:
+        api.post("/api/cases/open", json={"network_ids": [network_id]}, headers=auth(ANALYST))
+        case = api.get(f"/api/cases/{network_id}", headers=auth(VIEWER))
+    if case.json()["status"] == "new":
+        api.post(
+            f"/api/cases/{network_id}/status", json={"status": "in_review"}, headers=auth(ANALYST)
+        )
+    if case.json()["status"] in ("new", "in_review"):
+        done = api.post(
+            f"/api/cases/{network_id}/decision",
+            json={"decision": "confirm", "reason": "checked"},
+            headers=auth(ANALYST),
+        )
+        assert done.status_code == 200, done.text
+
+
+def test_account_domain_and_takedown_pages(hostile_app: FastAPI, networks: dict[str, str]) -> None:
+    browser = _login(hostile_app, VIEWER)
+    page = browser.get(f"/networks/{networks['spamouflage']}").text
+    account = re.search(r'href="/accounts/([^"]+)"', page)
+    assert account, "accounts link to their page"
+    shown = browser.get(f"/accounts/{account.group(1)}")
+    assert shown.status_code == 200
+    assert "&lt;script&gt;" in shown.text and "<script" not in shown.text
+    assert networks["spamouflage"] in shown.text, "the account's network"
+    assert browser.get("/accounts/x:nobody-at-all").status_code == 404
+    domain = browser.get("/domains/spiegel.ltd")
+    assert domain.status_code == 200 and "imitates" in domain.text
+    _confirmed(hostile_app, networks["spamouflage"])
+    listed = browser.get("/takedown", params={"page": "not a number"})
+    assert listed.status_code == 200 and " assets." in listed.text, "a bad page is the first"
+    beyond = browser.get("/takedown", params={"page": "99"})
+    assert beyond.status_code == 200 and "on this page" not in beyond.text
+    csv_text = browser.get("/takedown.csv", params={"platform": "x"})
+    assert csv_text.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv_text.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(csv_text.text)))
+    assert rows, "the confirmed network has accounts on X"
+    assert all(r["platform"] == "x" for r in rows)
+    assert all(r["url"].startswith("https://x.com/") for r in rows)
+
+
+def test_narrative_page_and_account_search(app: FastAPI, networks: dict[str, str]) -> None:
+    browser = _login(app, VIEWER)
+    page = browser.get(f"/networks/{networks['spamouflage']}").text
+    narrative = re.search(r'href="/narratives/([^"]+)"', page)
+    assert narrative, "narratives link to their page"
+    shown = browser.get(f"/narratives/{narrative.group(1)}")
+    assert shown.status_code == 200 and "Posts, earliest first" in shown.text
+    assert networks["spamouflage"] in shown.text, "posts by members name their network"
+    assert browser.get("/narratives/text:nothing").status_code == 404
+    handle = re.search(r'title="[a-z]+:[^"]+">@([A-Za-z0-9_.]+)</a>', page)
+    assert handle
+    found = browser.get(
+        f"/networks/{networks['spamouflage']}", params={"accounts_q": handle.group(1)}
+    ).text
+    table = found.split('<table class="accounts">')[1].split("</table>")[0]
+    assert table.count("<tr>") == 2, "the header and the one account searched for"

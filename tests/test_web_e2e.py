@@ -18,7 +18,10 @@ cross-site, which ``test_chromium_can_log_in_as_the_server_sends_its_pages`` pin
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
 import shutil
 import socket
 import threading
@@ -29,7 +32,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, sync_playwright
 
 from cibwatch.networks import stored_networks
 from cibwatch.pipeline import investigate
@@ -58,11 +61,12 @@ pytestmark = [
 
 @dataclass(frozen=True)
 class Planted:
-    """The investigated, made-hostile workspace and the planted operation's network."""
+    """The investigated, made-hostile workspace and the planted operations' networks."""
 
     path: Path
     network_id: str
     members: list[str]
+    doppelganger: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +81,10 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
         investigate([root / "world"], ws, root / "out")
         best = max(stored_networks(ws), key=lambda n: len(operation & set(n.members)))
         assert len(operation & set(best.members)) >= 30, "the investigation finds the operation"
+        kinds = manifest.group("op_b_doppelganger")["accounts"]
+        other = {key for k in kinds.values() for keys in k.values() for key in keys}
+        doppelganger = max(stored_networks(ws), key=lambda n: len(other & set(n.members)))
+        assert len(other & set(doppelganger.members)) >= len(other) // 2
         con = ws.connection
         con.execute("UPDATE posts SET text = ? || text WHERE text IS NOT NULL", [HOSTILE_POST])
         con.execute(
@@ -84,7 +92,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
             "WHERE list_contains(?, platform || ':' || account_id)",
             [HOSTILE_NAME, sorted(best.members)],
         )
-    return Planted(path, best.network_id, sorted(best.members))
+    return Planted(path, best.network_id, sorted(best.members), doppelganger.network_id)
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +192,9 @@ def test_an_analyst_confirms_the_planted_operation(
     assert "ana (analyst)" in page.locator("header").inner_text()
     link = page.get_by_role("link", name=planted.network_id, exact=True)
     row = page.locator("tr", has=link)
-    assert row.locator("td").last.inner_text() == "no case"
+    headers = page.locator("table.list thead th").all_inner_texts()
+    case_column = next(i for i, h in enumerate(headers) if h.startswith("Case"))
+    assert row.locator("td").nth(case_column).inner_text() == "no case"
 
     link.click()
     page.wait_for_url(f"{server}/networks/{planted.network_id}")
@@ -193,22 +203,22 @@ def test_an_analyst_confirms_the_planted_operation(
     csp = response.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp
     assert page.get_by_role("heading", name=f"Network {planted.network_id}").is_visible()
-    for heading in ("Case", "Coordination graph", "Posting hours", "Evidence by signal", "Assets"):
+    for heading in ("Case", "Coordination graph", "Posting hours", "Why it was flagged"):
         assert page.get_by_role("heading", name=heading, exact=True).count() == 1, heading
     graph = page.locator("h2:has-text('Coordination graph') + figure svg")
     drawn = graph.locator("circle title").all_text_contents()
     assert drawn and set(drawn) <= set(planted.members), "the graph draws the members"
     assert graph.locator("line").count() >= 1, "and their coordination"
-    heatmap = page.locator("h2:has-text('Posting hours') + figure svg")
+    heatmap = page.locator("h2:has-text('Posting hours') ~ figure svg").first
     assert heatmap.locator("rect").count() >= 7 * 24, "a cell per hour of the week"
-    evidence = page.locator("h2:has-text('Evidence by signal') + table tbody tr")
+    evidence = page.locator("#why table tbody tr")
     assert evidence.count() >= 1, "the planted operation has evidence"
-    assert page.locator("h2:has-text('Assets') + table tbody tr").count() >= 1
+    assert page.locator("h3:has-text('Assets by platform') + table tbody tr").count() >= 1
     assert HOSTILE_POST in page.locator("body").inner_text(), "hostile posts are shown as text"
     watched.assert_nothing_ran()
 
     page.get_by_role("button", name="Open a case").click()
-    page.wait_for_url(f"{server}/networks/{planted.network_id}")
+    page.wait_for_url(f"{server}/networks/{planted.network_id}#case")
     assert _status(page) == "new"
     page.get_by_label("Move to").select_option("in_review")
     page.get_by_role("button", name="Change status").click()
@@ -223,7 +233,7 @@ def test_an_analyst_confirms_the_planted_operation(
     assert "ana" in decision and "in_review" in decision and REASON in decision
     watched.assert_nothing_ran()
 
-    page.get_by_role("link", name="Takedown list").click()
+    page.get_by_role("link", name="Takedown list", exact=True).click()
     page.wait_for_url(f"{server}/takedown")
     listed = page.locator("tbody tr", has_text=planted.network_id)
     assert listed.count() >= len(planted.members)
@@ -238,9 +248,9 @@ def test_an_analyst_confirms_the_planted_operation(
     assert newest.nth(2).inner_text() == "ana"
     assert newest.nth(3).inner_text() == "decide"
     assert newest.nth(4).inner_text() == planted.network_id
-    after = json.loads(newest.nth(6).inner_text())
-    assert after["reason"] == REASON, "the decision's reason is in the audit log"
-    assert after["status"] == "confirmed_cib"
+    change = newest.nth(5).inner_text()
+    assert REASON in change, "the decision's reason is in the audit log"
+    assert "status: in_review -> confirmed_cib" in change
     opened = page.locator("tbody tr", has_text="open").filter(has_text=planted.network_id)
     assert opened.count() == 1
     watched.assert_nothing_ran()
@@ -254,10 +264,10 @@ def test_a_viewer_sees_the_network_but_no_case_forms(
     assert "vera (viewer)" in page.locator("header").inner_text()
     page.get_by_role("link", name=planted.network_id, exact=True).click()
     page.wait_for_url(f"{server}/networks/{planted.network_id}")
-    assert page.get_by_role("heading", name="Evidence by signal").is_visible()
+    assert page.get_by_role("heading", name="Why it was flagged").is_visible()
     assert page.locator("form.action").count() == 0
     assert page.locator("input[name=csrf]").count() == 0
-    for button in ("Open a case", "Change status", "Add note"):
+    for button in ("Open a case", "Change status", "Add note", "Save name", "Assign"):
         assert page.get_by_role("button", name=button).count() == 0, button
     assert page.get_by_role("button", name="Log out").count() == 1
     watched.assert_nothing_ran()
@@ -316,4 +326,89 @@ def test_logging_out_in_chromium_ends_the_session_on_the_server(
         finally:
             copy.close()
     finally:
+        context.close()
+
+
+#: Where the path's screenshots go (kept for a person to look at; a temporary folder if unset).
+SHOTS_ENV = "CIBWATCH_E2E_SHOTS"
+
+
+def test_an_analyst_names_confirms_and_takes_down_the_doppelganger_network(
+    browser: Browser, server: str, planted: Planted, tmp_path: Path
+) -> None:
+    """The whole review in the browser alone, screenshotted at 1280 and 1920 px.
+
+    Read why the network was flagged, see its accounts and domains, name it, assign it to
+    oneself, confirm it (a refused confirmation keeps the typed reason), then download the
+    takedown list (each address is the asset's own, built from its platform and id or
+    handle) and the indicators.
+    """
+    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    nid = planted.doppelganger
+    for width in (1280, 1920):
+        context = browser.new_context(
+            viewport={"width": width, "height": 1000}, accept_downloads=True
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        _log_in(page, server, ANALYST)
+        named = width != 1280  # named on the first pass: the list shows the name after
+        page.get_by_role("link", name="Doppelganger-like" if named else nid, exact=True).click()
+        page.wait_for_url(f"{server}/networks/{nid}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, "no sideways scroll"
+        summary = page.locator("#summary p").inner_text()
+        assert "look-alike domain" in summary and "posts" in summary, summary
+        why = page.locator("#why table").first.inner_text()
+        assert "co-action" in why
+        assert page.locator("#evidence tbody tr").count() >= 1, "pairs with their proof"
+        handles = page.locator("#accounts table.accounts tbody tr td:first-child a")
+        assert handles.count() >= 10 and handles.first.inner_text().startswith("@")
+        assert page.locator("#domains li a").count() >= 3, "its look-alike domains"
+        page.screenshot(path=str(shots / f"network-{width}.png"), full_page=False)
+        if width == 1280:
+            page.get_by_role("button", name="Open a case").click()
+            page.get_by_label("Name").fill("Doppelganger-like")
+            page.get_by_role("button", name="Save name").click()
+            expect(page.locator("h1")).to_contain_text("Doppelganger-like")
+            page.get_by_role("button", name="Assign to me").click()
+            expect(page.locator("p.lead")).to_contain_text("assigned to ana")
+            page.get_by_label("Move to").select_option("in_review")
+            page.get_by_role("button", name="Change status").click()
+            expect(page.locator("p.lead")).to_contain_text("in_review")
+            page.get_by_label("Move to").select_option("confirmed_cib")
+            page.get_by_label("Reason").fill("   ")
+            page.get_by_role("button", name="Change status").click()
+            expect(page.get_by_role("alert")).to_contain_text("Refused")
+            expect(page.get_by_label("Move to")).to_have_value("confirmed_cib")
+            page.screenshot(path=str(shots / "refused-1280.png"))
+            page.get_by_label("Reason").fill("office hours, look-alike outlets")
+            page.get_by_role("button", name="Change status").click()
+            expect(page.locator("p.lead")).to_contain_text("confirmed_cib")
+        page.goto(f"{server}/?queue=mine")
+        mine = page.locator("table.list tbody tr")
+        assert mine.count() == 1 and "Doppelganger-like" in mine.first.inner_text()
+        page.screenshot(path=str(shots / f"queue-{width}.png"))
+        page.get_by_role("link", name="Takedown list", exact=True).click()
+        page.get_by_label("Platform").select_option("instagram")
+        page.get_by_role("button", name="Filter").click()
+        rows = page.locator("table.takedown tbody tr")
+        assert rows.count() >= 1
+        assert all("instagram" in r.inner_text() for r in rows.all())
+        page.screenshot(path=str(shots / f"takedown-{width}.png"), full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download CSV").click()
+        text = Path(download.value.path()).read_text(encoding="utf-8")
+        listed = list(csv.DictReader(io.StringIO(text)))
+        assert listed and {r["platform"] for r in listed} == {"instagram"}
+        for row in listed:
+            assert row["url"] == f"https://www.instagram.com/{row['handle']}/", row
+            assert row["network_name"] == "Doppelganger-like"
+        page.goto(f"{server}/networks/{nid}")
+        with page.expect_download() as indicators:
+            page.get_by_role("link", name="Indicators (STIX 2.1)").click()
+        bundle = json.loads(Path(indicators.value.path()).read_text(encoding="utf-8"))
+        shared = [o for o in bundle["objects"] if o["type"] == "indicator"]
+        assert shared, "the network's indicators"
+        assert not any("UNREVIEWED" in o.get("description", "") for o in shared), "confirmed"
         context.close()

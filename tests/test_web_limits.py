@@ -149,12 +149,15 @@ OPTIONAL_ONLY = {
     "/api/cases/open": {"network_ids"},
     "/api/rules/run": {"dry_run", "min_score"},
     "/api/actions/1/approve": {"reason"},
+    "/api/cases/N-aaa/assign": {"assignee"},
 }
 POSTS = [
     "/api/cases/open",
     "/api/cases/N-aaa/decision",
     "/api/cases/N-aaa/status",
     "/api/cases/N-aaa/notes",
+    "/api/cases/N-aaa/assign",
+    "/api/networks/N-aaa/name",
     "/api/rules/run",
     "/api/actions/1/approve",
     "/api/actions/1/reject",

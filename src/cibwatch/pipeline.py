@@ -289,10 +289,12 @@ def investigate(
     if not opts.runs("indicators"):
         _skipped(workspace, result, clock, "export", "indicators", {})
         return result
+    # before review: every network's indicators, each marked UNREVIEWED until its case is
+    # confirmed (``cibwatch export`` shares confirmed networks only)
     result.stix_bundle = out_dir / "indicators.stix.json"
-    export_stix(workspace, result.stix_bundle, tlp=opts.tlp)
+    export_stix(workspace, result.stix_bundle, tlp=opts.tlp, include="all")
     result.indicators_csv = out_dir / "indicators.csv"
-    export_indicators_csv(workspace, result.indicators_csv)
+    export_indicators_csv(workspace, result.indicators_csv, include="all")
     clock.finish()
     return result
 

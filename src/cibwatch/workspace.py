@@ -277,12 +277,14 @@ class Workspace:
         column_map: str | Path | Mapping[str, Any] | None = None,
         progress: Callable[[int], None] | None = None,
         max_reject_share: float | None = 0.5,
+        encoding: str | None = None,
     ) -> IngestReport:
         """Ingest one source file atomically and return its counts (read/stored/rejected).
 
         The format is detected unless ``format`` names one; ``assume_tz`` must be given for
         sources whose times carry no zone (it is never guessed). A file that stores nothing
         or rejects more than ``max_reject_share`` of its rows is refused and not kept.
+        ``encoding`` names a text file's encoding when it is not UTF-8.
         """
         from cibwatch.ingest.loader import ingest_file
 
@@ -295,6 +297,7 @@ class Workspace:
             column_map=column_map,
             progress=progress,
             max_reject_share=max_reject_share,
+            encoding=encoding,
         )
 
     def derive_actions(self) -> dict[str, int]:

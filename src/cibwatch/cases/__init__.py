@@ -45,6 +45,7 @@ from cibwatch.cases.enforcement import (
     run_rules,
     takedown_list,
 )
+from cibwatch.cases.names import display_name, name_network, network_names
 
 __all__ = [
     "ACTION_STATUSES",
@@ -71,11 +72,14 @@ __all__ = [
     "case_decisions",
     "case_notes",
     "decide",
+    "display_name",
     "enforcement_actions",
     "export_takedown_csv",
     "get_action",
     "get_case",
     "list_cases",
+    "name_network",
+    "network_names",
     "open_cases",
     "reject_action",
     "run_rules",

@@ -4,6 +4,8 @@ A **takedown list** holds, for every case confirmed as CIB (or already enforced)
 asset with its platform and kind (account, page, group, channel, website... from the
 ``accounts`` table), the network's look-alike domains (from the evidence its assembly
 summarised), and every rule-proposed asset a person approved. It exports as formula-safe CSV.
+Each item's ``url`` is the asset's own address, built from its platform, kind, id and handle
+(:mod:`cibwatch.cases.profile_urls`), never the link its profile shows.
 
 An **enforcement rule** proposes actions from evidence. :class:`RecidivismRule` proposes taking
 down new assets that the recidivism detector matched to indicators of a confirmed network whose
@@ -16,13 +18,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from cibwatch.cases.audit import append_audit
 from cibwatch.cases.cases import CONFIRMED, TransitionError, list_cases
+from cibwatch.cases.names import network_names
+from cibwatch.cases.profile_urls import profile_url, website_url
 from cibwatch.cases.store import (
     check_actor,
     check_text,
@@ -47,6 +51,7 @@ TAKEDOWN_COLUMNS: Final = (
     "display_name",
     "url",
     "source",
+    "network_name",
 )
 ACTION_STATUSES: Final = ("pending", "approved", "rejected")
 #: Platform and kind of a domain on a takedown list (domains are taken down at registrars).
@@ -72,6 +77,7 @@ class TakedownItem:
     display_name: str | None = None
     url: str | None = None
     source: str = "member"
+    network_name: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {c: getattr(self, c) for c in TAKEDOWN_COLUMNS}
@@ -149,10 +155,10 @@ def takedown_list(
             """
             SELECT split_part(m.account, ':', 1) AS platform, coalesce(a.kind, 'account'),
                    m.account, substr(m.account, strpos(m.account, ':') + 1),
-                   a.handle, a.display_name, a.url
+                   a.handle, a.display_name
             FROM network_members m
             LEFT JOIN (
-                SELECT platform || ':' || account_id AS account, kind, handle, display_name, url
+                SELECT platform || ':' || account_id AS account, kind, handle, display_name
                 FROM accounts
                 QUALIFY row_number() OVER (
                     PARTITION BY platform, account_id ORDER BY ingest_id DESC) = 1
@@ -161,14 +167,33 @@ def takedown_list(
             """,
             [case.assembly_run, case.network_id],
         ).fetchall()
-        items += [TakedownItem(case.network_id, *r[:7]) for r in rows]
+        items += [
+            TakedownItem(
+                case.network_id,
+                r[0],
+                r[1],
+                r[2],
+                account_id=r[3],
+                handle=r[4],
+                display_name=r[5],
+                url=profile_url(r[0], r[1], r[3], r[4]),
+            )
+            for r in rows
+        ]
         summary = con.execute(
             "SELECT summary FROM networks WHERE run_id = ? AND network_id = ?",
             [case.assembly_run, case.network_id],
         ).fetchone()
         domains = json.loads(summary[0]).get("lookalike_domains", []) if summary else []
         items += [
-            TakedownItem(case.network_id, DOMAIN_PLATFORM, DOMAIN_KIND, str(d), source="lookalike")
+            TakedownItem(
+                case.network_id,
+                DOMAIN_PLATFORM,
+                DOMAIN_KIND,
+                str(d),
+                url=website_url(str(d)),
+                source="lookalike",
+            )
             for d in domains
         ]
     listed = {(i.network_id, i.asset) for i in items}
@@ -177,20 +202,23 @@ def takedown_list(
             if (action.network_id, action.asset) in listed:
                 continue
             listed.add((action.network_id, action.asset))
+            account_id = action.asset.split(":", 1)[1] if ":" in action.asset else None
             items.append(
                 TakedownItem(
                     action.network_id,
                     action.platform,
                     action.kind,
                     action.asset,
-                    account_id=action.asset.split(":", 1)[1] if ":" in action.asset else None,
+                    account_id=account_id,
+                    url=profile_url(action.platform, action.kind, account_id or action.asset, None),
                     source=f"rule:{action.rule} (action {action.action_id})",
                 )
             )
+    names = network_names(workspace)
     items = [
-        i
+        replace(i, network_name=names.get(i.network_id))
         for i in items
-        if (platform is None or i.platform == platform) and (kind is None or i.kind == kind)
+        if (not platform or i.platform == platform) and (not kind or i.kind == kind)
     ]
     items.sort(key=lambda i: (i.platform, i.kind, i.network_id, i.asset))
     return items
@@ -202,9 +230,10 @@ def export_takedown_csv(
     *,
     platform: str | None = None,
     kind: str | None = None,
+    network_ids: list[str] | None = None,
 ) -> int:
     """Write the takedown list as formula-safe CSV; return the number of assets written."""
-    items = takedown_list(workspace, platform=platform, kind=kind)
+    items = takedown_list(workspace, platform=platform, kind=kind, network_ids=network_ids)
     return write_rows(out, TAKEDOWN_COLUMNS, (i.as_dict() for i in items))
 
 

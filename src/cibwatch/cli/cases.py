@@ -135,6 +135,21 @@ def assign_command(workspace_path: str, network_id: str, assignee: str, actor: s
     echo(f"{case.network_id} assigned to {case.assignee or 'nobody'}")
 
 
+@command.command("name")
+@_workspace
+@click.argument("network_id")
+@click.argument("name")
+@_actor
+def name_command(workspace_path: str, network_id: str, name: str, actor: str) -> None:
+    """Name NETWORK_ID (kept across re-runs by its stable id, shown in reports and pages)."""
+    from cibwatch.cases import name_network
+    from cibwatch.workspace import Workspace
+
+    with Workspace(workspace_path) as ws:
+        given = name_network(ws, network_id, name, actor)
+    click.echo(f"{network_id} is now named {given!r}")
+
+
 @command.command("note")
 @_workspace
 @click.argument("network_id")

@@ -25,6 +25,7 @@ from cibwatch.errors import ConfigError
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from cibwatch.indicators.collect import Shareable
     from cibwatch.workspace import Workspace
 
 #: How many non-indicator rows ``import`` prints (all are stored).
@@ -34,6 +35,28 @@ SHOW_TEXTS = 20
 @click.group("export")
 def export_command() -> None:
     """Export a workspace's findings for sharing."""
+
+
+_ALL = click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="Every network, not only those an analyst confirmed; indicators of networks "
+    "not confirmed are marked UNREVIEWED.",
+)
+
+
+def _refuse_empty(workspace: Workspace, include: str) -> Shareable:
+    """What would be shared; stop with a clear message when no network qualifies."""
+    from cibwatch.indicators.collect import collect
+
+    shareable = collect(workspace, include=include)
+    if not shareable.networks:
+        raise click.ClickException(
+            "no confirmed network to export: confirm cases first "
+            "('cibwatch cases decide'), or pass --all to export every network marked UNREVIEWED"
+        )
+    return shareable
 
 
 @export_command.command("stix")
@@ -54,30 +77,53 @@ def export_command() -> None:
     show_default=True,
     help="STIX object for each network.",
 )
-def stix_command(workspace_path: str, out: str, tlp: str, producer: str, group_as: str) -> None:
-    """Write the latest networks of WORKSPACE as a STIX 2.1 bundle."""
-    from cibwatch.indicators.stix_export import export_stix
+@_ALL
+def stix_command(
+    workspace_path: str, out: str, tlp: str, producer: str, group_as: str, include_all: bool
+) -> None:
+    """Write the confirmed networks of WORKSPACE (--all: every network) as STIX 2.1."""
+    from cibwatch.indicators.stix_export import export_stix, left_out
     from cibwatch.workspace import Workspace
 
+    include = "all" if include_all else "confirmed"
     with Workspace(workspace_path, read_only=True) as workspace:
-        bundle = export_stix(workspace, Path(out), producer=producer, tlp=tlp, group_kind=group_as)
+        missing = left_out(_refuse_empty(workspace, include))
+        bundle = export_stix(
+            workspace,
+            Path(out),
+            producer=producer,
+            tlp=tlp,
+            group_kind=group_as,
+            include=include,
+        )
     kinds: dict[str, int] = {}
     for obj in bundle.objects:
         kinds[obj.type] = kinds.get(obj.type, 0) + 1
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
     click.echo(f"wrote {out}: {summary}")
+    if missing:
+        types = sorted({i.type for i in missing})
+        click.echo(
+            f"left out {len(missing)} indicators that STIX patterns cannot express "
+            f"(types: {', '.join(types)})"
+        )
+    else:
+        click.echo("left out nothing: every indicator has a STIX pattern")
 
 
 @export_command.command("indicators-csv")
 @click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(exists=True))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file.")
-def indicators_csv_command(workspace_path: str, out: str) -> None:
-    """Write WORKSPACE's indicators as indicator_type,indicator_value,comment,ds CSV."""
+@_ALL
+def indicators_csv_command(workspace_path: str, out: str, include_all: bool) -> None:
+    """Write WORKSPACE's confirmed networks' indicators (--all: every network's) as CSV."""
     from cibwatch.indicators.platform_files import export_indicators_csv
     from cibwatch.workspace import Workspace
 
+    include = "all" if include_all else "confirmed"
     with Workspace(workspace_path, read_only=True) as workspace:
-        rows = export_indicators_csv(workspace, Path(out))
+        _refuse_empty(workspace, include)
+        rows = export_indicators_csv(workspace, Path(out), include=include)
     click.echo(f"wrote {out}: {rows} indicators")
 
 

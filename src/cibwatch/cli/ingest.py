@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
     from rich.table import Table
 
-    from cibwatch.errors import IngestError
     from cibwatch.ingest.loader import IngestReport
 
 
@@ -104,6 +103,13 @@ def _reasons_table(reports: list[IngestReport]) -> Table | None:
     help="JSON file mapping canonical fields to the file's columns (generic formats).",
 )
 @click.option(
+    "--encoding",
+    default=None,
+    metavar="NAME",
+    help="Text encoding of the files (utf-8, utf-8-sig, utf-16, latin-1...). Default UTF-8; "
+    "only a byte-order mark is detected, nothing is guessed.",
+)
+@click.option(
     "--max-reject-share",
     type=click.FloatRange(0, 1),
     default=DEFAULT_MAX_REJECT_SHARE,
@@ -118,6 +124,7 @@ def command(
     assume_tz: str | None,
     platform: str | None,
     column_map: Path | None,
+    encoding: str | None,
     max_reject_share: float,
 ) -> None:
     """Load FILE... into the WORKSPACE (created when missing).
@@ -128,6 +135,7 @@ def command(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from cibwatch.cli.output import console as safe_console
+    from cibwatch.errors import IngestError
     from cibwatch.workspace import Workspace
 
     console = safe_console(stderr=True)
@@ -153,6 +161,7 @@ def command(
                         column_map=column_map,
                         progress=partial(_advance, bar, task),
                         max_reject_share=max_reject_share,
+                        encoding=encoding,
                     )
                 except IngestError as exc:
                     # The file left no trace; the others are still worth loading.

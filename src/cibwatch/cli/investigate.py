@@ -178,7 +178,8 @@ def _summary(console: Console, result: InvestigationResult) -> None:
     if result.stix_bundle is not None and result.indicators_csv is not None:
         console.print(
             f"Indicators: {result.stix_bundle.resolve()} (STIX 2.1), "
-            f"{result.indicators_csv.resolve()} (platform CSV)"
+            f"{result.indicators_csv.resolve()} (platform CSV); marked UNREVIEWED until "
+            "an analyst confirms the network's case"
         )
 
 

@@ -44,6 +44,9 @@ def command(workspace: Path, out: Path | None, fmt: str) -> None:
     target = out if out is not None else Path(f"report.{fmt}")
     with Workspace(workspace, read_only=True) as ws:
         module, _, name = _RENDERERS[fmt].partition(":")
-        render: Callable[[Workspace, Path], Path] = getattr(importlib.import_module(module), name)
-        path = render(ws, target)
+        render: Callable[..., Path] = getattr(importlib.import_module(module), name)
+        if fmt == "pdf":  # tens of seconds for a large report: say what is happening
+            path = render(ws, target, progress=lambda line: click.echo(line, err=True))
+        else:
+            path = render(ws, target)
     click.echo(f"Report: {path.resolve()}")

@@ -8,13 +8,16 @@ from :func:`~.values.url_type`, the function import uses, so a round trip keeps 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cibwatch.errors import WorkspaceError
+from cibwatch.errors import ConfigError, WorkspaceError
 from cibwatch.indicators.model import Indicator
+from cibwatch.indicators.store import stored_indicators
 from cibwatch.indicators.values import profile_url, url_type
 from cibwatch.networks import Network, stored_networks
 
@@ -23,6 +26,12 @@ if TYPE_CHECKING:
 
 #: At most this many post links per network become URL indicators (most linked first).
 MAX_URLS = 100
+#: Which networks an export takes: those confirmed by an analyst, or all of them.
+INCLUDE = ("confirmed", "all")
+#: Case statuses whose networks' indicators count as reviewed.
+CONFIRMED_STATUSES = ("confirmed_cib", "enforced")
+#: How the comment of an indicator of a network nobody confirmed begins.
+UNREVIEWED = "UNREVIEWED"
 
 
 @dataclass
@@ -36,6 +45,9 @@ class NetworkFacts:
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     posts: int = 0
+    case_status: str | None = None
+    #: The name an analyst gave the network, if any (:mod:`cibwatch.cases.names`).
+    name: str | None = None
 
 
 @dataclass
@@ -50,17 +62,86 @@ class Shareable:
         return [i for n in self.networks for i in n.indicators]
 
 
-def collect(workspace: Workspace) -> Shareable:
-    """Gather the latest assembly's networks with their indicators and signals."""
-    networks = stored_networks(workspace)
+def case_statuses(workspace: Workspace) -> dict[str, str]:
+    """Each network's case status (networks without a case are absent)."""
+    from cibwatch.cases import list_cases
+
+    return {c.network_id: c.status for c in list_cases(workspace)}
+
+
+def collect(
+    workspace: Workspace,
+    network_ids: Collection[str] | None = None,
+    *,
+    include: str = "confirmed",
+) -> Shareable:
+    """Gather the latest assembly's networks (those of ``network_ids``, else all).
+
+    ``include="confirmed"`` keeps only networks whose case an analyst confirmed (or
+    enforced): indicators are shared after review. ``include="all"`` keeps every network,
+    and the comment of each indicator of a network not confirmed starts with
+    :data:`UNREVIEWED`, so that no reader takes it for a reviewed finding.
+    """
+    if include not in INCLUDE:
+        raise ConfigError(f"include must be one of {', '.join(INCLUDE)}, got {include!r}")
+    statuses = case_statuses(workspace)
+    networks = [
+        n
+        for n in stored_networks(workspace)
+        if (network_ids is None or n.network_id in network_ids)
+        and (include == "all" or statuses.get(n.network_id) in CONFIRMED_STATUSES)
+    ]
     row = workspace.connection.execute(
         "SELECT run_id, started_at FROM runs WHERE step = 'assemble' AND status = 'ok' "
         "ORDER BY run_id DESC LIMIT 1"
     ).fetchone()
     if row is None:
-        raise WorkspaceError(f"{workspace.path}: no assembled networks to export")
+        return collect_imported(workspace)
     run_id, started = int(row[0]), row[1]
-    return Shareable(run_id, started, [_facts(workspace, n) for n in networks])
+    shareable = Shareable(run_id, started, [_facts(workspace, n) for n in networks])
+    from cibwatch.cases.names import network_names
+
+    names = network_names(workspace)
+    for facts in shareable.networks:
+        status = statuses.get(facts.network.network_id)
+        facts.case_status = status
+        facts.name = names.get(facts.network.network_id)
+        if status not in CONFIRMED_STATUSES:
+            mark = f"{UNREVIEWED} (case: {status or 'none'})"
+            facts.indicators = [
+                replace(i, comment=f"{mark}; {i.comment}" if i.comment else mark)
+                for i in facts.indicators
+            ]
+    return shareable
+
+
+def collect_imported(workspace: Workspace) -> Shareable:
+    """The indicators imported into a workspace that has assembled no network, for sharing on.
+
+    A workspace that only holds indicators others published (``cibwatch import``) can pass
+    them on, grouped by the network their source named (or by the file they came from).
+    Their review is their publisher's, so they carry no UNREVIEWED mark; their comments are
+    kept.
+    """
+    row = workspace.connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'indicators'"
+    ).fetchone()
+    indicators = stored_indicators(workspace) if row and int(row[0]) else []
+    if not indicators:
+        raise WorkspaceError(
+            f"{workspace.path}: no assembled networks and no imported indicators to export"
+        )
+    when = workspace.connection.execute("SELECT max(imported_at) FROM indicator_imports").fetchone()
+    groups: dict[str, list[Indicator]] = {}
+    for ind in indicators:
+        key = ind.network_id or f"imported from {Path(ind.source or 'unknown').name}"
+        groups.setdefault(key, []).append(replace(ind, network_id=key))
+    networks = [
+        NetworkFacts(Network(key, 0, [], 0.0, {}, {"imported": True}), found, set())
+        for key, found in sorted(groups.items())
+    ]
+    assembled = when[0] if when and when[0] is not None else datetime(1970, 1, 1)
+    return Shareable(0, assembled, networks)
 
 
 def _facts(workspace: Workspace, network: Network) -> NetworkFacts:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 CLASSIC_COLUMNS: Final = ("indicator_type", "indicator_value", "comment", "ds")
 KILL_CHAIN_COLUMNS: Final = ("tactic", "technique", "procedure", "indicator")
-_NOTE_COLUMNS: Final = ("comments", "comment", "notes", "note")
+_NOTE_COLUMNS: Final = ("comments", "comment", "notes", "note", "description")
 #: Platform type -> cibwatch type (URL-like types are re-checked with url_type).
 CLASSIC_TYPES: Final = {
     "domain_name": "domain",
@@ -138,28 +138,72 @@ def read_kill_chain_csv(path: Path, text: str | None = None) -> ImportResult:
     return _read_kill_chain(str(path), "kill-chain-csv", records)
 
 
+def indicator_table_columns(header: Sequence[str]) -> dict[str, str] | None:
+    """How a markdown table's columns map to ours, or None when it holds no indicators.
+
+    Two layouts are read: kill-chain tables (``Tactic | Technique | Procedure | Indicator``)
+    and the typed lists Meta publishes per network (``Indicator Type | Indicator Value``,
+    sometimes with more columns such as a description). Names are matched without case; a
+    typed list's value column becomes ``indicator`` and its type column a ``comment``.
+    """
+    names = [h.strip().lower() for h in header]
+    if is_kill_chain(names):
+        return {n: n for n in names}
+    value = next((n for n in names if "value" in n), None)
+    if value is None:
+        value = next((n for n in names if n in ("indicator", "indicators", "ioc", "iocs")), None)
+    if value is None:
+        return None
+    kind = next((n for n in names if "type" in n and n != value), None)
+    mapping = {n: n for n in names}
+    mapping[value] = "indicator"
+    if kind is not None:
+        mapping[kind] = "indicator type"
+    return mapping
+
+
 def read_markdown(path: Path, text: str | None = None) -> ImportResult:
-    """Read the rows of every kill-chain table of a markdown file, in file order."""
+    """Read the rows of every indicator table of a markdown file, in file order.
+
+    Tables that hold no indicator column (a summary, a list of links) are passed over; a
+    file without any indicator table is refused, naming the layouts that are read.
+    """
     source = str(path)
+    mapping: dict[str, str] | None = None
     header: list[str] | None = None
+    in_table = False
+    typed = False
     records: list[dict[str, str]] = []
     for line in (path.read_text(encoding="utf-8") if text is None else text).splitlines():
         stripped = line.strip()
         if not stripped.startswith("|"):
-            header = None
+            in_table, header, mapping = False, None, None
             continue
         cells = _markdown_cells(stripped)
-        if header is None:
+        if not in_table:
+            in_table = True
             header = [c.lower() for c in cells]
-            if not is_kill_chain(header):
-                raise IngestError(
-                    "a table without Tactic,Technique,Procedure,Indicator columns", file=source
-                )
+            mapping = indicator_table_columns(header)
+            typed = typed or (mapping is not None and not is_kill_chain(header))
+        elif mapping is None or header is None:
+            continue  # a table without indicators
         elif not all(re.fullmatch(r":?-{3,}:?", c) for c in cells if c):
-            records.append(dict(zip(header, cells, strict=False)))
+            raw = dict(zip(header, cells, strict=False))
+            record = {mapping[k]: v for k, v in raw.items() if k in mapping}
+            kind = record.pop("indicator type", "")
+            note = next((record.pop(c) for c in _NOTE_COLUMNS if record.get(c)), "")
+            if kind or note:
+                record["comment"] = f"{kind}: {note}" if kind and note else kind or note
+            records.append(record)
     if not records:
-        raise IngestError("no kill-chain table rows found", file=source)
-    return _read_kill_chain(source, "kill-chain-markdown", records)
+        raise IngestError(
+            "no indicator table found: expected a markdown table with Tactic, Technique, "
+            "Procedure, Indicator columns or with an Indicator Value column",
+            file=source,
+        )
+    return _read_kill_chain(
+        source, "indicator-markdown" if typed else "kill-chain-markdown", records
+    )
 
 
 def _markdown_cells(line: str) -> list[str]:
@@ -221,12 +265,13 @@ def write_classic_csv(out: Path, indicators: Iterable[Indicator], ds: str) -> in
     return write_rows(out, CLASSIC_COLUMNS, classic_rows(indicators, ds))
 
 
-def export_indicators_csv(workspace: Workspace, out: Path) -> int:
+def export_indicators_csv(workspace: Workspace, out: Path, *, include: str = "confirmed") -> int:
     """Write the latest networks' indicators as the platforms' classic CSV; return rows.
 
     ``ds`` is the day of the assembly run, so re-exports of one workspace are identical.
+    ``include``: ``confirmed`` networks only, or ``all`` (see :func:`~.collect.collect`).
     """
     from cibwatch.indicators.collect import collect
 
-    shareable = collect(workspace)
+    shareable = collect(workspace, include=include)
     return write_classic_csv(out, shareable.indicators(), shareable.assembled_at.date().isoformat())

@@ -44,7 +44,14 @@ TLP_IDS: Final = {
     "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
 GROUP_KINDS: Final = ("campaign", "intrusion-set")
-_PATTERN_OBJECT: Final = {"domain": "domain-name", "url": "url", "account_url": "url"}
+_PATTERN_OBJECT: Final = {
+    "domain": "domain-name:value",
+    "url": "url:value",
+    "account_url": "url:value",
+    "md5": "file:hashes.MD5",
+    "sha256": "file:hashes.'SHA-256'",
+    "handle": "user-account:account_login",
+}
 _TLP_CREATED: Final = datetime(2022, 10, 1, tzinfo=UTC)
 
 
@@ -67,11 +74,26 @@ def pattern_literal(value: str) -> str:
 
 
 def indicator_pattern(indicator: Indicator) -> str:
-    """The STIX pattern of an exportable indicator (domain, URL or account URL)."""
-    obj = _PATTERN_OBJECT.get(indicator.type)
-    if obj is None:
-        raise ConfigError(f"indicators of type {indicator.type!r} have no STIX pattern here")
-    return f"[{obj}:value = {pattern_literal(indicator.value)}]"
+    """The STIX pattern of an indicator: domain, URL, account URL, IP, hash or handle.
+
+    >>> indicator_pattern(Indicator("ip", "192.0.2.1"))
+    "[ipv4-addr:value = '192.0.2.1']"
+    >>> indicator_pattern(Indicator("sha256", "ab" * 32)).startswith("[file:hashes.'SHA-256'")
+    True
+    """
+    if indicator.type == "ip":
+        path = "ipv6-addr:value" if ":" in indicator.value else "ipv4-addr:value"
+    else:
+        found = _PATTERN_OBJECT.get(indicator.type)
+        if found is None:
+            raise ConfigError(f"indicators of type {indicator.type!r} have no STIX pattern here")
+        path = found
+    return f"[{path} = {pattern_literal(indicator.value)}]"
+
+
+def left_out(shareable: Shareable) -> list[Indicator]:
+    """Indicators the bundle cannot express (no STIX pattern for their type)."""
+    return [i for i in shareable.indicators() if i.type != "ip" and i.type not in _PATTERN_OBJECT]
 
 
 def tlp_marking(tlp: str) -> stix2.MarkingDefinition:
@@ -125,6 +147,8 @@ def build_bundle(
             rel = _relationship("uses", group.id, pattern.id, common)
             objects[rel.id] = rel
         for indicator in facts.indicators:
+            if indicator.type != "ip" and indicator.type not in _PATTERN_OBJECT:
+                continue  # reported by left_out()
             sdo = _indicator(indicator, common)
             objects.setdefault(sdo.id, sdo)
             rel = _relationship("indicates", sdo.id, group.id, common)
@@ -146,9 +170,15 @@ def _group(facts: NetworkFacts, group_kind: str, common: dict[str, Any]) -> Any:
     net = facts.network
     kwargs: dict[str, Any] = {
         "id": stix_id(group_kind, net.network_id),
-        "name": f"cibwatch network {net.network_id}",
+        "name": (
+            f"{facts.name} (cibwatch network {net.network_id})"
+            if facts.name
+            else f"cibwatch network {net.network_id}"
+        ),
         "description": (
-            f"{net.size} accounts, score {net.score:.3f} "
+            "indicators imported from a published source, shared on as received"
+            if net.summary.get("imported")
+            else f"{net.size} accounts, score {net.score:.3f} "
             f"(coordinated inauthentic behavior assembled by cibwatch)"
         ),
         "external_references": [{"source_name": SOURCE_NAME, "external_id": net.network_id}],
@@ -244,9 +274,15 @@ def export_stix(
     producer: str = "cibwatch",
     tlp: str = "amber",
     group_kind: str = "campaign",
+    include: str = "confirmed",
 ) -> stix2.Bundle:
-    """Write the STIX 2.1 bundle of ``workspace``'s latest networks to ``out``; return it."""
-    bundle = build_bundle(collect(workspace), producer=producer, tlp=tlp, group_kind=group_kind)
+    """Write the STIX 2.1 bundle of ``workspace``'s latest networks to ``out``; return it.
+
+    ``include``: ``confirmed`` networks only (the default), or ``all`` with the indicators of
+    networks nobody confirmed marked unreviewed (:func:`~.collect.collect`).
+    """
+    shareable = collect(workspace, include=include)
+    bundle = build_bundle(shareable, producer=producer, tlp=tlp, group_kind=group_kind)
     out.write_text(serialize_bundle(bundle), encoding="utf-8")
     return bundle
 

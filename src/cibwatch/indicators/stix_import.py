@@ -26,8 +26,9 @@ from cibwatch.indicators.stix_export import SOURCE_NAME
 from cibwatch.indicators.values import url_type
 
 _COMPARISON: Final = re.compile(
-    r"(domain-name|url|ipv4-addr|ipv6-addr|file):"
-    r"(value|hashes\.MD5|hashes\.'SHA-256'|hashes\.'MD5')\s*=\s*'((?:\\.|[^'\\])*)'"
+    r"(domain-name|url|ipv4-addr|ipv6-addr|file|user-account):"
+    r"(value|hashes\.MD5|hashes\.'SHA-256'|hashes\.'MD5'|account_login)"
+    r"\s*=\s*'((?:\\.|[^'\\])*)'"
 )
 _TYPES: Final = {
     ("domain-name", "value"): "domain",
@@ -37,7 +38,10 @@ _TYPES: Final = {
     ("file", "hashes.MD5"): "md5",
     ("file", "hashes.'MD5'"): "md5",
     ("file", "hashes.'SHA-256'"): "sha256",
+    ("user-account", "account_login"): "handle",
 }
+#: How much of a parser's complaint an error repeats (a complaint may quote the whole file).
+_MAX_COMPLAINT: Final = 200
 _REF_KEYS: Final = ("created_by_ref", "source_ref", "target_ref")
 _REF_LISTS: Final = ("object_marking_refs", "object_refs")
 
@@ -47,11 +51,35 @@ def _unquote(literal: str) -> str:
 
 
 def parse_bundle(text: str, source: str) -> Any:
-    """Parse a STIX 2.1 bundle strictly (InputError naming ``source`` when it is not one)."""
+    """Parse a STIX 2.1 bundle strictly (InputError naming ``source`` when it is not one).
+
+    JSON that is not a bundle at all is refused in a sentence saying what it is; the
+    parser's own complaints are cut short, since they may quote the whole file.
+    """
     try:
-        bundle = stix2.parse(text, allow_custom=False)
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"not JSON: {exc}", file=source) from exc
+    if not isinstance(data, dict) or data.get("type") != "bundle":
+        what = (
+            f'a JSON object with "type": {str(data.get("type"))[:40]!r}'
+            if isinstance(data, dict) and "type" in data
+            else f"JSON {type(data).__name__} without a STIX type"
+            if not isinstance(data, dict)
+            else "a JSON object without a STIX type"
+        )
+        raise InputError(
+            f"not an indicator file: {what}, not a STIX 2.1 bundle "
+            '({"type": "bundle", "objects": [...]})',
+            file=source,
+        )
+    try:
+        bundle = stix2.parse(data, allow_custom=False)
     except (STIXError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"not a valid STIX 2.1 bundle: {exc}", file=source) from exc
+        complaint = str(exc)
+        if len(complaint) > _MAX_COMPLAINT:
+            complaint = complaint[:_MAX_COMPLAINT] + "..."
+        raise InputError(f"not a valid STIX 2.1 bundle: {complaint}", file=source) from exc
     if getattr(bundle, "type", None) != "bundle":
         raise InputError("a STIX object but not a bundle", file=source)
     return bundle

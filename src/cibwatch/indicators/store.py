@@ -102,8 +102,15 @@ def store_import(workspace: Workspace, result: ImportResult) -> int:
 
 
 def stored_indicators(workspace: Workspace, import_id: int | None = None) -> list[Indicator]:
-    """Imported indicators (of one import, or all), in import and row order."""
-    ensure_table(workspace)
+    """Imported indicators (of one import, or all), in import and row order.
+
+    Reads only: a workspace opened read-only that never imported anything has none.
+    """
+    found = workspace.connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'indicators'"
+    ).fetchone()
+    if not found or not int(found[0]):
+        return []
     rows = workspace.connection.execute(
         "SELECT type, value, network_id, comment, source_file, source_row, context "
         "FROM indicators WHERE kind = 'indicator' AND (? IS NULL OR import_id = ?) "

@@ -156,7 +156,10 @@ def _list_cell(cell: str | None) -> list[str]:
 
 
 def _domain(value: str) -> str | None:
-    host = urlsplit(value if "//" in value else f"//{value}").hostname
+    try:
+        host = urlsplit(value if "//" in value else f"//{value}").hostname
+    except ValueError:  # a bracketed host that is no IP address, e.g. "[x]"
+        return None
     if not host or "." not in host or " " in value.strip():
         return None
     return host.lower().removeprefix("www.")
@@ -175,7 +178,7 @@ class AssetsIngester(Ingester):
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
         rows: list[dict[str, Any]] = []
-        for rec in csv_records(path, ASSET_REQUIRED, ASSET_COLUMNS, "asset list"):
+        for rec in csv_records(path, ASSET_REQUIRED, ASSET_COLUMNS, "asset list", options.encoding):
             if isinstance(rec, Reject):
                 yield rec
                 continue
@@ -219,12 +222,14 @@ class AdLibraryIngester(Ingester):
         return set(AD_REQUIRED) <= set(found)
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
-        columns = _ad_columns(read_header(path, ","))
+        columns = _ad_columns(read_header(path, ",", options.encoding))
         missing = [AD_ALIASES[f][0] for f in AD_REQUIRED if f not in columns]
         required = tuple(columns[f] for f in AD_REQUIRED if f in columns) + tuple(missing)
         posts: list[dict[str, Any]] = []
         pages: dict[str, dict[str, Any]] = {}
-        for rec in csv_records(path, required, tuple(columns.values()), "ad library"):
+        for rec in csv_records(
+            path, required, tuple(columns.values()), "ad library", options.encoding
+        ):
             if isinstance(rec, Reject):
                 yield rec
                 continue

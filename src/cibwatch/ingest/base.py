@@ -60,6 +60,8 @@ class IngestOptions:
     platform: str | None = None
     column_map: dict[str, Any] | None = None
     batch_rows: int = 1_000_000
+    #: Text encoding of the file (``--encoding``); ``None``: UTF-8 unless a BOM says otherwise.
+    encoding: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

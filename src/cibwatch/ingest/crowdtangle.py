@@ -186,7 +186,7 @@ class CrowdTangleIngester(Ingester):
         return crowdtangle or content_library
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
-        raw_names = read_header(path, ",")
+        raw_names = read_header(path, ",", options.encoding)
         names = _canonical_names(raw_names)
         is_mcl = "creation_time" in names and "Post Created" not in names
         posts: list[dict[str, Any]] = []
@@ -194,10 +194,12 @@ class CrowdTangleIngester(Ingester):
         if is_mcl:
             # Ask for each Content Library column under the name this file gives it.
             wanted = tuple(n for n in raw_names if _DOTTED.get(n, n) in MCL_COLUMNS)
-            records = _renamed(csv_records(path, MCL_REQUIRED, wanted, "Meta Content Library"))
+            records = _renamed(
+                csv_records(path, MCL_REQUIRED, wanted, "Meta Content Library", options.encoding)
+            )
             to_rows = self._mcl_rows
         else:
-            records = csv_records(path, CT_REQUIRED, CT_COLUMNS, "CrowdTangle")
+            records = csv_records(path, CT_REQUIRED, CT_COLUMNS, "CrowdTangle", options.encoding)
             to_rows = self._crowdtangle_rows
         for rec in records:
             if isinstance(rec, Reject):

@@ -1,36 +1,66 @@
-"""Streaming CSV reading with exact row numbers, for every CSV-based ingester.
+"""Reading CSV exactly, for every CSV-based ingester.
 
-pyarrow's streaming reader is fast but skips malformed rows without saying where they sat
-among the good ones. We learn each skipped row's record number from the invalid-row handler
-(pyarrow counts records, so a quoted field spanning lines is still one row) and give the good
-rows of each batch the next record numbers that were not skipped. That keeps ``source_row``
-the exact 1-based data row of the file, however many rows were rejected before it.
+Exact means four things, each a way real files lost rows before:
 
-Memory stays bounded by the block size: a single row longer than a block (e.g. a 2 GB file
-without newlines) is refused with a clear :class:`~cibwatch.errors.IngestError`.
+- **Quoting faults are found, not absorbed.** Python's C ``csv`` reader runs in strict
+  mode over the file's physical lines: a quote left open makes the record fail (a closing
+  quote not followed by a delimiter, the end of the file inside quotes, or a quoted field
+  open for more than :data:`MAX_RECORD_LINES` lines), or changes its field count. Such a
+  record's *first* line is rejected with its line number and the reason, and the lines
+  after it are read again on their own: one stray ``"`` costs one row, not the rows it
+  would have swallowed.
+- **Physical line numbers.** ``source_row`` is the line on which a record starts, the
+  header being line 1: what a text editor shows, and what a spreadsheet shows for files
+  without line breaks inside cells. Blank lines hold no data and are skipped.
+- **Every line end**: LF, CRLF and CR alone (old Mac exports).
+- **Encodings by name**: UTF-8 by default; ``--encoding`` names another (``utf-8-sig``,
+  ``utf-16``, ``latin-1``, any Python codec). A byte-order mark is the only thing detected
+  (it is certain); Latin-1 is never guessed. A row with bytes invalid in the encoding is
+  rejected, not altered.
 
->>> # rows = CsvRows(Path("posts.csv")); for batch, rejects in rows: ...
+Memory stays bounded: a line longer than :data:`BLOCK_BYTES` is refused before parsing.
+
+>>> # for table, rejects in CsvRows(Path("posts.csv"), ["post_id", "text"]): ...
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Final
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
-from cibwatch.errors import IngestError
+from cibwatch.errors import ConfigError, IngestError
 from cibwatch.ingest.base import Reject
 
-#: Largest row we accept; also the parse block size (bounded memory).
+#: Longest line we accept (bounded memory); also the largest field.
 BLOCK_BYTES = 16 << 20
+#: A quoted field open for more physical lines than this is taken for an unclosed quote.
+MAX_RECORD_LINES: Final = 1000
+#: Rows per staged table.
+TABLE_ROWS: Final = 65_536
+#: Encodings a byte-order mark proves.
+_BOMS: Final = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Undecodable bytes survive decoding as lone surrogates (errors="surrogateescape").
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+csv.field_size_limit(BLOCK_BYTES)
+
+
+class _RecordTooLong(Exception):
+    """A quoted field stayed open for more than MAX_RECORD_LINES lines."""
 
 
 def open_bytes(path: Path) -> pa.NativeFile:
@@ -38,43 +68,82 @@ def open_bytes(path: Path) -> pa.NativeFile:
     return pa.input_stream(str(path), compression="detect")
 
 
-def read_header(path: Path, delimiter: str) -> list[str]:
-    """Column names from the first record of ``path`` (names must be valid UTF-8)."""
-    with open_bytes(path) as stream:
-        head = stream.read(BLOCK_BYTES)
-    if not head.strip():
-        raise IngestError("empty file", file=str(path))
-    end = head.find(b"\n")
-    if end < 0 and len(head) >= BLOCK_BYTES:
-        raise IngestError(
-            f"header line longer than {BLOCK_BYTES} bytes: not a CSV file", file=str(path), row=0
-        )
-    line = head if end < 0 else head[:end]
+def check_encoding(encoding: str | None) -> str | None:
+    """``encoding`` if Python knows it (as its canonical name), else :class:`ConfigError`."""
+    if encoding is None:
+        return None
     try:
-        text = line.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(
-            f"header is not valid UTF-8 ({exc.reason})", file=str(path), row=0
+        return codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise ConfigError(
+            f"--encoding {encoding!r} is not an encoding (e.g. utf-8, utf-8-sig, utf-16, latin-1)"
         ) from exc
-    names = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    names = [name.strip() for name in names]
+
+
+def detect_encoding(head: bytes, encoding: str | None) -> str:
+    """The encoding to read: the one named, else the one a byte-order mark proves, else UTF-8."""
+    if encoding is not None:
+        return encoding
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    return "utf-8"
+
+
+def _open_text(path: Path, encoding: str | None) -> IO[str]:
+    stream = open_bytes(path)
+    try:
+        head = stream.read(4)
+    finally:
+        stream.close()
+    chosen = detect_encoding(head, encoding)
+    raw = open_bytes(path)
+    # newline="": the csv reader sees every line end as written (LF, CRLF, CR).
+    return io.TextIOWrapper(raw, encoding=chosen, errors="surrogateescape", newline="")
+
+
+def read_header(path: Path, delimiter: str, encoding: str | None = None) -> list[str]:
+    """Column names from the first record of ``path`` (its first line, at most a block)."""
+    try:
+        with open_bytes(path) as stream:
+            head = stream.read(BLOCK_BYTES)
+    except (OSError, pa.ArrowException) as exc:
+        raise IngestError(f"cannot read the file ({exc})", file=str(path)) from exc
+    if not re.search(rb"[\r\n]", head) and len(head) >= BLOCK_BYTES:
+        raise IngestError(
+            f"header line longer than {BLOCK_BYTES} bytes: not a CSV file", file=str(path), row=1
+        )
+    text = head.decode(detect_encoding(head, encoding), errors="surrogateescape")
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    try:
+        names = next(csv.reader([first], delimiter=delimiter, strict=True), [])
+    except csv.Error as exc:
+        raise IngestError(f"cannot read the header: {exc}", file=str(path), row=1) from exc
+    names = [name.strip().lstrip("\ufeff") for name in names]
     if not names or names == [""]:
-        raise IngestError("no header row", file=str(path), row=0)
+        raise IngestError("empty file or no header row", file=str(path), row=1)
+    if any(_UNDECODED.search(n) for n in names):
+        raise IngestError(
+            f"header has bytes invalid in {encoding or 'utf-8'}; pass --encoding",
+            file=str(path),
+            row=1,
+        )
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise IngestError(f"duplicate column names {duplicated}", file=str(path), row=0)
+        raise IngestError(f"duplicate column names {duplicated}", file=str(path), row=1)
     return names
 
 
 def header_columns(head: bytes) -> list[str]:
-    """The column names on the first line of a CSV file's first bytes (gzip is opened)."""
+    """The column names on the first line of a CSV file's first bytes (for ``sniff``)."""
     if head.startswith(b"\x1f\x8b"):
         # A truncated gzip stream still decompresses up to where it was cut.
         try:
             head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 65536)
         except zlib.error:
             return []
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    encoding = detect_encoding(head, None)
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
     first = text.splitlines()[0] if text else ""
     try:
         return [c.strip() for c in next(csv.reader(io.StringIO(first)), [])]
@@ -91,13 +160,17 @@ def nonblank(value: str | None) -> str | None:
 
 
 def csv_records(
-    path: Path, required: tuple[str, ...], optional: tuple[str, ...], what: str
+    path: Path,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    what: str,
+    encoding: str | None = None,
 ) -> Iterator[dict[str, Any] | Reject]:
     """Stream a CSV file's records (wanted columns only, plus ``source_row``) and rejects.
 
     A missing required column is an :class:`IngestError` naming the file and the column.
     """
-    names = read_header(path, ",")
+    names = read_header(path, ",", encoding)
     missing = [c for c in required if c not in names]
     if missing:
         raise IngestError(
@@ -106,181 +179,176 @@ def csv_records(
             field=missing[0],
         )
     wanted = set(required) | set(optional)
-    for table, rejects in CsvRows(path, [n for n in names if n in wanted]):
+    for table, rejects in CsvRows(path, [n for n in names if n in wanted], encoding=encoding):
         yield from rejects
         yield from table.to_pylist()
+
+
+class _Lines:
+    """Physical lines of a text stream, numbered, with lines to read again pushed back."""
+
+    def __init__(self, text: Iterator[str]) -> None:
+        self.text = text
+        self.number = 0  # lines handed out so far
+        self.again: list[str] = []  # pushed back, last first
+        self.taken: list[str] = []  # lines of the record being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.again.pop() if self.again else next(self.text)
+        self.number += 1
+        self.taken.append(line)
+        if len(self.taken) > MAX_RECORD_LINES:
+            raise _RecordTooLong
+        return line
+
+    def start(self) -> int:
+        """Begin a record; return the line it starts on."""
+        self.taken = []
+        return self.number + 1
+
+    def reread_after_first(self, first: int) -> None:
+        """Give back every line of the failed record but its first, to be read again."""
+        self.again.extend(reversed(self.taken[1:]))
+        self.number = first
+        self.taken = []
 
 
 class CsvRows:
     """Iterate ``(table, rejects)`` over a CSV file: string columns plus ``source_row``.
 
-    Only ``columns`` are converted (all as UTF-8 strings, empty cell = NULL); rows with the
-    wrong number of fields or invalid UTF-8 in a wanted column become :class:`Reject` s.
+    Only ``columns`` are kept (as strings, empty cell = NULL); records with quoting faults,
+    the wrong number of fields, or bytes invalid in the encoding become :class:`Reject` s.
     """
 
-    def __init__(self, path: Path, columns: list[str], *, delimiter: str = ",") -> None:
+    def __init__(
+        self,
+        path: Path,
+        columns: list[str],
+        *,
+        delimiter: str = ",",
+        encoding: str | None = None,
+    ) -> None:
         self.path = path
         self.columns = columns
         self.delimiter = delimiter
-        self.names = read_header(path, delimiter)
-        self._skipped: set[int] = set()
-        self._skipped_rows: list[Reject] = []
-
-    def _on_invalid(self, row: pacsv.InvalidRow) -> str:
-        # pyarrow numbers records from 1 including the header, so data row = number - 1.
-        number = None if row.number is None else int(row.number) - 1
-        if number is None:
-            raise IngestError(
-                "malformed row at an unknown position", file=str(self.path), field=None
-            )
-        self._skipped.add(number)
-        self._skipped_rows.append(
-            Reject(
-                number,
-                None,
-                f"expected {row.expected_columns} fields, found {row.actual_columns}",
-                row.text[:1000],
-            )
-        )
-        return "skip"
+        self.encoding = encoding
+        self.names = read_header(path, delimiter, encoding)
+        self._index = [self.names.index(c) for c in columns]
+        _scan(path)
 
     def __iter__(self) -> Iterator[tuple[pa.Table, list[Reject]]]:
-        reader = pacsv.open_csv(
-            open_bytes(self.path),
-            read_options=pacsv.ReadOptions(
-                use_threads=False,
-                block_size=BLOCK_BYTES,
-                column_names=self.names,
-                skip_rows=1,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=self.delimiter,
-                newlines_in_values=True,
-                invalid_row_handler=self._on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.binary() for name in self.columns},
-                include_columns=self.columns,
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-            ),
-        )
-        odd_quotes = _scan(self.path)
-        held: tuple[pa.Table, list[Reject]] | None = None
-        next_row = 1
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except pa.ArrowInvalid as exc:
-                raise IngestError(
-                    f"cannot parse CSV after data row {next_row - 1}: {_arrow_reason(exc)}",
-                    file=str(self.path),
-                ) from exc
-            rows = self._numbers(next_row, batch.num_rows)
-            if len(rows):
-                next_row = int(rows[-1]) + 1
-            table, bad = self._decode(pa.Table.from_batches([batch]), rows)
-            rejects, self._skipped_rows = self._skipped_rows, []
-            # Hold one batch back: the last one is checked for a never-closed quote.
-            if held is not None:
-                yield held
-            held = (table, rejects + bad)
-        if held is not None:
-            if odd_quotes:
-                self._check_unclosed(held[0])
-            yield held
-        if self._skipped_rows:
-            yield pa.table({"source_row": pa.array([], pa.int64())}), self._skipped_rows
-
-    def _check_unclosed(self, table: pa.Table) -> None:
-        """Refuse a file whose last quoted field is never closed (it swallowed the rest)."""
-        if table.num_rows == 0:
-            return
-        last = table.slice(table.num_rows - 1)
-        for name in self.columns:
-            value = last.column(name)[0].as_py()
-            if isinstance(value, str) and "\n" in value:
-                raise IngestError(
-                    "broken quoting: a quoted field opened here is never closed and runs to "
-                    "the end of the file",
-                    file=str(self.path),
-                    row=int(last.column("source_row")[0].as_py()),
-                    field=name,
-                )
-
-    def _numbers(self, start: int, count: int) -> np.ndarray:
-        """The first ``count`` data-row numbers from ``start`` that were not skipped."""
-        rows = np.arange(start, start + count, dtype=np.int64)
-        for skipped in sorted(r for r in self._skipped if r >= start):
-            if count == 0 or skipped > rows[-1]:
-                break
-            rows[rows >= skipped] += 1
-        self._skipped = {r for r in self._skipped if r >= start}
-        return rows
-
-    def _decode(self, table: pa.Table, rows: np.ndarray) -> tuple[pa.Table, list[Reject]]:
-        """Cast binary columns to UTF-8; rows with invalid UTF-8 are rejected, not lost."""
-        keep = np.ones(table.num_rows, dtype=bool)
+        rows: list[list[str]] = []
+        numbers: list[int] = []
         rejects: list[Reject] = []
-        for name in self.columns:
-            column = table.column(name)
-            try:
-                pc.cast(column, pa.string())
-                continue
-            except pa.ArrowInvalid:
-                pass
-            for index, value in enumerate(column.to_pylist()):
-                if value is None or not keep[index]:
-                    continue
+        for item in self._records():
+            if isinstance(item, Reject):
+                rejects.append(item)
+            else:
+                numbers.append(item[0])
+                rows.append(item[1])
+            if len(rows) + len(rejects) >= TABLE_ROWS:
+                yield self._table(rows, numbers), rejects
+                rows, numbers, rejects = [], [], []
+        if rows or rejects:
+            yield self._table(rows, numbers), rejects
+
+    def _records(self) -> Iterator[tuple[int, list[str]] | Reject]:
+        expected = len(self.names)
+        wanted = self._index
+        where = self.encoding or "utf-8"
+        with _open_text(self.path, self.encoding) as text:
+            lines = _Lines(_guarded(text, self.path))
+            reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
+            lines.start()
+            next(reader, None)  # the header, read by read_header
+            while True:
+                first = lines.start()
                 try:
-                    value.decode("utf-8")
-                except UnicodeDecodeError:
-                    keep[index] = False
-                    rejects.append(
-                        Reject(int(rows[index]), name, "invalid UTF-8", value.decode("latin-1"))
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except (csv.Error, _RecordTooLong) as exc:
+                    reason = (
+                        f"quoted field still open after {MAX_RECORD_LINES} lines "
+                        "(an unclosed quote?)"
+                        if isinstance(exc, _RecordTooLong)
+                        else f"broken quoting ({exc}); the following lines are read on their own"
                     )
-        if not keep.all():
-            mask = pa.array(keep)
-            table = table.filter(mask)
-            rows = rows[keep]
-        arrays = [pc.cast(table.column(name), pa.string()) for name in self.columns]
-        arrays.append(pa.chunked_array([pa.array(rows, pa.int64())]))
-        return pa.table(arrays, names=[*self.columns, "source_row"]), rejects
+                    raw = lines.taken[0] if lines.taken else None
+                    yield Reject(first, None, reason, _clip(raw))
+                    lines.reread_after_first(first)
+                    reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
+                    continue
+                if not row:
+                    continue  # a blank line holds no data
+                if len(row) != expected:
+                    raw = lines.taken[0]
+                    yield Reject(
+                        first, None, f"expected {expected} fields, found {len(row)}", _clip(raw)
+                    )
+                    if len(lines.taken) > 1:
+                        # A quote opened in this record swallowed the lines after it.
+                        lines.reread_after_first(first)
+                        reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
+                    continue
+                values = [row[i] for i in wanted]
+                # One search of the record's lines; the fields only when it finds something.
+                bad = None
+                if any(_UNDECODED.search(line) for line in lines.taken):
+                    bad = next((i for i, v in enumerate(values) if _UNDECODED.search(v)), None)
+                if bad is not None:
+                    yield Reject(
+                        first,
+                        self.columns[bad],
+                        f"bytes invalid in {where} (pass --encoding if the file is not {where})",
+                        _clip(values[bad].encode("utf-8", "surrogateescape").decode("latin-1")),
+                    )
+                    continue
+                yield first, values
+
+    def _table(self, rows: list[list[str]], numbers: list[int]) -> pa.Table:
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in self.columns]
+        arrays = [
+            pa.array([v if v != "" else None for v in column], pa.string()) for column in columns
+        ]
+        arrays.append(pa.array(numbers, pa.int64()))
+        return pa.table(arrays, names=[*self.columns, "source_row"])
 
 
-def _scan(path: Path) -> bool:
-    """One fast pass over the raw bytes, before parsing.
+def _guarded(text: IO[str], path: Path) -> Iterator[str]:
+    """The lines of ``text``; a file cut short or unreadable is an :class:`IngestError`."""
+    try:
+        yield from text
+    except (OSError, EOFError, zlib.error, pa.ArrowException) as exc:
+        raise IngestError(f"cannot read the file to its end ({exc})", file=str(path)) from exc
 
-    Refuses a line longer than a parse block (pyarrow would otherwise hold all of a
-    newline-free file in memory) and returns whether the file holds an odd number of quote
-    characters (a quoted field left open).
-    """
-    quotes = 0
+
+def _clip(value: str | None) -> str | None:
+    """A raw line for the rejects table: at most 1,000 characters, undecodable bytes shown
+    as U+FFFD (the rejects table holds valid text only)."""
+    if value is None:
+        return None
+    return value[:1000].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _scan(path: Path) -> None:
+    """Refuse a file with a line longer than a block, before parsing (bounded memory)."""
     lines = 0
     since_newline = 0
     with open_bytes(path) as stream:
-        while chunk := stream.read(BLOCK_BYTES):
-            quotes += chunk.count(b'"')
-            last = chunk.rfind(b"\n")
-            since_newline = since_newline + len(chunk) if last < 0 else len(chunk) - last - 1
-            if since_newline > BLOCK_BYTES:
-                raise IngestError(
-                    f"line {lines + 1} of the file is longer than {BLOCK_BYTES} bytes "
-                    "(not a CSV file, or broken quoting); split or fix it",
-                    file=str(path),
-                )
-            lines += chunk.count(b"\n")
-    return quotes % 2 == 1
-
-
-def _arrow_reason(exc: pa.ArrowInvalid) -> str:
-    text = str(exc)
-    if "straddling" in text or "straddles" in text:
-        return (
-            f"a row longer than {BLOCK_BYTES} bytes (broken quoting or not a CSV file); "
-            "fix the quoting or split the file"
-        )
-    return text.splitlines()[0] if text else type(exc).__name__
+        try:
+            while chunk := stream.read(BLOCK_BYTES):
+                last = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+                since_newline = since_newline + len(chunk) if last < 0 else len(chunk) - last - 1
+                if since_newline > BLOCK_BYTES:
+                    raise IngestError(
+                        f"line {lines + 1} is longer than {BLOCK_BYTES} bytes (not a CSV file, "
+                        "or broken quoting); split or fix it",
+                        file=str(path),
+                    )
+                lines += chunk.count(b"\n") or chunk.count(b"\r")
+        except OSError as exc:
+            raise IngestError(f"cannot read the file ({exc})", file=str(path)) from exc

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cibwatch.errors import ConfigError, IngestError
+from cibwatch.ingest import entities
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch, Target
 from cibwatch.ingest.csvsource import BLOCK_BYTES, CsvRows, open_bytes, read_header
 from cibwatch.schema import ACCOUNT_FIELDS, POST_FIELDS
@@ -153,9 +154,46 @@ def stage(
                 values = pc.split_pattern(values, separator)
         arrays.append(values)
         names.append(name)
+    if target == "posts" and "text" in pairs:
+        for name, values in _text_entities(table.column(pairs["text"]), set(pairs)).items():
+            arrays.append(values)
+            names.append(name)
     arrays.append(table.column("source_row"))
     names.append("source_row")
     return StagedBatch(target, pa.table(arrays, names=names))
+
+
+def _text_entities(text: pa.ChunkedArray, given: set[str]) -> dict[str, pa.Array]:
+    """Entities read from the text for every entity field the source does not give.
+
+    A file with only a text column (CSV exports) thus gets hashtags, mentions, links and
+    ``RT @handle:`` shares like any other source; a field the file maps is never touched.
+    """
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return {}
+    texts: list[str | None] = text.to_pylist()
+    found: dict[str, pa.Array] = {}
+    as_list = pa.list_(pa.string())
+    if "urls" not in given:
+        links = [entities.urls(t) for t in texts]
+        found["urls"] = pa.array([v or None for v in links], as_list)
+        if "domains" not in given:
+            hosts = [entities.domains(v) if v else None for v in links]
+            found["domains"] = pa.array(hosts, as_list)
+    if "hashtags" not in given:
+        found["hashtags"] = pa.array([entities.hashtags(t) or None for t in texts], as_list)
+    if "mentions" not in given:
+        found["mentions"] = pa.array([entities.mentions(t) or None for t in texts], as_list)
+    if not given & {"kind", "shared_post_id", "shared_account_id"}:
+        shares = [entities.retweet_of(t) for t in texts]
+        found["kind"] = pa.array(["share" if s else None for s in shares], pa.string())
+        found["shared_account_id"] = pa.array(
+            [s[0].lower() if s else None for s in shares], pa.string()
+        )
+        found["shared_post_id"] = pa.array(
+            [entities.shared_post_id(*s) if s else None for s in shares], pa.string()
+        )
+    return found
 
 
 class CsvIngester(Ingester):
@@ -172,8 +210,10 @@ class CsvIngester(Ingester):
     def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
         default = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
         delimiter = str((options.column_map or {}).get("delimiter") or default)
-        target, pairs = plan_columns(path, read_header(path, delimiter), options)
-        rows = CsvRows(path, sorted(set(pairs.values())), delimiter=delimiter)
+        target, pairs = plan_columns(path, read_header(path, delimiter, options.encoding), options)
+        rows = CsvRows(
+            path, sorted(set(pairs.values())), delimiter=delimiter, encoding=options.encoding
+        )
         # Parse blocks are small; the loader is fastest on batches of ~batch_rows rows.
         pending: list[pa.Table] = []
         count = 0
@@ -213,6 +253,9 @@ class JsonlIngester(Ingester):
                     record = json.loads(line)
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                     yield Reject(number, None, f"invalid JSON: {exc}", _raw(line))
+                    continue
+                except RecursionError:
+                    yield Reject(number, None, "JSON nested too deep", _raw(line))
                     continue
                 if not isinstance(record, dict):
                     yield Reject(number, None, "not a JSON object", _raw(line))

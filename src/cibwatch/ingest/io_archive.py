@@ -178,12 +178,14 @@ class IOArchiveIngester(Ingester):
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject]:
         platform = options.platform or "x"
-        tweets = "tweetid" in read_header(path, ",")
+        tweets = "tweetid" in read_header(path, ",", options.encoding)
         required = TWEETS_REQUIRED if tweets else USERS_REQUIRED
         optional = TWEET_COLUMNS if tweets else USER_COLUMNS
         posts: list[dict[str, Any]] = []
         accounts: dict[str | None, dict[str, Any]] = {}
-        for rec in csv_records(path, required, optional, "information-operations archive"):
+        for rec in csv_records(
+            path, required, optional, "information-operations archive", options.encoding
+        ):
             if isinstance(rec, Reject):
                 yield rec
                 continue

@@ -19,8 +19,10 @@ rows_duplicate``.
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from cibwatch.errors import ConfigError, IngestError
+from cibwatch.errors import CibwatchError, ConfigError, IngestError
 from cibwatch.ingest import parquet_sql, registry, times
 from cibwatch.ingest.base import Ingester, IngestOptions, Notice, Reject, StagedBatch, Target
+from cibwatch.ingest.csvsource import check_encoding
 from cibwatch.ingest.generic import MAP_SOURCE, ParquetIngester, load_column_map
 from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE, check_ingest
 from cibwatch.schema import ACCOUNT_FIELDS, ACCOUNT_KINDS, POST_FIELDS, POST_KINDS
@@ -101,6 +104,7 @@ def ingest_file(
     column_map: str | Path | Mapping[str, Any] | None,
     progress: Callable[[int], None] | None,
     max_reject_share: float | None = DEFAULT_MAX_REJECT_SHARE,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Ingest ``path`` into ``workspace`` in one transaction and return its report.
 
@@ -115,12 +119,16 @@ def ingest_file(
         raise IngestError("no such file", file=str(path))
     if path.stat().st_size == 0:
         raise IngestError("empty file", file=str(path))
-    options = IngestOptions(assume_tz=assume_tz, platform=platform)
+    options = IngestOptions(
+        assume_tz=assume_tz, platform=platform, encoding=check_encoding(encoding)
+    )
     if column_map is not None:
         options.column_map, options.extra[MAP_SOURCE] = load_column_map(column_map)
         options.platform = options.platform or options.column_map.get("platform")
         options.assume_tz = options.assume_tz or options.column_map.get("assume_tz")
-    ingester = registry.get_ingester(format) if format else registry.detect_format(path)
+    ingester = (
+        registry.get_ingester(format) if format else registry.detect_format(path, options.encoding)
+    )
     con = workspace.connection
     if options.assume_tz:
         _check_tz(con, options.assume_tz)
@@ -129,6 +137,7 @@ def ingest_file(
         "assume_tz": options.assume_tz,
         "platform": options.platform,
         "column_map": options.column_map,
+        "encoding": options.encoding,
     }
     # DuckDB's own progress bar would print over the caller's (we report progress).
     setting = _first(con.execute("SELECT current_setting('enable_progress_bar')").fetchall())
@@ -173,15 +182,7 @@ def _ingest(
                 if progress is not None:
                     progress(report.rows_read)
         else:
-            for item in ingester().read(path, options):
-                if isinstance(item, Reject):
-                    batch_loader.reject(item)
-                elif isinstance(item, Notice):
-                    report.notices.append(item.message)
-                else:
-                    batch_loader.load(item)
-                    if progress is not None:
-                        progress(report.rows_read)
+            _read_into(ingester, path, options, batch_loader, progress)
         batch_loader.flush_rejects()
         if report.rows_read == 0:
             raise IngestError("empty file (no data rows)", file=str(path))
@@ -214,6 +215,71 @@ def _ingest(
         # Raising here rolls the file back: a refused file leaves no trace.
         check_ingest(con, report, max_reject_share)
     return report
+
+
+#: What a reader's libraries raise on input they cannot read. Caught at this edge only, so
+#: that hostile input ends in an IngestError naming the file and the place, never in a
+#: traceback; the file's transaction is rolled back.
+_READER_ERRORS = (
+    UnicodeError,
+    RecursionError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    OverflowError,
+    OSError,
+    EOFError,
+    zlib.error,
+    csv.Error,
+    pa.ArrowException,
+)
+
+
+def read_source(
+    ingester: type[Ingester], path: Path, options: IngestOptions
+) -> Iterator[StagedBatch | Reject | Notice]:
+    """What ``ingester`` reads from ``path``; a reader's library failure becomes an IngestError.
+
+    This is the edge every reader passes: errors of our own tree pass unchanged, the
+    libraries' (decoding, parsing, Arrow) are converted, with the file named.
+    """
+    read = 0
+    try:
+        for item in ingester().read(path, options):
+            read += 1 if isinstance(item, Reject) else 0
+            if isinstance(item, StagedBatch):
+                read += item.batch.num_rows
+            yield item
+    except (CibwatchError, duckdb.Error):
+        raise
+    except _READER_ERRORS as exc:
+        detail = str(exc).splitlines()[0][:300] if str(exc) else ""
+        raise IngestError(
+            f"cannot read the file as {ingester.name} after {read:,} rows "
+            f"({type(exc).__name__}: {detail}); nothing of it was stored",
+            file=str(path),
+        ) from exc
+
+
+def _read_into(
+    ingester: type[Ingester],
+    path: Path,
+    options: IngestOptions,
+    batch_loader: _BatchLoader,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Feed what the ingester reads to the loader."""
+    report = batch_loader.report
+    for item in read_source(ingester, path, options):
+        if isinstance(item, Reject):
+            batch_loader.reject(item)
+        elif isinstance(item, Notice):
+            report.notices.append(item.message)
+        else:
+            batch_loader.load(item)
+            if progress is not None:
+                progress(report.rows_read)
 
 
 def _first(rows: list[Any]) -> Any:

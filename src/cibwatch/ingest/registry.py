@@ -23,6 +23,7 @@ from cibwatch.ingest import (
     twarc,
 )
 from cibwatch.ingest.base import Ingester
+from cibwatch.ingest.csvsource import detect_encoding
 
 #: Specific formats first (asked first when detecting), generic readers last.
 MODULES = (twarc, io_archive, troll_tweets, crowdtangle, telegram, assets, generic)
@@ -51,13 +52,20 @@ def get_ingester(name: str) -> type[Ingester]:
     raise ConfigError(f"unknown format {name!r}; known formats: {', '.join(formats())}")
 
 
-def detect_format(path: Path) -> type[Ingester]:
-    """The first ingester whose ``sniff`` accepts the file's first 64 KiB."""
+def detect_format(path: Path, encoding: str | None = None) -> type[Ingester]:
+    """The first ingester whose ``sniff`` accepts the file's first 64 KiB.
+
+    A file in another encoding than UTF-8 (named by ``encoding`` or proved by a byte-order
+    mark) is shown to ``sniff`` as UTF-8, so that detection reads its header.
+    """
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
     except OSError as exc:
         raise IngestError(f"cannot read file ({exc.strerror})", file=str(path)) from exc
+    chosen = detect_encoding(head, encoding)
+    if chosen not in ("utf-8", "utf-8-sig") and not head.startswith(b"\x1f\x8b"):
+        head = head.decode(chosen, errors="replace").encode("utf-8")
     for ingester in _ingesters():
         if ingester.sniff(path, head):
             return ingester

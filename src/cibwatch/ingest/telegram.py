@@ -131,6 +131,13 @@ class TelegramIngester(Ingester):
                 f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                 file=str(path),
             ) from exc
+        except UnicodeDecodeError as exc:
+            raise IngestError(
+                f"not UTF-8 at byte {exc.start} ({exc.reason}); Telegram writes UTF-8",
+                file=str(path),
+            ) from exc
+        except RecursionError as exc:
+            raise IngestError("JSON nested too deep", file=str(path)) from exc
         posts: list[dict[str, Any]] = []
         accounts: dict[str, dict[str, Any]] = {}
         record = 0
@@ -155,7 +162,14 @@ class TelegramIngester(Ingester):
                     raw = json.dumps(message, ensure_ascii=False)[:1000]
                     yield Reject(record, "id", "a message without id", raw)
                     continue
-                posts.append(_post(message, peer, platform, record))
+                try:
+                    posts.append(_post(message, peer, platform, record))
+                except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+                    # A value of another type than Telegram writes (a list for a string...).
+                    raw = json.dumps(message, ensure_ascii=False, default=str)[:1000]
+                    reason = f"unexpected structure ({type(exc).__name__}: {exc})"
+                    yield Reject(record, None, reason[:300], raw)
+                    continue
                 sender = message.get("from_id")
                 if sender is not None and str(sender) not in accounts:
                     accounts[str(sender)] = {

@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 
 from cibwatch.ingest import entities
 from cibwatch.ingest.base import Ingester, IngestOptions, Notice, Reject, StagedBatch
-from cibwatch.ingest.csvsource import csv_records, header_columns, nonblank
+from cibwatch.ingest.csvsource import csv_records, header_columns, nonblank, read_header
 from cibwatch.ingest.staging import flush
 
 REQUIRED: tuple[str, ...] = ("external_author_id", "author", "content", "publish_date")
@@ -160,7 +160,8 @@ class _Collisions:
         listed = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
         return Notice(
             f"external_author_id is rounded in this file: {handles} handles share "
-            f"{len(shared)} rounded values (e.g. {example}: {listed}); those accounts are "
+            f"{len(shared)} rounded value{'s' if len(shared) > 1 else ''} (e.g. {example}: "
+            f"{listed}); those accounts are "
             "keyed on their handle, not merged"
         )
 
@@ -181,8 +182,7 @@ class TrollTweetsIngester(Ingester):
         return original or set(BY_AUTHOR_REQUIRED) <= columns
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[StagedBatch | Reject | Notice]:
-        with path.open("rb") as handle:
-            columns = set(header_columns(handle.read(1 << 16)))
+        columns = set(read_header(path, ",", options.encoding))
         if set(BY_AUTHOR_REQUIRED) <= columns and "external_author_id" not in columns:
             yield from self._read_by_author(path, options)
         else:
@@ -195,7 +195,7 @@ class TrollTweetsIngester(Ingester):
         posts: list[dict[str, Any]] = []
         accounts: dict[str | None, dict[str, Any]] = {}
         collisions = _Collisions()
-        for rec in csv_records(path, REQUIRED, OPTIONAL, "russian-troll-tweets"):
+        for rec in csv_records(path, REQUIRED, OPTIONAL, "russian-troll-tweets", options.encoding):
             if isinstance(rec, Reject):
                 yield rec
                 continue
@@ -255,7 +255,9 @@ class TrollTweetsIngester(Ingester):
         posts: list[dict[str, Any]] = []
         accounts: dict[str | None, dict[str, Any]] = {}
         what = "russian-troll-tweets (by-author)"
-        for rec in csv_records(path, BY_AUTHOR_REQUIRED, BY_AUTHOR_OPTIONAL, what):
+        for rec in csv_records(
+            path, BY_AUTHOR_REQUIRED, BY_AUTHOR_OPTIONAL, what, options.encoding
+        ):
             if isinstance(rec, Reject):
                 yield rec
                 continue
@@ -314,7 +316,7 @@ class TrollAuthorsIngester(Ingester):
         accounts: dict[str | None, dict[str, Any]] = {}
         collisions = _Collisions()
         what = "russian-troll-tweets authors"
-        for rec in csv_records(path, AUTHORS_REQUIRED, AUTHORS_OPTIONAL, what):
+        for rec in csv_records(path, AUTHORS_REQUIRED, AUTHORS_OPTIONAL, what, options.encoding):
             if isinstance(rec, Reject):
                 yield rec
                 continue

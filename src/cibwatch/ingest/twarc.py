@@ -161,19 +161,35 @@ class TwarcIngester(Ingester):
         platform = options.platform or "x"
         posts: list[dict[str, Any]] = []
         accounts: dict[Any, dict[str, Any]] = {}
-        with path.open(encoding="utf-8-sig") as handle:
-            for row, line in enumerate(handle, start=1):
-                if not line.strip():
+        with path.open("rb") as handle:
+            for row, raw in enumerate(handle, start=1):
+                if not raw.strip():
                     continue
                 try:
+                    line = raw.decode("utf-8-sig" if row == 1 else "utf-8")
                     record = json.loads(line)
+                except UnicodeDecodeError as exc:
+                    text = raw[:1000].decode("latin-1")
+                    yield Reject(row, None, f"not UTF-8 ({exc.reason})", text)
+                    continue
                 except json.JSONDecodeError as exc:
                     yield Reject(row, None, f"invalid JSON: {exc.msg}", line[:1000])
+                    continue
+                except RecursionError:
+                    yield Reject(row, None, "JSON nested too deep", line[:1000])
                     continue
                 if not isinstance(record, dict):
                     yield Reject(row, None, "a JSON line that is not an object", line[:1000])
                     continue
-                yield from self._record(record, platform, row, posts, accounts)
+                try:
+                    rejects = list(self._record(record, platform, row, posts, accounts))
+                except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+                    # A value of the wrong type where the API has another (a list for a
+                    # string...): this line is not what twarc writes.
+                    reason = f"unexpected structure ({type(exc).__name__}: {exc})"
+                    yield Reject(row, None, reason[:300], line[:1000])
+                    continue
+                yield from rejects
                 if len(posts) >= options.batch_rows or len(accounts) >= options.batch_rows:
                     yield from flush(posts, accounts, _stage)
         yield from flush(posts, accounts, _stage)

@@ -43,7 +43,7 @@ def defang_indicator(kind: str, value: str) -> str:
 def indicator_appendix(workspace: Workspace) -> dict[str, list[dict[str, Any]]]:
     """Network id -> its shared indicators ``{type, value, defanged, comment}``."""
     try:
-        shareable = collect(workspace)
+        shareable = collect(workspace, include="all")
     except WorkspaceError:  # nothing assembled: nothing is shared
         return {}
     return {

@@ -16,11 +16,24 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cibwatch import __version__
+from cibwatch.cases.names import network_names
 from cibwatch.dossier import Dossier, build_dossier
+from cibwatch.indicators.collect import case_statuses
 from cibwatch.narratives import NarrativeLinking, current_linking, narrative_overlaps
 from cibwatch.networks import Q_CAP, SCORE_WEIGHTS, stored_networks
 from cibwatch.report.appendix import indicator_appendix
+from cibwatch.report.lookup import account_rows
 from cibwatch.report.pictures import graph_picture, heatmap_svg, timeline_bins, timeline_svg
+from cibwatch.report.reading import (
+    GLOSSARY,
+    SCORE_PARTS,
+    attribution_sentences,
+    executive_summary,
+    network_summary,
+    q_text,
+    score_sentence,
+    signal_label,
+)
 from cibwatch.report.tactics import signal_counts, tactics_rows
 from cibwatch.report.targets import network_targets
 
@@ -106,11 +119,20 @@ def network_context(
     if both := _both_sides(dossier["sides"]):
         counts["both_sides"] = both
     timeline = timeline_rows(workspace, network.members)
-    graph = graph_picture(network.members, graph_edges(workspace, network.members, runs))
+    accounts = account_rows(workspace, network.members)
+    labels = {a["account"]: f"@{a['handle']}" for a in accounts if a.get("handle")}
+    graph = graph_picture(
+        network.members, graph_edges(workspace, network.members, runs), labels=labels
+    )
     offset = dossier["schedule"].get("offset")
+    for row in dossier["evidence_by_signal"]:
+        row["label"] = signal_label(str(row["signal"]))
+        row["q_text"] = q_text(row.get("best_q"))
     dossier["tactics"] = tactics_rows(counts)
     dossier["targets"] = network_targets(workspace, dossier)
     dossier["timeline"] = timeline
+    dossier["accounts"] = accounts
+    dossier["labels"] = labels
     dossier["pictures"] = {
         "timeline": timeline_svg(timeline),
         "timeline_unit": timeline_bins(timeline)[0],
@@ -138,23 +160,44 @@ def report_context(
     appendix = indicator_appendix(ws)
     if linking is None:  # the stored one (computed once if none): dossiers and overlaps
         linking = current_linking(ws)
+    names = network_names(ws)
+    statuses = case_statuses(ws)
+    contexts = [
+        network_context(ws, n, linking=linking, built=(dossiers or {}).get(n.network_id))
+        for n in networks
+    ]
+    for d in contexts:
+        nid = d["network_id"]
+        d["name"] = names.get(nid)
+        d["title"] = f"{names[nid]} ({nid})" if nid in names else f"Network {nid}"
+        d["case_status"] = statuses.get(nid)
+        d["summary"] = network_summary(d, names.get(nid))
+        d["attribution_sentences"] = attribution_sentences(d["attribution"])
+        d["score_sentence"] = score_sentence(d["score"], d["score_parts"])
+    totals = {t: ws.count(t) for t in ("posts", "accounts", "actions")}
     return {
         "title": "cibwatch investigation report",
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": __version__,
         "workspace": ws.path,
-        "totals": {t: ws.count(t) for t in ("posts", "accounts", "actions")},
+        "totals": totals,
+        "executive": executive_summary(contexts, totals, names, statuses),
+        "glossary": GLOSSARY,
+        "score_parts": SCORE_PARTS,
         "ingests": ws.query("SELECT * FROM ingests ORDER BY ingest_id"),
         "reject_reasons": ws.query(
             "SELECT source_file, field, reason, count(*) AS n FROM rejects "
             "GROUP BY ALL ORDER BY n DESC LIMIT 30"
         ),
-        "networks": [
-            network_context(ws, n, linking=linking, built=(dossiers or {}).get(n.network_id))
-            for n in networks
-        ],
+        "networks": contexts,
         "indicators": [
-            {"network_id": n.network_id, "rows": appendix.get(n.network_id, [])} for n in networks
+            {
+                "network_id": n.network_id,
+                "title": d["title"],
+                "case_status": d["case_status"],
+                "rows": appendix.get(n.network_id, []),
+            }
+            for n, d in zip(networks, contexts, strict=True)
         ],
         "weights": SCORE_WEIGHTS,
         "evaluation": evaluation or [],

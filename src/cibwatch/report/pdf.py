@@ -11,6 +11,7 @@ post says can make the renderer reach the network or read a local file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,12 @@ if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
 __all__ = [
+    "APPENDIX_ANCHOR",
     "RemoteFetchRefusedError",
     "data_only_fetcher",
     "html_to_pdf",
+    "layout_pdf",
+    "page_of",
     "refuse_remote",
     "render_pdf",
 ]
@@ -65,22 +69,57 @@ def data_only_fetcher() -> Any:
     return DataOnlyFetcher(allowed_protocols=("data",), allow_redirects=False)
 
 
-def html_to_pdf(html: str, out: Path) -> Path:
-    """Render the HTML text ``html`` to the PDF file ``out`` with the refusing fetcher."""
+#: The anchor where the report's appendix begins (pages before it are the report proper).
+APPENDIX_ANCHOR = "appendix"
+
+
+def _quiet(_message: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+def layout_pdf(html: str) -> Any:
+    """The HTML text ``html`` laid out as WeasyPrint pages, with the refusing fetcher."""
     try:
         from weasyprint import HTML
     except ImportError as exc:  # the system libraries (Pango) may be missing
         raise DependencyError(
             f"the PDF report needs WeasyPrint and its system libraries (Pango): {exc}"
         ) from exc
-    out.parent.mkdir(parents=True, exist_ok=True)
     # base_url=None: a relative link resolves to nothing instead of to a local directory.
-    HTML(string=html, base_url=None, url_fetcher=data_only_fetcher()).write_pdf(out)
+    return HTML(string=html, base_url=None, url_fetcher=data_only_fetcher()).render()
+
+
+def page_of(document: Any, anchor: str) -> int | None:
+    """The 1-based page on which ``anchor`` (an element id) is laid out, if any."""
+    for number, page in enumerate(document.pages, start=1):
+        if anchor in page.anchors:
+            return number
+    return None
+
+
+def html_to_pdf(html: str, out: Path, *, progress: Callable[[str], None] = _quiet) -> Path:
+    """Render the HTML text ``html`` to the PDF file ``out`` with the refusing fetcher."""
+    progress("PDF: laying out pages (WeasyPrint; tens of seconds for a large report)")
+    document = layout_pdf(html)
+    before = page_of(document, APPENDIX_ANCHOR)
+    appendix = f", the appendix from page {before}" if before else ""
+    progress(f"PDF: writing {len(document.pages)} pages{appendix}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    document.write_pdf(out)
     return out
 
 
 def render_pdf(
-    workspace: Workspace, out: Path, *, evaluation: list[dict[str, Any]] | None = None
+    workspace: Workspace,
+    out: Path,
+    *,
+    evaluation: list[dict[str, Any]] | None = None,
+    progress: Callable[[str], None] = _quiet,
 ) -> Path:
-    """Write the PDF report of ``workspace`` to ``out`` and return the path."""
-    return html_to_pdf(render_html_string(workspace, evaluation=evaluation), out)
+    """Write the PDF report of ``workspace`` to ``out`` and return the path.
+
+    ``progress`` is told what is happening (a PDF of a large workspace takes a while).
+    """
+    progress("PDF: gathering the report's facts from the workspace")
+    html = render_html_string(workspace, evaluation=evaluation)
+    return html_to_pdf(html, out, progress=progress)

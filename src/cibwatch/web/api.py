@@ -16,12 +16,14 @@ from fastapi import APIRouter, Query, Response
 from cibwatch.cases import (
     add_note,
     approve_action,
+    assign,
     audit_log,
     case_decisions,
     case_notes,
     decide,
     get_case,
     list_cases,
+    name_network,
     open_cases,
     reject_action,
     run_rules,
@@ -33,12 +35,15 @@ from cibwatch.web.access import Admin, Analyst, Viewer, Workspaces
 from cibwatch.web.models import (
     ActionDecisionIn,
     ActionOut,
+    AssignIn,
     AuditOut,
     CaseDetailOut,
     CaseOut,
     DecisionIn,
     DecisionOut,
     ErrorOut,
+    NameIn,
+    NameOut,
     NetworkOut,
     NoteIn,
     NoteOut,
@@ -57,10 +62,12 @@ from cibwatch.web.views import (
     READS,
     action_out,
     case_out,
+    csv_download,
     dossier_bytes,
     encode,
     json_response,
     network_rows,
+    takedown_csv,
     with_zone,
 )
 from cibwatch.workspace import Workspace
@@ -138,11 +145,18 @@ async def api_cases(
     store: Workspaces,
     status: StatusName | None = None,
     assignee: str | None = None,
+    unassigned: bool = False,
 ) -> Response:
-    def build(ws: Workspace) -> bytes:
-        return encode([case_out(c) for c in list_cases(ws, status=status, assignee=assignee)])
+    """Cases, best score first: of one status, one assignee, or (``unassigned``) nobody's."""
 
-    return json_response(await store.view(("cases", status, assignee), build, READS["cases"]))
+    def build(ws: Workspace) -> bytes:
+        cases = list_cases(ws, status=status, assignee=assignee)
+        if unassigned:
+            cases = [c for c in cases if not c.assignee]
+        return encode([case_out(c) for c in cases])
+
+    key = ("cases", status, assignee, unassigned)
+    return json_response(await store.view(key, build, READS["cases"]))
 
 
 @router.get("/cases/{network_id}", tags=["cases"], response_model=CaseDetailOut, responses=UNKNOWN)
@@ -175,6 +189,22 @@ def api_decide(network_id: str, body: DecisionIn, who: Analyst, store: Workspace
 def api_status(network_id: str, body: StatusIn, who: Analyst, store: Workspaces) -> CaseOut:
     with store.write(CHANGES["status"]) as ws:
         return case_out(set_status(ws, network_id, body.status, who.name, reason=body.reason))
+
+
+@router.post("/cases/{network_id}/assign", tags=["cases"], responses=UNKNOWN)
+def api_assign(network_id: str, body: AssignIn, who: Analyst, store: Workspaces) -> CaseOut:
+    """Assign the case to a reviewer (null or blank: nobody)."""
+    with store.write(CHANGES["assign"]) as ws:
+        return case_out(assign(ws, network_id, body.assignee, who.name))
+
+
+@router.post("/networks/{network_id}/name", tags=["networks"], responses=UNKNOWN)
+def api_name(network_id: str, body: NameIn, who: Analyst, store: Workspaces) -> NameOut:
+    """Name the network; the name stays with its id across re-runs."""
+    with store.write(CHANGES["name"]) as ws:
+        return NameOut(
+            network_id=network_id, name=name_network(ws, network_id, body.name, who.name)
+        )
 
 
 @router.post("/cases/{network_id}/notes", tags=["cases"], responses=UNKNOWN)
@@ -217,6 +247,15 @@ async def api_takedown(
         return encode([TakedownOut(**asdict(i)) for i in items])
 
     return json_response(await store.view(("takedown", platform, kind), build, READS["takedown"]))
+
+
+@router.get("/takedown.csv", tags=["enforcement"], response_class=Response)
+def api_takedown_csv(
+    _who: Viewer, store: Workspaces, platform: str | None = None, kind: str | None = None
+) -> Response:
+    """The takedown list as formula-safe CSV (the same rows as ``/api/takedown``)."""
+    with store.read() as ws:
+        return csv_download(takedown_csv(ws, platform=platform, kind=kind), "takedown.csv")
 
 
 @router.post("/rules/run", tags=["enforcement"], responses=REFUSED)

@@ -40,7 +40,7 @@ from cibwatch.cases import (
     TransitionError,
 )
 from cibwatch.errors import CibwatchError, ConfigError, WorkspaceError
-from cibwatch.web import api, dashboard
+from cibwatch.web import api, dashboard, pages
 from cibwatch.web.auth import TokenEntry, TokenStore
 from cibwatch.web.limits import MAX_BODY, BodyLimit
 from cibwatch.web.microcache import MicroCache
@@ -210,4 +210,5 @@ def create_app(
     app.add_exception_handler(duckdb.Error, _workspace_failed(str(workspace_path)))
     app.include_router(api.router)
     app.include_router(dashboard.router)
+    app.include_router(pages.router)
     return app

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from cibwatch.cases.names import MAX_NAME
+
 
 def _utc(value: datetime) -> datetime:
     """The workspace keeps naive UTC times; the API states the zone (RFC 3339, ``Z``)."""
@@ -49,10 +51,16 @@ class RefusalOut(BaseModel):
 
 class NetworkOut(BaseModel):
     network_id: str
+    name: str | None = Field(default=None, description="the name an analyst gave it, if any")
     score: float
     size: int
     platforms: list[str]
     case_status: StatusName | None = None
+    assignee: str | None = None
+    #: ``cib``, ``coordinated_unclear``, ``coordinated_authentic`` or
+    #: ``inauthentic_uncoordinated`` (None: assembled before verdicts existed).
+    verdict: str | None = None
+    verdict_label: str | None = None
 
 
 class CaseOut(BaseModel):
@@ -112,6 +120,7 @@ class TakedownOut(BaseModel):
     display_name: str | None = None
     url: str | None = None
     source: str = "member"
+    network_name: str | None = None
 
 
 class ActionOut(BaseModel):
@@ -162,6 +171,23 @@ class StatusIn(RequestIn):
         description="why; needed when the move is a decision (in_review -> confirmed_cib or "
         "dismissed, confirmed_cib -> enforced, dismissed -> in_review), else 422",
     )
+
+
+class AssignIn(RequestIn):
+    assignee: str | None = Field(
+        default=None, description="who reviews the case; null or blank unassigns it"
+    )
+
+
+class NameIn(RequestIn):
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)
+    ] = Field(description="the network's name, kept across re-runs by its id")
+
+
+class NameOut(BaseModel):
+    network_id: str
+    name: str
 
 
 class NoteIn(RequestIn):

@@ -31,6 +31,7 @@ from typing import Any, Final, TypeVar
 
 from fastapi.concurrency import run_in_threadpool
 
+from cibwatch.cases.names import ensure_names_table
 from cibwatch.cases.store import ensure_tables
 from cibwatch.errors import WorkspaceError
 from cibwatch.workspace import Workspace
@@ -46,6 +47,7 @@ TABLES: Final = (
     "case_decisions",
     "case_audit",
     "enforcement_actions",
+    "network_names",
     "networks",
 )
 #: Keys kept per memo at most.
@@ -98,6 +100,7 @@ class Store:
         self.path = path
         self.workspace = Workspace(path)
         ensure_tables(self.workspace)  # here, so that readers never create tables
+        ensure_names_table(self.workspace)
         self._write = threading.Lock()
         self._local = threading.local()
         self._handles: list[Workspace] = []

@@ -9,6 +9,7 @@ until a write changes a table in :data:`READS` (each write names its tables in
 
 from __future__ import annotations
 
+import io
 import threading
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -17,8 +18,18 @@ from typing import Any, Final
 from fastapi import HTTPException, Response
 from pydantic_core import to_json
 
-from cibwatch.cases import Case, EnforcementAction, list_cases
+from cibwatch.cases import (
+    Case,
+    EnforcementAction,
+    export_takedown_csv,
+    list_cases,
+    network_names,
+)
+from cibwatch.csvsafe import write_rows
 from cibwatch.dossier import build_dossier
+from cibwatch.indicators.collect import collect
+from cibwatch.indicators.platform_files import CLASSIC_COLUMNS, classic_rows
+from cibwatch.indicators.stix_export import build_bundle, serialize_bundle
 from cibwatch.narratives import NarrativeLinking, current_linking
 from cibwatch.networks import Network, stored_networks
 from cibwatch.report.context import network_context
@@ -28,12 +39,12 @@ from cibwatch.workspace import Workspace
 
 #: Tables each kind of answer reads (``networks`` stands for the assembly).
 READS: Final[dict[str, tuple[str, ...]]] = {
-    "networks": ("cases", "networks"),
+    "networks": ("cases", "networks", "network_names"),
     "dossier": ("networks",),
     "cases": ("cases",),
     "case": ("cases", "case_notes", "case_decisions"),
     "audit": ("case_audit",),
-    "takedown": ("cases", "enforcement_actions", "networks"),
+    "takedown": ("cases", "enforcement_actions", "networks", "network_names"),
 }
 #: Tables each kind of change writes (checked against the library by the store's tests).
 CHANGES: Final[dict[str, tuple[str, ...]]] = {
@@ -42,7 +53,11 @@ CHANGES: Final[dict[str, tuple[str, ...]]] = {
     "note": ("case_notes", "case_audit"),
     "rules": ("enforcement_actions", "case_audit"),
     "action": ("enforcement_actions", "case_audit"),
+    "assign": ("cases", "case_audit"),
+    "name": ("network_names", "case_audit"),
 }
+#: Orders the network list can be sorted by (the first is the default).
+SORTS: Final = ("score", "size", "name", "status", "assignee")
 
 
 def networks_by_id(store: Store, ws: Workspace) -> dict[str, Network]:
@@ -61,27 +76,66 @@ def find_network(store: Store, ws: Workspace, network_id: str) -> Network:
 
 
 def network_rows(
-    store: Store, ws: Workspace, min_score: float | None, platform: str | None
+    store: Store,
+    ws: Workspace,
+    min_score: float | None,
+    platform: str | None,
+    *,
+    search: str | None = None,
+    status: str | None = None,
+    assignee: str | None = None,
+    sort: str = "score",
+    descending: bool = True,
 ) -> list[NetworkOut]:
-    """The network list, filtered, with each network's case status."""
-    statuses: dict[str, Any] = {c.network_id: c.status for c in list_cases(ws)}  # validated
+    """The network list, filtered and sorted, with each network's name and case.
+
+    ``search`` matches the id or the name (case-insensitive); ``status`` is a case status or
+    ``none`` (no case yet); ``assignee`` a name or ``""`` for unassigned cases.
+    """
+    cases = {c.network_id: c for c in list_cases(ws)}
+    names = network_names(ws)
+    needle = (search or "").strip().lower()
     out = []
     for net in networks_by_id(store, ws).values():
+        case = cases.get(net.network_id)
+        name = names.get(net.network_id)
         if min_score is not None and net.score < min_score:
             continue
         platforms = sorted({m.split(":", 1)[0] for m in net.members})
         if platform and platform not in platforms:
             continue
+        if needle and needle not in f"{net.network_id} {name or ''}".lower():
+            continue
+        if status and (case.status if case else "none") != status:
+            continue
+        if assignee is not None and (case is None or (case.assignee or "") != assignee):
+            continue
         out.append(
             NetworkOut(
                 network_id=net.network_id,
+                name=name,
                 score=net.score,
                 size=len(net.members),
                 platforms=platforms,
-                case_status=statuses.get(net.network_id),
+                case_status=case.status if case else None,  # type: ignore[arg-type]
+                assignee=case.assignee if case else None,
+                verdict=_text_or_none(net.summary.get("verdict")),
+                verdict_label=_text_or_none(net.summary.get("verdict_label")),
             )
         )
+    key = {
+        "score": lambda n: (n.score, n.size),
+        "size": lambda n: (n.size, n.score),
+        "name": lambda n: ((n.name or n.network_id).lower(), 0),
+        "status": lambda n: (n.case_status or "", n.score),
+        "assignee": lambda n: (n.assignee or "", n.score),
+    }[sort if sort in SORTS else "score"]
+    out.sort(key=key, reverse=descending)
     return out
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def linking(store: Store, ws: Workspace) -> NarrativeLinking:
@@ -126,6 +180,45 @@ def page_context(store: Store, ws: Workspace, network_id: str) -> dict[str, Any]
     return store.assembled(
         ws, ("context", network_id), lambda w: network_context(w, net, linking=linking(store, w))
     )
+
+
+def takedown_csv(
+    ws: Workspace,
+    *,
+    platform: str | None = None,
+    kind: str | None = None,
+    network_ids: list[str] | None = None,
+) -> str:
+    """The takedown list as CSV text (formula-safe, like ``cibwatch cases takedown``)."""
+    out = io.StringIO()
+    export_takedown_csv(ws, out, platform=platform, kind=kind, network_ids=network_ids)
+    return out.getvalue()
+
+
+def csv_download(text: str, filename: str) -> Response:
+    """A CSV answer the browser saves as ``filename``."""
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def network_indicators(ws: Workspace, network_id: str, fmt: str) -> str:
+    """One network's indicators as the platforms' CSV (``csv``) or STIX 2.1 (``stix.json``).
+
+    Unless the network's case is confirmed, the file says the indicators are unreviewed.
+    """
+    shareable = collect(ws, [network_id], include="all")
+    if fmt == "csv":
+        out = io.StringIO()
+        write_rows(
+            out,
+            CLASSIC_COLUMNS,
+            classic_rows(shareable.indicators(), shareable.assembled_at.date().isoformat()),
+        )
+        return out.getvalue()
+    return serialize_bundle(build_bundle(shareable))
 
 
 def case_out(case: Case) -> CaseOut:
