@@ -141,3 +141,24 @@ def test_a_burst_is_reported_once_with_its_share_of_a_network() -> None:
 def test_bad_bucket_is_refused_when_run() -> None:
     with Workspace() as ws, pytest.raises(ConfigError, match="bucket"):
         ws.run_detector(CreationBurstDetector(bucket="fortnight"))
+
+
+def test_the_dossier_reads_one_line_a_burst_with_the_network_share() -> None:
+    from cibwatch.dossier import build_dossier
+    from cibwatch.networks import Network
+
+    per_day = [3] * 40
+    per_day[20] += 30
+    with Workspace() as ws:
+        _insert(ws, _date_only(datetime(2023, 1, 1), per_day, "u"))
+        run = ws.run_detector(CreationBurstDetector()).run_id
+        in_burst = sorted(_flagged(ws))
+        members = [*in_burst[:10], "x:u0-0", "x:u1-0"]  # two members created on quiet days
+        network = Network("N-test", run, members, 1.0, {}, {"evidence_runs": [run]})
+        dossier = build_dossier(ws, network)
+    (finding,) = [f for f in dossier.account_findings if f["signal"] == "creation_burst"]
+    assert finding["accounts"] == 10
+    assert finding["examples"] == [
+        "33 x accounts created on 2023-01-21 (platform baseline 3.75 per day, 8.8x); "
+        "10 of them in this network, 83% of its accounts"
+    ]

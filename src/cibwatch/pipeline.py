@@ -308,7 +308,7 @@ def _skipped(
     params: Mapping[str, Any],
 ) -> None:
     """Record a step not run at the caller's request, in the run log and the result."""
-    why = "skipped at the caller's request (skip/only)"
+    why = "at the caller's request (skip/only)"
     run_id = workspace.start_run(step, name, params)
     workspace.finish_run(run_id, status="skipped", message=why)
     result.not_run[name] = f"skipped: {why}"

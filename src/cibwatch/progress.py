@@ -55,7 +55,9 @@ class StepUpdate:
                 if self.total_rows
                 else f"{self.rows:,} rows"
             )
-        if self.status == "running":
+        if self.status == "running" and self.rows is None and self.step_elapsed == 0:
+            detail.append("started")
+        elif self.status == "running":
             detail.append(f"{self.step_elapsed:.0f} s in step")
             left = self.remaining()
             if left is not None:

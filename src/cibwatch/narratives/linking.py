@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -150,6 +151,7 @@ class NarrativeLinking:
     run_id: int | None = None
     links: list[NarrativeLink] = field(default_factory=list)
     parameters: dict[str, float] = field(default_factory=dict)
+    _by_unit: dict[str, list[NarrativeLink]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def post_narrative(self) -> Mapping[str, str]:
@@ -179,10 +181,62 @@ class NarrativeLinking:
         Links touching the units of ``posts`` (say a leader's and a follower's post) come
         first, those joining two of them before all others.
         """
-        mine = set(self.units.get(narrative, ()))
-        lookup = self.post_unit
-        near = {lookup[p] for p in posts if p in lookup}
-        found = [link for link in self.links if link.unit_a in mine]
+        return self.facts([narrative], posts).evidence(narrative, posts)
+
+    def facts(self, narratives: Iterable[str], posts: Iterable[str] = ()) -> LinkFacts:
+        """Units and languages of ``narratives`` and the units of ``posts``, in three queries.
+
+        A report asks for hundreds of narratives: one query each over a million stored posts
+        took minutes on the IRA tweets; batched, it is three scans.
+        """
+        wanted = sorted(set(narratives))
+        keys = sorted(set(posts))
+        facts = LinkFacts(self)
+        if self.workspace is None or self.run_id is None:
+            return facts
+        con = self.workspace.connection
+        for narrative, units, languages in con.execute(
+            "SELECT narrative, list(unit ORDER BY first_seen NULLS LAST, unit), "
+            "list_sort(list_distinct(flatten(list(languages)))) FROM narrative_units "
+            "WHERE run_id = $run AND narrative IN (SELECT unnest($wanted)) GROUP BY narrative",
+            {"run": self.run_id, "wanted": wanted},
+        ).fetchall():
+            facts.units[str(narrative)] = [str(u) for u in units]
+            facts.languages[str(narrative)] = [str(x) for x in languages]
+        pairs = [k.split(":", 1) for k in keys if ":" in k]
+        for platform, post_id, unit in con.execute(
+            "SELECT n.platform, n.post_id, n.unit FROM narrative_posts n "
+            "JOIN (SELECT unnest($platforms) AS platform, unnest($ids) AS post_id) w "
+            "USING (platform, post_id) WHERE n.run_id = $run",
+            {"run": self.run_id, "platforms": [p for p, _ in pairs], "ids": [i for _, i in pairs]},
+        ).fetchall():
+            facts.post_unit[f"{platform}:{post_id}"] = str(unit)
+        return facts
+
+    def links_from(self, unit: str) -> list[NarrativeLink]:
+        """Links whose first unit is ``unit`` (indexed once per linking)."""
+        if self._by_unit is None:
+            self._by_unit = defaultdict(list)
+            for link in self.links:
+                self._by_unit[link.unit_a].append(link)
+        return self._by_unit.get(unit, [])
+
+
+@dataclass
+class LinkFacts:
+    """Units and languages of some narratives, fetched at once (``NarrativeLinking.facts``)."""
+
+    linking: NarrativeLinking
+    units: dict[str, list[str]] = field(default_factory=dict)
+    languages: dict[str, list[str]] = field(default_factory=dict)
+    post_unit: dict[str, str] = field(default_factory=dict)
+
+    def evidence(self, narrative: str, posts: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """As :meth:`NarrativeLinking.evidence`, from the facts fetched."""
+        near = {self.post_unit[p] for p in posts if p in self.post_unit}
+        found = [
+            link for unit in self.units.get(narrative, ()) for link in self.linking.links_from(unit)
+        ]
         found.sort(key=lambda x: (-len(near & {x.unit_a, x.unit_b}), -x.score, x.unit_a))
         return [link.as_dict() for link in found]
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from cibwatch.errors import ConfigError
-from cibwatch.narratives.linking import NarrativeLinking, current_linking
+from cibwatch.narratives.linking import LinkFacts, NarrativeLinking, current_linking
 from cibwatch.networks import Network, stored_networks
 
 if TYPE_CHECKING:
@@ -116,15 +116,15 @@ def _snippets(workspace: Workspace, posts: set[str]) -> dict[str, str]:
     return {str(k): (str(t or ""))[:SNIPPET_CHARS] for k, t in rows}
 
 
-def _link_facts(linking: NarrativeLinking | None, item: Mapping[str, Any]) -> dict[str, Any]:
+def _link_facts(facts: LinkFacts | None, item: Mapping[str, Any]) -> dict[str, Any]:
     """For the ``narrative`` unit: the narrative's languages and the links that joined it."""
-    if linking is None:
+    if facts is None:
         return {}
     narrative = str(item["narrative"])
     posts = [str(item[k]) for k in ("leader_post", "follower_post") if k in item]
     return {
-        "languages": linking.languages.get(narrative, []),
-        "links": linking.evidence(narrative, posts)[:EXAMPLES],
+        "languages": facts.languages.get(narrative, []),
+        "links": facts.evidence(narrative, posts)[:EXAMPLES],
     }
 
 
@@ -184,6 +184,15 @@ def narrative_overlaps(
         for k, v in kept.items()
     }
     texts = _snippets(workspace, {e["leader_post"] for ex in examples.values() for e in ex})
+    shown = [e for ex in examples.values() for e in ex]
+    facts = (
+        None
+        if linking is None
+        else linking.facts(
+            [e["narrative"] for e in shown],
+            [e[k] for e in shown for k in ("leader_post", "follower_post")],
+        )
+    )
     out: list[dict[str, Any]] = []
     for (lead, fol), hits in kept.items():
         lags = sorted(float(h["lag_days"]) for h in hits)
@@ -205,7 +214,7 @@ def narrative_overlaps(
                 f"(median of {len(hits)} shared {unit.replace('_', ' ')}s, "
                 f"shortest {lags[0]:g} days)",
                 "examples": [
-                    {**e, "text": texts.get(e["leader_post"], ""), **_link_facts(linking, e)}
+                    {**e, "text": texts.get(e["leader_post"], ""), **_link_facts(facts, e)}
                     for e in examples[(lead, fol)]
                 ],
             }
@@ -265,6 +274,7 @@ def network_narratives(
         {**params, "top": top, **_member_params({"network": list(members)})},
     ).fetchall()
     texts = _snippets(workspace, {str(r[5]) for r in rows})
+    facts = None if linking is None else linking.facts([str(r[0]) for r in rows])
     out: list[dict[str, Any]] = []
     for row in rows:
         obj, posts, accounts, platforms, first_seen, post, account = row[:7]
@@ -283,7 +293,7 @@ def network_narratives(
                     "by_member": bool(o_mem),
                 },
                 "text": texts.get(str(post), ""),
-                **_link_facts(linking, {"narrative": str(obj)}),
+                **_link_facts(facts, {"narrative": str(obj)}),
             }
         )
     return out
