@@ -86,7 +86,7 @@ def test_html_report_renders_its_pictures_in_chromium(
             "--force-color-profile=srgb",  # the exact palette colours, no display profile
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
-            "--window-size=1280,3000",
+            "--window-size=1280,4500",  # down to the first network's pictures, above the second network
             (demo / "report.html").resolve().as_uri(),
         ],
         check=True,
@@ -94,7 +94,7 @@ def test_html_report_renders_its_pictures_in_chromium(
         timeout=120,
     )
     image = Image.open(shot)
-    assert image.size == (1280, 3000)
+    assert image.size == (1280, 4500)
     counts = _colour_counts(image)
     assert len(counts) > 50, "a page of text, tables and pictures has many colours"
     white = counts.get((255, 255, 255), 0)

@@ -357,7 +357,7 @@ def test_an_analyst_names_confirms_and_takes_down_the_doppelganger_network(
         page.get_by_role("link", name="Doppelganger-like" if named else nid, exact=True).click()
         page.wait_for_url(f"{server}/networks/{nid}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, "no sideways scroll"
-        summary = page.locator("#summary p").inner_text()
+        summary = page.locator("#summary p.summary").inner_text()
         assert "look-alike domain" in summary and "posts" in summary, summary
         why = page.locator("#why table").first.inner_text()
         assert "co-action" in why
