@@ -63,6 +63,22 @@ def handles(workspace: Workspace, keys: list[str]) -> dict[str, str]:
     }
 
 
+def account_names(workspace: Workspace, keys: list[str]) -> dict[str, str]:
+    """``platform:id`` -> ``@handle on platform`` (``account id on platform`` without a handle).
+
+    The words a report uses for an account outside a table, where the key alone would name
+    it by a number nobody recognises.
+    """
+    return {
+        r["account"]: (
+            f"@{r['handle']} on {r['platform']}"
+            if r.get("handle")
+            else f"account {r['account_id']} on {r['platform']}"
+        )
+        for r in account_rows(workspace, sorted(set(keys)))
+    }
+
+
 #: Orders the pair evidence of a network can be shown in: column name -> SQL ordering terms
 #: (each term gets the direction asked for). Only these names reach the query; an unknown
 #: name falls back to ``q``, the strongest pairs first.
