@@ -57,6 +57,9 @@ def test_only_runs_the_named_steps_and_the_report_names_the_others(
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Not run in this investigation" in html
     assert "coaction (skipped" in html and "persona (skipped" not in html
+    # With co-action skipped no network can be found: the report must not read as a clean bill.
+    assert "No network met the significance threshold." not in html
+    assert "No network met the significance threshold in the steps that ran; not run:" in html
     assert not (out / "indicators.stix.json").exists()  # the indicators step was skipped
 
 
