@@ -140,5 +140,5 @@ def test_report_shows_narratives_that_jump_between_networks(tmp_path: Path) -> N
                     [acc, cluster, when, platform, post_id],
                 )
         html = render_html(ws, tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "network N-b repeats network N-a&#39;s narratives 8 days later" in html
+    assert "network N-b repeats the narratives of network N-a 8 days later" in html
     assert "&lt;b&gt;now&lt;/b&gt;" in html and "<b>now</b>" not in html

@@ -20,7 +20,9 @@ from PIL import Image
 
 from cibwatch.cli.main import cli
 from cibwatch.networks import stored_networks
+from cibwatch.report.context import named_overlaps, report_context
 from cibwatch.report.html import render_html_string
+from cibwatch.report.markdown import md_escape, render_markdown
 from cibwatch.report.pdf import APPENDIX_ANCHOR, layout_pdf, page_of, render_pdf
 from cibwatch.report.pictures import PLATFORM_COLOURS
 from cibwatch.workspace import Workspace
@@ -168,3 +170,57 @@ def _text_boxes(box: Any) -> Iterator[Any]:
         yield box
     for child in getattr(box, "children", []) or []:
         yield from _text_boxes(child)
+
+
+def test_narratives_across_operations_name_source_accounts_by_handle_and_platform(
+    demo: Path, tmp_path: Path
+) -> None:
+    """The sample world's planted operations repeat an outside channel; the report names it
+    as every other account of the report is named, never by its numeric key."""
+    with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
+        context = report_context(ws)
+        html = render_html_string(ws)
+        render_markdown(ws, tmp_path / "report.md")
+        sources = [o for o in context["overlaps"] if o["leader_kind"] == "source"]
+        assert sources, "the sample world's operations repeat an outside source"
+        keys = sorted({str(o["leader"]) for o in sources})
+        found = ws.query(
+            "SELECT platform || ':' || account_id AS account, platform, handle FROM accounts "
+            "WHERE list_contains(?, platform || ':' || account_id) AND handle IS NOT NULL",
+            [keys],
+        )
+    assert found, "the sources have handles"
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    section = html.split("Narratives across operations", 1)[1].split("How to read", 1)[0]
+    md_section = markdown.split("Narratives across operations", 1)[1].split("## Appendix", 1)[0]
+    for row in found:
+        name = f"@{row['handle']} on {row['platform']}"
+        assert name in section
+        assert md_escape(name) in md_section
+        assert row["account"] not in section and row["account"] not in md_section
+
+
+def test_named_overlaps_fall_back_to_the_id_and_platform_without_a_handle() -> None:
+    with Workspace() as ws:
+        ws.connection.execute(
+            "INSERT INTO accounts (platform, account_id, kind, handle) VALUES "
+            "('telegram', '70000576', 'channel', 'vestnik'), ('x', '42', 'account', NULL)"
+        )
+        base = {"follower": "N-1", "shared": 3, "lag_days_median": 4.5, "lag_days_min": 1.0}
+        named = named_overlaps(
+            ws,
+            [
+                base | {"leader": "telegram:70000576", "leader_kind": "source"},
+                base | {"leader": "x:42", "leader_kind": "source"},
+                base | {"leader": "N-2", "leader_kind": "network"},
+            ],
+        )
+    assert [o["leader_name"] for o in named] == [
+        "@vestnik on telegram",
+        "account 42 on x",
+        "network N-2",
+    ]
+    assert named[0]["sentence"] == (
+        "network N-1 repeats the narratives of @vestnik on telegram 4.5 days later "
+        "(median of 3 shared narratives, shortest 1 days)"
+    )

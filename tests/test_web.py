@@ -9,6 +9,7 @@ assembled networks. A second copy, with hostile post texts, serves the escaping 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -670,6 +671,72 @@ def test_account_domain_and_takedown_pages(hostile_app: FastAPI, networks: dict[
     assert rows, "the confirmed network has accounts on X"
     assert all(r["platform"] == "x" for r in rows)
     assert all(r["url"].startswith("https://x.com/") for r in rows)
+
+
+def _column(page: str, table: str, index: int) -> list[str]:
+    """The text of column ``index`` of each body row of ``<table class="{table}">``."""
+    body = page.split(f'<table class="{table}">', 1)[1].split("</tbody>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows]
+    return [html.unescape(re.sub(r"<[^>]+>", "", c[index])).strip() for c in cells]
+
+
+def test_takedown_list_sorts_by_its_columns_across_filters_and_pages(
+    hostile_app: FastAPI, networks: dict[str, str]
+) -> None:
+    _confirmed(hostile_app, networks["spamouflage"])
+    browser = _login(hostile_app, VIEWER)
+    up = browser.get("/takedown", params={"sort": "asset", "order": "asc"}).text
+    down = browser.get("/takedown", params={"sort": "asset", "order": "desc"}).text
+    assets_up, assets_down = _column(up, "takedown", 3), _column(down, "takedown", 3)
+    assert len(set(assets_up)) > 1
+    assert assets_up == sorted(assets_up) and assets_down == sorted(assets_up, reverse=True)
+    assert assets_up != assets_down, "the order changes with the direction"
+    by_platform = _column(browser.get("/takedown", params={"sort": "platform"}).text, "takedown", 1)
+    assert by_platform == sorted(by_platform)
+    # a filter keeps the order, and the column links keep the filter
+    x_only = browser.get("/takedown", params={"platform": "x", "sort": "asset", "order": "desc"})
+    shown = _column(x_only.text, "takedown", 3)
+    assert shown == sorted(shown, reverse=True) and shown != sorted(shown)
+    assert 'name="sort" value="asset"' in x_only.text and 'name="order" value="desc"' in x_only.text
+    assert "/takedown?platform=x&amp;sort=handle&amp;order=asc" in x_only.text
+    # an unknown column is looked up in the whitelist only: the default order, no error
+    for hostile in ("url; DROP TABLE cases", "__class__", "asset desc"):
+        odd = browser.get("/takedown", params={"sort": hostile, "order": "sideways"})
+        assert odd.status_code == 200 and "Sorted by network, ascending." in odd.text
+        assert hostile not in odd.text
+    assert 'href="/takedown?sort=asset&amp;order=desc"' in up, "the sorted column flips"
+
+
+def test_pair_evidence_sorts_by_its_columns_across_signal_and_pages(
+    app: FastAPI, networks: dict[str, str]
+) -> None:
+    browser = _login(app, VIEWER)
+    url = f"/networks/{networks['spamouflage']}"
+    default = browser.get(url).text
+    strongest = _column(default, "evidence", 2)
+    up = browser.get(url, params={"evidence_sort": "signal", "evidence_order": "asc"}).text
+    down = browser.get(url, params={"evidence_sort": "signal", "evidence_order": "desc"}).text
+    first_up, first_down = _column(up, "evidence", 1), _column(down, "evidence", 1)
+    assert first_up[0] != first_down[0], "the order changes with the direction"
+    assert "sorted by signal, descending" in down
+    # the pager and the per-signal links keep the order
+    assert "evidence_sort=signal&amp;evidence_order=desc&amp;evidence_page=1" in down
+    assert "evidence_sort=signal&amp;evidence_order=desc#evidence" in down
+    by_q = browser.get(url, params={"evidence_sort": "q", "evidence_order": "desc"}).text
+    assert _column(by_q, "evidence", 2) != strongest, "weakest first is another order"
+    signal = re.search(r'\?signal=([^&"]+)&amp;evidence_sort', down)
+    assert signal
+    one = browser.get(
+        url,
+        params={"signal": signal.group(1), "evidence_sort": "accounts", "evidence_order": "desc"},
+    ).text
+    assert "sorted by account, descending" in one
+    assert f"?signal={signal.group(1)}&amp;evidence_sort=accounts&amp;evidence_order=asc" in one
+    for hostile in ("q_value; DROP TABLE evidence", "strength DESC --", "__class__"):
+        odd = browser.get(url, params={"evidence_sort": hostile, "evidence_order": "desc"})
+        assert odd.status_code == 200 and hostile not in odd.text
+        assert _column(odd.text, "evidence", 2) == _column(by_q, "evidence", 2)
 
 
 def test_narrative_page_and_account_search(app: FastAPI, networks: dict[str, str]) -> None:

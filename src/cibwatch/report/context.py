@@ -22,7 +22,7 @@ from cibwatch.indicators.collect import case_statuses
 from cibwatch.narratives import NarrativeLinking, current_linking, narrative_overlaps
 from cibwatch.networks import Q_CAP, SCORE_WEIGHTS, stored_networks
 from cibwatch.report.appendix import indicator_appendix
-from cibwatch.report.lookup import account_rows
+from cibwatch.report.lookup import account_names, account_rows
 from cibwatch.report.pictures import graph_picture, heatmap_svg, timeline_bins, timeline_svg
 from cibwatch.report.reading import (
     GLOSSARY,
@@ -201,10 +201,38 @@ def report_context(
         ],
         "weights": SCORE_WEIGHTS,
         "evaluation": evaluation or [],
-        "overlaps": narrative_overlaps(ws, networks, unit="narrative", linking=linking),
+        "overlaps": named_overlaps(
+            ws, narrative_overlaps(ws, networks, unit="narrative", linking=linking)
+        ),
         "runs": ws.runs(),
         "not_run": steps_not_run(ws),
     }
+
+
+def named_overlaps(workspace: Workspace, overlaps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Narrative overlaps whose outside sources (accounts) are named by handle and platform.
+
+    :func:`~cibwatch.narratives.narrative_overlaps` names a source by its key
+    (``telegram:70000576``); a reader knows accounts by handle, as everywhere else in the
+    report. Adds ``leader_name`` and rewrites ``sentence`` with it.
+    """
+    names = account_names(
+        workspace, [str(o["leader"]) for o in overlaps if o["leader_kind"] == "source"]
+    )
+    out = []
+    for o in overlaps:
+        lead = str(o["leader"])
+        name = names.get(lead, lead) if o["leader_kind"] == "source" else f"network {lead}"
+        out.append(
+            o
+            | {
+                "leader_name": name,
+                "sentence": f"network {o['follower']} repeats the narratives of {name} "
+                f"{o['lag_days_median']:g} days later (median of {o['shared']} shared "
+                f"narratives, shortest {o['lag_days_min']:g} days)",
+            }
+        )
+    return out
 
 
 def steps_not_run(workspace: Workspace) -> list[dict[str, Any]]:

@@ -63,10 +63,47 @@ def handles(workspace: Workspace, keys: list[str]) -> dict[str, str]:
     }
 
 
+def account_names(workspace: Workspace, keys: list[str]) -> dict[str, str]:
+    """``platform:id`` -> ``@handle on platform`` (``account id on platform`` without a handle).
+
+    The words a report uses for an account outside a table, where the key alone would name
+    it by a number nobody recognises.
+    """
+    return {
+        r["account"]: (
+            f"@{r['handle']} on {r['platform']}"
+            if r.get("handle")
+            else f"account {r['account_id']} on {r['platform']}"
+        )
+        for r in account_rows(workspace, sorted(set(keys)))
+    }
+
+
+#: Orders the pair evidence of a network can be shown in: column name -> SQL ordering terms
+#: (each term gets the direction asked for). Only these names reach the query; an unknown
+#: name falls back to ``q``, the strongest pairs first.
+EVIDENCE_SORTS: Final[dict[str, tuple[str, ...]]] = {
+    "q": ("coalesce(q_value, p_value, 1.0)",),
+    "signal": ("signal",),
+    "accounts": ("lower(coalesce(handle_a, subject_a))", "subject_b"),
+}
+
+
 def network_evidence(
-    workspace: Workspace, network: Network, *, signal: str | None, offset: int, limit: int = PAGE
+    workspace: Workspace,
+    network: Network,
+    *,
+    signal: str | None,
+    offset: int,
+    limit: int = PAGE,
+    sort: str = "q",
+    descending: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Significant pair evidence inside ``network`` (strongest first), a page, and the total."""
+    """Significant pair evidence inside ``network``, a page, and the total.
+
+    Ordered by ``sort`` (a key of :data:`EVIDENCE_SORTS`; the accounts by the first one's
+    handle), then strongest first, so that every page of an order is stable.
+    """
     runs = list(network.summary.get("evidence_runs", []))
     where = """
         WHERE subject_kind = 'pair' AND significant AND list_contains($runs, run_id)
@@ -77,13 +114,20 @@ def network_evidence(
     total_row = workspace.connection.execute(
         f"SELECT count(*) FROM evidence {where}", params
     ).fetchone()
+    direction = "DESC" if descending else "ASC"
+    terms = EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS["q"])
+    order = ", ".join(f"{t} {direction}" for t in terms)
     rows = _rows(
         workspace,
         f"""
-        SELECT detector, signal, subject_a, subject_b, strength, q_value, explanation,
-               proof[1:8] AS proof, len(proof) AS proof_count
-        FROM evidence {where}
-        ORDER BY coalesce(q_value, p_value, 1.0), strength DESC, subject_a, subject_b
+        SELECT e.* EXCLUDE (handle_a, p_value) FROM (
+            SELECT detector, signal, subject_a, subject_b, strength, q_value, p_value,
+                   explanation, proof[1:8] AS proof, len(proof) AS proof_count,
+                   (SELECT first(handle ORDER BY ingest_id DESC) FROM accounts
+                    WHERE platform || ':' || account_id = subject_a) AS handle_a
+            FROM evidence {where}
+        ) e
+        ORDER BY {order}, coalesce(q_value, p_value, 1.0), strength DESC, subject_a, subject_b
         LIMIT $limit OFFSET $offset
         """,
         params | {"limit": limit, "offset": offset},

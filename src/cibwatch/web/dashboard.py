@@ -38,6 +38,7 @@ from cibwatch.cases import (
 )
 from cibwatch.errors import CibwatchError
 from cibwatch.report.lookup import (
+    EVIDENCE_SORTS,
     PAGE,
     network_evidence,
 )
@@ -157,8 +158,16 @@ def _network_page(
     names = network_names(ws)
     signal = request.query_params.get("signal") or None
     offset = page_number(request.query_params.get("evidence_page")) * PAGE
+    evidence_sort = request.query_params.get("evidence_sort", "")
+    evidence_sort = evidence_sort if evidence_sort in EVIDENCE_SORTS else "q"
+    evidence_descending = request.query_params.get("evidence_order") == "desc"
     evidence, evidence_total = network_evidence(
-        ws, find_network(store, ws, network_id), signal=signal, offset=offset
+        ws,
+        find_network(store, ws, network_id),
+        signal=signal,
+        offset=offset,
+        sort=evidence_sort,
+        descending=evidence_descending,
     )
     labels = context["labels"]
     accounts = _accounts_shown(context["accounts"], request.query_params)
@@ -185,6 +194,8 @@ def _network_page(
         evidence_page=offset // PAGE,
         pages=max(1, -(-evidence_total // PAGE)),
         signal=signal or "",
+        evidence_sort=evidence_sort,
+        evidence_descending=evidence_descending,
         case=case,
         notes=case_notes(ws, network_id) if case else [],
         decisions=case_decisions(ws, network_id) if case else [],

@@ -33,11 +33,13 @@ from cibwatch.report.reading import SCORE_PARTS
 from cibwatch.web.access import Workspaces
 from cibwatch.web.dashboard import _viewer, page, page_number, plain_text
 from cibwatch.web.views import (
+    TAKEDOWN_SORTS,
     csv_download,
     find_network,
     linking,
     network_indicators,
     networks_by_id,
+    sorted_takedown,
     takedown_csv,
 )
 
@@ -87,8 +89,14 @@ def takedown_page(
     kind: str = "",
     network: str = "",
     page_: Annotated[str, Query(alias="page")] = "",
+    sort: str = "",
+    order: str = "",
 ) -> Response:
-    """The takedown list, filtered, a page of :data:`TAKEDOWN_PAGE` assets at a time."""
+    """The takedown list, filtered and sorted, a page of :data:`TAKEDOWN_PAGE` assets at a time.
+
+    ``sort`` is a column of :data:`TAKEDOWN_SORTS` (any other value sorts by network) and
+    ``order`` ``desc`` or ascending; both are kept by the pager and the filter form.
+    """
     who = _viewer(request)
     if who is None:
         return RedirectResponse("/login", status_code=303)
@@ -100,6 +108,9 @@ def takedown_page(
             network_ids=[network] if network else None,
         )
         everything = takedown_list(ws)
+    sort = sort if sort in TAKEDOWN_SORTS else "network"
+    descending = order == "desc"
+    items = sorted_takedown(items, sort, descending=descending)
     query = urlencode(
         {k: v for k, v in (("platform", platform), ("kind", kind), ("network", network)) if v}
     )
@@ -118,6 +129,9 @@ def takedown_page(
         platform=platform,
         kind=kind,
         network=network,
+        sort=sort,
+        descending=descending,
+        sorts=TAKEDOWN_SORTS,
         csv_link="/takedown.csv" + (f"?{query}" if query else ""),
     )
 

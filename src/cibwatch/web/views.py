@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -21,6 +22,7 @@ from pydantic_core import to_json
 from cibwatch.cases import (
     Case,
     EnforcementAction,
+    TakedownItem,
     export_takedown_csv,
     list_cases,
     network_names,
@@ -58,6 +60,29 @@ CHANGES: Final[dict[str, tuple[str, ...]]] = {
 }
 #: Orders the network list can be sorted by (the first is the default).
 SORTS: Final = ("score", "size", "name", "status", "assignee")
+#: Columns the takedown list can be sorted by, and each one's key (the first is the default).
+#: Only these names are accepted; anything else falls back to the default.
+TAKEDOWN_SORTS: Final[dict[str, Callable[[TakedownItem], tuple[str, ...]]]] = {
+    "network": lambda i: ((i.network_name or i.network_id).lower(), i.platform, i.asset),
+    "platform": lambda i: (i.platform, i.kind, i.asset),
+    "kind": lambda i: (i.kind, i.platform, i.asset),
+    "asset": lambda i: (i.asset,),
+    "handle": lambda i: ((i.handle or "").lower(), i.asset),
+    "name": lambda i: ((i.display_name or "").lower(), i.asset),
+    "source": lambda i: (i.source, i.asset),
+}
+
+
+def sorted_takedown(
+    items: list[TakedownItem], sort: str, *, descending: bool = False
+) -> list[TakedownItem]:
+    """The takedown list in the order of the column ``sort`` (a key of :data:`TAKEDOWN_SORTS`).
+
+    An unknown column sorts by network: the name comes from the query string and is only
+    ever looked up in the whitelist.
+    """
+    key = TAKEDOWN_SORTS.get(sort, TAKEDOWN_SORTS["network"])
+    return sorted(items, key=key, reverse=descending)
 
 
 def networks_by_id(store: Store, ws: Workspace) -> dict[str, Network]:
