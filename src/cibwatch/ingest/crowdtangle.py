@@ -38,33 +38,15 @@ from cibwatch.errors import InputError
 from cibwatch.ingest.base import Ingester, IngestOptions, Reject, StagedBatch
 from cibwatch.ingest.csvsource import csv_records, header_columns, read_header
 from cibwatch.ingest.staging import flush
+from cibwatch.ingest.times import ZONE_NAMES
 
-#: Zone abbreviations CrowdTangle writes, as UTC offsets. Ambiguous ones (IST, ...) are left
-#: out on purpose so that they are rejected.
-ZONE_OFFSETS: dict[str, str] = {
-    "UTC": "+00:00",
-    "GMT": "+00:00",
-    "Z": "+00:00",
-    "EST": "-05:00",
-    "EDT": "-04:00",
-    "CST": "-06:00",
-    "CDT": "-05:00",
-    "MST": "-07:00",
-    "MDT": "-06:00",
-    "PST": "-08:00",
-    "PDT": "-07:00",
-    "AKST": "-09:00",
-    "AKDT": "-08:00",
-    "HST": "-10:00",
-    "WET": "+00:00",
-    "WEST": "+01:00",
+#: Zone abbreviations CrowdTangle writes, as UTC offsets: the general table of
+#: :mod:`cibwatch.ingest.times` (less RFC 2822's bare "UT", which CrowdTangle never writes) and
+#: the names its exports carry with one meaning (US meanings; MSK as +03:00, as since 2014).
+#: Ambiguous ones (IST, ...) are left out on purpose so that they are rejected.
+ZONE_OFFSETS: dict[str, str] = {k: v for k, v in ZONE_NAMES.items() if k != "UT"} | {
     "BST": "+01:00",
-    "CET": "+01:00",
-    "CEST": "+02:00",
-    "EET": "+02:00",
-    "EEST": "+03:00",
     "MSK": "+03:00",
-    "JST": "+09:00",
     "KST": "+09:00",
     "AEST": "+10:00",
     "AEDT": "+11:00",
