@@ -88,7 +88,7 @@ def test_html_report_renders_its_pictures_in_chromium(
             "--force-color-profile=srgb",  # the exact palette colours, no display profile
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
-            "--window-size=1280,4500",  # down to the first network's pictures, above the second network
+            "--window-size=1280,4500",  # to the first network's pictures
             (demo / "report.html").resolve().as_uri(),
         ],
         check=True,
