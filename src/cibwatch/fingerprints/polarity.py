@@ -371,30 +371,12 @@ def read(
         if tag in seen_tags:
             continue
         seen_tags.add(tag)
-        terms = reader.hashtags.get(tag, [])
-        for term in terms:
-            topics.add(term.issue)
-            hit = _issue_hit(term, None, reader)
-            if hit is not None:
-                hits.append(hit)
-        marker = reader.markers.get(("hashtag", tag))
-        if marker is not None:
-            issues = frozenset(t.issue for t in terms)
-            lean.setdefault(marker[0], {})[f"#{tag}"] = (marker[1], issues)
+        _read_entity(reader, "hashtag", tag, f"#{tag}", topics, hits, lean)
     for raw in domains:
         labels = raw.lower().removeprefix("www.").split(".")
         for k in range(len(labels) - 1):
             name = ".".join(labels[k:])
-            terms = reader.domains.get(name, [])
-            for term in terms:
-                topics.add(term.issue)
-                hit = _issue_hit(term, None, reader)
-                if hit is not None:
-                    hits.append(hit)
-            marker = reader.markers.get(("domain", name))
-            if marker is not None:
-                issues = frozenset(t.issue for t in terms)
-                lean.setdefault(marker[0], {})[name] = (marker[1], issues)
+            _read_entity(reader, "domain", name, name, topics, hits, lean)
     if shared_account:
         handle = shared_account.lower().lstrip("@")
         marker = reader.markers.get(("account", handle))
@@ -413,6 +395,28 @@ def read(
     margin = totals[0][0] - (totals[1][0] if len(totals) > 1 else 0.0)
     camp = totals[0][1]
     return Reading(hits, frozenset(topics), camp, margin * factor, tuple(sorted(lean[camp])))
+
+
+def _read_entity(
+    reader: Reader,
+    kind: str,
+    key: str,
+    label: str,
+    topics: set[str],
+    hits: list[Hit],
+    lean: dict[str, dict[str, tuple[float, frozenset[str]]]],
+) -> None:
+    """One hashtag or linked domain of a post: its issue terms (read as written, never turned:
+    an entity carries no negation or quote) and the camp marker it may carry, under ``label``."""
+    terms = (reader.hashtags if kind == "hashtag" else reader.domains).get(key, [])
+    for term in terms:
+        topics.add(term.issue)
+        hit = _issue_hit(term, None, reader)
+        if hit is not None:
+            hits.append(hit)
+    marker = reader.markers.get((kind, key))
+    if marker is not None:
+        lean.setdefault(marker[0], {})[label] = (marker[1], frozenset(t.issue for t in terms))
 
 
 def _lean_hits(
