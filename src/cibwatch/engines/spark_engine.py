@@ -12,6 +12,7 @@ are collected to Arrow, so they (the edges, not the shares) must fit on the driv
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,6 +39,9 @@ def _session(master: str, config: Mapping[str, str]) -> Any:
         raise DependencyError(
             "the Spark engine needs PySpark: pip install 'cibwatch[spark]'"
         ) from exc
+    # Python work on the executors (near-duplicate signatures) must run this interpreter,
+    # with its packages; PySpark would otherwise start whatever ``python3`` is on the PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName("cibwatch")
     settings = {
         "spark.sql.session.timeZone": "UTC",

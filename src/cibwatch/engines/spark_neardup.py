@@ -1,0 +1,307 @@
+"""Near-duplicate text clusters on Spark: the same signatures, banding in Spark.
+
+:func:`~cibwatch.fingerprints.neardup.cluster_texts` holds every signature in one process.
+Beyond one machine the texts live in Parquet files that Spark reads, so the work is split:
+
+1. **Signatures on the executors**: ``mapInArrow`` hands each Arrow batch of texts to the
+   very function the embedded path uses,
+   :func:`~cibwatch.fingerprints.neardup.signatures` (same normalisation, shingles, seed and
+   densification), and keeps each signature as its 16 band keys (64 bins of 16 bits are 16
+   keys of 64 bits, so nothing else is needed to compare two signatures later).
+2. **Band grouping in Spark**: one row per (band, key, text); texts sharing a band key form a
+   bucket, and each bucket pairs its *leader* with every other member. The leader is the
+   member with the smallest whole-signature hash, the rule of
+   :func:`~cibwatch.fingerprints.neardup.candidate_pairs`, so the candidate pairs are the
+   same pairs and the partition is the same partition (a test compares both).
+3. **Estimated Jaccard on the executors**: each candidate pair is joined to its two
+   signatures and :func:`~cibwatch.fingerprints.neardup.estimated_jaccard` decides the link.
+4. **Connected components on the driver**, over the linked pairs only. Done there rather
+   than iteratively in Spark because the result, a label per text, is a driver-side array
+   anyway (the contract of ``cluster_texts``), the linked pairs are at most a few per
+   clustered text, and one linear pass with scipy beats the tens of shuffles of an
+   iterative label propagation (one per step of a chain's length) on any size whose labels
+   fit on the driver.
+
+>>> # doctest: +SKIP
+>>> from cibwatch.engines.spark_engine import SparkEngine
+>>> spark_cluster_texts(["Vote NO on the new tax, it will ruin our families!",
+...                      "RT @bob: vote no on the new tax - it will ruin our families",
+...                      "The weather in Berlin was lovely today by the river."],
+...                     engine=SparkEngine()).tolist()
+[0, 0, -1]
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cibwatch.engines.base import ParquetInput
+from cibwatch.errors import ConfigError
+from cibwatch.fingerprints.neardup import (
+    NUM_BANDS,
+    NearDupParams,
+    estimated_jaccard,
+    signatures,
+)
+
+if TYPE_CHECKING:
+    from cibwatch.engines.spark_engine import SparkEngine
+
+_U64 = npt.NDArray[np.uint64]
+_BANDS: Final = [f"b{b}" for b in range(NUM_BANDS)]
+#: What the signature step writes per comparable text: its row, the whole-signature hash
+#: (in signed order) and the 16 band keys.
+SIGNATURE_SCHEMA: Final = "row BIGINT, whole BIGINT, " + ", ".join(f"{b} BIGINT" for b in _BANDS)
+_SIGN_BIT: Final = np.uint64(1 << 63)
+
+# Every (band, key) bucket pairs its leader (smallest whole hash; ties, which only identical
+# signatures have, by row) with each other member: one shuffle by bucket, no self-join.
+_PAIRS_SQL: Final = f"""
+SELECT DISTINCT least(row, lead.row) AS a, greatest(row, lead.row) AS b
+FROM (
+    SELECT row, min(named_struct('whole', whole, 'row', row))
+                OVER (PARTITION BY band, key) AS lead
+    FROM (
+        SELECT row, whole, posexplode(array({", ".join(_BANDS)})) AS (band, key)
+        FROM neardup_signatures
+    ) keyed
+) bucketed
+WHERE row <> lead.row
+"""
+
+_JOINED_SQL: Final = f"""
+SELECT p.a, p.b, {", ".join(f"l.{b} AS l_{b}" for b in _BANDS)},
+       {", ".join(f"r.{b} AS r_{b}" for b in _BANDS)}
+FROM neardup_pairs p
+JOIN neardup_signatures l ON l.row = p.a
+JOIN neardup_signatures r ON r.row = p.b
+"""
+
+
+def signature_hash(bands: _U64) -> _U64:
+    """Hash of each whole signature (n x 16 band keys): what chooses a bucket's leader.
+
+    The same fold as :func:`~cibwatch.fingerprints.neardup.candidate_pairs` (xor each band
+    key in, then a MurmurHash3-style finaliser), so that a bucket's leader is the same text
+    on both paths.
+    """
+    whole = np.zeros(bands.shape[0], dtype=np.uint64)
+    for b in range(bands.shape[1]):
+        whole ^= bands[:, b]
+        whole ^= whole >> np.uint64(33)
+        whole *= np.uint64(0xFF51AFD7ED558CCD)
+        whole ^= whole >> np.uint64(29)
+    return whole
+
+
+def _signature_batches(
+    params: NearDupParams, text_col: str, row_col: str
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The ``mapInArrow`` function of step 1 (a closure: Spark pickles it to the executors)."""
+
+    def work(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            texts = batch.column(text_col)
+            if texts.type != pa.string():  # Spark may send large_string
+                texts = texts.cast(pa.string())
+            sig, kept = signatures(texts, params)
+            if kept.size == 0:
+                continue
+            bands = np.ascontiguousarray(sig).view(np.uint64)
+            rows = batch.column(row_col).to_numpy(zero_copy_only=False)[kept]
+            # unsigned order as signed order: Spark has no unsigned 64-bit type
+            whole = (signature_hash(bands) ^ _SIGN_BIT).view(np.int64)
+            columns = [pa.array(rows.astype(np.int64)), pa.array(whole)]
+            columns += [
+                pa.array(np.ascontiguousarray(bands[:, b]).view(np.int64)) for b in range(NUM_BANDS)
+            ]
+            yield pa.RecordBatch.from_arrays(columns, names=["row", "whole", *_BANDS])
+
+    return work
+
+
+def _as_signatures(batch: pa.RecordBatch, side: str) -> npt.NDArray[np.uint16]:
+    """The n x 64 signature matrix back from a side's 16 band-key columns."""
+    keys = np.stack(
+        [batch.column(f"{side}_{b}").to_numpy(zero_copy_only=False) for b in _BANDS], axis=1
+    )
+    return np.ascontiguousarray(keys, dtype=np.int64).view(np.uint16)
+
+
+def _linked_batches(
+    threshold: float,
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The ``mapInArrow`` function of step 3: the pairs whose estimate reaches ``threshold``."""
+
+    def work(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            k = batch.num_rows
+            if k == 0:
+                continue
+            sig = np.concatenate([_as_signatures(batch, "l"), _as_signatures(batch, "r")])
+            pairs = np.stack([np.arange(k), np.arange(k, 2 * k)], axis=1).astype(np.int64)
+            keep = pa.array(estimated_jaccard(sig, pairs) >= threshold)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("a").filter(keep), batch.column("b").filter(keep)], names=["a", "b"]
+            )
+
+    return work
+
+
+def label_components(n: int, linked: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Cluster label per row from linked pairs: 0, 1, ... numbered by each cluster's first
+    row, -1 for rows linked to nothing (the numbering of ``cluster_texts``)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    labels = np.full(n, -1, dtype=np.int64)
+    if linked.size == 0:
+        return labels
+    graph = coo_matrix(
+        (np.ones(len(linked), dtype=np.int8), (linked[:, 0], linked[:, 1])), shape=(n, n)
+    )
+    _, component = connected_components(graph, directed=False)
+    sizes = np.bincount(component)
+    in_cluster = np.flatnonzero(sizes[component] >= 2)
+    # the first row of each component, in row order, gets the next label
+    roots, first = np.unique(component[in_cluster], return_index=True)
+    rank = np.empty(sizes.size, dtype=np.int64)
+    rank[roots[np.argsort(first)]] = np.arange(roots.size)
+    labels[in_cluster] = rank[component[in_cluster]]
+    return labels
+
+
+def _row_count(frame: Any, row_col: str) -> int:
+    """Number of texts in a Parquet input, whose ``row_col`` must number them 0..n-1."""
+    from pyspark.sql import functions as F
+
+    found = frame.agg(F.count(F.lit(1)), F.min(row_col), F.max(row_col)).collect()[0]
+    count, low, high = int(found[0]), found[1], found[2]
+    if count == 0:
+        return 0
+    if low != 0 or high != count - 1:
+        raise ConfigError(
+            f"column {row_col!r} must number the texts 0..{count - 1}, found {low}..{high}"
+        )
+    return count
+
+
+def spark_cluster_texts(
+    texts: Sequence[str | None] | pa.Array | pa.ChunkedArray | ParquetInput,
+    *,
+    engine: SparkEngine | None = None,
+    threshold: float = 0.7,
+    shingle: int = 5,
+    min_chars: int = 25,
+    seed: int = 0,
+    text_col: str = "text",
+    row_col: str = "row",
+) -> npt.NDArray[np.int64]:
+    """Near-duplicate cluster label of each text, as
+    :func:`~cibwatch.fingerprints.neardup.cluster_texts` gives it, computed on Spark.
+
+    ``texts`` is a sequence or Arrow array (written to Parquet under the engine's
+    ``stage_dir`` for Spark to read), or a :class:`ParquetInput` whose ``row_col`` numbers
+    the texts 0..n-1 (the position each label takes) beside ``text_col``. ``engine`` is the
+    :class:`~cibwatch.engines.spark_engine.SparkEngine` to run on; without one a local
+    engine is started and stopped. Returns an int64 array of n labels.
+    """
+    params = replace(
+        NearDupParams(threshold, shingle, min_chars, seed),
+        workers=1,  # one Python worker per Spark core already
+    )
+    params.check()
+    own = engine is None
+    if engine is None:
+        from cibwatch.engines.spark_engine import SparkEngine
+
+        engine = SparkEngine()
+    try:
+        if isinstance(texts, ParquetInput):
+            return _cluster(engine, texts, params, text_col, row_col)
+        column = (
+            texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, pa.string())
+        )
+        with tempfile.TemporaryDirectory(prefix="cibwatch-texts-", dir=engine.stage_dir) as tmp:
+            path = Path(tmp) / "texts.parquet"
+            table = pa.table({"row": pa.array(np.arange(len(column))), "text": column})
+            pq.write_table(table, path)
+            return _cluster(engine, ParquetInput(str(path)), params, "text", "row")
+    finally:
+        if own:
+            engine.close()
+
+
+def _signed(
+    engine: SparkEngine, source: ParquetInput, params: NearDupParams, text_col: str, row_col: str
+) -> tuple[int, Any]:
+    """Number of texts and the checkpointed signatures, registered as ``neardup_signatures``."""
+    spark = engine.session
+    frame = spark.read.option("recursiveFileLookup", "true").parquet(source.path)
+    frame = frame.select(row_col, text_col)
+    n = _row_count(frame, row_col)
+    signed = frame.mapInArrow(_signature_batches(params, text_col, row_col), SIGNATURE_SCHEMA)
+    # read twice (bands, then the pairs' joins): computed once, its lineage cut
+    signed = signed.localCheckpoint(eager=True)
+    signed.createOrReplaceTempView("neardup_signatures")
+    engine._stepped("neardup_signatures")
+    return n, signed
+
+
+def _pairs_array(table: pa.Table) -> npt.NDArray[np.int64]:
+    if table.num_rows == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    columns = [table.column("a").to_numpy(), table.column("b").to_numpy()]
+    return np.stack(columns, axis=1).astype(np.int64)
+
+
+def spark_candidate_pairs(
+    engine: SparkEngine,
+    source: ParquetInput,
+    params: NearDupParams,
+    *,
+    text_col: str = "text",
+    row_col: str = "row",
+) -> npt.NDArray[np.int64]:
+    """The candidate pairs of step 2 as rows (k x 2, a < b), for inspection and tests: the
+    pairs :func:`~cibwatch.fingerprints.neardup.candidate_pairs` gives, in text rows."""
+    spark = engine.session
+    _, signed = _signed(engine, source, params, text_col, row_col)
+    try:
+        return _pairs_array(spark.sql(_PAIRS_SQL).toArrow())
+    finally:
+        spark.catalog.dropTempView("neardup_signatures")
+        signed.unpersist()
+
+
+def _cluster(
+    engine: SparkEngine, source: ParquetInput, params: NearDupParams, text_col: str, row_col: str
+) -> npt.NDArray[np.int64]:
+    spark = engine.session
+    n, signed = _signed(engine, source, params, text_col, row_col)
+    pairs = None
+    try:
+        pairs = spark.sql(_PAIRS_SQL).localCheckpoint(eager=True)
+        pairs.createOrReplaceTempView("neardup_pairs")
+        engine._stepped("neardup_pairs")
+        linked = spark.sql(_JOINED_SQL).mapInArrow(
+            _linked_batches(params.threshold), "a BIGINT, b BIGINT"
+        )
+        found = linked.toArrow()
+        engine._stepped("neardup_linked")
+    finally:
+        spark.catalog.dropTempView("neardup_signatures")
+        spark.catalog.dropTempView("neardup_pairs")
+        signed.unpersist()
+        if pairs is not None:
+            pairs.unpersist()
+    return label_components(n, _pairs_array(found))

@@ -1,0 +1,165 @@
+"""Near-duplicate text on Spark gives the partition of the embedded path, text for text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cibwatch.engines.base import ParquetInput
+from cibwatch.engines.spark_neardup import (
+    label_components,
+    spark_candidate_pairs,
+    spark_cluster_texts,
+)
+from cibwatch.errors import ConfigError
+from cibwatch.fingerprints.neardup import (
+    NearDupParams,
+    candidate_pairs,
+    cluster_texts,
+    signatures,
+)
+
+pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed")
+pytest.importorskip("pandas", reason="PySpark's mapInArrow needs pandas")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Any]:
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java on the PATH")
+    from cibwatch.engines.spark_engine import SparkEngine
+
+    # the executors' Python must be this one (with numpy and pyarrow)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    runner = SparkEngine(
+        master="local[1]",
+        config={
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.sql.shuffle.partitions": "2",
+            "spark.driver.memory": "1g",
+            # small batches: the signatures of one text must not depend on its batch
+            "spark.sql.execution.arrow.maxRecordsPerBatch": "97",
+        },
+    )
+    yield runner
+    runner.close()
+
+
+def _texts(seed: int, n: int = 1500) -> list[str | None]:
+    """Copy-paste families with one or two words changed per copy (some pairs fall below
+    the threshold, so a family is found as a chain through its closer copies), unrelated
+    texts from the same vocabulary, Cyrillic ones, and texts too short or missing."""
+    rng = np.random.default_rng(seed)
+    latin = [f"w{i}x" for i in range(400)]
+    cyrillic = [f"сл{i}во" for i in range(400)]
+    bases = [" ".join(rng.choice(latin if f % 3 else cyrillic, 14)) for f in range(60)]
+    out: list[str | None] = []
+    for _ in range(n):
+        roll = rng.random()
+        if roll < 0.55:
+            words = bases[rng.integers(0, len(bases))].split()
+            for _ in range(rng.integers(0, 3)):
+                words[rng.integers(0, len(words))] = str(rng.choice(latin))
+            out.append(("RT @someone: " if rng.random() < 0.3 else "") + " ".join(words))
+        elif roll < 0.95:
+            out.append(" ".join(rng.choice(latin, 14)))
+        elif roll < 0.98:
+            out.append("too short")
+        else:
+            out.append(None)
+    return out
+
+
+@pytest.mark.spark
+def test_same_labels_as_the_embedded_path(engine: Any) -> None:
+    texts = _texts(1)
+    expected = cluster_texts(texts)
+    assert (expected >= 0).sum() > 500  # the families are found at all
+    got = spark_cluster_texts(texts, engine=engine)
+    # same numbering (by first text), hence the same partition
+    assert got.tolist() == expected.tolist()
+
+
+def _up_to_twins(pairs: np.ndarray, sig: np.ndarray, rows: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs with each text replaced by the first text of identical signature, self-pairs
+    dropped: which of identical twins leads a bucket is arbitrary (the embedded path takes
+    whichever its sort puts first), and cannot change the partition (twins link each
+    other at estimated Jaccard 1)."""
+    first: dict[bytes, int] = {}
+    twin = {int(r): first.setdefault(s.tobytes(), int(r)) for s, r in zip(sig, rows, strict=True)}
+    out = {tuple(sorted((twin[a], twin[b]))) for a, b in pairs.tolist()}
+    return {(a, b) for a, b in out if a != b}
+
+
+@pytest.mark.spark
+def test_same_candidate_pairs_as_the_embedded_banding(engine: Any, tmp_path: Path) -> None:
+    # The leader of each bucket must be the same text on both paths: a different leader
+    # tests different pairs, and near the threshold that changes the partition.
+    texts = _texts(2, n=800)
+    params = NearDupParams()
+    sig, rows = signatures(texts, params)
+    embedded = rows[candidate_pairs(sig)]
+    path = tmp_path / "texts.parquet"
+    pq.write_table(pa.table({"row": np.arange(len(texts)), "text": texts}), path)
+    got = spark_candidate_pairs(engine, ParquetInput(str(path)), params)
+    assert len(embedded) > 100
+    assert _up_to_twins(got, sig, rows) == _up_to_twins(embedded, sig, rows)
+
+
+@pytest.mark.spark
+def test_parquet_folder_in_any_order_labels_by_row(engine: Any, tmp_path: Path) -> None:
+    # Two files, rows shuffled, other column names: labels follow the row column.
+    texts = _texts(3, n=600)
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(texts))
+    table = pa.table(
+        {
+            "n": pa.array(order, pa.int64()),
+            "body": [texts[i] for i in order],
+            "other": ["x"] * len(texts),
+        }
+    )
+    (tmp_path / "part").mkdir()
+    pq.write_table(table.slice(0, 250), tmp_path / "part" / "a.parquet")
+    pq.write_table(table.slice(250), tmp_path / "part" / "b.parquet")
+    got = spark_cluster_texts(
+        ParquetInput(str(tmp_path / "part")),
+        engine=engine,
+        text_col="body",
+        row_col="n",
+        threshold=0.6,
+    )
+    assert got.tolist() == cluster_texts(texts, threshold=0.6).tolist()
+
+
+@pytest.mark.spark
+def test_row_column_must_number_the_texts(engine: Any, tmp_path: Path) -> None:
+    path = tmp_path / "gap.parquet"
+    # rows 0, 1, 3: row 2 is missing, so label positions would be wrong
+    pq.write_table(pa.table({"row": [0, 1, 3], "text": ["a" * 30, "b" * 30, "c" * 30]}), path)
+    with pytest.raises(ConfigError, match="0..2"):
+        spark_cluster_texts(ParquetInput(str(path)), engine=engine)
+
+
+def test_parameters_are_checked_before_spark_starts() -> None:
+    with pytest.raises(ConfigError, match="threshold"):
+        spark_cluster_texts(["x" * 30], threshold=1.5)
+
+
+def test_components_are_numbered_by_first_row() -> None:
+    # rows 5-1 and 1-3 chain into one cluster (first row 1, label 0); 0-4 is the second
+    # (first row 0 would come first: it does, label 0), so: {0, 4} -> 0, {1, 3, 5} -> 1;
+    # rows 2 and 6 are linked to nothing.
+    linked = np.array([[1, 5], [1, 3], [0, 4]], dtype=np.int64)
+    assert label_components(7, linked).tolist() == [0, 1, -1, 1, 0, 1, -1]
+    assert label_components(3, np.zeros((0, 2), dtype=np.int64)).tolist() == [-1, -1, -1]
