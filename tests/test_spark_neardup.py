@@ -147,7 +147,7 @@ def test_row_column_must_number_the_texts(engine: Any, tmp_path: Path) -> None:
     path = tmp_path / "gap.parquet"
     # rows 0, 1, 3: row 2 is missing, so label positions would be wrong
     pq.write_table(pa.table({"row": [0, 1, 3], "text": ["a" * 30, "b" * 30, "c" * 30]}), path)
-    with pytest.raises(ConfigError, match="0..2"):
+    with pytest.raises(ConfigError, match=r"0\.\.2, found 0\.\.3"):
         spark_cluster_texts(ParquetInput(str(path)), engine=engine)
 
 
@@ -157,9 +157,8 @@ def test_parameters_are_checked_before_spark_starts() -> None:
 
 
 def test_components_are_numbered_by_first_row() -> None:
-    # rows 5-1 and 1-3 chain into one cluster (first row 1, label 0); 0-4 is the second
-    # (first row 0 would come first: it does, label 0), so: {0, 4} -> 0, {1, 3, 5} -> 1;
-    # rows 2 and 6 are linked to nothing.
+    # {0, 4} (first row 0) gets label 0; 1-5 and 1-3 chain into {1, 3, 5} (first row 1),
+    # label 1; rows 2 and 6 are linked to nothing.
     linked = np.array([[1, 5], [1, 3], [0, 4]], dtype=np.int64)
     assert label_components(7, linked).tolist() == [0, 1, -1, 1, 0, 1, -1]
     assert label_components(3, np.zeros((0, 2), dtype=np.int64)).tolist() == [-1, -1, -1]
