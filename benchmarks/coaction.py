@@ -15,13 +15,14 @@ children: with Spark the engine is a child JVM, which only this figure includes)
 ``--profile`` prints each engine step's end time and memory.
 
     python benchmarks/coaction.py --sizes 1000000 --zipf 1.0 0.8 --engines duckdb spark
-    python benchmarks/coaction.py --sizes 1000000 --toolkit   # also the QUT toolkit
+    python benchmarks/coaction.py --sizes 1000000 --toolkit cnt/bin/compute_networks
     python benchmarks/coaction.py --sizes 100000000 --zipf 1.0 --scale span \
         --memory-limit 12GB --data-dir /tmp/coaction-data --profile
 
-``--toolkit`` creates a throw-away venv, installs coordination-network-toolkit into it (from
-the package registry) and runs its co-retweet computation on the same file with the same
-window and 2 processes, then prints the ratio of its time to ours.
+``--toolkit [PATH]`` also runs coordination-network-toolkit's co-retweet computation (its
+``compute_networks`` script, installed in a venv of its own) on the same shares as its CSV,
+with the same window and 2 processes, and prints the ratio of its time to ours in process;
+``benchmarks/investigate.py --coaction-cli`` compares whole processes (CSV in, edges out).
 """
 
 from __future__ import annotations
@@ -257,43 +258,72 @@ def run_one(
     }
 
 
-def run_toolkit(path: Path, workdir: Path) -> float | None:
-    """Time coordination-network-toolkit (co-retweet, 2 processes) in its own venv."""
-    table = pq.read_table(path)
-    venv = workdir / "cnt-venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", "coordination-network-toolkit"], check=False
-    )
-    if pip.returncode != 0:
-        print("coordination-network-toolkit could not be installed; skipping it")
+#: The toolkit's console script, as its package installs it.
+TOOLKIT_SCRIPT = "compute_networks"
+
+
+def find_toolkit(given: str | None) -> str | None:
+    """Path of coordination-network-toolkit's ``compute_networks``, or None when absent.
+
+    ``given`` (the ``--toolkit`` option) wins; otherwise the environment variable
+    ``CNT_COMPUTE_NETWORKS``. Install it into a venv of its own (``python -m venv cnt &&
+    cnt/bin/pip install coordination-network-toolkit``), never into cibwatch's.
+    """
+    path = given or os.environ.get("CNT_COMPUTE_NETWORKS")
+    if not path:
         return None
-    csv_path = workdir / "cnt.csv"
+    return path if Path(path).is_file() and os.access(path, os.X_OK) else None
+
+
+def write_toolkit_csv(shares: Path, csv_path: Path) -> int:
+    """Write the shares (Parquet) as the toolkit's CSV; return the number of rows.
+
+    Its layout: message_id, user_id, username, repost_id, reply_id, message, timestamp,
+    urls; the object goes into repost_id so that its co-retweet network is the same
+    co-action. Both tools then read this one file.
+    """
+    table = pq.read_table(shares)
     n = table.num_rows
-    # Its CSV layout: message_id, user_id, username, repost_id, reply_id, message, timestamp,
-    # urls; the object goes into repost_id so that co_retweet is the same co-action.
+    empty = pa.array([""] * n)
     cnt = pa.table(
         {
             "message_id": table["post"],
             "user_id": table["account"],
             "username": table["account"],
             "repost_id": table["object"],
-            "reply_id": pa.array([""] * n),
-            "message": pa.array([""] * n),
+            "reply_id": empty,
+            "message": empty,
             "timestamp": table["time"],
-            "urls": pa.array([""] * n),
+            "urls": empty,
         }
     )
     pacsv.write_csv(cnt, csv_path)
-    tool = str(venv / "bin" / "compute_networks")
-    db = str(workdir / "cnt.db")
+    return n
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Run ``command`` to completion; its wall seconds and CPU seconds (user + system of
+    the process and its children, so worker processes count)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([tool, db, "preprocess", "--format", "csv", str(csv_path)], check=True)
-    loaded = time.perf_counter()
-    subprocess.run(
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def run_toolkit(tool: str, csv_path: Path, workdir: Path) -> dict[str, float]:
+    """Time the toolkit's two processes on ``csv_path``: ``preprocess`` into a fresh SQLite
+    database, then ``compute co_retweet`` (same window, 2 processes) writing its edges."""
+    db = workdir / "cnt.db"
+    db.unlink(missing_ok=True)
+    load_wall, load_cpu = timed([tool, str(db), "preprocess", "--format", "csv", str(csv_path)])
+    # GraphML, its default: its CSV writer fails in version 1.5.2 (an unexpected keyword)
+    out = workdir / "cnt_edges.graphml"
+    compute_wall, compute_cpu = timed(
         [
             tool,
-            db,
+            str(db),
             "compute",
             "co_retweet",
             "--time_window",
@@ -301,13 +331,18 @@ def run_toolkit(path: Path, workdir: Path) -> float | None:
             "--n_cpus",
             "2",
             "--output_file",
-            str(workdir / "cnt_edges.csv"),
-        ],
-        check=True,
+            str(out),
+        ]
     )
-    done = time.perf_counter()
-    print(f"toolkit: load {loaded - started:.1f} s, compute {done - loaded:.1f} s")
-    return done - started
+    with out.open() as graph:
+        n_edges = sum(line.count("<edge ") for line in graph)
+    return {
+        "load_seconds": load_wall,
+        "compute_seconds": compute_wall,
+        "seconds": load_wall + compute_wall,
+        "cpu_seconds": load_cpu + compute_cpu,
+        "edges": n_edges,
+    }
 
 
 def main() -> None:
@@ -323,7 +358,15 @@ def main() -> None:
         "within-window pairs grow with the square of the size); span: 50,000 accounts and "
         "30 days per million posts (the 1 M recipe's density kept; pairs grow linearly)",
     )
-    parser.add_argument("--toolkit", action="store_true", help="also run the QUT toolkit")
+    parser.add_argument(
+        "--toolkit",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="COMPUTE_NETWORKS",
+        help="also run the QUT toolkit: path of its compute_networks script (or the "
+        "environment variable CNT_COMPUTE_NETWORKS)",
+    )
     parser.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 4GB")
     parser.add_argument("--profile", action="store_true", help="print each step's time and RSS")
     parser.add_argument(
@@ -369,10 +412,27 @@ def main() -> None:
                     print(f"  {engine}: {json.dumps(figures)}", flush=True)
                     if engine == "duckdb" and "seconds" in figures:
                         ours = float(figures["seconds"])
-                if args.toolkit:
-                    theirs = run_toolkit(path, workdir)
-                    if theirs is not None and ours:
-                        print(f"  toolkit/ours time ratio: {theirs / ours:.1f}x")
+                if args.toolkit is not None:
+                    tool = find_toolkit(args.toolkit)
+                    if tool is None:
+                        print(
+                            "  coordination-network-toolkit: ABSENT (give --toolkit PATH or "
+                            "CNT_COMPUTE_NETWORKS); not measured"
+                        )
+                        continue
+                    csv_path = path.with_suffix(".cnt.csv")
+                    if not csv_path.exists():
+                        write_toolkit_csv(path, csv_path)
+                    theirs = run_toolkit(tool, csv_path, workdir)
+                    print(
+                        f"  toolkit: load {theirs['load_seconds']:.1f} s, compute "
+                        f"{theirs['compute_seconds']:.1f} s, {theirs['cpu_seconds']:.1f} CPU s, "
+                        f"{theirs['edges']:,} edges"
+                    )
+                    if ours:
+                        print(
+                            f"  toolkit / ours (in process) time: {theirs['seconds'] / ours:.1f}x"
+                        )
 
 
 if __name__ == "__main__":

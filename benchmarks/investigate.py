@@ -236,6 +236,89 @@ def help_times() -> None:
         print(f"{'cibwatch ' + ' '.join(args):<36} {wall:.3f} s  {cpu:.3f} CPU s")
 
 
+def _benchmark(name: str) -> Any:
+    """Another benchmark script of this folder, imported as a module (reused, not copied)."""
+    import importlib
+
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    return importlib.import_module(name)
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as rows:
+        return max(sum(1 for _ in rows) - 1, 0)
+
+
+def coaction_cli(args: argparse.Namespace) -> None:
+    """Whole process against whole process on one CSV of 1 M shares, back to back.
+
+    ``cibwatch coordination`` (one process: start-up, CSV in, co-action, edges CSV out) and
+    coordination-network-toolkit (``preprocess`` into SQLite, then ``compute co_retweet``
+    with 2 processes, edges CSV out), on the toolkit's CSV layout of benchmarks/coaction.py's
+    1 M recipe, window 30 s, each with its default least evidence for an edge (cibwatch: 2
+    distinct objects; the toolkit: edge weight 2); the edge counts are printed beside.
+    """
+    coaction = _benchmark("coaction")
+    folder = args.workdir / "coaction-cli-1000000"
+    folder.mkdir(parents=True, exist_ok=True)
+    shares, csv_path = folder / "shares.parquet", folder / "shares.cnt.csv"
+    if not csv_path.exists():
+        partial = folder / "shares.partial"
+        coaction.write_shares(
+            partial, 1_000_000, 1.0, accounts=coaction.ACCOUNTS, days=coaction.DAYS
+        )
+        partial.rename(shares)
+        coaction.write_toolkit_csv(shares, csv_path)
+    size_mb = csv_path.stat().st_size / 1e6
+    print(f"co-action whole process, 1,000,000 shares in one CSV ({size_mb:.0f} MB), window 30 s")
+    print(f"machine before: {_load()}")
+    exe = shutil.which("cibwatch", path=str(Path(sys.executable).parent)) or "cibwatch"
+    ours_out = folder / "cibwatch_edges.csv"
+    wall, cpu = coaction.timed(
+        [
+            exe,
+            "coordination",
+            str(csv_path),
+            "--account-col",
+            "user_id",
+            "--object-col",
+            "repost_id",
+            "--time-col",
+            "timestamp",
+            "--content-col",
+            "message_id",
+            "--window",
+            str(int(coaction.WINDOW)),
+            "--out",
+            str(ours_out),
+        ]
+    )
+    print(
+        f"{'cibwatch coordination':<36} {wall:7.2f} s  {cpu:7.2f} CPU s  "
+        f"{_count_lines(ours_out):,} edges"
+    )
+    tool = coaction.find_toolkit(args.toolkit)
+    if tool is None:
+        print(
+            "coordination-network-toolkit: ABSENT, not measured (install it in a venv of its "
+            "own and give --toolkit PATH/TO/compute_networks, or set CNT_COMPUTE_NETWORKS)"
+        )
+        return
+    theirs = coaction.run_toolkit(tool, csv_path, folder)
+    print(
+        f"{'toolkit preprocess + compute':<36} {theirs['seconds']:7.2f} s  "
+        f"{theirs['cpu_seconds']:7.2f} CPU s  {theirs['edges']:,} edges  "
+        f"(preprocess {theirs['load_seconds']:.2f} s, compute {theirs['compute_seconds']:.2f} s)"
+    )
+    print(
+        f"toolkit / cibwatch: {theirs['seconds'] / wall:.1f}x wall, "
+        f"{theirs['cpu_seconds'] / max(cpu, 0.01):.1f}x CPU (target: at least 10x)"
+    )
+    print(f"machine after: {_load()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000000", help="Comma-separated post counts (0: none).")
@@ -246,6 +329,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--help-only", action="store_true", help="Time --help and stop.")
     parser.add_argument(
+        "--coaction-cli",
+        action="store_true",
+        help="Time `cibwatch coordination` against coordination-network-toolkit, whole "
+        "processes on the same 1 M-share CSV, and stop.",
+    )
+    parser.add_argument(
+        "--toolkit",
+        help="coordination-network-toolkit's compute_networks script (default: the "
+        "environment variable CNT_COMPUTE_NETWORKS); said ABSENT when missing.",
+    )
+    parser.add_argument(
         "--skip",
         default="",
         help="Comma-separated steps the investigation skips (named in the output).",
@@ -253,6 +347,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.help_only:
         help_times()
+        return
+    if args.coaction_cli:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        coaction_cli(args)
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
     runs: list[tuple[str, list[Path]]] = []

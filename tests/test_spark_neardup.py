@@ -29,7 +29,6 @@ from cibwatch.fingerprints.neardup import (
 )
 
 pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed")
-pytest.importorskip("pandas", reason="PySpark's mapInArrow needs pandas")
 
 
 @pytest.fixture(scope="module")

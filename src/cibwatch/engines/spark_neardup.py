@@ -3,8 +3,8 @@
 :func:`~cibwatch.fingerprints.neardup.cluster_texts` holds every signature in one process.
 Beyond one machine the texts live in Parquet files that Spark reads, so the work is split:
 
-1. **Signatures on the executors**: ``mapInArrow`` hands each Arrow batch of texts to the
-   very function the embedded path uses,
+1. **Signatures on the executors**: ``mapInArrow`` (:func:`map_in_arrow`) hands each
+   Arrow batch of texts to the very function the embedded path uses,
    :func:`~cibwatch.fingerprints.neardup.signatures` (same normalisation, shingles, seed and
    densification), and keeps each signature as its 16 band keys (64 bins of 16 bits are 16
    keys of 64 bits, so nothing else is needed to compare two signatures later).
@@ -180,6 +180,29 @@ def label_components(n: int, linked: npt.NDArray[np.int64]) -> npt.NDArray[np.in
     return labels
 
 
+def map_in_arrow(
+    frame: Any,
+    func: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]],
+    schema: str,
+) -> Any:
+    """``frame.mapInArrow(func, schema)`` without PySpark's demand for pandas.
+
+    PySpark's ``mapInArrow`` builds its function through ``pandas_udf``, which refuses to
+    run without pandas although nothing of pandas is used on either side. Installing
+    pandas only for that check would cost every cibwatch command its import (pyarrow loads
+    pandas whenever it is installed and a chunked column becomes a numpy array: 0.3 s and
+    more at start-up). So the function is built as ``pandas_udf`` builds it, minus that
+    check, and handed to the JVM's ``mapInArrow`` as PySpark's own ``mapInArrow`` does.
+    """
+    from pyspark.sql import DataFrame
+    from pyspark.sql.pandas.functions import vectorized_udf
+    from pyspark.util import PythonEvalType
+
+    udf = vectorized_udf(func, schema, PythonEvalType.SQL_MAP_ARROW_ITER_UDF, "pandas")
+    column = udf(*[frame[name] for name in frame.columns])
+    return DataFrame(frame._jdf.mapInArrow(column._jc, False, None), frame.sparkSession)
+
+
 def _row_count(frame: Any, row_col: str) -> int:
     """Number of texts in a Parquet input, whose ``row_col`` must number them 0..n-1."""
     from pyspark.sql import functions as F
@@ -249,7 +272,7 @@ def _signed(
     frame = spark.read.option("recursiveFileLookup", "true").parquet(source.path)
     frame = frame.select(row_col, text_col)
     n = _row_count(frame, row_col)
-    signed = frame.mapInArrow(_signature_batches(params, text_col, row_col), SIGNATURE_SCHEMA)
+    signed = map_in_arrow(frame, _signature_batches(params, text_col, row_col), SIGNATURE_SCHEMA)
     # read twice (bands, then the pairs' joins): computed once, its lineage cut
     signed = signed.localCheckpoint(eager=True)
     signed.createOrReplaceTempView("neardup_signatures")
@@ -293,8 +316,8 @@ def _cluster(
         pairs = spark.sql(_PAIRS_SQL).localCheckpoint(eager=True)
         pairs.createOrReplaceTempView("neardup_pairs")
         engine._stepped("neardup_pairs")
-        linked = spark.sql(_JOINED_SQL).mapInArrow(
-            _linked_batches(params.threshold), "a BIGINT, b BIGINT"
+        linked = map_in_arrow(
+            spark.sql(_JOINED_SQL), _linked_batches(params.threshold), "a BIGINT, b BIGINT"
         )
         found = linked.toArrow()
         engine._stepped("neardup_linked")
