@@ -298,7 +298,7 @@ def write_toolkit_csv(shares: Path, csv_path: Path) -> int:
         }
     )
     pacsv.write_csv(cnt, csv_path)
-    return n
+    return int(n)
 
 
 def timed(command: list[str]) -> tuple[float, float]:

@@ -195,7 +195,7 @@ def map_in_arrow(
     check, and handed to the JVM's ``mapInArrow`` as PySpark's own ``mapInArrow`` does.
     """
     from pyspark.sql import DataFrame
-    from pyspark.sql.pandas.functions import vectorized_udf
+    from pyspark.sql.pandas.functions import vectorized_udf  # type: ignore[attr-defined]
     from pyspark.util import PythonEvalType
 
     udf = vectorized_udf(func, schema, PythonEvalType.SQL_MAP_ARROW_ITER_UDF, "pandas")
