@@ -40,7 +40,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from scipy.stats import poisson
+
+# pdtrc(k, mu) is P(X > k) for X ~ Poisson(mu), what scipy.stats' poisson.sf computes with,
+# without the 0.8 s of CPU that importing scipy.stats costs every co-action command.
+from scipy.special import pdtrc
 
 from cibwatch.errors import ConfigError
 
@@ -53,7 +56,7 @@ def poisson_tail(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """
     obs = np.asarray(observed, dtype=np.float64)
     mu = np.maximum(np.asarray(expected, dtype=np.float64), 1e-300)
-    p = poisson.sf(obs - 1.0, mu)
+    p = pdtrc(np.floor(obs - 1.0), mu)
     return np.where(obs <= 0, 1.0, np.clip(p, 0.0, 1.0))
 
 
@@ -98,7 +101,7 @@ def conditional_tail(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     obs = np.asarray(observed, dtype=np.float64)
     mu = np.maximum(np.asarray(expected, dtype=np.float64), 1e-300)
     # -expm1(-mu) is P(X >= 1) without cancellation when mu is tiny.
-    p = poisson.sf(obs - 1.0, mu) / -np.expm1(-mu)
+    p = pdtrc(np.floor(obs - 1.0), mu) / -np.expm1(-mu)
     return np.where(obs <= 1, 1.0, np.clip(p, 0.0, 1.0))
 
 
