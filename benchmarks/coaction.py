@@ -151,6 +151,34 @@ def _tree_rss_gb() -> float:
     return sum(sizes.get(pid, 0) for pid in mine) / 1024**3
 
 
+def tree_cpu_seconds() -> float:
+    """CPU seconds (user + system) used so far by this process and its live descendants.
+
+    Spark's JVM is a child that is not waited for before the figures are printed, so
+    ``RUSAGE_CHILDREN`` would miss it; its /proc counters do not.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command name: state, ppid, ...; utime and stime are fields 14 and 15
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in mine} - mine
+        grew = bool(found)
+        mine |= found
+    return sum(used.get(pid, 0.0) for pid in mine)
+
+
 class MemorySampler:
     """Samples the process tree's RSS every 0.2 s in a thread: overall and per-step peaks.
 
@@ -195,7 +223,11 @@ def _peaks(sampler: MemorySampler) -> dict[str, float]:
 
 
 def run_one(
-    path: str, engine: str, memory_limit: str | None, profile: bool = False
+    path: str,
+    engine: str,
+    memory_limit: str | None,
+    profile: bool = False,
+    spark_memory: str = "8g",
 ) -> dict[str, object]:
     """Load + detect in this process; return time, peak memory and recovery figures."""
     from cibwatch.coaction import TooManyPairsError, detect_coordination
@@ -211,7 +243,7 @@ def run_one(
         options = {
             "config": {
                 "spark.ui.enabled": "false",
-                "spark.driver.memory": "8g",
+                "spark.driver.memory": spark_memory,
                 "spark.ui.showConsoleProgress": "false",
             }
         }
@@ -219,6 +251,7 @@ def run_one(
     sampler = MemorySampler(verbose=profile)
     runner.on_step = sampler
     started = time.perf_counter()
+    cpu_before = tree_cpu_seconds()
     try:
         result = detect_coordination(
             path,
@@ -230,6 +263,7 @@ def run_one(
             min_participation=2,
             engine=runner,
         )
+        cpu = tree_cpu_seconds()  # with Spark's JVM, before close() ends it
     except TooManyPairsError as refused:
         # Data too dense for the window: the figure is how soon the run says so.
         return {
@@ -248,6 +282,7 @@ def run_one(
     return {
         "engine": engine,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu - cpu_before, 1),
         **_peaks(sampler),
         "edges": result.edges.num_rows,
         "window_pairs": result.n_window_pairs,
@@ -369,6 +404,7 @@ def main() -> None:
     )
     parser.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 4GB")
     parser.add_argument("--profile", action="store_true", help="print each step's time and RSS")
+    parser.add_argument("--spark-driver-memory", default="8g", help="Spark's driver heap")
     parser.add_argument(
         "--data-dir", type=Path, help="keep the generated files here and reuse them"
     )
@@ -376,7 +412,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.run_one:
         path, engine = args.run_one
-        print(json.dumps(run_one(path, engine, args.memory_limit or None, args.profile)))
+        figures = run_one(
+            path, engine, args.memory_limit or None, args.profile, args.spark_driver_memory
+        )
+        print(json.dumps(figures))
         return
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.data_dir or Path(tmp)
@@ -407,6 +446,7 @@ def main() -> None:
                     command = [sys.executable, __file__, "--run-one", str(path), engine]
                     command += ["--memory-limit", args.memory_limit]
                     command += ["--profile"] if args.profile else []
+                    command += ["--spark-driver-memory", args.spark_driver_memory]
                     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
                     figures = json.loads(out.stdout.strip().splitlines()[-1])
                     print(f"  {engine}: {json.dumps(figures)}", flush=True)

@@ -319,6 +319,121 @@ def coaction_cli(args: argparse.Namespace) -> None:
     print(f"machine after: {_load()}")
 
 
+def _neardup_one(engine: str, texts: str, labels_out: str, driver_memory: str) -> None:
+    """Child: near-duplicate clusters of ``texts`` (Parquet: row, text) on one engine;
+    prints time, CPU and peak memory of this process with its children (Spark's JVM and
+    Python workers) as JSON and saves the labels for the parent to compare."""
+    import numpy as np
+
+    coaction = _benchmark("coaction")
+    sampler = coaction.MemorySampler(verbose=False)
+    if engine == "spark":
+        from cibwatch.engines.base import ParquetInput
+        from cibwatch.engines.spark_engine import SparkEngine
+        from cibwatch.engines.spark_neardup import spark_cluster_texts
+
+        runner = SparkEngine(
+            master="local[2]",
+            config={
+                "spark.ui.enabled": "false",
+                "spark.ui.showConsoleProgress": "false",
+                "spark.driver.memory": driver_memory,
+            },
+        )
+        started, cpu_before = time.perf_counter(), coaction.tree_cpu_seconds()
+        labels = spark_cluster_texts(ParquetInput(texts), engine=runner)
+        cpu = coaction.tree_cpu_seconds() - cpu_before  # before close() ends the JVM
+        seconds = time.perf_counter() - started
+        runner.close()
+    else:
+        import pyarrow.parquet as pq
+
+        from cibwatch.fingerprints.neardup import cluster_texts
+
+        started, cpu_before = time.perf_counter(), coaction.tree_cpu_seconds()
+        table = pq.read_table(texts).sort_by("row")
+        labels = cluster_texts(table.column("text"))
+        cpu = coaction.tree_cpu_seconds() - cpu_before
+        seconds = time.perf_counter() - started
+    np.save(labels_out, labels)
+    print(
+        json.dumps(
+            {
+                "engine": engine,
+                "seconds": round(seconds, 1),
+                "cpu_seconds": round(cpu, 1),
+                "peak_tree_gb": round(sampler.overall, 2),
+                "texts": int(labels.size),
+                "clustered": int((labels >= 0).sum()),
+                "clusters": int(labels.max() + 1),
+            }
+        )
+    )
+
+
+def spark_heavy_steps(size: int, args: argparse.Namespace) -> None:
+    """Spark local[2] on the two heavy steps at ``size`` posts, beside the default path.
+
+    Co-action: benchmarks/coaction.py's recipe at ``size`` shares, DuckDB then Spark, each
+    in a fresh process (its figures include Spark's JVM). Near-duplicate text: the texts of
+    the synthetic world's posts that are not shares (what the detector reads), clustered
+    by the embedded path (``cluster_texts``) and by ``spark_cluster_texts``, each in a fresh
+    process; the two label arrays are compared.
+    """
+    import duckdb
+    import numpy as np
+
+    print(f"\n== Spark local[2] on the heavy steps, {size:,} posts; {_load()}")
+    command = [sys.executable, str(Path(__file__).parent / "coaction.py")]
+    command += ["--sizes", str(size), "--zipf", "1.0", "--engines", "duckdb", "spark"]
+    command += ["--data-dir", str(args.workdir / "coaction-data")]
+    command += ["--memory-limit", args.memory_limit]
+    command += ["--spark-driver-memory", args.spark_driver_memory]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    print("co-action (benchmarks/coaction.py recipe, window 30 s):", flush=True)
+    subprocess.run(command, env=env, check=True)
+    world = _world(size, args.scale, args.workdir)
+    texts = args.workdir / f"neardup-texts-{size}.parquet"
+    if not texts.exists():
+        con = duckdb.connect()
+        con.execute(f"SET memory_limit='{args.memory_limit}'")
+        con.execute(
+            f"COPY (SELECT row_number() OVER () - 1 AS row, text "
+            f"FROM read_parquet('{world / 'posts.parquet'}') "
+            f"WHERE text IS NOT NULL AND coalesce(kind, 'original') <> 'share') "
+            f"TO '{texts}' (FORMAT parquet)"
+        )
+        con.close()
+    print(f"near-duplicate text ({texts.name}):", flush=True)
+    found: dict[str, Any] = {}
+    for engine in ("embedded", "spark"):
+        labels = args.workdir / f"neardup-labels-{size}-{engine}.npy"
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--neardup-one",
+                engine,
+                str(texts),
+                str(labels),
+                "--spark-driver-memory",
+                args.spark_driver_memory,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            print(done.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"near-duplicate text on {engine} failed")
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"  {engine}: {json.dumps(figures)}", flush=True)
+        found[engine] = np.load(labels)
+    same = bool(np.array_equal(found["embedded"], found["spark"]))
+    print(f"  same labels on both: {same}; machine after: {_load()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000000", help="Comma-separated post counts (0: none).")
@@ -335,6 +450,15 @@ def main() -> None:
         "processes on the same 1 M-share CSV, and stop.",
     )
     parser.add_argument(
+        "--spark",
+        action="store_true",
+        help="Also run co-action and near-duplicate text on Spark local[2] at each size, "
+        "beside the default path (slow: minutes at 10 M).",
+    )
+    parser.add_argument("--spark-driver-memory", default="4g", help="Spark's driver heap.")
+    parser.add_argument("--spark-only", action="store_true", help="With --spark: only that.")
+    parser.add_argument("--neardup-one", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument(
         "--toolkit",
         help="coordination-network-toolkit's compute_networks script (default: the "
         "environment variable CNT_COMPUTE_NETWORKS); said ABSENT when missing.",
@@ -348,6 +472,10 @@ def main() -> None:
     if args.help_only:
         help_times()
         return
+    if args.neardup_one:
+        engine, texts, labels = args.neardup_one
+        _neardup_one(engine, texts, labels, args.spark_driver_memory)
+        return
     if args.coaction_cli:
         args.workdir.mkdir(parents=True, exist_ok=True)
         coaction_cli(args)
@@ -360,6 +488,11 @@ def main() -> None:
         )
     if args.ira is not None:
         runs.append(("IRA troll tweets (by-author re-release)", [args.ira]))
+    if args.spark:
+        for size in (int(s) for s in args.sizes.split(",") if int(s) > 0):
+            spark_heavy_steps(size, args)
+        if args.spark_only:
+            return
     for label, sources in runs:
         before = _load()
         ingest = _child("ingest", sources, args.workdir, args)
