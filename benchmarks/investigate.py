@@ -410,10 +410,14 @@ def spark_heavy_steps(size: int, args: argparse.Namespace) -> None:
     by the embedded path (``cluster_texts``) and by ``spark_cluster_texts``, each in a fresh
     process; the two label arrays are compared.
     """
-    import duckdb
-    import numpy as np
-
     print(f"\n== Spark local[2] on the heavy steps, {size:,} posts; {_load()}")
+    if "neardup" in args.spark_steps.split(","):
+        _spark_neardup(size, args)
+    if "coaction" in args.spark_steps.split(","):
+        _spark_coaction(size, args)
+
+
+def _spark_coaction(size: int, args: argparse.Namespace) -> None:
     command = [sys.executable, str(Path(__file__).parent / "coaction.py")]
     command += ["--sizes", str(size), "--zipf", "1.0", "--engines", "duckdb", "spark"]
     command += ["--data-dir", str(args.workdir / "coaction-data")]
@@ -422,6 +426,14 @@ def spark_heavy_steps(size: int, args: argparse.Namespace) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     print("co-action (benchmarks/coaction.py recipe, window 30 s):", flush=True)
     subprocess.run(command, env=env, check=True)
+    print(f"machine after: {_load()}")
+
+
+def _spark_neardup(size: int, args: argparse.Namespace) -> None:
+    import duckdb
+    import numpy as np
+
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     world = _world(size, args.scale, args.workdir)
     texts = args.workdir / f"neardup-texts-{size}.parquet"
     if not texts.exists():
@@ -487,6 +499,9 @@ def main() -> None:
     )
     parser.add_argument("--spark-driver-memory", default="4g", help="Spark's driver heap.")
     parser.add_argument("--spark-only", action="store_true", help="With --spark: only that.")
+    parser.add_argument(
+        "--spark-steps", default="neardup,coaction", help="With --spark: which heavy steps."
+    )
     parser.add_argument("--neardup-one", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument(
         "--toolkit",
