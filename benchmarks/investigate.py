@@ -371,6 +371,17 @@ def _neardup_one(engine: str, texts: str, labels_out: str, driver_memory: str) -
             },
         )
         started, cpu_before = time.perf_counter(), coaction.tree_cpu_seconds()
+
+        def stepped(name: str) -> None:
+            print(
+                f"  {time.perf_counter() - started:8.1f} s "
+                f"{coaction.tree_cpu_seconds() - cpu_before:8.1f} CPU s  {name:<20} "
+                f"peak so far {sampler.overall:.2f} GB",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        runner.on_step = stepped
         labels = spark_cluster_texts(ParquetInput(texts), engine=runner)
         cpu = coaction.tree_cpu_seconds() - cpu_before  # before close() ends the JVM
         seconds = time.perf_counter() - started
