@@ -152,7 +152,7 @@ def _tree_rss_gb() -> float:
 
 
 def tree_cpu_seconds() -> float:
-    """CPU seconds (user + system) used so far by this process and its live descendants.
+    """CPU seconds (user + system) used so far by this process and its descendants.
 
     Spark's JVM is a child that is not waited for before the figures are printed, so
     ``RUSAGE_CHILDREN`` would miss it; its /proc counters do not.
@@ -167,9 +167,10 @@ def tree_cpu_seconds() -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        # after the command name: state, ppid, ...; utime and stime are fields 14 and 15
+        # after the command name: state, ppid, ...; utime, stime, and the same of children
+        # it has waited for (Spark's short-lived Python workers), fields 14 to 17
         parents[int(entry.name)] = int(fields[1])
-        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+        used[int(entry.name)] = sum(int(f) for f in fields[11:15]) / ticks
     mine = {os.getpid()}
     grew = True
     while grew:
