@@ -18,9 +18,13 @@ evidence it carries (:mod:`cibwatch.fingerprints.polarity`, with the editable le
   1 when evenly split; and a posting balance, the same formula with each account split
   between the sides by its own stance posts (steadier when personas post on both sides).
 
-Posts are read in Python in batches streamed from DuckDB (the reader looks at each term's
-neighbours, which one regular expression cannot); results go back to the temp table
-``_stance_posts`` and the roll-ups are SQL.
+Reading a post looks at each term's neighbours (negation, mockery, quotes), which one
+regular expression cannot, so it stays in Python; but only for the posts that can carry
+evidence, which DuckDB finds with the patterns of :mod:`cibwatch.fingerprints.triggers`, and
+once for each distinct post (retweets and templated posts repeat), in batches. What the
+readings give goes back to temp tables, and the rest (posts to their readings, account
+camps, inherited shares, roll-ups) is SQL; tests/stance_reference.py is the plain per-post
+loop it must equal row for row.
 """
 
 from __future__ import annotations
@@ -153,7 +157,8 @@ _OWN: Final = """
 """
 # An account's camp: the camp of the larger summed margin over its posts (a tie: the later
 # name), when the sum over camps is at least $min_weight and the camp holds $min_share of
-# it; its label names the camp's three markers found in most posts (then by name).
+# it; its label names the camp's three markers found in most posts (then by name). (Sums of
+# marker weights are exact whatever their order for the shipped weights, whole numbers.)
 _CAMPS: Final = """
     INSERT INTO _stance_own
     WITH weights AS (
@@ -255,7 +260,9 @@ def _source(workspace: Workspace, members: Sequence[str] | None) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW _stance_src AS SELECT * FROM _stance_member_posts")
 
 
-def _decide(read_id: int, reading: Reading, shared: bool, out: dict[str, list[Any]]) -> set[str]:
+def _decide(
+    read_id: int, reading: Reading, shared: bool, out: dict[str, dict[str, list[Any]]]
+) -> set[str]:
     """Append the stance a reading takes on each issue its hits touch (a tie takes none).
 
     The side is the one with the higher summed weight of its hits; the evidence, the labels
@@ -275,19 +282,25 @@ def _decide(read_id: int, reading: Reading, shared: bool, out: dict[str, list[An
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             continue
         side, score = ranked[0]
-        row = (
+        opposing = sum(sides.values()) - score
+        _add(
+            out,
+            "_stance_decided",
             read_id,
             issue,
             side,
             score,
-            sum(sides.values()) - score,
+            opposing,
             shared,
             labels[issue, side],
         )
-        for name, value in zip(_RESULTS["_stance_decided"].names, row, strict=True):
-            out[name].append(value)
         decided.add(issue)
     return decided
+
+
+def _add(out: dict[str, dict[str, list[Any]]], table: str, *values: Any) -> None:
+    for name, value in zip(_RESULTS[table].names, values, strict=True):
+        out[table][name].append(value)
 
 
 def _read_all(workspace: Workspace, lexicon: Lexicon, account_camp: bool) -> None:
@@ -319,24 +332,15 @@ def _read_all(workspace: Workspace, lexicon: Lexicon, account_camp: bool) -> Non
         for read_id, text, share, handle, hashtags, domains in batch:
             shared = share or text.startswith("RT ")
             reading = read(reader, text, hashtags, domains, handle, share)
-            decided = (
-                _decide(read_id, reading, shared, out["_stance_decided"]) if reading.hits else set()
-            )
+            decided = _decide(read_id, reading, shared, out) if reading.hits else set()
             if not account_camp:
                 continue
             if reading.camp is not None:
-                for name, value in zip(
-                    _RESULTS["_stance_camp"].names,
-                    (read_id, reading.camp, reading.margin, list(reading.names)),
-                    strict=True,
-                ):
-                    out["_stance_camp"][name].append(value)
+                names = list(reading.names)
+                _add(out, "_stance_camp", read_id, reading.camp, reading.margin, names)
             for issue in sorted(reading.topics - decided):
                 if issue in lexicon.by_lean:
-                    for name, value in zip(
-                        _RESULTS["_stance_topic"].names, (read_id, issue, shared), strict=True
-                    ):
-                        out["_stance_topic"][name].append(value)
+                    _add(out, "_stance_topic", read_id, issue, shared)
         for table, schema in _RESULTS.items():
             if out[table]["read_id"]:
                 con.register("_stance_batch", pa.table(out[table], schema=schema))
