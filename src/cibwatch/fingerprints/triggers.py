@@ -8,13 +8,15 @@ Python only the posts matching the patterns of :func:`trigger_patterns`, which D
 in bulk (RE2 regular expressions, ``regexp_matches``).
 
 The patterns may let through posts that hold no term (the reader then finds nothing) but
-must never stop one that does. A phrase is looked for by one of its words, its *anchor*
-(the least common: "amendment" for "the second amendment"), as a whole word: one
-alternation of plain words is what RE2 runs fast; whole phrases with their separators made
-it a hundred times slower. The reader strips a retweet's ``RT @handle:`` and removes links
-before it splits words, and so does :func:`candidate_sql`, with the same regular
-expressions (Python's ``\\s`` spelled out as :data:`PYTHON_SPACES`: RE2's is ASCII only); the
-reader then applies Unicode NFC and ``str.lower``; so, on that text:
+must never stop one that does. A phrase is looked for by two adjacent words of it, its
+*anchor* (the least common pair: "second amendment" in "defend the second amendment"; a
+one-word phrase by its word), as whole words: an alternation of words and pairs of words
+is what RE2 runs fast, whole phrases made it a hundred times slower, and single words
+("president", "right") let through twice as many real tweets. The reader strips a
+retweet's ``RT @handle:`` and removes links before it splits words, and so does
+:func:`candidate_sql`, with the same regular expressions (Python's ``\\s`` spelled out as
+:data:`PYTHON_SPACES`: RE2's is ASCII only); the reader then applies Unicode NFC and
+``str.lower``; so, on that text:
 
 - letters match in any case (``(?i)``; RE2 also folds the Kelvin sign into ``k``, as
   ``str.lower`` does), and ``İ``, which ``str.lower`` makes ``i`` and a combining dot (a word
@@ -22,7 +24,8 @@ reader then applies Unicode NFC and ``str.lower``; so, on that text:
   becomes ASCII under NFC and ``str.lower`` but the Greek question mark and varia, which
   are no word characters (tests/test_stance_triggers.py checks all of Unicode);
 - a word starts after a character other than an ASCII letter, digit, ``_``, ``#`` or ``@``
-  (or at the start) and ends before one (or at the end);
+  (or at the start) and ends before one (or at the end); the two words of a pair are
+  separated by a run of such characters;
 - a word with non-ASCII letters (``wahlfälschung``) is looked for by its longest run of
   ASCII characters, anywhere (NFC may compose an ASCII letter with the marks after it);
   one with none by any non-ASCII character;
@@ -42,8 +45,8 @@ from cibwatch.fingerprints.polarity import Reader
 
 #: ``str.lower("İ")``: ``i`` and a combining dot above; replace ``İ`` with it before matching.
 DOTTED_I: Final = ("\u0130", "i\u0307")
-#: Words too common to find a phrase by ("the" in "the big lie"); the longest other word is
-#: its anchor. Only speed depends on this list, never the result.
+#: Words too common to find a phrase by ("the" in "the big lie"): anchors avoid them. Only
+#: speed depends on this list, never the result.
 _COMMON: Final = (
     "a an the and or of to in on at by for from with without is are was were be been it its "
     "this that these those there their them they we our us you your he she his her i my me "
@@ -64,19 +67,29 @@ LINK: Final = f"https?://[^{PYTHON_SPACES}]+|www\\.[^{PYTHON_SPACES}]+"
 _WORD: Final = "a-z0-9_#@"
 _BEFORE: Final = f"(?:^|[^{_WORD}])"
 _AFTER: Final = f"(?:$|[^{_WORD}])"
+_SEPARATOR: Final = f"[^{_WORD}]+"
 _RUNS: Final = re.compile(r"[\x00-\x7f]+")
 
 
-def _anchor(words: tuple[str, ...]) -> str:
-    """The word a phrase is looked for by: the longest ASCII one not in ``COMMON``."""
-    return max(words, key=lambda w: (w not in COMMON, w.isascii(), len(w)))
+def _anchor(words: tuple[str, ...]) -> tuple[str, ...]:
+    """What a phrase is looked for by: its two adjacent ASCII words with the fewest in
+    ``COMMON`` (then the longest), or, with no such pair, its longest ASCII word not in
+    ``COMMON``."""
+    pairs = [
+        words[i : i + 2]
+        for i in range(len(words) - 1)
+        if words[i].isascii() and words[i + 1].isascii()
+    ]
+    if pairs:
+        return max(pairs, key=lambda p: (sum(w not in COMMON for w in p), len(p[0]) + len(p[1])))
+    return (max(words, key=lambda w: (w not in COMMON, w.isascii(), len(w))),)
 
 
-def _word(word: str) -> tuple[str | None, str | None]:
-    """(whole-word pattern, bare pattern): one of the two, for one word (see the module)."""
-    if word.isascii():
-        return re.escape(word), None
-    runs = _RUNS.findall(word)
+def _word(words: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(whole-word pattern, bare pattern): one of the two, for an anchor (see the module)."""
+    if all(w.isascii() for w in words):
+        return _SEPARATOR.join(re.escape(w) for w in words), None
+    runs = [run for word in words for run in _RUNS.findall(word)]
     return None, re.escape(max(runs, key=len)) if runs else "[^\\x00-\\x7f]"
 
 
@@ -85,7 +98,7 @@ def _alternatives(patterns: set[str]) -> str:
     return "|".join(sorted(patterns, key=lambda p: (-len(p), p)))
 
 
-def _entity(values: set[str], before: str, after: str) -> str | None:
+def _entity(values: set[tuple[str, ...]], before: str, after: str) -> str | None:
     whole = {w for w, _bare in map(_word, values) if w is not None}
     bare = {b for _whole, b in map(_word, values) if b is not None}
     found = [f"{before}(?:{_alternatives(whole)}){after}"] if whole else []
@@ -126,13 +139,13 @@ def trigger_patterns(reader: Reader) -> TriggerPatterns:
     tags = set(reader.hashtags) | {term for kind, term in reader.markers if kind == "hashtag"}
     domains = set(reader.domains) | {term for kind, term in reader.markers if kind == "domain"}
     handles = {term for kind, term in reader.markers if kind == "account"}
-    words = {_anchor(p) for p in phrases} | {"#" + tag for tag in tags}
+    words = {_anchor(p) for p in phrases} | {("#" + tag,) for tag in tags}
     handle = _alternatives({re.escape(h) for h in handles})
     return TriggerPatterns(
         text=_case(_entity(words, _BEFORE, _AFTER)),
         retweet=f"^{_S}*RT{_S}+@?(?i:{handle}){_S}*:" if handles else None,
-        hashtags=_case(_entity(tags, "(?:^|[ ])#*", "(?:[ ]|$)")),
-        domains=_case(_entity(domains, "(?:^|[ .])", "(?:[ ]|$)")),
+        hashtags=_case(_entity({(t,) for t in tags}, "(?:^|[ ])#*", "(?:[ ]|$)")),
+        domains=_case(_entity({(d,) for d in domains}, "(?:^|[ .])", "(?:[ ]|$)")),
         handle=_case(f"^@*(?:{handle})$" if handles else None),
     )
 
