@@ -47,7 +47,7 @@ from cibwatch.fingerprints.lexicons import (
     load_lexicon,
     normalize_phrase,
 )
-from cibwatch.fingerprints.polarity import SHARE_WEIGHT, Reading, read, tokens
+from cibwatch.fingerprints.polarity import SHARE_WEIGHT, Reader, Reading, read, tokens
 from cibwatch.fingerprints.triggers import candidate_sql, trigger_patterns
 
 if TYPE_CHECKING:
@@ -303,7 +303,7 @@ def _add(out: dict[str, dict[str, list[Any]]], table: str, *values: Any) -> None
         out[table][name].append(value)
 
 
-def _read_all(workspace: Workspace, lexicon: Lexicon, account_camp: bool) -> None:
+def _read_all(workspace: Workspace, lexicon: Lexicon, reader: Reader, account_camp: bool) -> None:
     """Read each distinct candidate post once, into the tables of ``_RESULTS``.
 
     A share is a post of kind ``share`` or a text starting ``RT ``: its stance weighs
@@ -311,7 +311,6 @@ def _read_all(workspace: Workspace, lexicon: Lexicon, account_camp: bool) -> Non
     of its own) is kept for the account camp on issues that split by camp (``by_lean``).
     """
     con = workspace.connection
-    reader = lexicon.reader()
     for table, schema in _RESULTS.items():
         con.register("_stance_batch", schema.empty_table())
         try:
@@ -364,11 +363,12 @@ def _build(
     """
     con = workspace.connection
     _source(workspace, members)
-    condition, params = candidate_sql(trigger_patterns(lexicon.reader()))
+    reader = lexicon.reader()
+    condition, params = candidate_sql(trigger_patterns(reader))
     con.execute(_CANDIDATES.format(candidate=condition), params)
     con.execute(_DISTINCT)
     con.execute(_POSTS)
-    _read_all(workspace, lexicon, account_camp)
+    _read_all(workspace, lexicon, reader, account_camp)
     con.execute(_OWN)
     if account_camp:
         sides = [(i, lean, s) for (i, lean), s in _camp_sides(lexicon).items()]
