@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from cibwatch import Workspace
 from cibwatch.fingerprints.lexicons import Lexicon
 from cibwatch.fingerprints.stance import load_lexicon, network_sides, post_stances
+from realdata_rule import SharedData
 from stance_reference import reference_stances
 
 LEXICON = load_lexicon()
@@ -189,3 +191,18 @@ def test_generated_posts_read_in_bulk_as_one_by_one(posts: list[dict[str, Any]])
     with Workspace() as ws:
         _insert(ws, posts, HANDLES)
         _same(ws)
+
+
+def test_ira_tweets_read_in_bulk_as_one_by_one(shared_data: SharedData, tmp_path: Path) -> None:
+    """Real text: the tweets of a 64th of the IRA authors (md5 of the handle = 5 modulo 64),
+    every category and language, retweets, links, emoji and all."""
+    tweets = shared_data("ira", "tweets.csv.gz")
+    source = tmp_path / "tweets.csv"
+    duckdb.execute(
+        f"COPY (SELECT * FROM read_csv($tweets, all_varchar = true) "
+        f"WHERE md5_number(author_id) % 64 = 5) TO '{source}' (HEADER)",
+        {"tweets": str(tweets)},
+    )
+    with Workspace() as ws:
+        assert ws.ingest(source).rows_stored > 5000
+        assert _same(ws) > 100
