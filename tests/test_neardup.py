@@ -265,7 +265,8 @@ def test_counted_signatures_cluster_like_their_expanded_copies(
     # clustering each distinct signature once with its number of copies must partition the
     # copies exactly as clustering every copy as its own row does (the former meaning)
     sig = _family_signatures(seed, n)
-    copies = np.random.default_rng(seed + 1).integers(1, 4, size=sig.shape[0], dtype=np.int64)
+    draws = np.random.default_rng(seed + 1).integers(1, 4, size=sig.shape[0])
+    copies: npt.NDArray[np.int64] = np.asarray(draws, dtype=np.int64)
     counted = np.repeat(cluster_signature_counts(sig, copies, threshold), copies)
     expanded = np.repeat(sig, copies, axis=0)
     alone = cluster_signature_counts(expanded, np.ones(len(expanded), np.int64), threshold)
