@@ -21,14 +21,16 @@ long as that post stays in the cluster.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar, Final
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from cibwatch.detectors.base import Detector, DetectorResult
 from cibwatch.errors import ConfigError
-from cibwatch.fingerprints.neardup import NearDupParams, cluster_texts
+from cibwatch.fingerprints.neardup import NearDupParams, cluster_text_batches
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
@@ -38,18 +40,31 @@ MAX_PROOF: Final = 20
 #: Characters of the example text quoted in an explanation.
 EXAMPLE_CHARS: Final = 80
 
+# no ORDER BY: the partition does not depend on the order of the texts, and posts are
+# streamed in batches, so the detector never holds every text at once
 _POSTS_SQL: Final = """
-SELECT platform, post_id, account_id, created_at, text FROM posts
+SELECT rowid, text FROM posts
 WHERE text IS NOT NULL AND created_at IS NOT NULL AND coalesce(kind, 'original') <> 'share'
-ORDER BY platform, post_id
+"""
+
+# the clustered posts only, looked up by row id within this run's transaction
+_CLUSTERED_SQL: Final = """
+CREATE TEMP TABLE neardup_clustered AS
+SELECT l.label, p.platform, p.account_id, p.post_id, p.created_at, p.text
+FROM posts p JOIN neardup_labels l ON p.rowid = l.post_row
+"""
+
+# a cluster's object id: 'tc-' and 12 hex digits of the MD5 of its smallest post key
+_CLUSTER_IDS_SQL: Final = """
+CREATE TEMP TABLE neardup_cluster_ids AS
+SELECT label, 'tc-' || substr(md5(min(platform || ':' || post_id)), 1, 12) AS cluster
+FROM neardup_clustered GROUP BY label
 """
 
 _ACTIONS_SQL: Final = """
 INSERT INTO actions
-SELECT platform || ':' || account_id, 'text_cluster',
-       'tc-' || substr(md5(min(platform || ':' || post_id) OVER (PARTITION BY label)), 1, 12),
-       created_at, platform, post_id
-FROM neardup_clustered
+SELECT platform || ':' || account_id, 'text_cluster', cluster, created_at, platform, post_id
+FROM neardup_clustered JOIN neardup_cluster_ids USING (label)
 """
 
 # One row per (cluster, account) for clusters spanning >= 2 accounts, capped per cluster.
@@ -136,21 +151,29 @@ class NearDuplicateTextDetector(Detector):
 
     def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
         con = workspace.connection
-        posts = con.sql(_POSTS_SQL).to_arrow_table()
         params = self._params()
-        labels = cluster_texts(
-            posts.column("text"),
-            threshold=params.threshold,
-            shingle=params.shingle,
-            min_chars=params.min_chars,
-            seed=params.seed,
-            workers=params.workers,
-        )
+        row_ids: list[npt.NDArray[np.int64]] = []
+
+        def texts(reader: pa.RecordBatchReader) -> Iterator[pa.Array]:
+            # keeps each batch's row ids (8 bytes a post) and hands its texts on
+            for batch in reader:
+                row_ids.append(batch.column(0).to_numpy().astype(np.int64))
+                yield batch.column(1)
+
+        # streamed: the reader is read to its end before the connection runs anything else
+        with con.sql(_POSTS_SQL).to_arrow_reader(batch_size=params.chunk_size) as reader:
+            labels = cluster_text_batches(texts(reader), params)
+        post_rows = np.concatenate(row_ids) if row_ids else np.zeros(0, dtype=np.int64)
         rows = np.flatnonzero(labels >= 0)
-        clustered = posts.take(pa.array(rows)).append_column("label", pa.array(labels[rows]))
+        clustered = pa.table({"post_row": post_rows[rows], "label": labels[rows]})
         con.execute("DELETE FROM actions WHERE object_type = 'text_cluster'")
-        con.register("neardup_clustered", clustered)
+        con.register("neardup_labels", clustered)
         try:
+            con.execute(_CLUSTERED_SQL)
+        finally:
+            con.unregister("neardup_labels")
+        try:
+            con.execute(_CLUSTER_IDS_SQL)
             con.execute(_ACTIONS_SQL)
             con.execute(
                 _EVIDENCE_SQL,
@@ -169,14 +192,15 @@ class NearDuplicateTextDetector(Detector):
                 "HAVING count(DISTINCT platform || ':' || account_id) >= 2)"
             ).fetchall()
         finally:
-            con.unregister("neardup_clustered")
+            con.execute("DROP TABLE IF EXISTS neardup_cluster_ids")
+            con.execute("DROP TABLE neardup_clustered")
         written = con.execute("SELECT count(*) FROM evidence WHERE run_id = ?", [run_id])
         n_evidence = int(written.fetchall()[0][0])
         n_clusters = int(np.unique(labels[rows]).size)
         return DetectorResult(
             detector=self.name,
             run_id=run_id,
-            input_rows=posts.num_rows,
+            input_rows=int(labels.size),
             evidence_rows=n_evidence,
             significant_rows=0,
             summary={
