@@ -68,6 +68,8 @@ FROM neardup_clustered JOIN neardup_cluster_ids USING (label)
 """
 
 # One row per (cluster, account) for clusters spanning >= 2 accounts, capped per cluster.
+# Counting comes first and is cheap; proof keys (top-20 aggregates, no sorted lists) are
+# gathered only for the accounts that get a row.
 _EVIDENCE_SQL: Final = f"""
 INSERT INTO evidence
 WITH posts AS (
@@ -75,38 +77,51 @@ WITH posts AS (
            platform, created_at, text
     FROM neardup_clustered
 ),
+counts AS (
+    SELECT label, account, any_value(platform) AS platform, count(*) AS own_posts
+    FROM posts GROUP BY label, account
+),
 clusters AS (
-    SELECT label, 'tc-' || substr(md5(min(key)), 1, 12) AS cluster, count(*) AS n_posts,
-           count(DISTINCT account) AS n_accounts, count(DISTINCT platform) AS n_platforms,
-           min(created_at) AS first_at, max(created_at) AS last_at,
-           arg_min(text, key) AS example,
-           list(key ORDER BY created_at, key)[1:{MAX_PROOF}] AS first_keys
-    FROM posts GROUP BY label HAVING count(DISTINCT account) >= 2
+    SELECT label, count(*) AS n_accounts, sum(own_posts) AS n_posts,
+           count(DISTINCT platform) AS n_platforms
+    FROM counts GROUP BY label HAVING count(*) >= 2
 ),
 members AS (
-    SELECT label, account, count(*) AS own_posts,
-           list(key ORDER BY created_at, key)[1:{MAX_PROOF}] AS own_keys,
-           row_number() OVER (PARTITION BY label ORDER BY count(*) DESC, account) AS rank
-    FROM posts WHERE label IN (SELECT label FROM clusters) GROUP BY label, account
+    SELECT label, account, own_posts,
+           row_number() OVER (PARTITION BY label ORDER BY own_posts DESC, account) AS rank
+    FROM counts SEMI JOIN clusters USING (label)
+    QUALIFY rank <= $max_accounts
+),
+cluster_posts AS (
+    SELECT label, min(created_at) AS first_at, max(created_at) AS last_at,
+           arg_min(text, key) AS example, arg_min(key, (created_at, key), {MAX_PROOF}) AS first_keys
+    FROM posts SEMI JOIN clusters USING (label) GROUP BY label
+),
+member_posts AS (
+    SELECT label, account, arg_min(key, (created_at, key), {MAX_PROOF}) AS own_keys
+    FROM posts SEMI JOIN members USING (label, account) GROUP BY label, account
 )
-SELECT ?, ?, ?, 'account', m.account, NULL, CAST(c.n_accounts - 1 AS DOUBLE), NULL, NULL, false,
-       m.account || ' posted text near-identical (estimated Jaccard >= ' || ? || ') to posts of '
-       || (c.n_accounts - 1) || ' other account' || CASE WHEN c.n_accounts > 2 THEN 's' ELSE '' END
-       || ' (cluster ' || c.cluster || ', ' || c.n_posts || ' posts'
+SELECT $run_id, $detector, $signal, 'account', m.account, NULL,
+       CAST(c.n_accounts - 1 AS DOUBLE), NULL, NULL, false,
+       m.account || ' posted text near-identical (estimated Jaccard >= ' || $threshold_text
+       || ') to posts of ' || (c.n_accounts - 1) || ' other account'
+       || CASE WHEN c.n_accounts > 2 THEN 's' ELSE '' END
+       || ' (cluster ' || i.cluster || ', ' || c.n_posts || ' posts'
        || CASE WHEN c.n_platforms > 1 THEN ' on ' || c.n_platforms || ' platforms' ELSE '' END
        || ', ' || m.own_posts || ' of them by this account), e.g. “'
-       || CASE WHEN length(c.example) > {EXAMPLE_CHARS}
-               THEN rtrim(left(c.example, {EXAMPLE_CHARS})) || '…' ELSE c.example END || '”',
+       || CASE WHEN length(p.example) > {EXAMPLE_CHARS}
+               THEN rtrim(left(p.example, {EXAMPLE_CHARS})) || '…' ELSE p.example END || '”',
        list_concat(
-           m.own_keys, list_filter(c.first_keys, lambda k: NOT list_contains(m.own_keys, k))
+           o.own_keys, list_filter(p.first_keys, lambda k: NOT list_contains(o.own_keys, k))
        )[1:{MAX_PROOF}],
-       CAST(json_object('cluster', c.cluster, 'n_posts', c.n_posts, 'n_accounts', c.n_accounts,
+       CAST(json_object('cluster', i.cluster, 'n_posts', c.n_posts, 'n_accounts', c.n_accounts,
                         'n_platforms', c.n_platforms, 'account_posts', m.own_posts,
-                        'first_at', c.first_at, 'last_at', c.last_at, 'threshold', ?,
-                        'accounts_without_row', greatest(c.n_accounts - ?, 0)) AS JSON)
-FROM members m JOIN clusters c USING (label)
-WHERE m.rank <= ?
-ORDER BY c.cluster, m.rank
+                        'first_at', p.first_at, 'last_at', p.last_at, 'threshold', $threshold,
+                        'accounts_without_row', greatest(c.n_accounts - $max_accounts, 0))
+            AS JSON)
+FROM members m JOIN clusters c USING (label) JOIN cluster_posts p USING (label)
+JOIN member_posts o USING (label, account) JOIN neardup_cluster_ids i USING (label)
+ORDER BY i.cluster, m.rank
 """
 
 
@@ -177,15 +192,14 @@ class NearDuplicateTextDetector(Detector):
             con.execute(_ACTIONS_SQL)
             con.execute(
                 _EVIDENCE_SQL,
-                [
-                    run_id,
-                    self.name,
-                    self.signal,
-                    f"{self.threshold:g}",
-                    self.threshold,
-                    self.max_accounts_per_cluster,
-                    self.max_accounts_per_cluster,
-                ],
+                {
+                    "run_id": run_id,
+                    "detector": self.name,
+                    "signal": self.signal,
+                    "threshold_text": f"{self.threshold:g}",
+                    "threshold": self.threshold,
+                    "max_accounts": self.max_accounts_per_cluster,
+                },
             )
             multi_account = con.execute(
                 "SELECT count(*) FROM (SELECT label FROM neardup_clustered GROUP BY label "

@@ -99,7 +99,7 @@ class NearDupParams:
     shingle: int = 5
     min_chars: int = 25
     seed: int = 0
-    chunk_size: int = 20_000
+    chunk_size: int = 100_000
     workers: int = 2
 
     def check(self) -> None:
