@@ -456,7 +456,7 @@ def cluster_texts(
     shingle: int = 5,
     min_chars: int = 25,
     seed: int = 0,
-    chunk_size: int = 20_000,
+    chunk_size: int = 100_000,
     workers: int = 2,
 ) -> npt.NDArray[np.int64]:
     """Near-duplicate cluster label of each text: 0, 1, ... or -1 (no near-duplicate).
