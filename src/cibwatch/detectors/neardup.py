@@ -47,18 +47,21 @@ SELECT rowid, text FROM posts
 WHERE text IS NOT NULL AND created_at IS NOT NULL AND coalesce(kind, 'original') <> 'share'
 """
 
-# the clustered posts only, looked up by row id within this run's transaction
+# the clustered posts only, looked up by row id within this run's transaction; no text
+# (only each cluster's example is quoted, read by row id below)
 _CLUSTERED_SQL: Final = """
 CREATE TEMP TABLE neardup_clustered AS
-SELECT l.label, p.platform, p.account_id, p.post_id, p.created_at, p.text
+SELECT l.label, l.post_row, p.platform, p.account_id, p.post_id, p.created_at
 FROM posts p JOIN neardup_labels l ON p.rowid = l.post_row
 """
 
-# a cluster's object id: 'tc-' and 12 hex digits of the MD5 of its smallest post key
+# a cluster's object id: 'tc-' and 12 hex digits of the MD5 of its smallest post key;
+# that post's text is the cluster's example
 _CLUSTER_IDS_SQL: Final = """
 CREATE TEMP TABLE neardup_cluster_ids AS
-SELECT label, 'tc-' || substr(md5(min(platform || ':' || post_id)), 1, 12) AS cluster
-FROM neardup_clustered GROUP BY label
+SELECT label, 'tc-' || substr(md5(min(key)), 1, 12) AS cluster, arg_min(post_row, key) AS first_row
+FROM (SELECT label, post_row, platform || ':' || post_id AS key FROM neardup_clustered)
+GROUP BY label
 """
 
 _ACTIONS_SQL: Final = """
@@ -68,60 +71,70 @@ FROM neardup_clustered JOIN neardup_cluster_ids USING (label)
 """
 
 # One row per (cluster, account) for clusters spanning >= 2 accounts, capped per cluster.
-# Counting comes first and is cheap; proof keys (top-20 aggregates, no sorted lists) are
-# gathered only for the accounts that get a row.
+# Counting comes first, on the columns as stored; keys are spelled out and proof keys
+# gathered (top-20 aggregates, no sorted lists) only for the clusters and accounts that
+# get a row. Platform names hold no ':', so (platform, account_id) is the account.
 _EVIDENCE_SQL: Final = f"""
 INSERT INTO evidence
-WITH posts AS (
-    SELECT label, platform || ':' || account_id AS account, platform || ':' || post_id AS key,
-           platform, created_at, text
-    FROM neardup_clustered
-),
-counts AS (
-    SELECT label, account, any_value(platform) AS platform, count(*) AS own_posts
-    FROM posts GROUP BY label, account
+WITH counts AS (
+    SELECT label, platform, account_id, count(*) AS own_posts
+    FROM neardup_clustered GROUP BY label, platform, account_id
 ),
 clusters AS (
     SELECT label, count(*) AS n_accounts, sum(own_posts) AS n_posts,
            count(DISTINCT platform) AS n_platforms
     FROM counts GROUP BY label HAVING count(*) >= 2
 ),
-members AS (
-    SELECT label, account, own_posts,
-           row_number() OVER (PARTITION BY label ORDER BY own_posts DESC, account) AS rank
-    FROM counts SEMI JOIN clusters USING (label)
-    QUALIFY rank <= $max_accounts
+members AS (  -- the accounts with the most posts in each cluster, ties by name
+    SELECT label, m.platform, m.account_id, m.platform || ':' || m.account_id AS account,
+           m.own_posts, rank
+    FROM (
+        SELECT label,
+               arg_min(struct_pack(platform := platform, account_id := account_id,
+                                   own_posts := own_posts),
+                       (-own_posts, platform || ':' || account_id), $max_accounts) AS top
+        FROM counts SEMI JOIN clusters USING (label) GROUP BY label
+    ), unnest(top) WITH ORDINALITY AS u(m, rank)
+),
+keyed AS (
+    SELECT label, platform, account_id, created_at, platform || ':' || post_id AS key
+    FROM neardup_clustered SEMI JOIN clusters USING (label)
 ),
 cluster_posts AS (
     SELECT label, min(created_at) AS first_at, max(created_at) AS last_at,
-           arg_min(text, key) AS example, arg_min(key, (created_at, key), {MAX_PROOF}) AS first_keys
-    FROM posts SEMI JOIN clusters USING (label) GROUP BY label
+           arg_min(key, (created_at, key), {MAX_PROOF}) AS first_keys
+    FROM keyed GROUP BY label
 ),
 member_posts AS (
-    SELECT label, account, arg_min(key, (created_at, key), {MAX_PROOF}) AS own_keys
-    FROM posts SEMI JOIN members USING (label, account) GROUP BY label, account
+    SELECT label, platform, account_id, arg_min(key, (created_at, key), {MAX_PROOF}) AS own_keys
+    FROM keyed SEMI JOIN members USING (label, platform, account_id)
+    GROUP BY label, platform, account_id
+),
+examples AS (
+    SELECT i.label, i.cluster, p.text AS example
+    FROM posts p JOIN neardup_cluster_ids i ON p.rowid = i.first_row
 )
 SELECT $run_id, $detector, $signal, 'account', m.account, NULL,
        CAST(c.n_accounts - 1 AS DOUBLE), NULL, NULL, false,
        m.account || ' posted text near-identical (estimated Jaccard >= ' || $threshold_text
        || ') to posts of ' || (c.n_accounts - 1) || ' other account'
        || CASE WHEN c.n_accounts > 2 THEN 's' ELSE '' END
-       || ' (cluster ' || i.cluster || ', ' || c.n_posts || ' posts'
+       || ' (cluster ' || e.cluster || ', ' || c.n_posts || ' posts'
        || CASE WHEN c.n_platforms > 1 THEN ' on ' || c.n_platforms || ' platforms' ELSE '' END
        || ', ' || m.own_posts || ' of them by this account), e.g. “'
-       || CASE WHEN length(p.example) > {EXAMPLE_CHARS}
-               THEN rtrim(left(p.example, {EXAMPLE_CHARS})) || '…' ELSE p.example END || '”',
+       || CASE WHEN length(e.example) > {EXAMPLE_CHARS}
+               THEN rtrim(left(e.example, {EXAMPLE_CHARS})) || '…' ELSE e.example END || '”',
        list_concat(
            o.own_keys, list_filter(p.first_keys, lambda k: NOT list_contains(o.own_keys, k))
        )[1:{MAX_PROOF}],
-       CAST(json_object('cluster', i.cluster, 'n_posts', c.n_posts, 'n_accounts', c.n_accounts,
+       CAST(json_object('cluster', e.cluster, 'n_posts', c.n_posts, 'n_accounts', c.n_accounts,
                         'n_platforms', c.n_platforms, 'account_posts', m.own_posts,
                         'first_at', p.first_at, 'last_at', p.last_at, 'threshold', $threshold,
                         'accounts_without_row', greatest(c.n_accounts - $max_accounts, 0))
             AS JSON)
 FROM members m JOIN clusters c USING (label) JOIN cluster_posts p USING (label)
-JOIN member_posts o USING (label, account) JOIN neardup_cluster_ids i USING (label)
-ORDER BY i.cluster, m.rank
+JOIN member_posts o USING (label, platform, account_id) JOIN examples e USING (label)
+ORDER BY e.cluster, m.rank
 """
 
 
@@ -187,29 +200,28 @@ class NearDuplicateTextDetector(Detector):
             con.execute(_CLUSTERED_SQL)
         finally:
             con.unregister("neardup_labels")
-        try:
-            con.execute(_CLUSTER_IDS_SQL)
-            con.execute(_ACTIONS_SQL)
-            con.execute(
-                _EVIDENCE_SQL,
-                {
-                    "run_id": run_id,
-                    "detector": self.name,
-                    "signal": self.signal,
-                    "threshold_text": f"{self.threshold:g}",
-                    "threshold": self.threshold,
-                    "max_accounts": self.max_accounts_per_cluster,
-                },
-            )
-            multi_account = con.execute(
-                "SELECT count(*) FROM (SELECT label FROM neardup_clustered GROUP BY label "
-                "HAVING count(DISTINCT platform || ':' || account_id) >= 2)"
-            ).fetchall()
-        finally:
-            con.execute("DROP TABLE IF EXISTS neardup_cluster_ids")
-            con.execute("DROP TABLE neardup_clustered")
-        written = con.execute("SELECT count(*) FROM evidence WHERE run_id = ?", [run_id])
-        n_evidence = int(written.fetchall()[0][0])
+        # on failure the run's transaction is rolled back, and these temporary tables with it
+        con.execute(_CLUSTER_IDS_SQL)
+        con.execute(_ACTIONS_SQL)
+        con.execute(
+            _EVIDENCE_SQL,
+            {
+                "run_id": run_id,
+                "detector": self.name,
+                "signal": self.signal,
+                "threshold_text": f"{self.threshold:g}",
+                "threshold": self.threshold,
+                "max_accounts": self.max_accounts_per_cluster,
+            },
+        )
+        con.execute("DROP TABLE neardup_cluster_ids")
+        con.execute("DROP TABLE neardup_clustered")
+        # every cluster spanning two or more accounts has at least one evidence row
+        written = con.execute(
+            "SELECT count(*), count(DISTINCT details->>'cluster') FROM evidence WHERE run_id = ?",
+            [run_id],
+        ).fetchall()
+        n_evidence, multi_account = (int(value) for value in written[0])
         n_clusters = int(np.unique(labels[rows]).size)
         return DetectorResult(
             detector=self.name,
@@ -220,7 +232,7 @@ class NearDuplicateTextDetector(Detector):
             summary={
                 "clusters": n_clusters,
                 "clustered_posts": int(rows.size),
-                "multi_account_clusters": int(multi_account[0][0]),
+                "multi_account_clusters": multi_account,
                 "text_cluster_actions": int(rows.size),
             },
         )
