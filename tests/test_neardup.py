@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -136,6 +137,7 @@ def test_identical_texts_in_a_large_bucket_form_one_cluster() -> None:
         ({"shingle": 1}, "shingle"),
         ({"min_chars": 3}, "min_chars"),
         ({"seed": -1}, "seed"),
+        ({"chunk_size": 0}, "chunk_size"),
     ],
 )
 def test_invalid_parameters_raise_config_error(params: dict[str, float], message: str) -> None:
@@ -433,6 +435,23 @@ def test_detector_evidence_is_descriptive_bounded_and_replaced_on_rerun() -> Non
     assert first["proof"][0] == "facebook:op2-0"
     details = json.loads(first["details"])
     assert details["n_accounts"] == 5 and details["accounts_without_row"] == 2
+
+
+def test_detector_streams_in_batches_without_changing_its_output() -> None:
+    # posts read 7 at a time, on one thread: every post keeps its own row id across
+    # batches, so actions and evidence are those of one batch of all posts
+    def output(detector: NearDuplicateTextDetector) -> tuple[list[Any], list[Any]]:
+        ws = _operation_workspace()
+        ws.run_detector(detector)
+        actions = ws.query("SELECT * FROM actions ORDER BY platform, post_id")
+        evidence = ws.query(
+            "SELECT * EXCLUDE (run_id) FROM evidence ORDER BY subject_a, explanation"
+        )
+        return actions, evidence
+
+    whole = output(NearDuplicateTextDetector())
+    assert len(whole[0]) == 30 and len(whole[1]) == 30
+    assert output(NearDuplicateTextDetector(chunk_size=7, workers=1)) == whole
 
 
 def test_detector_rejects_bad_parameters_before_touching_the_workspace() -> None:

@@ -17,6 +17,12 @@ Posts read: every post with a text except shares (a share repeats its original, 
 ``shared_post`` object already covers). A cluster's object id is ``tc-`` and the first 12
 hex digits of the MD5 of its smallest post key (``platform:post_id``): stable across runs as
 long as that post stays in the cluster.
+
+Memory: posts are streamed from DuckDB ``chunk_size`` at a time (texts and row ids);
+what stays in Python is 8 bytes of row id per post, per-text indices and one 128-byte
+signature per distinct text of each chunk. Everything else (the clustered posts, actions,
+evidence) is SQL within DuckDB's memory limit. ``chunk_size`` and ``workers`` change
+speed and memory, never the result.
 """
 
 from __future__ import annotations
@@ -157,6 +163,7 @@ class NearDuplicateTextDetector(Detector):
         seed: int = 0,
         max_accounts_per_cluster: int = 50,
         workers: int = 2,
+        chunk_size: int = 100_000,
     ) -> None:
         self.threshold = threshold
         self.shingle = shingle
@@ -164,10 +171,16 @@ class NearDuplicateTextDetector(Detector):
         self.seed = seed
         self.max_accounts_per_cluster = max_accounts_per_cluster
         self.workers = workers
+        self.chunk_size = chunk_size
 
     def _params(self) -> NearDupParams:
         return NearDupParams(
-            self.threshold, self.shingle, self.min_chars, self.seed, workers=self.workers
+            self.threshold,
+            self.shingle,
+            self.min_chars,
+            self.seed,
+            chunk_size=self.chunk_size,
+            workers=self.workers,
         )
 
     def _validate(self) -> None:
