@@ -28,9 +28,9 @@ any script, because it compares *characters*, not words:
 Copies are common (a retweet wave, a pasted slogan), so each step works on *distinct*
 texts: a chunk's raw texts are deduplicated before normalisation, its normalised texts
 before hashing, and all chunks' signatures before banding; a text posted 100,000 times is
-normalised, hashed and banded once. Copies keep today's meaning exactly: the posts of one
-signature are linked to each other when that signature leads one of its LSH buckets, as
-when every copy was banded on its own (see :func:`cluster_signature_counts`).
+normalised, hashed and banded once. The clusters are exactly those of banding every copy
+on its own: the posts of one signature are linked to each other when that signature leads
+one of its LSH buckets (see :func:`cluster_signature_counts`).
 
 Everything runs on Arrow and numpy arrays a chunk of texts at a time (chunks on
 ``workers`` threads, streamed: :func:`cluster_text_batches` takes an iterator, so a caller
