@@ -22,8 +22,10 @@ from cibwatch.detectors.coaction import CoActionDetector
 from cibwatch.detectors.neardup import NearDuplicateTextDetector
 from cibwatch.errors import ConfigError
 from cibwatch.fingerprints.neardup import (
+    _EMPTY,
     NUM_BINS,
     NearDupParams,
+    _densify,
     cluster_signature_counts,
     cluster_text_batches,
     cluster_texts,
@@ -273,6 +275,27 @@ def test_counted_signatures_cluster_like_their_expanded_copies(
     expanded = np.repeat(sig, copies, axis=0)
     alone = cluster_signature_counts(expanded, np.ones(len(expanded), np.int64), threshold)
     assert _groups(counted.tolist()) == _groups(alone.tolist())
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32), rows=st.integers(1, 30), empty_share=st.floats(0.0, 0.99))
+def test_densification_borrows_from_the_next_filled_bin_plus_distance(
+    seed: int, rows: int, empty_share: float
+) -> None:
+    # the definition, bin by bin: an empty bin takes the value of the first filled bin to its
+    # right (wrapping around) plus 0x9E37 per bin of distance, kept to 16 bits
+    rng = np.random.default_rng(seed)
+    sig = rng.integers(0, 2**16, size=(rows, NUM_BINS)).astype(np.uint64)
+    empty = rng.random((rows, NUM_BINS)) < empty_share
+    empty[np.arange(rows), rng.integers(0, NUM_BINS, rows)] = False  # a text has a shingle
+    sig[empty] = _EMPTY
+    expected = sig.copy()
+    for r in range(rows):
+        for b in np.flatnonzero(empty[r]):
+            d = next(d for d in range(1, NUM_BINS) if not empty[r, (b + d) % NUM_BINS])
+            expected[r, b] = (int(sig[r, (b + d) % NUM_BINS]) + d * 0x9E37) & 0xFFFF
+    _densify(sig)
+    assert np.array_equal(sig, expected)
 
 
 def _outranked_everywhere(seed: int) -> npt.NDArray[np.uint16]:
