@@ -182,32 +182,30 @@ def _shingle_hashes(
     return _mix(h), text_of
 
 
-def _densify(sig: _U64) -> None:
-    """Fill empty bins in place from the next non-empty bin to the right (circularly).
+def _densify(bins: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint16]:
+    """16-bit bins (bins x texts), each empty bin filled from the next filled bin of its
+    text to the right (circularly).
 
     The borrowed value is offset by the distance so that two texts agree on an empty bin
     only when they agree on the bin it borrows from *and* both lack the bins in between.
     One sweep from the last bin to the first, twice around (the second lap serves bins
-    whose lender lies past the end), over all rows at once: 128 steps on row vectors.
+    whose lender lies past the end), over all texts at once: 128 steps on row vectors of
+    16-bit values, whose arithmetic wraps exactly as the 16-bit mask of the definition.
     """
-    empty = sig == _EMPTY
-    rows = np.flatnonzero(empty.any(axis=1))
-    if rows.size == 0:
-        return
-    columns = np.ascontiguousarray(sig[rows].T)  # bins x rows: each step reads one bin
-    filled = np.ascontiguousarray(~empty[rows].T)
-    lender = np.zeros(rows.size, dtype=np.uint64)  # value of the nearest filled bin so far
-    distance = np.zeros(rows.size, dtype=np.uint64)
-    one = np.uint64(1)
+    empty = bins == _EMPTY
+    filled = ~empty
+    out = bins.astype(np.uint16)  # empty bins are overwritten below
+    lender = np.zeros(bins.shape[1], dtype=np.uint16)  # value of the nearest filled bin so far
+    distance = np.zeros(bins.shape[1], dtype=np.uint16)
+    one, step_offset = np.uint16(1), np.uint16(_DENSIFY_STEP)
     for step in range(2 * NUM_BINS - 1, -1, -1):
         b = step % NUM_BINS
         distance += one
-        np.copyto(lender, columns[b], where=filled[b])
-        distance[filled[b]] = 0
+        np.copyto(lender, out[b], where=filled[b])
+        np.copyto(distance, 0, where=filled[b])
         if step < NUM_BINS:
-            borrowed = (lender + distance * _DENSIFY_STEP) & _MASK16
-            np.copyto(columns[b], borrowed, where=~filled[b])
-    sig[rows] = columns.T
+            np.copyto(out[b], lender + distance * step_offset, where=empty[b])
+    return out
 
 
 def minhash_signatures(
@@ -225,16 +223,13 @@ def minhash_signatures(
     if int(lengths.min()) < shingle:
         raise ConfigError(f"every text must have at least {shingle} characters")
     h, text_of = _shingle_hashes(chars, lengths, shingle, seed)
-    # key = text * 64 + bin (top 6 bits); value = the next 16 bits
-    text_of <<= 6
-    text_of |= (h >> np.uint64(58)).view(np.int64)
-    h >>= np.uint64(42)
-    h &= _MASK16
-    sig = np.full(lengths.size * NUM_BINS, _EMPTY, dtype=np.uint64)
-    np.minimum.at(sig, text_of, h)
-    matrix = sig.reshape(lengths.size, NUM_BINS)
-    _densify(matrix)
-    return matrix[:, _BAND_ORDER].astype(np.uint16)
+    # bin-major: key = bin (top 6 bits) * texts + text; value = the next 16 bits. Each bin
+    # is then one contiguous row, as the densification sweep reads them.
+    text_of += (h >> np.uint64(58)).view(np.int64) * lengths.size
+    value = ((h >> np.uint64(42)) & _MASK16).astype(np.uint32)
+    bins = np.full(NUM_BINS * lengths.size, _EMPTY, dtype=np.uint32)
+    np.minimum.at(bins, text_of, value)
+    return np.ascontiguousarray(_densify(bins.reshape(NUM_BINS, lengths.size))[_BAND_ORDER].T)
 
 
 #: Distinct texts hashed at once: bounds the per-character arrays of one chunk.
