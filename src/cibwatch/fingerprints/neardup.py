@@ -443,10 +443,22 @@ def cluster_text_batches(
     labels = np.full(total, -1, dtype=np.int64)
     if n_texts == 0:
         return labels
-    sig = np.concatenate(sigs)
-    del sigs
+    # the signatures are held once: each chunk's block is freed as soon as it is copied
+    # (pages of np.empty are only taken when written), and equal signatures are then
+    # compacted in place (leaders ascend, so a row is read before it is overwritten)
+    sig = np.empty((n_texts, NUM_BINS), dtype=np.uint16)
+    done = 0
+    sigs.reverse()
+    while sigs:
+        block = sigs.pop()
+        sig[done : done + block.shape[0]] = block
+        done += block.shape[0]
+        del block
     leaders, group = distinct_signatures(sig, signature_hashes(sig))
-    sig = sig[leaders]
+    for start in range(0, leaders.size, _HASH_BATCH):
+        moved = leaders[start : start + _HASH_BATCH]
+        sig[start : start + moved.size] = sig[moved]
+    sig = sig[: leaders.size]
     signature_of_row = group[np.concatenate(text_of_row)]
     del text_of_row
     copies = np.bincount(signature_of_row, minlength=sig.shape[0]).astype(np.int64)
