@@ -49,7 +49,15 @@ def _account() -> str:
 
 
 def derive_actions_sql() -> str:
-    """The one SQL statement that fills ``actions`` (readable on its own, for audits)."""
+    """The one SQL statement that fills ``actions`` (readable on its own, for audits).
+
+    The URL and text normalisations are computed inside ``unnest`` (the text's as a list
+    of one element) rather than in a subquery filtered afterwards: DuckDB's optimiser
+    copies a projected expression into every filter above it, so the filters on the
+    object id (not empty, at least ``MIN_TEXT_CHARS`` characters) made it compute the
+    text's regular expressions four times per post and the URL's three times per URL,
+    more than half of the step's time. What ``unnest`` returns is computed once.
+    """
     acc = _account()
     return f"""
     INSERT INTO actions
@@ -62,9 +70,9 @@ def derive_actions_sql() -> str:
                platform, post_id
         FROM posts WHERE reply_to_post_id IS NOT NULL AND reply_to_post_id <> ''
       UNION ALL
-        SELECT {acc}, 'url', {_URL_SQL}, created_at, platform, post_id
-        FROM (SELECT *, unnest(urls) AS u FROM posts WHERE len(urls) > 0)
-        WHERE u IS NOT NULL AND u <> ''
+        SELECT {acc}, 'url', unnest(list_transform(urls, lambda u: {_URL_SQL})), created_at,
+               platform, post_id
+        FROM posts WHERE len(urls) > 0
       UNION ALL
         SELECT {acc}, 'domain', lower(d), created_at, platform, post_id
         FROM (SELECT *, unnest(domains) AS d FROM posts WHERE len(domains) > 0)
@@ -82,10 +90,10 @@ def derive_actions_sql() -> str:
         FROM (SELECT *, unnest(media_hashes) AS i FROM posts WHERE len(media_hashes) > 0)
         WHERE i IS NOT NULL AND i <> ''
       UNION ALL
-        SELECT {acc}, 'text', md5(t), created_at, platform, post_id
-        FROM (SELECT *, {_TEXT_SQL} AS t FROM posts
-              WHERE text IS NOT NULL AND coalesce(kind, 'original') <> 'share')
-        WHERE length(t) >= {MIN_TEXT_CHARS}
+        SELECT {acc}, 'text', unnest(list_transform(
+                   list_filter([{_TEXT_SQL}], lambda t: length(t) >= {MIN_TEXT_CHARS}),
+                   lambda t: md5(t))), created_at, platform, post_id
+        FROM posts WHERE text IS NOT NULL AND coalesce(kind, 'original') <> 'share'
     ) WHERE object_id IS NOT NULL AND object_id <> ''
     """
 
