@@ -34,7 +34,7 @@ Anything else makes the block unclean, and the caller reads it with the exact re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -49,12 +49,21 @@ class Block:
     """What :func:`clean_block` found at the start of the bytes it was given.
 
     ``table`` is ``None`` when the block is not provably clean; the exact reader must then
-    read on from the block's first line to at least ``last_line`` (its last physical line).
+    read on from the block's first line to at least :attr:`last_line`.
     """
 
     table: pa.Table | None
     size: int  # bytes of the block: a whole number of records
-    last_line: int  # the block's last physical line
+    first_line: int
+    data: bytes = field(repr=False)  # the bytes looked at
+    lines: int | None = None  # the physical lines of the block, when counted
+
+    @property
+    def last_line(self) -> int:
+        """The block's last physical line (counted only when needed: counting CRs costs)."""
+        if self.lines is not None:
+            return self.first_line + self.lines - 1
+        return _last_line(self.first_line, self.data)
 
 
 class ArrowCsv:
@@ -129,10 +138,11 @@ def clean_block(
         size = int(newlines[ends[-1]]) + 1
     else:
         # Not one whole record here: let the exact reader take the lines it holds.
-        return Block(None, 0, _last_line(first_line, data))
+        return Block(None, 0, first_line, data)
     block = data[:size]
-    unclean = Block(None, size, _last_line(first_line, block))
-    if b"\0" in block or block.count(b"\r") != block.count(b"\r\n"):
+    unclean = Block(None, size, first_line, block)
+    # (``in`` is a memchr; counting is slower, so only a block with a CR counts.)
+    if b"\0" in block or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
         return unclean
     if not block.isascii():
         try:
@@ -163,7 +173,9 @@ def clean_block(
         if table.num_rows != len(numbers):
             return unclean
         table = table.append_column("source_row", pa.array(numbers, pa.int64()))
-    return Block(table, size, _last_line(first_line, block))
+    # No lone CR: the line feeds are the line ends.
+    lines = int(np.searchsorted(newlines, size)) + (not block.endswith(b"\n"))
+    return Block(table, size, first_line, block, lines)
 
 
 def _last_line(first_line: int, block: bytes) -> int:
