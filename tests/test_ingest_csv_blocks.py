@@ -123,6 +123,7 @@ HOSTILE: dict[str, bytes] = {
     + f'x,1,a,{T},"he said hi\nx,2,b,{T},plain\n'.encode()
     + f'x,3,c,{T},"she said "no" twice\nx,4,d,{T},last\n'.encode(),
     "text after a closing quote": HEADER + f'x,1,a,{T},"a"b\nx,2,b,{T},ok\n'.encode(),
+    "space after a closing quote": HEADER + f'x,1,a,{T},"a" \nx,2,"b" ,{T},ok\n'.encode(),
     "quote inside an unquoted cell": HEADER + f'x,1,a,{T},5" tall\nx,2,b,{T},ok\n'.encode(),
     "quote after a space": HEADER + f'x,1,a,{T}, "spaced"\nx,2,b,{T},ok\n'.encode(),
     "end of file inside quotes": HEADER + f'x,1,a,{T},ok\nx,2,b,{T},"open\nmore\n'.encode(),
