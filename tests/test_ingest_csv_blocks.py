@@ -130,6 +130,18 @@ HOSTILE: dict[str, bytes] = {
     "quote at the very end": HEADER + f'x,1,a,{T},ok\nx,2,b,{T},"closed"'.encode(),
     "CRLF": HEADER.replace(b"\n", b"\r\n") + f"x,1,a,{T},a\r\n\r\nx,2,b,{T},b\r\n".encode(),
     "CR only": HEADER.replace(b"\n", b"\r") + f"x,1,a,{T},a\rx,2,b,{T},b\r".encode(),
+    # Many short lines: windows of a few dozen bytes end between a CR and its LF.
+    "CRLF, many lines": HEADER.replace(b"\n", b"\r\n")
+    + b"".join(f'x,{i},a,{T},"t\r\n{i}"\r\n'.encode() for i in range(40)),
+    # Records as long as a window and its CR: the window ends between the CR and the LF.
+    "CRLF, records a window long": HEADER.replace(b"\n", b"\r\n")
+    + b"".join(
+        f"x,{i:02d},a,{T},{'y' * (length - 29)}\r\n".encode()
+        for length in (48, 256)
+        for i in range(10)
+    ),
+    "CR only, many lines": HEADER.replace(b"\n", b"\r")
+    + b"".join(f'x,{i},a,{T},"t\r{i}"\r'.encode() for i in range(40)),
     "mixed line ends": HEADER + f"x,1,a,{T},a\rx,2,b,{T},b\r\nx,3,c,{T},c\n".encode(),
     "lone CR in a quoted cell": HEADER + f'x,1,a,{T},"a\rb"\nx,2,b,{T},ok\n'.encode(),
     "CR before a closing quote and LF": HEADER + f'x,1,a,{T},"a\r"\nx,2,b,{T},ok\n'.encode(),

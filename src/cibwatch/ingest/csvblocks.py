@@ -12,8 +12,9 @@ differ, or the exact reader would reject or re-read something):
 
 - it is a whole number of records: it starts at a record start and ends just after a line
   end outside quotes (or at the end of the file, not inside quotes);
-- no NUL byte, and no carriage return other than in CRLF (the exact reader ends a line at a
-  lone CR; counting line feeds would then count lines wrongly);
+- no NUL byte; lines end in LF or CRLF only, or (a block without any LF) in CR only: the
+  exact reader ends a line at each of these, so a block mixing a lone CR with LFs would
+  have its lines counted wrongly;
 - valid UTF-8 (Python's own decoder decides: the exact reader decodes with it);
 - every quote opens a field (after a delimiter, a line end or the block start), closes one
   (before a delimiter, a line end or the end of the file), or is half of a doubled quote
@@ -124,7 +125,9 @@ def clean_block(
     whether it runs to the end of the file.
     """
     view = np.frombuffer(data, np.uint8)
-    newlines = np.flatnonzero(view == _LF)
+    # Lines end in LF (or CRLF); in a block without any LF, in CR alone (old Mac files).
+    end = _LF if b"\n" in data or b"\r" not in data else _CR
+    newlines = np.flatnonzero(view == end)
     quoted = b'"' in data
     quotes = np.flatnonzero(view == _QUOTE) if quoted else _NO_POSITIONS
     if quoted:
@@ -132,6 +135,9 @@ def clean_block(
         ends = np.flatnonzero((np.searchsorted(quotes, newlines) & 1) == 0)
     else:
         ends = np.arange(len(newlines))
+    if end == _CR and not at_end:
+        # A CR at the very end may be the first half of a CRLF cut by the window.
+        ends = ends[newlines[ends] < len(data) - 1]
     if at_end:
         size = len(data)
     elif len(ends):
@@ -142,8 +148,10 @@ def clean_block(
     block = data[:size]
     unclean = Block(None, size, first_line, block)
     # (``in`` is a memchr; counting is slower, so only a block with a CR counts.)
-    if b"\0" in block or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
+    if b"\0" in block:
         return unclean
+    if end == _LF and b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+        return unclean  # a lone CR among LFs
     if not block.isascii():
         try:
             block.decode("utf-8")
@@ -173,8 +181,10 @@ def clean_block(
         if table.num_rows != len(numbers):
             return unclean
         table = table.append_column("source_row", pa.array(numbers, pa.int64()))
-    # No lone CR: the line feeds are the line ends.
-    lines = int(np.searchsorted(newlines, size)) + (not block.endswith(b"\n"))
+    # No lone CR among LFs (nor LF among CRs): ``newlines`` are the line ends.
+    lines = int(np.searchsorted(newlines, size)) + (
+        not block.endswith(b"\r" if end == _CR else b"\n")
+    )
     return Block(table, size, first_line, block, lines)
 
 
@@ -191,7 +201,7 @@ def _quotes_bound_fields(view: np.ndarray, quotes: np.ndarray, size: int, delimi
         return False  # the end of the file inside quotes
     separator = ord(delimiter)
     may_open_after = np.zeros(256, np.bool_)
-    may_open_after[[separator, _LF, _QUOTE]] = True
+    may_open_after[[separator, _LF, _CR, _QUOTE]] = True  # CR: in files ending lines in CR
     may_close_before = np.zeros(256, np.bool_)
     may_close_before[[separator, _LF, _CR, _QUOTE]] = True
     opening, closing = quotes[0::2], quotes[1::2]
