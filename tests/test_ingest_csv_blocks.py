@@ -11,6 +11,7 @@ many block boundaries and switches between the two readers many times).
 
 from __future__ import annotations
 
+import gzip
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -294,3 +295,18 @@ def test_a_clean_block_needs_every_proof() -> None:
     long = b'1,"a\nb\nc"\n'
     assert csvblocks.clean_block(long, True, 2, arrow, 3).table is not None
     assert csvblocks.clean_block(long, True, 2, arrow, 2).table is None
+
+
+def test_a_compressed_file_reads_the_same_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks come from the decompressed stream; a cut stream is refused before either path.
+    path = tmp_path / "posts.csv.gz"
+    data = gzip.compress(
+        HOSTILE["stray quote swallowing lines"] + HOSTILE["CRLF"][len(HEADER) + 1 :]
+    )
+    path.write_bytes(data)
+    outcome = _assert_same(path, monkeypatch)
+    assert not isinstance(outcome, str) and len(outcome[0]) == 4, outcome
+    path.write_bytes(data[: len(data) // 2])
+    assert "cannot read" in str(_assert_same(path, monkeypatch))
