@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ from cibwatch.ingest.base import Reject
 from cibwatch.ingest.csvsource import CsvRows
 from cibwatch.workspace import Workspace
 from ingest_helpers import FIXTURES
+from realdata_rule import SharedData
 from test_ingest_fuzz import MUTATIONS, PER_PAIR, SEED, SOURCES, flip_bytes
 
 #: (FAST_BYTES, SMALL_BYTES, line piece): the defaults, then blocks and pieces of a few bytes.
@@ -310,3 +312,17 @@ def test_a_compressed_file_reads_the_same_both_ways(
     assert not isinstance(outcome, str) and len(outcome[0]) == 4, outcome
     path.write_bytes(data[: len(data) // 2])
     assert "cannot read" in str(_assert_same(path, monkeypatch))
+
+
+@pytest.mark.parametrize("name", ["russian_coord_tweets.csv.gz", "german_elections.csv.gz"])
+def test_real_exports_read_the_same_both_ways(name: str, shared_data: SharedData) -> None:
+    # The CooRTweet sets (Righetti & Balluff, MIT): every block is clean, and the Arrow
+    # tables equal the exact reader's, row for row.
+    path = shared_data("coortweet", name)
+    names = csvsource.read_header(path, ",")
+    reader = CsvRows(path, names)
+    read = [list(reader), list(reader.exactly())]
+    blocks, exact = (pa.concat_tables([t for t, _ in r]).combine_chunks() for r in read)
+    assert blocks.num_rows > 30_000
+    assert blocks.equals(exact)
+    assert [r for _, found in read[0] for r in found] == [r for _, found in read[1] for r in found]
