@@ -15,6 +15,7 @@ and pairwise precision and recall against the planted families.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from collections.abc import Callable
@@ -171,11 +172,18 @@ def exact_recall(
     return eligible, hits / eligible if eligible else 1.0
 
 
+def cpu_seconds() -> float:
+    """User and system CPU seconds of this process, all threads: less dependent than wall
+    time on other work sharing the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(label: str, work: Callable[[], object]) -> float:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     work()
     seconds = time.perf_counter() - start
-    print(f"{label}: {seconds:.1f} s")
+    print(f"{label}: {seconds:.1f} s wall, {cpu_seconds() - cpu:.1f} CPU s")
     return seconds
 
 
@@ -224,6 +232,7 @@ def main() -> None:
         f"peak memory (ru_maxrss, whole process): {peak_gib:.2f} GiB "
         f"(of which {generated_gib:.2f} GiB was reached while generating the data)"
     )
+    print("load average (1/5/15 min): {:.1f} / {:.1f} / {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

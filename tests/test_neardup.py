@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pytest
 from hypothesis import assume, given, settings
@@ -18,7 +21,18 @@ from hypothesis import strategies as st
 from cibwatch.detectors.coaction import CoActionDetector
 from cibwatch.detectors.neardup import NearDuplicateTextDetector
 from cibwatch.errors import ConfigError
-from cibwatch.fingerprints.neardup import cluster_texts, normalize_texts
+from cibwatch.fingerprints.neardup import (
+    _EMPTY,
+    NUM_BINS,
+    NearDupParams,
+    _densify,
+    cluster_signature_counts,
+    cluster_text_batches,
+    cluster_texts,
+    distinct_signatures,
+    normalize_texts,
+    signature_hashes,
+)
 from cibwatch.workspace import Workspace
 
 T0 = datetime(2024, 3, 1, 12, 0, 0)
@@ -125,6 +139,7 @@ def test_identical_texts_in_a_large_bucket_form_one_cluster() -> None:
         ({"shingle": 1}, "shingle"),
         ({"min_chars": 3}, "min_chars"),
         ({"seed": -1}, "seed"),
+        ({"chunk_size": 0}, "chunk_size"),
     ],
 )
 def test_invalid_parameters_raise_config_error(params: dict[str, float], message: str) -> None:
@@ -208,6 +223,126 @@ def test_corpus_clusters_by_base_text() -> None:
     # the five variants of each base form one cluster; the three unrelated texts none
     groups = _groups(cluster_texts(_CORPUS).tolist())
     assert groups == {frozenset(range(5 * b, 5 * b + 5)) for b in range(len(_BASES))}
+
+
+def test_streamed_batches_give_the_labels_of_one_call() -> None:
+    # batches of uneven sizes, an empty one and a chunked one: the same labels as one call
+    one = cluster_texts(_BORDERLINE).tolist()
+    batches = [
+        pa.array(_BORDERLINE[:2]),
+        pa.array([], pa.string()),
+        pa.chunked_array([_BORDERLINE[2:9], _BORDERLINE[9:15]]),
+        pa.array(_BORDERLINE[15:]),
+    ]
+    assert cluster_text_batches(iter(batches), NearDupParams()).tolist() == one
+
+
+def test_copies_cluster_as_when_each_is_hashed_alone() -> None:
+    # copies are hashed once; posting a text three times, in between other texts, must give
+    # every copy the label of the first and leave the rest of the partition as it was
+    texts = _BORDERLINE + _BORDERLINE[:4] + [_BORDERLINE[-1]] * 2 + ["lone text " * 5] * 2
+    labels = cluster_texts(texts, chunk_size=5).tolist()
+    n = len(_BORDERLINE)
+    assert labels[:n] == cluster_texts(_BORDERLINE).tolist()
+    assert labels[n : n + 4] == labels[:4] and labels[n + 4] == labels[n + 5] == labels[-3]
+    # a text alone but posted twice is a cluster of its two posts
+    assert labels[-1] == labels[-2] >= 0 and labels.count(labels[-1]) == 2
+
+
+def _family_signatures(seed: int, n: int) -> npt.NDArray[np.uint16]:
+    """n distinct signatures in three families: each a base with 0-40 of 64 bins redrawn,
+    so that pairs fall on both sides of the threshold and buckets mix families."""
+    rng = np.random.default_rng(seed)
+    bases = rng.integers(0, 2**16, size=(3, NUM_BINS))
+    sig = bases[rng.integers(0, 3, n)]
+    for row in sig:
+        redrawn = rng.choice(NUM_BINS, size=int(rng.integers(0, 41)), replace=False)
+        row[redrawn] = rng.integers(0, 2**16, redrawn.size)
+    return np.unique(sig.astype(np.uint16), axis=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32), n=st.integers(2, 40), threshold=st.sampled_from([0.5, 0.7]))
+def test_counted_signatures_cluster_like_their_expanded_copies(
+    seed: int, n: int, threshold: float
+) -> None:
+    # clustering each distinct signature once with its number of copies must partition the
+    # copies exactly as clustering every copy as its own row does (the former meaning)
+    sig = _family_signatures(seed, n)
+    draws = np.random.default_rng(seed + 1).integers(1, 4, size=sig.shape[0])
+    copies: npt.NDArray[np.int64] = np.asarray(draws, dtype=np.int64)
+    counted = np.repeat(cluster_signature_counts(sig, copies, threshold), copies)
+    expanded = np.repeat(sig, copies, axis=0)
+    alone = cluster_signature_counts(expanded, np.ones(len(expanded), np.int64), threshold)
+    assert _groups(counted.tolist()) == _groups(alone.tolist())
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32), rows=st.integers(1, 30), empty_share=st.floats(0.0, 0.99))
+def test_densification_borrows_from_the_next_filled_bin_plus_distance(
+    seed: int, rows: int, empty_share: float
+) -> None:
+    # the definition, bin by bin: an empty bin takes the value of the first filled bin to its
+    # right (wrapping around) plus 0x9E37 per bin of distance, kept to 16 bits
+    rng = np.random.default_rng(seed)
+    sig = rng.integers(0, 2**16, size=(rows, NUM_BINS)).astype(np.uint64)
+    empty = rng.random((rows, NUM_BINS)) < empty_share
+    empty[np.arange(rows), rng.integers(0, NUM_BINS, rows)] = False  # a text has a shingle
+    sig[empty] = _EMPTY
+    expected = sig.copy()
+    for r in range(rows):
+        for b in np.flatnonzero(empty[r]):
+            d = next(d for d in range(1, NUM_BINS) if not empty[r, (b + d) % NUM_BINS])
+            expected[r, b] = (int(sig[r, (b + d) % NUM_BINS]) + d * 0x9E37) & 0xFFFF
+    # the function works bin-major (bins x texts), as minhash_signatures builds them
+    assert np.array_equal(_densify(sig.T.astype(np.uint32)).T, expected)
+
+
+def _outranked_everywhere(seed: int) -> npt.NDArray[np.uint16]:
+    """Row 0 (X) and one row per LSH band that shares X's key in that band only (about
+    4 of 64 bins in common, far below any threshold) and has a smaller whole-signature
+    hash, so it, not X, leads every bucket X is in."""
+    rng = np.random.default_rng(seed)
+    while True:
+        x = rng.integers(0, 2**16, NUM_BINS).astype(np.uint16)
+        if signature_hashes(x[None, :])[0] > 2**63:  # room for smaller hashes below it
+            break
+    rows = [x]
+    for band in range(NUM_BINS // 4):
+        while True:
+            other = rng.integers(0, 2**16, NUM_BINS).astype(np.uint16)
+            other[4 * band : 4 * band + 4] = x[4 * band : 4 * band + 4]
+            if signature_hashes(other[None, :])[0] < signature_hashes(x[None, :])[0]:
+                break
+        rows.append(other)
+    return np.stack(rows)
+
+
+def test_copies_that_never_lead_a_bucket_stay_unlinked() -> None:
+    # banded one by one, X's two copies are each paired only with the 16 leaders, never
+    # with each other, and every leader is too far from X: no cluster, with copies counted
+    # or expanded. Whoever leads instead of X, X's copies link: a cluster of exactly two.
+    sig = _outranked_everywhere(5)
+    copies = np.ones(len(sig), np.int64)
+    copies[0] = 2
+    assert cluster_signature_counts(sig, copies, 0.7).tolist() == [-1] * len(sig)
+    expanded = np.repeat(sig, copies, axis=0)
+    alone = cluster_signature_counts(expanded, np.ones(len(expanded), np.int64), 0.7)
+    assert alone.tolist() == [-1] * len(expanded)
+    # without the band sharers X leads every bucket: its two copies form a cluster
+    assert cluster_signature_counts(sig[:1], copies[:1], 0.7).tolist() == [0]
+
+
+def test_distinct_signatures_stay_exact_when_hashes_collide() -> None:
+    # every hash equal (a forced collision): rows must still be grouped by their bytes
+    unique = _family_signatures(3, 30)
+    sig = np.concatenate([unique, unique[::2]])  # the first rows again, as later copies
+    expected = distinct_signatures(sig, signature_hashes(sig))
+    collided = distinct_signatures(sig, np.zeros(len(sig), np.uint64))
+    assert all(np.array_equal(a, b) for a, b in zip(expected, collided, strict=True))
+    leaders, group = expected
+    assert leaders.tolist() == list(range(len(unique)))  # each group's first row leads it
+    assert np.array_equal(sig[leaders][group], sig)
 
 
 # -- detector ----------------------------------------------------------------------------
@@ -323,6 +458,23 @@ def test_detector_evidence_is_descriptive_bounded_and_replaced_on_rerun() -> Non
     assert first["proof"][0] == "facebook:op2-0"
     details = json.loads(first["details"])
     assert details["n_accounts"] == 5 and details["accounts_without_row"] == 2
+
+
+def test_detector_streams_in_batches_without_changing_its_output() -> None:
+    # posts read 7 at a time, on one thread: every post keeps its own row id across
+    # batches, so actions and evidence are those of one batch of all posts
+    def output(detector: NearDuplicateTextDetector) -> tuple[list[Any], list[Any]]:
+        ws = _operation_workspace()
+        ws.run_detector(detector)
+        actions = ws.query("SELECT * FROM actions ORDER BY platform, post_id")
+        evidence = ws.query(
+            "SELECT * EXCLUDE (run_id) FROM evidence ORDER BY subject_a, explanation"
+        )
+        return actions, evidence
+
+    whole = output(NearDuplicateTextDetector())
+    assert len(whole[0]) == 30 and len(whole[1]) == 30
+    assert output(NearDuplicateTextDetector(chunk_size=7, workers=1)) == whole
 
 
 def test_detector_rejects_bad_parameters_before_touching_the_workspace() -> None:

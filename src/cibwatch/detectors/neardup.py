@@ -17,18 +17,26 @@ Posts read: every post with a text except shares (a share repeats its original, 
 ``shared_post`` object already covers). A cluster's object id is ``tc-`` and the first 12
 hex digits of the MD5 of its smallest post key (``platform:post_id``): stable across runs as
 long as that post stays in the cluster.
+
+Memory: posts are streamed from DuckDB ``chunk_size`` at a time (texts and row ids);
+what stays in Python is 8 bytes of row id per post, per-text indices and one 128-byte
+signature per distinct text of each chunk. Everything else (the clustered posts, actions,
+evidence) is SQL within DuckDB's memory limit. ``chunk_size`` and ``workers`` change
+speed and memory, never the result.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar, Final
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from cibwatch.detectors.base import Detector, DetectorResult
 from cibwatch.errors import ConfigError
-from cibwatch.fingerprints.neardup import NearDupParams, cluster_texts
+from cibwatch.fingerprints.neardup import NearDupParams, cluster_text_batches
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
@@ -38,60 +46,101 @@ MAX_PROOF: Final = 20
 #: Characters of the example text quoted in an explanation.
 EXAMPLE_CHARS: Final = 80
 
+# no ORDER BY: the partition does not depend on the order of the texts, and posts are
+# streamed in batches, so the detector never holds every text at once
 _POSTS_SQL: Final = """
-SELECT platform, post_id, account_id, created_at, text FROM posts
+SELECT rowid, text FROM posts
 WHERE text IS NOT NULL AND created_at IS NOT NULL AND coalesce(kind, 'original') <> 'share'
-ORDER BY platform, post_id
+"""
+
+# the clustered posts only, looked up by row id within this run's transaction; no text
+# (only each cluster's example is quoted, read by row id below)
+_CLUSTERED_SQL: Final = """
+CREATE TEMP TABLE neardup_clustered AS
+SELECT l.label, l.post_row, p.platform, p.account_id, p.post_id, p.created_at
+FROM posts p JOIN neardup_labels l ON p.rowid = l.post_row
+"""
+
+# a cluster's object id: 'tc-' and 12 hex digits of the MD5 of its smallest post key;
+# that post's text is the cluster's example
+_CLUSTER_IDS_SQL: Final = """
+CREATE TEMP TABLE neardup_cluster_ids AS
+SELECT label, 'tc-' || substr(md5(min(key)), 1, 12) AS cluster, arg_min(post_row, key) AS first_row
+FROM (SELECT label, post_row, platform || ':' || post_id AS key FROM neardup_clustered)
+GROUP BY label
 """
 
 _ACTIONS_SQL: Final = """
 INSERT INTO actions
-SELECT platform || ':' || account_id, 'text_cluster',
-       'tc-' || substr(md5(min(platform || ':' || post_id) OVER (PARTITION BY label)), 1, 12),
-       created_at, platform, post_id
-FROM neardup_clustered
+SELECT platform || ':' || account_id, 'text_cluster', cluster, created_at, platform, post_id
+FROM neardup_clustered JOIN neardup_cluster_ids USING (label)
 """
 
 # One row per (cluster, account) for clusters spanning >= 2 accounts, capped per cluster.
+# Counting comes first, on the columns as stored; keys are spelled out and proof keys
+# gathered (top-20 aggregates, no sorted lists) only for the clusters and accounts that
+# get a row. Platform names hold no ':', so (platform, account_id) is the account.
 _EVIDENCE_SQL: Final = f"""
 INSERT INTO evidence
-WITH posts AS (
-    SELECT label, platform || ':' || account_id AS account, platform || ':' || post_id AS key,
-           platform, created_at, text
-    FROM neardup_clustered
+WITH counts AS (
+    SELECT label, platform, account_id, count(*) AS own_posts
+    FROM neardup_clustered GROUP BY label, platform, account_id
 ),
 clusters AS (
-    SELECT label, 'tc-' || substr(md5(min(key)), 1, 12) AS cluster, count(*) AS n_posts,
-           count(DISTINCT account) AS n_accounts, count(DISTINCT platform) AS n_platforms,
-           min(created_at) AS first_at, max(created_at) AS last_at,
-           arg_min(text, key) AS example,
-           list(key ORDER BY created_at, key)[1:{MAX_PROOF}] AS first_keys
-    FROM posts GROUP BY label HAVING count(DISTINCT account) >= 2
+    SELECT label, count(*) AS n_accounts, sum(own_posts) AS n_posts,
+           count(DISTINCT platform) AS n_platforms
+    FROM counts GROUP BY label HAVING count(*) >= 2
 ),
-members AS (
-    SELECT label, account, count(*) AS own_posts,
-           list(key ORDER BY created_at, key)[1:{MAX_PROOF}] AS own_keys,
-           row_number() OVER (PARTITION BY label ORDER BY count(*) DESC, account) AS rank
-    FROM posts WHERE label IN (SELECT label FROM clusters) GROUP BY label, account
+members AS (  -- the accounts with the most posts in each cluster, ties by name
+    SELECT label, m.platform, m.account_id, m.platform || ':' || m.account_id AS account,
+           m.own_posts, rank
+    FROM (
+        SELECT label,
+               arg_min(struct_pack(platform := platform, account_id := account_id,
+                                   own_posts := own_posts),
+                       (-own_posts, platform || ':' || account_id), $max_accounts) AS top
+        FROM counts SEMI JOIN clusters USING (label) GROUP BY label
+    ), unnest(top) WITH ORDINALITY AS u(m, rank)
+),
+keyed AS (
+    SELECT label, platform, account_id, created_at, platform || ':' || post_id AS key
+    FROM neardup_clustered SEMI JOIN clusters USING (label)
+),
+cluster_posts AS (
+    SELECT label, min(created_at) AS first_at, max(created_at) AS last_at,
+           arg_min(key, (created_at, key), {MAX_PROOF}) AS first_keys
+    FROM keyed GROUP BY label
+),
+member_posts AS (
+    SELECT label, platform, account_id, arg_min(key, (created_at, key), {MAX_PROOF}) AS own_keys
+    FROM keyed SEMI JOIN members USING (label, platform, account_id)
+    GROUP BY label, platform, account_id
+),
+examples AS (
+    SELECT i.label, i.cluster, p.text AS example
+    FROM posts p JOIN neardup_cluster_ids i ON p.rowid = i.first_row
 )
-SELECT ?, ?, ?, 'account', m.account, NULL, CAST(c.n_accounts - 1 AS DOUBLE), NULL, NULL, false,
-       m.account || ' posted text near-identical (estimated Jaccard >= ' || ? || ') to posts of '
-       || (c.n_accounts - 1) || ' other account' || CASE WHEN c.n_accounts > 2 THEN 's' ELSE '' END
-       || ' (cluster ' || c.cluster || ', ' || c.n_posts || ' posts'
+SELECT $run_id, $detector, $signal, 'account', m.account, NULL,
+       CAST(c.n_accounts - 1 AS DOUBLE), NULL, NULL, false,
+       m.account || ' posted text near-identical (estimated Jaccard >= ' || $threshold_text
+       || ') to posts of ' || (c.n_accounts - 1) || ' other account'
+       || CASE WHEN c.n_accounts > 2 THEN 's' ELSE '' END
+       || ' (cluster ' || e.cluster || ', ' || c.n_posts || ' posts'
        || CASE WHEN c.n_platforms > 1 THEN ' on ' || c.n_platforms || ' platforms' ELSE '' END
        || ', ' || m.own_posts || ' of them by this account), e.g. “'
-       || CASE WHEN length(c.example) > {EXAMPLE_CHARS}
-               THEN rtrim(left(c.example, {EXAMPLE_CHARS})) || '…' ELSE c.example END || '”',
+       || CASE WHEN length(e.example) > {EXAMPLE_CHARS}
+               THEN rtrim(left(e.example, {EXAMPLE_CHARS})) || '…' ELSE e.example END || '”',
        list_concat(
-           m.own_keys, list_filter(c.first_keys, lambda k: NOT list_contains(m.own_keys, k))
+           o.own_keys, list_filter(p.first_keys, lambda k: NOT list_contains(o.own_keys, k))
        )[1:{MAX_PROOF}],
-       CAST(json_object('cluster', c.cluster, 'n_posts', c.n_posts, 'n_accounts', c.n_accounts,
+       CAST(json_object('cluster', e.cluster, 'n_posts', c.n_posts, 'n_accounts', c.n_accounts,
                         'n_platforms', c.n_platforms, 'account_posts', m.own_posts,
-                        'first_at', c.first_at, 'last_at', c.last_at, 'threshold', ?,
-                        'accounts_without_row', greatest(c.n_accounts - ?, 0)) AS JSON)
-FROM members m JOIN clusters c USING (label)
-WHERE m.rank <= ?
-ORDER BY c.cluster, m.rank
+                        'first_at', p.first_at, 'last_at', p.last_at, 'threshold', $threshold,
+                        'accounts_without_row', greatest(c.n_accounts - $max_accounts, 0))
+            AS JSON)
+FROM members m JOIN clusters c USING (label) JOIN cluster_posts p USING (label)
+JOIN member_posts o USING (label, platform, account_id) JOIN examples e USING (label)
+ORDER BY e.cluster, m.rank
 """
 
 
@@ -114,6 +163,7 @@ class NearDuplicateTextDetector(Detector):
         seed: int = 0,
         max_accounts_per_cluster: int = 50,
         workers: int = 2,
+        chunk_size: int = 100_000,
     ) -> None:
         self.threshold = threshold
         self.shingle = shingle
@@ -121,10 +171,16 @@ class NearDuplicateTextDetector(Detector):
         self.seed = seed
         self.max_accounts_per_cluster = max_accounts_per_cluster
         self.workers = workers
+        self.chunk_size = chunk_size
 
     def _params(self) -> NearDupParams:
         return NearDupParams(
-            self.threshold, self.shingle, self.min_chars, self.seed, workers=self.workers
+            self.threshold,
+            self.shingle,
+            self.min_chars,
+            self.seed,
+            chunk_size=self.chunk_size,
+            workers=self.workers,
         )
 
     def _validate(self) -> None:
@@ -136,53 +192,60 @@ class NearDuplicateTextDetector(Detector):
 
     def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
         con = workspace.connection
-        posts = con.sql(_POSTS_SQL).to_arrow_table()
         params = self._params()
-        labels = cluster_texts(
-            posts.column("text"),
-            threshold=params.threshold,
-            shingle=params.shingle,
-            min_chars=params.min_chars,
-            seed=params.seed,
-            workers=params.workers,
-        )
+        row_ids: list[npt.NDArray[np.int64]] = []
+
+        def texts(reader: pa.RecordBatchReader) -> Iterator[pa.Array]:
+            # keeps each batch's row ids (8 bytes a post) and hands its texts on
+            for batch in reader:
+                row_ids.append(batch.column(0).to_numpy().astype(np.int64))
+                yield batch.column(1)
+
+        # streamed: the reader is read to its end before the connection runs anything else
+        with con.sql(_POSTS_SQL).to_arrow_reader(batch_size=params.chunk_size) as reader:
+            labels = cluster_text_batches(texts(reader), params)
+        post_rows = np.concatenate(row_ids) if row_ids else np.zeros(0, dtype=np.int64)
         rows = np.flatnonzero(labels >= 0)
-        clustered = posts.take(pa.array(rows)).append_column("label", pa.array(labels[rows]))
+        clustered = pa.table({"post_row": post_rows[rows], "label": labels[rows]})
         con.execute("DELETE FROM actions WHERE object_type = 'text_cluster'")
-        con.register("neardup_clustered", clustered)
+        con.register("neardup_labels", clustered)
         try:
-            con.execute(_ACTIONS_SQL)
-            con.execute(
-                _EVIDENCE_SQL,
-                [
-                    run_id,
-                    self.name,
-                    self.signal,
-                    f"{self.threshold:g}",
-                    self.threshold,
-                    self.max_accounts_per_cluster,
-                    self.max_accounts_per_cluster,
-                ],
-            )
-            multi_account = con.execute(
-                "SELECT count(*) FROM (SELECT label FROM neardup_clustered GROUP BY label "
-                "HAVING count(DISTINCT platform || ':' || account_id) >= 2)"
-            ).fetchall()
+            con.execute(_CLUSTERED_SQL)
         finally:
-            con.unregister("neardup_clustered")
-        written = con.execute("SELECT count(*) FROM evidence WHERE run_id = ?", [run_id])
-        n_evidence = int(written.fetchall()[0][0])
+            con.unregister("neardup_labels")
+        # on failure the run's transaction is rolled back, and these temporary tables with it
+        con.execute(_CLUSTER_IDS_SQL)
+        con.execute(_ACTIONS_SQL)
+        con.execute(
+            _EVIDENCE_SQL,
+            {
+                "run_id": run_id,
+                "detector": self.name,
+                "signal": self.signal,
+                "threshold_text": f"{self.threshold:g}",
+                "threshold": self.threshold,
+                "max_accounts": self.max_accounts_per_cluster,
+            },
+        )
+        con.execute("DROP TABLE neardup_cluster_ids")
+        con.execute("DROP TABLE neardup_clustered")
+        # every cluster spanning two or more accounts has at least one evidence row
+        written = con.execute(
+            "SELECT count(*), count(DISTINCT details->>'cluster') FROM evidence WHERE run_id = ?",
+            [run_id],
+        ).fetchall()
+        n_evidence, multi_account = (int(value) for value in written[0])
         n_clusters = int(np.unique(labels[rows]).size)
         return DetectorResult(
             detector=self.name,
             run_id=run_id,
-            input_rows=posts.num_rows,
+            input_rows=int(labels.size),
             evidence_rows=n_evidence,
             significant_rows=0,
             summary={
                 "clusters": n_clusters,
                 "clustered_posts": int(rows.size),
-                "multi_account_clusters": int(multi_account[0][0]),
+                "multi_account_clusters": multi_account,
                 "text_cluster_actions": int(rows.size),
             },
         )

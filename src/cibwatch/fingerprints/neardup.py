@@ -25,11 +25,19 @@ any script, because it compares *characters*, not words:
    components of the links are the clusters (single linkage: A~B and B~C puts A and C in one
    cluster even when A and C alone would fall short; a copy-paste family is such a chain).
 
+Copies are common (a retweet wave, a pasted slogan), so each step works on *distinct*
+texts: a chunk's raw texts are deduplicated before normalisation, its normalised texts
+before hashing, and all chunks' signatures before banding; a text posted 100,000 times is
+normalised, hashed and banded once. The clusters are exactly those of banding every copy
+on its own: the posts of one signature are linked to each other when that signature leads
+one of its LSH buckets (see :func:`cluster_signature_counts`).
+
 Everything runs on Arrow and numpy arrays a chunk of texts at a time (chunks on
-``workers`` threads); the only per-post Python work is joining a chunk's texts into one
-string (in C) to get its code points. Results depend only on the texts and ``seed``, not
-on input order or the number of workers: bucket leaders are chosen by signature, not by
-position.
+``workers`` threads, streamed: :func:`cluster_text_batches` takes an iterator, so a caller
+never holds every text); per chunk, the only Python objects are one string per distinct
+text, joined in C to get its code points. Results depend only on the texts and ``seed``,
+not on input order, chunking or the number of workers: bucket leaders are chosen by
+signature, not by position.
 
 >>> labels = cluster_texts([
 ...     "Vote NO on the new tax, it will ruin our families and our small businesses!",
@@ -42,8 +50,9 @@ position.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
@@ -90,7 +99,7 @@ class NearDupParams:
     shingle: int = 5
     min_chars: int = 25
     seed: int = 0
-    chunk_size: int = 20_000
+    chunk_size: int = 100_000
     workers: int = 2
 
     def check(self) -> None:
@@ -117,8 +126,17 @@ def normalize_texts(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedA
     >>> normalize_texts(raw).to_pylist()
     ['hello world more']
     """
+    if isinstance(texts, pa.ChunkedArray):
+        return pa.chunked_array([normalize_texts(chunk) for chunk in texts.chunks], texts.type)
     out = pc.utf8_lower(texts)
-    out = pc.replace_substring_regex(out, pattern=_RESHARE_RE, replacement="")
+    # a reshare leftover names a handle: the regex runs only on texts with an "@" in them
+    # (a few percent in most data), a cheap substring search rules out the rest
+    mentions = pc.fill_null(pc.match_substring(out, "@"), False)
+    if pc.any(mentions).as_py():
+        stripped = pc.replace_substring_regex(
+            pc.filter(out, mentions), pattern=_RESHARE_RE, replacement=""
+        )
+        out = pc.replace_with_mask(out, mentions, stripped)
     out = pc.replace_substring_regex(out, pattern=_NOISE_RE, replacement=" ")
     return pc.utf8_trim_whitespace(out)
 
@@ -164,24 +182,30 @@ def _shingle_hashes(
     return _mix(h), text_of
 
 
-def _densify(sig: _U64) -> None:
-    """Fill empty bins in place from the next non-empty bin to the right (circularly).
+def _densify(bins: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint16]:
+    """16-bit bins (bins x texts), each empty bin filled from the next filled bin of its
+    text to the right (circularly).
 
     The borrowed value is offset by the distance so that two texts agree on an empty bin
     only when they agree on the bin it borrows from *and* both lack the bins in between.
+    One sweep from the last bin to the first, twice around (the second lap serves bins
+    whose lender lies past the end), over all texts at once: 128 steps on row vectors of
+    16-bit values, whose arithmetic wraps exactly as the 16-bit mask of the definition.
     """
-    empty = sig == _EMPTY
-    rows = np.flatnonzero(empty.any(axis=1))
-    if rows.size == 0:
-        return
-    sub = sig[rows]
-    filled = ~empty[rows]
-    cols = np.arange(2 * NUM_BINS, dtype=np.int16)
-    idx = np.where(np.concatenate([filled, filled], axis=1), cols, np.int16(4 * NUM_BINS))
-    nxt = np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1][:, :NUM_BINS]
-    dist = (nxt - cols[:NUM_BINS]).astype(np.uint64)
-    borrowed = np.take_along_axis(sub, (nxt % NUM_BINS).astype(np.intp), axis=1)
-    sig[rows] = np.where(filled, sub, (borrowed + dist * _DENSIFY_STEP) & _MASK16)
+    empty = bins == _EMPTY
+    filled = ~empty
+    out = bins.astype(np.uint16)  # empty bins are overwritten below
+    lender = np.zeros(bins.shape[1], dtype=np.uint16)  # value of the nearest filled bin so far
+    distance = np.zeros(bins.shape[1], dtype=np.uint16)
+    one, step_offset = np.uint16(1), np.uint16(_DENSIFY_STEP)
+    for step in range(2 * NUM_BINS - 1, -1, -1):
+        b = step % NUM_BINS
+        distance += one
+        np.copyto(lender, out[b], where=filled[b])
+        np.copyto(distance, 0, where=filled[b])
+        if step < NUM_BINS:
+            np.copyto(out[b], lender + distance * step_offset, where=empty[b])
+    return out
 
 
 def minhash_signatures(
@@ -194,81 +218,145 @@ def minhash_signatures(
     if not isinstance(texts, pa.Array | pa.ChunkedArray):
         texts = pa.array(texts, pa.string())
     chars, lengths = code_points(texts)
-    if lengths.size and int(lengths.min()) < shingle:
+    if lengths.size == 0:
+        return np.zeros((0, NUM_BINS), dtype=np.uint16)
+    if int(lengths.min()) < shingle:
         raise ConfigError(f"every text must have at least {shingle} characters")
     h, text_of = _shingle_hashes(chars, lengths, shingle, seed)
-    # key = text * 64 + bin (top 6 bits); value = the next 16 bits
-    text_of <<= 6
-    text_of |= (h >> np.uint64(58)).view(np.int64)
-    h >>= np.uint64(42)
-    h &= _MASK16
-    sig = np.full(lengths.size * NUM_BINS, _EMPTY, dtype=np.uint64)
-    np.minimum.at(sig, text_of, h)
-    matrix = sig.reshape(lengths.size, NUM_BINS)
-    _densify(matrix)
-    return matrix[:, _BAND_ORDER].astype(np.uint16)
+    # bin-major: key = bin (top 6 bits) * texts + text; value = the next 16 bits. Each bin
+    # is then one contiguous row, as the densification sweep reads them.
+    text_of += (h >> np.uint64(58)).view(np.int64) * lengths.size
+    value = ((h >> np.uint64(42)) & _MASK16).astype(np.uint32)
+    bins = np.full(NUM_BINS * lengths.size, _EMPTY, dtype=np.uint32)
+    np.minimum.at(bins, text_of, value)
+    return np.ascontiguousarray(_densify(bins.reshape(NUM_BINS, lengths.size))[_BAND_ORDER].T)
 
 
-def _chunk_signatures(
-    chunk: pa.ChunkedArray, params: NearDupParams
-) -> tuple[npt.NDArray[np.uint16], _I64]:
-    """Signatures of one chunk's comparable texts and their positions within the chunk."""
-    norm = normalize_texts(chunk)
-    long_enough = pc.fill_null(pc.greater_equal(pc.utf8_length(norm), params.min_chars), False)
-    rows = np.flatnonzero(long_enough.to_numpy(zero_copy_only=False)).astype(np.int64)
-    if rows.size == 0:
-        return np.zeros((0, NUM_BINS), dtype=np.uint16), rows
-    chosen = pc.filter(norm, long_enough)
-    return minhash_signatures(chosen, shingle=params.shingle, seed=params.seed), rows
+#: Distinct texts hashed at once: bounds the per-character arrays of one chunk.
+_HASH_BATCH: Final = 20_000
 
 
-def signatures(
-    texts: Sequence[str | None] | pa.Array | pa.ChunkedArray, params: NearDupParams
-) -> tuple[npt.NDArray[np.uint16], _I64]:
-    """Signatures of the texts long enough to compare, and their positions in ``texts``.
+@dataclass(frozen=True)
+class _Part:
+    """What one chunk of texts contributes: its comparable rows and its distinct texts.
 
-    Chunks run on ``params.workers`` threads: numpy and Arrow release the GIL, and results
-    are gathered in chunk order, so the output does not depend on the number of workers.
+    ``rows`` are positions within the chunk, ``text_of_row`` the row's distinct normalised
+    text, an index into ``sig`` (one signature per distinct text).
     """
-    column = texts if isinstance(texts, pa.ChunkedArray) else pa.chunked_array([texts], pa.string())
-    starts = range(0, len(column), params.chunk_size)
 
-    def work(start: int) -> tuple[npt.NDArray[np.uint16], _I64]:
-        return _chunk_signatures(column.slice(start, params.chunk_size), params)
+    rows: _I64
+    text_of_row: _I64
+    sig: npt.NDArray[np.uint16]
 
-    # filled in place as chunks finish: holding every chunk's part and then their
-    # concatenation would need the signatures' memory twice
-    sig = np.empty((len(column), NUM_BINS), dtype=np.uint16)
-    rows = np.empty(len(column), dtype=np.int64)
-    done = 0
+
+def _distinct(values: pa.Array | pa.ChunkedArray) -> tuple[_I64, pa.Array]:
+    """Each value's index among the distinct values (-1 for null), and the distinct values."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+    encoded = pc.dictionary_encode(values)
+    index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return index.astype(np.int64), encoded.dictionary
+
+
+def _chunk_part(chunk: pa.Array | pa.ChunkedArray, params: NearDupParams) -> _Part:
+    """Normalise each distinct raw text once and sign each distinct normalised text once."""
+    raw_of_row, raw = _distinct(chunk)
+    norm = normalize_texts(raw)
+    long_enough = pc.greater_equal(pc.utf8_length(norm), params.min_chars)
+    text_of_raw, texts = _distinct(pc.filter(norm, long_enough))
+    # raw text -> distinct normalised text; the extra last entry (-1) serves null rows
+    lookup = np.full(len(raw) + 1, -1, dtype=np.int64)
+    lookup[np.flatnonzero(long_enough.to_numpy(zero_copy_only=False))] = text_of_raw
+    text_of_row = lookup[raw_of_row]
+    rows = np.flatnonzero(text_of_row >= 0)
+    sig = np.empty((len(texts), NUM_BINS), dtype=np.uint16)
+    for start in range(0, len(texts), _HASH_BATCH):
+        batch = texts.slice(start, _HASH_BATCH)
+        sig[start : start + len(batch)] = minhash_signatures(
+            batch, shingle=params.shingle, seed=params.seed
+        )
+    return _Part(rows, text_of_row[rows], sig)
+
+
+def _parts(
+    batches: Iterable[pa.Array | pa.ChunkedArray], params: NearDupParams
+) -> Iterator[tuple[int, _Part]]:
+    """(rows in the batch, its part) for each batch, in order, ``params.workers`` at a time.
+
+    At most ``workers + 1`` batches are read ahead, so a streamed input is never held whole.
+    """
     with ThreadPoolExecutor(max_workers=params.workers) as pool:
-        for start, (part, kept) in zip(starts, pool.map(work, starts), strict=True):
-            sig[done : done + kept.size] = part
-            rows[done : done + kept.size] = kept + start
-            done += kept.size
-    return sig[:done], rows[:done]
+        pending: deque[tuple[int, Future[_Part]]] = deque()
+        for batch in batches:
+            pending.append((len(batch), pool.submit(_chunk_part, batch, params)))
+            if len(pending) > params.workers:
+                size, part = pending.popleft()
+                yield size, part.result()
+        while pending:
+            size, part = pending.popleft()
+            yield size, part.result()
 
 
-def candidate_pairs(sig: npt.NDArray[np.uint16]) -> npt.NDArray[np.int64]:
-    """Pairs (k x 2, i < j, unique) of rows sharing at least one LSH band key.
-
-    Each bucket contributes (leader, member) pairs only; the leader is the member with the
-    smallest whole-signature hash, so the pairs do not depend on row order.
-    """
-    n = sig.shape[0]
-    if n < 2:
-        return np.zeros((0, 2), dtype=np.int64)
+def signature_hashes(sig: npt.NDArray[np.uint16]) -> _U64:
+    """A 64-bit hash of each whole signature: orders bucket members, finds equal signatures."""
     bands = np.ascontiguousarray(sig).view(np.uint64)  # n x NUM_BANDS, 4 bins per key
-    whole = np.zeros(n, dtype=np.uint64)
+    whole = np.zeros(sig.shape[0], dtype=np.uint64)
     for b in range(NUM_BANDS):
         whole ^= bands[:, b]
         _mix(whole)
+    return whole
+
+
+def distinct_signatures(
+    sig: npt.NDArray[np.uint16], whole: _U64, batch: int = 1_000_000
+) -> tuple[_I64, _I64]:
+    """Group equal signatures: (first row of each group, ascending; each row's group).
+
+    Rows are grouped by ``whole`` (their 64-bit hash) and every row is then compared with
+    its group's first row; should two different signatures ever share a hash, the rows are
+    grouped again by their full 128 bytes, so the grouping is exact either way.
+    """
+    n = sig.shape[0]
+    order = np.argsort(whole, kind="stable")  # stable: a group's first row comes first
+    sorted_whole = whole[order]
+    new = np.ones(n, dtype=bool)
+    np.not_equal(sorted_whole[1:], sorted_whole[:-1], out=new[1:])
+    first = np.empty(n, dtype=np.int64)
+    first[order] = order[np.maximum.accumulate(np.where(new, np.arange(n), 0))]
+    exact = all(
+        bool((sig[start : start + batch] == sig[first[start : start + batch]]).all())
+        for start in range(0, n, batch)
+    )
+    if not exact:
+        rows = np.ascontiguousarray(sig).view(np.dtype((np.void, 2 * NUM_BINS))).ravel()
+        _, firsts, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        first = firsts[inverse].astype(np.int64)
+    leaders = np.flatnonzero(first == np.arange(n))
+    return leaders, np.searchsorted(leaders, first).astype(np.int64)
+
+
+def candidate_pairs(
+    sig: npt.NDArray[np.uint16], whole: _U64
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Pairs (k x 2, i < j, unique) of rows sharing at least one LSH band key, and whether
+    each row leads at least one of its buckets.
+
+    Each bucket contributes (leader, member) pairs only; the leader is the member with the
+    smallest ``whole`` hash, so the pairs do not depend on row order. A row alone in its
+    bucket leads it.
+    """
+    n = sig.shape[0]
+    never_leads = np.zeros(n, dtype=bool) if n < 2 else np.ones(n, dtype=bool)
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64), ~never_leads
+    bands = np.ascontiguousarray(sig).view(np.uint64)  # n x NUM_BANDS, 4 bins per key
     found: list[npt.NDArray[np.int64]] = []
     for b in range(NUM_BANDS):
         key = np.ascontiguousarray(bands[:, b])
         order = np.argsort(key)
         same = key[order[1:]] == key[order[:-1]]
         if not same.any():
+            never_leads[:] = False
             continue
         # only rows in buckets of two or more: usually a small share of all rows
         shared = np.zeros(n, dtype=bool)
@@ -283,11 +371,14 @@ def candidate_pairs(sig: npt.NDArray[np.uint16]) -> npt.NDArray[np.int64]:
         leader_pos = np.maximum.accumulate(np.where(new_bucket, np.arange(rows.size), 0))
         members = np.flatnonzero(~new_bucket)
         leader, member = rows[leader_pos[members]], rows[members]
+        led_here = np.ones(n, dtype=bool)
+        led_here[member] = False
+        never_leads &= ~led_here
         found.append(np.minimum(leader, member) * n + np.maximum(leader, member))
     if not found:
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int64), ~never_leads
     packed = np.unique(np.concatenate(found))
-    return np.stack([packed // n, packed % n], axis=1)
+    return np.stack([packed // n, packed % n], axis=1), ~never_leads
 
 
 def estimated_jaccard(
@@ -302,26 +393,83 @@ def estimated_jaccard(
     return out
 
 
-def cluster_signatures(sig: npt.NDArray[np.uint16], threshold: float) -> npt.NDArray[np.int64]:
-    """Cluster label per row (0, 1, ... in order of first row), -1 for rows in no cluster."""
+def cluster_signature_counts(
+    sig: npt.NDArray[np.uint16], copies: _I64, threshold: float
+) -> npt.NDArray[np.int64]:
+    """Cluster of each distinct signature (any non-negative number), -1 for none.
+
+    ``copies[i]`` is how many texts have signature ``i``. The answer is the one banding
+    every copy on its own gives: copies share every bucket, so they link to each other
+    when the signature leads a bucket (its first copy is then every other copy's leader)
+    and otherwise link only where the signature links to its buckets' leaders; they are
+    one cluster when they link to each other or to another signature's texts.
+    """
     n = sig.shape[0]
-    labels = np.full(n, -1, dtype=np.int64)
-    pairs = candidate_pairs(sig)
+    pairs, leads = candidate_pairs(sig, signature_hashes(sig))
     linked = pairs[estimated_jaccard(sig, pairs) >= threshold]
-    if linked.size == 0:
+    if linked.size:
+        graph = coo_matrix(
+            (np.ones(len(linked), dtype=np.int8), (linked[:, 0], linked[:, 1])), shape=(n, n)
+        )
+        component = connected_components(graph, directed=False)[1].astype(np.int64)
+    else:
+        component = np.arange(n, dtype=np.int64)
+    sizes = np.bincount(component, minlength=1)
+    clustered = (sizes[component] >= 2) | ((copies >= 2) & leads)
+    return np.where(clustered, component, -1)
+
+
+def cluster_text_batches(
+    batches: Iterable[pa.Array | pa.ChunkedArray], params: NearDupParams
+) -> npt.NDArray[np.int64]:
+    """Near-duplicate cluster label of each text of ``batches``, concatenated in order.
+
+    The streamed form of :func:`cluster_texts` (same labels for the same texts): batches
+    are read ``params.workers + 1`` ahead; what stays is, per comparable text, its position
+    and its distinct text, and one 128-byte signature per distinct text of each batch.
+    """
+    params.check()
+    total = 0
+    rows: list[_I64] = []
+    text_of_row: list[_I64] = []
+    sigs: list[npt.NDArray[np.uint16]] = []
+    n_texts = 0
+    for size, part in _parts(batches, params):
+        rows.append(part.rows + total)
+        text_of_row.append(part.text_of_row + n_texts)
+        sigs.append(part.sig)
+        total += size
+        n_texts += part.sig.shape[0]
+    labels = np.full(total, -1, dtype=np.int64)
+    if n_texts == 0:
         return labels
-    graph = coo_matrix(
-        (np.ones(len(linked), dtype=np.int8), (linked[:, 0], linked[:, 1])), shape=(n, n)
-    )
-    _, component = connected_components(graph, directed=False)
-    sizes = np.bincount(component)
-    in_cluster = sizes[component] >= 2
-    # renumber clusters by their first row so labels are small and order-stable
-    _, first_row = np.unique(component[in_cluster], return_index=True)
-    rank = np.empty(sizes.size, dtype=np.int64)
-    roots = component[in_cluster][first_row]
-    rank[roots[np.argsort(first_row)]] = np.arange(roots.size)
-    labels[in_cluster] = rank[component[in_cluster]]
+    # the signatures are held once: each chunk's block is freed as soon as it is copied
+    # (pages of np.empty are only taken when written), and equal signatures are then
+    # compacted in place (leaders ascend, so a row is read before it is overwritten)
+    sig = np.empty((n_texts, NUM_BINS), dtype=np.uint16)
+    done = 0
+    sigs.reverse()
+    while sigs:
+        block = sigs.pop()
+        sig[done : done + block.shape[0]] = block
+        done += block.shape[0]
+        del block
+    leaders, group = distinct_signatures(sig, signature_hashes(sig))
+    for start in range(0, leaders.size, _HASH_BATCH):
+        moved = leaders[start : start + _HASH_BATCH]
+        sig[start : start + moved.size] = sig[moved]
+    sig = sig[: leaders.size]
+    signature_of_row = group[np.concatenate(text_of_row)]
+    del text_of_row
+    copies = np.bincount(signature_of_row, minlength=sig.shape[0]).astype(np.int64)
+    cluster = cluster_signature_counts(sig, copies, params.threshold)[signature_of_row]
+    in_cluster = cluster >= 0
+    positions = np.concatenate(rows)[in_cluster]
+    # renumber clusters by their first text (positions ascend) so labels are small and stable
+    _, first, inverse = np.unique(cluster[in_cluster], return_index=True, return_inverse=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(first.size)
+    labels[positions] = rank[inverse]
     return labels
 
 
@@ -332,7 +480,7 @@ def cluster_texts(
     shingle: int = 5,
     min_chars: int = 25,
     seed: int = 0,
-    chunk_size: int = 20_000,
+    chunk_size: int = 100_000,
     workers: int = 2,
 ) -> npt.NDArray[np.int64]:
     """Near-duplicate cluster label of each text: 0, 1, ... or -1 (no near-duplicate).
@@ -343,8 +491,8 @@ def cluster_texts(
     """
     params = NearDupParams(threshold, shingle, min_chars, seed, chunk_size, workers)
     params.check()
-    n = len(texts)
-    labels = np.full(n, -1, dtype=np.int64)
-    sig, rows = signatures(texts, params)
-    labels[rows] = cluster_signatures(sig, threshold)
-    return labels
+    if not isinstance(texts, pa.Array | pa.ChunkedArray):
+        texts = pa.array(texts, pa.string())
+    column = texts
+    starts = range(0, len(column), params.chunk_size)
+    return cluster_text_batches((column.slice(s, params.chunk_size) for s in starts), params)
