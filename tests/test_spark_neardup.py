@@ -16,6 +16,7 @@ import pytest
 
 from cibwatch.engines.base import ParquetInput
 from cibwatch.engines.spark_neardup import (
+    comparable_signatures,
     label_components,
     spark_candidate_pairs,
     spark_cluster_texts,
@@ -25,7 +26,7 @@ from cibwatch.fingerprints.neardup import (
     NearDupParams,
     candidate_pairs,
     cluster_texts,
-    signatures,
+    signature_hashes,
 )
 
 pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed")
@@ -106,8 +107,8 @@ def test_same_candidate_pairs_as_the_embedded_banding(engine: Any, tmp_path: Pat
     # tests different pairs, and near the threshold that changes the partition.
     texts = _texts(2, n=800)
     params = NearDupParams()
-    sig, rows = signatures(texts, params)
-    embedded = rows[candidate_pairs(sig)]
+    sig, rows = comparable_signatures(pa.array(texts, pa.string()), params)
+    embedded = rows[candidate_pairs(sig, signature_hashes(sig))[0]]
     path = tmp_path / "texts.parquet"
     pq.write_table(pa.table({"row": np.arange(len(texts)), "text": texts}), path)
     got = spark_candidate_pairs(engine, ParquetInput(str(path)), params)

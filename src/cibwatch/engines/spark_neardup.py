@@ -4,13 +4,13 @@
 Beyond one machine the texts live in Parquet files that Spark reads, so the work is split:
 
 1. **Signatures on the executors**: ``mapInArrow`` (:func:`map_in_arrow`) hands each
-   Arrow batch of texts to the very function the embedded path uses,
-   :func:`~cibwatch.fingerprints.neardup.signatures` (same normalisation, shingles, seed and
-   densification), and keeps each signature as its 16 band keys (64 bins of 16 bits are 16
-   keys of 64 bits, so nothing else is needed to compare two signatures later).
+   Arrow batch of texts to the embedded path's own functions,
+   :func:`~cibwatch.fingerprints.neardup.normalize_texts` and ``minhash_signatures`` (same
+   normalisation, shingles, seed and densification), and keeps each signature as its 16
+   band keys (64 bins of 16 bits are 16 keys of 64 bits: all that comparing needs).
 2. **Band grouping in Spark**: one row per (band, key, text); texts sharing a band key form a
    bucket, and each bucket pairs its *leader* with every other member. The leader is the
-   member with the smallest whole-signature hash, the rule of
+   member with the smallest ``signature_hashes`` value, the rule of
    :func:`~cibwatch.fingerprints.neardup.candidate_pairs`, so the candidate pairs are the
    same pairs and the partition is the same partition (a test compares both).
 3. **Estimated Jaccard on the executors**: each candidate pair is joined to its two
@@ -48,15 +48,17 @@ from cibwatch.engines.base import ParquetInput
 from cibwatch.errors import ConfigError
 from cibwatch.fingerprints.neardup import (
     NUM_BANDS,
+    NUM_BINS,
     NearDupParams,
     estimated_jaccard,
-    signatures,
+    minhash_signatures,
+    normalize_texts,
+    signature_hashes,
 )
 
 if TYPE_CHECKING:
     from cibwatch.engines.spark_engine import SparkEngine
 
-_U64 = npt.NDArray[np.uint64]
 _BANDS: Final = [f"b{b}" for b in range(NUM_BANDS)]
 #: What the signature step writes per comparable text: its row, the whole-signature hash
 #: (in signed order) and the 16 band keys.
@@ -87,20 +89,20 @@ JOIN neardup_signatures r ON r.row = p.b
 """
 
 
-def signature_hash(bands: _U64) -> _U64:
-    """Hash of each whole signature (n x 16 band keys): what chooses a bucket's leader.
+def comparable_signatures(
+    texts: pa.Array, params: NearDupParams
+) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.int64]]:
+    """Signatures of the texts long enough to compare, and their positions in ``texts``:
+    normalised, filtered and signed by the embedded path's public functions."""
+    import pyarrow.compute as pc
 
-    The same fold as :func:`~cibwatch.fingerprints.neardup.candidate_pairs` (xor each band
-    key in, then a MurmurHash3-style finaliser), so that a bucket's leader is the same text
-    on both paths.
-    """
-    whole = np.zeros(bands.shape[0], dtype=np.uint64)
-    for b in range(bands.shape[1]):
-        whole ^= bands[:, b]
-        whole ^= whole >> np.uint64(33)
-        whole *= np.uint64(0xFF51AFD7ED558CCD)
-        whole ^= whole >> np.uint64(29)
-    return whole
+    norm = normalize_texts(texts)
+    long_enough = pc.fill_null(pc.greater_equal(pc.utf8_length(norm), params.min_chars), False)
+    rows = np.flatnonzero(long_enough.to_numpy(zero_copy_only=False)).astype(np.int64)
+    if rows.size == 0:
+        return np.zeros((0, NUM_BINS), dtype=np.uint16), rows
+    chosen = pc.filter(norm, long_enough)
+    return minhash_signatures(chosen, shingle=params.shingle, seed=params.seed), rows
 
 
 def _signature_batches(
@@ -113,13 +115,13 @@ def _signature_batches(
             texts = batch.column(text_col)
             if texts.type != pa.string():  # Spark may send large_string
                 texts = texts.cast(pa.string())
-            sig, kept = signatures(texts, params)
+            sig, kept = comparable_signatures(texts, params)
             if kept.size == 0:
                 continue
             bands = np.ascontiguousarray(sig).view(np.uint64)
             rows = batch.column(row_col).to_numpy(zero_copy_only=False)[kept]
             # unsigned order as signed order: Spark has no unsigned 64-bit type
-            whole = (signature_hash(bands) ^ _SIGN_BIT).view(np.int64)
+            whole = (signature_hashes(sig) ^ _SIGN_BIT).view(np.int64)
             columns = [pa.array(rows.astype(np.int64)), pa.array(whole)]
             columns += [
                 pa.array(np.ascontiguousarray(bands[:, b]).view(np.int64)) for b in range(NUM_BANDS)
