@@ -167,7 +167,7 @@ def _facts(workspace: Workspace, network: Network) -> NetworkFacts:
         # those, each parsed once, instead of every link of the network
         links = con.execute(
             f"SELECT u, count(*) AS n FROM (SELECT unnest(urls) AS u FROM {_MEMBER_POSTS}) "
-            "WHERE len(list_filter($domains, d -> contains(lower(u), d))) > 0 "
+            "WHERE len(list_filter($domains, lambda d: contains(lower(u), d))) > 0 "
             "GROUP BY u ORDER BY n DESC, u",
             params | {"domains": domains},
         ).fetchall()
