@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import resource
 import sys
 import tempfile
 import time
@@ -144,6 +145,11 @@ def report(title: str, tables: Tables, counts: dict[str, int]) -> float:
     return accuracy
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -161,9 +167,9 @@ def main(argv: list[str] | None = None) -> int:
             source = subset(args.data, half, Path(folder))
             started = time.perf_counter()
             ingested = ws.ingest(source)
-            loaded = time.perf_counter()
+            loaded, cpu = time.perf_counter(), _cpu()
             result = ws.run_detector(StanceDetector())
-            done = time.perf_counter()
+            done, cpu = time.perf_counter(), _cpu() - cpu
             detected = side_rows(ws, result.run_id)
             sql = "SELECT 'x:' || account_id AS key, count(*) AS n FROM posts GROUP BY 1"
             posts = ws.query(sql)
@@ -172,7 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         active = {r["key"] for r in posts if r["n"] >= ACTIVE}
         categories_here = {k: c for k, c in personas.items() if k in present}
         print(f"\n{half} half: {ingested.summary()}")
-        print(f"ingest {loaded - started:.1f} s, stance detector {done - loaded:.1f} s")
+        print(
+            f"ingest {loaded - started:.1f} s, stance detector {done - loaded:.1f} s "
+            f"({cpu:.1f} CPU s)"
+        )
         report(f"{half} half, StanceDetector", *tabulate(detected, categories_here, active))
         report(
             f"{half} half, posts' own evidence only (no account camp)",

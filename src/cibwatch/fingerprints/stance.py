@@ -18,9 +18,13 @@ evidence it carries (:mod:`cibwatch.fingerprints.polarity`, with the editable le
   1 when evenly split; and a posting balance, the same formula with each account split
   between the sides by its own stance posts (steadier when personas post on both sides).
 
-Posts are read in Python in batches streamed from DuckDB (the reader looks at each term's
-neighbours, which one regular expression cannot); results go back to the temp table
-``_stance_posts`` and the roll-ups are SQL.
+Reading a post looks at each term's neighbours (negation, mockery, quotes), which one
+regular expression cannot, so it stays in Python; but only for the posts that can carry
+evidence, which DuckDB finds with the patterns of :mod:`cibwatch.fingerprints.triggers`, and
+once for each distinct post (retweets and templated posts repeat), in batches. What the
+readings give goes back to temp tables, and the rest (posts to their readings, account
+camps, inherited shares, roll-ups) is SQL; tests/stance_reference.py is the plain per-post
+loop it must equal row for row.
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ from cibwatch.fingerprints.lexicons import (
     load_lexicon,
     normalize_phrase,
 )
-from cibwatch.fingerprints.polarity import SHARE_WEIGHT, Reading, read, tokens
+from cibwatch.fingerprints.polarity import SHARE_WEIGHT, Reader, Reading, read, tokens
+from cibwatch.fingerprints.triggers import candidate_sql, trigger_patterns
 
 if TYPE_CHECKING:
     import duckdb
@@ -78,37 +83,129 @@ CAMP_MIN_SHARE: Final = 0.75
 CAMP_SCORE: Final = 1.0
 #: Evidence labels kept per account and side, most frequent first.
 EVIDENCE_ITEMS: Final = 5
-_BATCH: Final = 50_000
+#: Distinct posts read per round trip to Python (bounds the Python objects alive at once).
+_BATCH: Final = 20_000
 _COLUMNS: Final = (
     "platform, post_id, account_id, created_at, text, kind, shared_post_id, "
     "shared_account_id, hashtags, domains"
 )
-_POSTS_SCHEMA: Final = pa.schema(
-    [
-        ("platform", pa.string()),
-        ("post_id", pa.string()),
-        ("account", pa.string()),
-        ("created_at", pa.timestamp("us")),
-        ("issue", pa.string()),
-        ("side", pa.string()),
-        ("score", pa.float64()),
-        ("opposing_score", pa.float64()),
-        ("shared", pa.bool_()),
-        ("evidence", pa.list_(pa.string())),
-        ("from_account", pa.bool_()),
-    ]
-)
 
-# Each source post with the handle of the account it shares (the handle if the account is
-# in the data, else the shared account id as given: ingesters of retweets put the handle).
-_READ: Final = """
-    SELECT s.platform, s.post_id, s.account_id, s.created_at, s.text, s.kind,
-           coalesce(h.handle, s.shared_account_id) AS shared_handle, s.hashtags, s.domains
-    FROM _stance_src s
-    LEFT JOIN (
-        SELECT platform, account_id, any_value(handle) AS handle FROM accounts
-        WHERE handle IS NOT NULL GROUP BY ALL
-    ) h ON h.platform = s.platform AND h.account_id = s.shared_account_id
+# The posts in which the reader can find anything ({candidate}: triggers.candidate_sql), with
+# what it reads: the handle of the account a post shares (the handle if the account is in
+# the data, else the shared account id as given: ingesters of retweets put the handle).
+# NULL and empty read the same, so both are made empty, and equal posts join on equality.
+_CANDIDATES: Final = """
+    CREATE OR REPLACE TEMP TABLE _stance_candidates AS
+    SELECT platform, post_id, account_id, created_at, coalesce(text, '') AS text,
+           coalesce(kind = 'share', false) AS share, coalesce(shared_handle, '') AS shared_handle,
+           coalesce(hashtags, []) AS hashtags, coalesce(domains, []) AS domains
+    FROM (
+        SELECT s.*, coalesce(h.handle, s.shared_account_id) AS shared_handle
+        FROM _stance_src s
+        LEFT JOIN (
+            SELECT platform, account_id, any_value(handle) AS handle FROM accounts
+            WHERE handle IS NOT NULL GROUP BY ALL
+        ) h ON h.platform = s.platform AND h.account_id = s.shared_account_id
+    )
+    WHERE {candidate}
+"""
+# Each distinct thing to read once (templated posts and retweets repeat), numbered.
+_DISTINCT: Final = """
+    CREATE OR REPLACE TEMP TABLE _stance_reads AS
+    SELECT row_number() OVER () AS read_id, *
+    FROM (SELECT DISTINCT text, share, shared_handle, hashtags, domains FROM _stance_candidates)
+"""
+_POSTS: Final = """
+    CREATE OR REPLACE TEMP TABLE _stance_read_posts AS
+    SELECT c.platform, c.post_id, c.platform || ':' || c.account_id AS account, c.created_at,
+           r.read_id
+    FROM _stance_candidates c
+    JOIN _stance_reads r USING (text, share, shared_handle, hashtags, domains)
+"""
+# What each reading gives: sides decided, the camp its markers show, topics without a side.
+_RESULTS: Final = {
+    "_stance_decided": pa.schema(
+        [
+            ("read_id", pa.int64()),
+            ("issue", pa.string()),
+            ("side", pa.string()),
+            ("score", pa.float64()),
+            ("opposing_score", pa.float64()),
+            ("shared", pa.bool_()),
+            ("evidence", pa.list_(pa.string())),
+        ]
+    ),
+    "_stance_camp": pa.schema(
+        [
+            ("read_id", pa.int64()),
+            ("camp", pa.string()),
+            ("margin", pa.float64()),
+            ("names", pa.list_(pa.string())),
+        ]
+    ),
+    "_stance_topic": pa.schema(
+        [("read_id", pa.int64()), ("issue", pa.string()), ("shared", pa.bool_())]
+    ),
+}
+# Posts with a side of their own; with the account camp, topic posts given their account's
+# camp's side (see _CAMPS).
+_OWN: Final = """
+    CREATE OR REPLACE TEMP TABLE _stance_own AS
+    SELECT p.platform, p.post_id, p.account, p.created_at, d.issue, d.side, d.score,
+           d.opposing_score, d.shared, d.evidence, false AS from_account
+    FROM _stance_read_posts p JOIN _stance_decided d USING (read_id)
+"""
+# An account's camp: the camp of the larger summed margin over its posts (a tie: the later
+# name), when the sum over camps is at least $min_weight and the camp holds $min_share of
+# it; its label names the camp's three markers found in most posts (then by name). (Sums of
+# marker weights are exact whatever their order for the shipped weights, whole numbers.)
+_CAMPS: Final = """
+    INSERT INTO _stance_own
+    WITH weights AS (
+        SELECT p.account, c.camp, sum(c.margin) AS weight
+        FROM _stance_read_posts p JOIN _stance_camp c USING (read_id)
+        GROUP BY ALL
+    ),
+    ranked AS (
+        SELECT account, camp, weight, sum(weight) OVER (PARTITION BY account) AS total,
+               row_number() OVER (PARTITION BY account ORDER BY weight DESC, camp DESC) AS n
+        FROM weights
+    ),
+    camps AS (
+        SELECT account, camp FROM ranked
+        WHERE n = 1 AND total >= $min_weight AND weight >= $min_share * total
+          AND account IN (
+              SELECT p.account FROM _stance_read_posts p SEMI JOIN _stance_topic USING (read_id)
+          )
+    ),
+    names AS (
+        SELECT p.account, name, count(*) AS posts
+        FROM _stance_read_posts p
+        JOIN _stance_camp c USING (read_id)
+        JOIN camps k ON k.account = p.account AND k.camp = c.camp,
+        unnest(c.names) AS u(name)
+        GROUP BY ALL
+    ),
+    labels AS (
+        SELECT k.account, k.camp,
+               'on topic; the account''s camp is ' || k.camp || ' ('
+               || string_agg(n.name, ', ' ORDER BY n.posts DESC, n.name) || ')' AS label
+        FROM camps k
+        JOIN (
+            SELECT *, row_number() OVER (PARTITION BY account ORDER BY posts DESC, name) AS r
+            FROM names
+        ) n ON n.account = k.account AND n.r <= 3
+        GROUP BY k.account, k.camp
+    ),
+    sides AS (
+        SELECT unnest($issues) AS issue, unnest($leans) AS camp, unnest($sides) AS side
+    )
+    SELECT p.platform, p.post_id, p.account, p.created_at, t.issue, s.side, $score, 0.0,
+           t.shared, [l.label], true
+    FROM _stance_read_posts p
+    JOIN _stance_topic t USING (read_id)
+    JOIN labels l ON l.account = p.account
+    JOIN sides s ON s.issue = t.issue AND s.camp = l.camp
 """
 
 # A bare share (no stance of its own) takes the stance of the post it shares (same platform).
@@ -128,6 +225,13 @@ _INHERIT: Final = """
           SELECT 1 FROM _stance_own x WHERE x.platform = s.platform AND x.post_id = s.post_id
       )
 """
+_TEMPORARY: Final = (
+    "_stance_candidates",
+    "_stance_reads",
+    "_stance_read_posts",
+    *_RESULTS,
+    "_stance_own",
+)
 
 
 def _source(workspace: Workspace, members: Sequence[str] | None) -> None:
@@ -156,22 +260,18 @@ def _source(workspace: Workspace, members: Sequence[str] | None) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW _stance_src AS SELECT * FROM _stance_member_posts")
 
 
-def _append(out: dict[str, list[Any]], *values: Any) -> None:
-    for name, value in zip(_POSTS_SCHEMA.names, values, strict=True):
-        out[name].append(value)
-
-
 def _decide(
-    row: dict[str, Any], hits: Sequence[Any], shared: bool, out: dict[str, list[Any]]
+    read_id: int, reading: Reading, shared: bool, out: dict[str, dict[str, list[Any]]]
 ) -> set[str]:
-    """Append the post's stance on each issue its hits touch (a tie takes none).
+    """Append the stance a reading takes on each issue its hits touch (a tie takes none).
 
-    Returns the issues on which the post took a side.
+    The side is the one with the higher summed weight of its hits; the evidence, the labels
+    of its hits in the order found. Returns the issues on which the reading took a side.
     """
     decided: set[str] = set()
     by_issue: dict[str, dict[str, float]] = {}
     labels: dict[tuple[str, str], list[str]] = {}
-    for hit in hits:
+    for hit in reading.hits:
         sides = by_issue.setdefault(hit.issue, {})
         sides[hit.side] = sides.get(hit.side, 0.0) + hit.weight
         found = labels.setdefault((hit.issue, hit.side), [])
@@ -182,63 +282,71 @@ def _decide(
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             continue
         side, score = ranked[0]
-        account = f"{row['platform']}:{row['account_id']}"
         opposing = sum(sides.values()) - score
-        key = (row["platform"], row["post_id"], account, row["created_at"])
-        _append(out, *key, issue, side, score, opposing, shared, labels[issue, side], False)
+        _add(
+            out,
+            "_stance_decided",
+            read_id,
+            issue,
+            side,
+            score,
+            opposing,
+            shared,
+            labels[issue, side],
+        )
         decided.add(issue)
     return decided
 
 
-class _Camps:
-    """Each account's camp from all its posts' markers, and its topic posts without a side.
+def _add(out: dict[str, dict[str, list[Any]]], table: str, *values: Any) -> None:
+    for name, value in zip(_RESULTS[table].names, values, strict=True):
+        out[table][name].append(value)
 
-    The camp is what a persona amplifies and flies as its colours (hashtags, outlets it
-    links, accounts it shares; a share counts double); its topic posts that take no side of
-    their own then take the side of that camp, as weak evidence (score ``CAMP_SCORE``), when
-    the camp is clear: at least ``CAMP_MIN_WEIGHT`` summed marker weight, ``CAMP_MIN_SHARE``
-    of it for one camp.
+
+def _read_all(workspace: Workspace, lexicon: Lexicon, reader: Reader, account_camp: bool) -> None:
+    """Read each distinct candidate post once, into the tables of ``_RESULTS``.
+
+    A share is a post of kind ``share`` or a text starting ``RT ``: its stance weighs
+    ``SHARE_WEIGHT`` times in its account's side. A topic post (on an issue's topic, no side
+    of its own) is kept for the account camp on issues that split by camp (``by_lean``).
     """
-
-    def __init__(self, lexicon: Lexicon) -> None:
-        self.lexicon = lexicon
-        self.weights: dict[str, dict[str, float]] = {}
-        self.names: dict[tuple[str, str], Counter[str]] = {}
-        self.topic_posts: dict[str, list[tuple[Any, ...]]] = {}
-
-    def add(self, row: dict[str, Any], reading: Reading, decided: set[str], shared: bool) -> None:
-        account = f"{row['platform']}:{row['account_id']}"
-        if reading.camp is not None:
-            weights = self.weights.setdefault(account, {})
-            weights[reading.camp] = weights.get(reading.camp, 0.0) + reading.margin
-            self.names.setdefault((account, reading.camp), Counter()).update(reading.names)
-        for issue in reading.topics - decided:
-            if issue in self.lexicon.by_lean:
-                key = (row["platform"], row["post_id"], account, row["created_at"], issue, shared)
-                self.topic_posts.setdefault(account, []).append(key)
-
-    def camp(self, account: str) -> str | None:
-        weights = self.weights.get(account)
-        if not weights:
-            return None
-        camp, top = max(weights.items(), key=lambda kv: (kv[1], kv[0]))
-        total = sum(weights.values())
-        return camp if total >= CAMP_MIN_WEIGHT and top >= CAMP_MIN_SHARE * total else None
-
-    def write(self, out: dict[str, list[Any]]) -> None:
-        sides = {(i, lean): s for (i, s), lean in self.lexicon.leans.items()}
-        for account, posts in self.topic_posts.items():
-            camp = self.camp(account)
-            if camp is None:
+    con = workspace.connection
+    for table, schema in _RESULTS.items():
+        con.register("_stance_batch", schema.empty_table())
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _stance_batch")
+        finally:
+            con.unregister("_stance_batch")
+    row = con.execute("SELECT count(*) FROM _stance_reads").fetchone()
+    total = int(row[0]) if row else 0
+    for first in range(0, total, _BATCH):
+        batch = con.execute(
+            "SELECT read_id, text, share, shared_handle, hashtags, domains FROM _stance_reads "
+            "WHERE read_id > ? AND read_id <= ?",
+            [first, first + _BATCH],
+        ).fetchall()
+        out: dict[str, dict[str, list[Any]]] = {
+            table: {name: [] for name in schema.names} for table, schema in _RESULTS.items()
+        }
+        for read_id, text, share, handle, hashtags, domains in batch:
+            shared = share or text.startswith("RT ")
+            reading = read(reader, text, hashtags, domains, handle, share)
+            decided = _decide(read_id, reading, shared, out) if reading.hits else set()
+            if not account_camp:
                 continue
-            ranked = sorted(self.names[account, camp].items(), key=lambda kv: (-kv[1], kv[0]))
-            top = ", ".join(name for name, _count in ranked[:3])
-            label = f"on topic; the account's camp is {camp} ({top})"
-            for platform, post_id, _account, created_at, issue, shared in posts:
-                side = sides.get((issue, camp))
-                if side is not None:
-                    values = (platform, post_id, account, created_at, issue, side, CAMP_SCORE)
-                    _append(out, *values, 0.0, shared, [label], True)
+            if reading.camp is not None:
+                names = list(reading.names)
+                _add(out, "_stance_camp", read_id, reading.camp, reading.margin, names)
+            for issue in sorted(reading.topics - decided):
+                if issue in lexicon.by_lean:
+                    _add(out, "_stance_topic", read_id, issue, shared)
+        for table, schema in _RESULTS.items():
+            if out[table]["read_id"]:
+                con.register("_stance_batch", pa.table(out[table], schema=schema))
+                try:
+                    con.execute(f"INSERT INTO {table} SELECT * FROM _stance_batch")
+                finally:
+                    con.unregister("_stance_batch")
 
 
 def _build(
@@ -249,39 +357,40 @@ def _build(
 ) -> None:
     """Fill the temp table ``_stance_posts`` for all posts, or for members' posts only.
 
-    ``account_camp``: topic posts without a side of their own take their account's camp's
-    side (see :class:`_Camps`).
+    Only posts in which the reader can find anything are read, each distinct one once
+    (:mod:`cibwatch.fingerprints.triggers`); the rest is SQL. ``account_camp``: topic posts
+    without a side of their own take their account's camp's side (see ``_CAMPS``).
     """
     con = workspace.connection
-    reader = lexicon.reader()
     _source(workspace, members)
-    out: dict[str, list[Any]] = {name: [] for name in _POSTS_SCHEMA.names}
-    camps = _Camps(lexicon) if account_camp else None
-    batches = con.sql(_READ).to_arrow_reader(_BATCH)
-    for batch in batches:
-        for row in batch.to_pylist():
-            shared = row["kind"] == "share" or (row["text"] or "").startswith("RT ")
-            reading = read(
-                reader,
-                row["text"],
-                row["hashtags"] or (),
-                row["domains"] or (),
-                row["shared_handle"],
-                row["kind"] == "share",
-            )
-            decided = _decide(row, reading.hits, shared, out) if reading.hits else set()
-            if camps is not None:
-                camps.add(row, reading, decided, shared)
-    if camps is not None:
-        camps.write(out)
-    own = pa.table(out, schema=_POSTS_SCHEMA)
-    con.register("_stance_own_arrow", own)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _stance_own AS SELECT * FROM _stance_own_arrow")
-    finally:
-        con.unregister("_stance_own_arrow")
+    reader = lexicon.reader()
+    condition, params = candidate_sql(trigger_patterns(reader))
+    con.execute(_CANDIDATES.format(candidate=condition), params)
+    con.execute(_DISTINCT)
+    con.execute(_POSTS)
+    _read_all(workspace, lexicon, reader, account_camp)
+    con.execute(_OWN)
+    if account_camp:
+        sides = [(i, lean, s) for (i, lean), s in _camp_sides(lexicon).items()]
+        con.execute(
+            _CAMPS,
+            {
+                "min_weight": CAMP_MIN_WEIGHT,
+                "min_share": CAMP_MIN_SHARE,
+                "score": CAMP_SCORE,
+                "issues": [i for i, _l, _s in sides],
+                "leans": [lean for _i, lean, _s in sides],
+                "sides": [s for _i, _l, s in sides],
+            },
+        )
     con.execute(_INHERIT)
-    con.execute("DROP TABLE _stance_own")
+    for table in _TEMPORARY:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _camp_sides(lexicon: Lexicon) -> dict[tuple[str, str], str]:
+    """(issue, camp) -> the issue's side of that camp."""
+    return {(issue, lean): side for (issue, side), lean in lexicon.leans.items()}
 
 
 def post_stances(
