@@ -122,14 +122,15 @@ def _member_params(membership: dict[str, list[str]]) -> dict[str, list[str]]:
 def _snippets(workspace: Workspace, posts: set[str]) -> dict[str, str]:
     if not posts:
         return {}
-    keys = sorted(posts)
-    # the ids first (a hash join over a few keys), then the exact keys: the concatenation
-    # over every post, once per network, cost more than the rest of the lookup
+    # a hash join on (platform, post id), with every way of cutting each key at a colon
+    # (ids such as ``derived:...`` hold colons): exactly the posts whose key is asked for,
+    # without building ``platform:post_id`` for every post, once per network
+    cuts = sorted({(k[:i], k[i + 1 :]) for k in posts for i, c in enumerate(k) if c == ":"})
     rows = workspace.connection.execute(
         "SELECT platform || ':' || post_id, text FROM posts "
-        "SEMI JOIN (SELECT unnest($ids::VARCHAR[]) AS post_id) USING (post_id) "
-        "WHERE list_contains($keys, platform || ':' || post_id)",
-        {"keys": keys, "ids": sorted({k.split(":", 1)[-1] for k in keys})},
+        "JOIN (SELECT unnest($platforms::VARCHAR[]) AS platform, "
+        "unnest($ids::VARCHAR[]) AS post_id) USING (platform, post_id)",
+        {"platforms": [p for p, _ in cuts], "ids": [i for _, i in cuts]},
     ).fetchall()
     return {str(k): (str(t or ""))[:SNIPPET_CHARS] for k, t in rows}
 
