@@ -208,12 +208,14 @@ def main() -> None:
                 folder / f"{format_name}.duckdb", path, format_name, args.memory_limit, args.threads
             )
             rate = result["stored"] / result["elapsed"]
+            cpu_rate = result["stored"] / result["phases"]["all"][1]
             print(
                 f"{format_name:8s} {int(result['stored']):,} rows stored in "
-                f"{result['elapsed']:.1f} s = {rate:,.0f} rows/s, "
+                f"{result['elapsed']:.1f} s = {rate:,.0f} rows/s "
+                f"({cpu_rate:,.0f} rows per CPU second), "
                 f"peak memory {result['peak_kib'] / 1024:,.0f} MiB "
                 f"(threads {args.threads}, memory limit {args.memory_limit}, "
-                f"machine load before {load:.1f})"
+                f"machine load before {load:.1f}, after {os.getloadavg()[0]:.1f})"
             )
             print_phases(result["phases"], int(result["read"]))
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

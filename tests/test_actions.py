@@ -99,3 +99,20 @@ def test_rederiving_replaces_rows_but_keeps_text_clusters() -> None:
         ws.derive_actions()
         assert ws.count("actions") == 2
         assert [r["step"] for r in ws.runs()] == ["derive", "derive"]
+
+
+def test_empty_objects_and_texts_short_without_their_urls_make_no_action() -> None:
+    with Workspace() as ws:
+        # empty and missing list cells are no object; a text whose words are mostly a URL
+        # is short once the URL is removed ("see this", 8 characters)
+        _post(
+            ws,
+            "1",
+            text="see this https://example.com/a/very/long/path/that/is/not/text",
+            urls=["", None, "https://example.com/x"],
+            hashtags=["", None],
+            media_hashes=[""],
+        )
+        counts = ws.derive_actions()
+        assert counts == {"url": 1}
+        assert ws.query("SELECT object_id FROM actions") == [{"object_id": "example.com/x"}]

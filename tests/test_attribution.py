@@ -8,18 +8,23 @@ from typing import Any
 
 from cibwatch import Workspace
 from cibwatch.attribution import attribute
+from cibwatch.dossier import _member_table
 
 
 def _ws_with_posts(texts: list[tuple[str, str]]) -> Workspace:
     ws = Workspace()
-    con = ws.connection
-    con.execute("CREATE TEMP TABLE _dossier_members (account VARCHAR)")
-    con.execute("INSERT INTO _dossier_members VALUES ('x:a')")
-    con.executemany(
+    ws.connection.executemany(
         "INSERT INTO posts (platform, post_id, account_id, created_at, text, language) "
         "VALUES ('x', ?, 'a', ?, ?, ?)",
         [[str(i), datetime(2024, 1, 1), t, lang] for i, (t, lang) in enumerate(texts)],
     )
+    # an account of another network, whose scripts must not count
+    ws.connection.execute(
+        "INSERT INTO posts (platform, post_id, account_id, created_at, text, language) "
+        "VALUES ('x', 'other', 'b', ?, 'Привет Привет', 'en')",
+        [datetime(2024, 1, 1)],
+    )
+    _member_table(ws, ["x:a"])  # what build_dossier prepares for attribute
     return ws
 
 

@@ -89,13 +89,10 @@ def _country(name: str) -> str:
 def _language_cues(workspace: Workspace) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """Foreign-script traces in Latin-script posts (script -> posts), and the languages.
 
-    Reads the temp table ``_dossier_members`` that :func:`cibwatch.dossier.build_dossier`
-    fills with the network's accounts.
+    Reads the temp table ``_dossier_posts`` that :func:`cibwatch.dossier.build_dossier`
+    fills with the posts of the network's accounts.
     """
-    member_posts = """
-        SELECT p.* FROM posts p
-        JOIN _dossier_members m ON m.account = p.platform || ':' || p.account_id
-    """
+    member_posts = "SELECT * FROM _dossier_posts"
     languages = workspace.query(
         f"SELECT coalesce(language, 'unknown') AS language, count(*) AS posts "
         f"FROM ({member_posts}) GROUP BY 1 ORDER BY posts DESC, 1 LIMIT 5"

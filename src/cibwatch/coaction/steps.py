@@ -256,18 +256,21 @@ def totals_steps() -> list[Step]:
     return [
         Step(
             # One pass over the shares for every per-account figure: shares per account and
-            # object type, and distinct posts per account (a post carries several objects,
-            # so the second is not a sum of the first). ``activity``, ``post_activity``,
-            # ``type_totals`` and co-action's ``active`` read this small table instead of
-            # scanning the shares again, which on Spark is a shuffle of every share each.
+            # object type, and one row per post (account, share_id), since a post carries
+            # several objects and posts per account are not a sum of shares. ``activity``,
+            # ``post_activity``, ``type_totals`` and co-action's ``active`` read this table
+            # instead of scanning the shares again, which on Spark is a shuffle of every
+            # share each. Posts are counted as groups, not by ``COUNT(DISTINCT share_id)``:
+            # a distinct aggregate in a grouping set keeps a hash set per group and cost
+            # twice the CPU time of the whole pass (2.0 against 0.9 s at 2.4 million shares).
             "share_stats",
-            "SELECT account, object_type, COUNT(*) AS n, COUNT(DISTINCT share_id) AS n_posts, "
-            "GROUPING(object_type) AS per_account FROM unique_shares "
-            "GROUP BY GROUPING SETS ((account, object_type), (account))",
+            "SELECT account, object_type, share_id, COUNT(*) AS n, "
+            "GROUPING(object_type) AS per_post FROM unique_shares "
+            "GROUP BY GROUPING SETS ((account, object_type), (account, share_id))",
         ),
         Step(
             "activity",
-            "SELECT account, object_type, n FROM share_stats WHERE per_account = 0",
+            "SELECT account, object_type, n FROM share_stats WHERE per_post = 0",
         ),
         Step(
             "type_totals",
@@ -279,7 +282,7 @@ def totals_steps() -> list[Step]:
         ),
         Step(
             "post_activity",
-            "SELECT account, n_posts AS n FROM share_stats WHERE per_account = 1",
+            "SELECT account, COUNT(*) AS n FROM share_stats WHERE per_post = 1 GROUP BY account",
         ),
         Step(
             "post_totals",

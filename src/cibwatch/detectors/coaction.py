@@ -28,6 +28,24 @@ from cibwatch.schema import OBJECT_TYPES
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
 
+_LAYER_COLUMNS = ("account_a", "account_b", "object_type", "n_objects", "n_pairs")
+#: Edge statistics copied into each evidence row's ``details`` under the same names.
+_DETAIL_COLUMNS = (
+    "n_objects",
+    "n_pairs",
+    "n_events",
+    "n_share_pairs",
+    "median_dt",
+    "min_dt",
+    "a_leads",
+    "b_leads",
+    "expected",
+    "n_occasions",
+)
+_EDGE_COLUMNS = ("account_a", "account_b", "p_value", *_DETAIL_COLUMNS)
+#: ``json.dumps(..., sort_keys=True)`` without building an encoder per row.
+_JSON = json.JSONEncoder(sort_keys=True)
+
 
 class CoActionDetector(Detector):
     """Windowed co-action over the ``actions`` table.
@@ -87,82 +105,79 @@ class CoActionDetector(Detector):
         edges = result.edges
         if self.semantics == "cibwatch":
             edges = edges.filter(pc.greater_equal(edges.column("n_events"), minimum))
+        layers = result.layers
         per_type: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
-        for layer in result.layers.to_pylist():
-            per_type[(layer["account_a"], layer["account_b"])][layer["object_type"]] = {
-                "n_objects": layer["n_objects"],
-                "n_pairs": layer["n_pairs"],
-            }
-        rows = []
-        for edge in edges.to_pylist():
-            key = (edge["account_a"], edge["account_b"])
-            layers = per_type[key]
-            details = {
-                "n_objects": edge["n_objects"],
-                "n_pairs": edge["n_pairs"],
-                "n_events": edge["n_events"],
-                "n_share_pairs": edge["n_share_pairs"],
-                "per_type": layers,
-                "median_dt": edge["median_dt"],
-                "min_dt": edge["min_dt"],
-                "a_leads": edge["a_leads"],
-                "b_leads": edge["b_leads"],
-                "expected": edge["expected"],
-                "window": self.window,
-                "semantics": self.semantics,
-                "n_occasions": edge["n_occasions"],
-                "n_tests": result.n_tests,
-            }
-            sentence = explain_edge(
-                key[0],
-                key[1],
-                per_type={kind: int(v["n_objects"]) for kind, v in layers.items()},
-                window=self.window,
-                median_dt=float(edge["median_dt"]),
-                expected=float(edge["expected"]),
-                p_value=float(edge["p_value"]),
+        for a, b, kind, n_objects, n_pairs in zip(
+            *(layers.column(c).to_pylist() for c in _LAYER_COLUMNS), strict=True
+        ):
+            per_type[(a, b)][kind] = {"n_objects": n_objects, "n_pairs": n_pairs}
+        # Column by column: the proof lists stay in Arrow and only the sentence and the
+        # details are built per edge (row dicts cost most of this step's Python time).
+        columns = {c: edges.column(c).to_pylist() for c in _EDGE_COLUMNS}
+        explanations, details = [], []
+        for i, key in enumerate(zip(columns["account_a"], columns["account_b"], strict=True)):
+            layers_of = per_type[key]
+            details.append(
+                _JSON.encode(
+                    {
+                        **{c: columns[c][i] for c in _DETAIL_COLUMNS},
+                        "per_type": layers_of,
+                        "window": self.window,
+                        "semantics": self.semantics,
+                        "n_tests": result.n_tests,
+                    }
+                )
             )
-            rows.append(
+            explanations.append(
+                explain_edge(
+                    key[0],
+                    key[1],
+                    per_type={kind: int(v["n_objects"]) for kind, v in layers_of.items()},
+                    window=self.window,
+                    median_dt=float(columns["median_dt"][i]),
+                    expected=float(columns["expected"][i]),
+                    p_value=float(columns["p_value"][i]),
+                )
+            )
+        n_rows = edges.num_rows
+        if n_rows:
+            batch = pa.table(
                 {
-                    "run_id": run_id,
-                    "detector": self.name,
-                    "signal": self.signal,
-                    "subject_kind": "pair",
-                    "subject_a": key[0],
-                    "subject_b": key[1],
-                    "strength": float(edge["weight"]),
-                    "p_value": edge["p_value"],
-                    "q_value": edge["q_value"],
-                    "significant": bool(edge["significant"]),
-                    "explanation": sentence,
-                    "proof": edge["proof"],
-                    "details": json.dumps(details, sort_keys=True),
+                    "run_id": pa.array([run_id] * n_rows, pa.int64()),
+                    "subject_a": edges.column("account_a"),
+                    "subject_b": edges.column("account_b"),
+                    "strength": pc.cast(edges.column("weight"), pa.float64()),
+                    "p_value": edges.column("p_value"),
+                    "q_value": edges.column("q_value"),
+                    "significant": edges.column("significant"),
+                    "explanation": pa.array(explanations, pa.string()),
+                    "proof": edges.column("proof"),
+                    "details": pa.array(details, pa.string()),
                 }
             )
-        if rows:
-            batch = pa.Table.from_pylist(rows)
             con = workspace.connection
             con.register("coaction_evidence", batch)
             try:
                 con.execute(
                     "INSERT INTO evidence (run_id, detector, signal, subject_kind, subject_a, "
                     "subject_b, strength, p_value, q_value, significant, explanation, proof, "
-                    "details) SELECT run_id, detector, signal, subject_kind, subject_a, "
+                    "details) SELECT run_id, ?, ?, 'pair', subject_a, "
                     "subject_b, strength, p_value, q_value, significant, explanation, proof, "
-                    "CAST(details AS JSON) FROM coaction_evidence"
+                    "CAST(details AS JSON) FROM coaction_evidence",
+                    [self.name, self.signal],
                 )
             finally:
                 con.unregister("coaction_evidence")
-        n_significant = sum(1 for row in rows if row["significant"])
+        n_significant = int(pc.sum(edges.column("significant")).as_py() or 0)
         return DetectorResult(
             detector=self.name,
             run_id=run_id,
             input_rows=result.n_shares,
-            evidence_rows=len(rows),
+            evidence_rows=n_rows,
             significant_rows=n_significant,
             summary={
                 "edges": result.edges.num_rows,
-                "tested": len(rows),
+                "tested": n_rows,
                 "significant": n_significant,
                 "accounts": result.n_accounts,
                 "window_pairs": result.n_window_pairs,

@@ -224,12 +224,15 @@ class CrossPlatformDetector(Detector):
         ]
 
     def _co_posting(self, ws: Workspace) -> list[tuple[Any, ...]]:
-        """(a, b, occasions, object types, min seconds apart, example post keys) per pair."""
+        """(a, b, occasions, object types, min seconds apart, example post keys) per pair.
+
+        Post keys (``platform:post_id``) are built for the co-posting hits only, not for
+        every action read (a sixth of this query's time at a million posts).
+        """
         return ws.connection.execute(
             """
             WITH a AS (
-                SELECT account, platform, object_type, object_id, created_at,
-                       platform || ':' || post_id AS post
+                SELECT account, platform, object_type, object_id, created_at, post_id
                 FROM actions WHERE object_type IN ('text', 'text_cluster', 'url', 'image')
             ),
             common AS (
@@ -239,7 +242,8 @@ class CrossPlatformDetector(Detector):
             s AS (SELECT * FROM a ANTI JOIN common USING (object_type, object_id)),
             hits AS (
                 SELECT x.account AS acc_a, y.account AS acc_b, x.object_type AS t,
-                       x.post AS post_a, y.post AS post_b,
+                       x.platform || ':' || x.post_id AS post_a,
+                       y.platform || ':' || y.post_id AS post_b,
                        abs(epoch(x.created_at) - epoch(y.created_at)) AS dt
                 FROM s x JOIN s y
                   ON x.object_type = y.object_type AND x.object_id = y.object_id

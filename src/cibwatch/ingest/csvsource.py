@@ -20,6 +20,13 @@ Exact means four things, each a way real files lost rows before:
 
 Memory stays bounded: a line longer than :data:`BLOCK_BYTES` is refused before parsing.
 
+Speed: a UTF-8 file is read in blocks; a block that :mod:`cibwatch.ingest.csvblocks`
+proves clean (nothing the exact reader would reject, re-read or number differently) is
+parsed by Arrow, the others by the exact reader, which hands back to the blocks as soon as
+it is at a record start past the unclean block. The result is the exact reader's, row for
+row and reject for reject (``tests/test_ingest_csv_blocks.py`` checks this on every fuzzed
+and hostile case).
+
 >>> # for table, rejects in CsvRows(Path("posts.csv"), ["post_id", "text"]): ...
 """
 
@@ -31,7 +38,7 @@ import io
 import operator
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -39,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cibwatch.errors import ConfigError, IngestError
+from cibwatch.ingest import csvblocks
 from cibwatch.ingest.base import Reject
 
 #: Longest line we accept (bounded memory); also the largest field.
@@ -47,6 +55,14 @@ BLOCK_BYTES = 16 << 20
 MAX_RECORD_LINES: Final = 1000
 #: Rows per staged table.
 TABLE_ROWS: Final = 65_536
+#: Bytes of a UTF-8 file tried at once as a clean block (read by Arrow, see csvblocks).
+FAST_BYTES = 4 << 20
+#: After an unclean block, smaller blocks are tried, down to this size, before the exact
+#: reader takes the block: a fault costs the exact reader's time on this much, not more.
+SMALL_BYTES = 64 << 10
+#: Bytes read from the file at a time (and the first piece split into lines).
+_READ_BYTES: Final = 8 << 20
+_LINE_PIECE = 64 << 10
 #: Encodings a byte-order mark proves.
 _BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -223,6 +239,8 @@ class CsvRows:
 
     Only ``columns`` are kept (as strings, empty cell = NULL); records with quoting faults,
     the wrong number of fields, or bytes invalid in the encoding become :class:`Reject` s.
+    :meth:`exactly` gives the same with the exact reader alone: the reference that the
+    faster paths are tested against.
     """
 
     def __init__(
@@ -242,6 +260,9 @@ class CsvRows:
         _scan(path)
 
     def __iter__(self) -> Iterator[tuple[pa.Table, list[Reject]]]:
+        if self._by_blocks():
+            yield from self._blocks()
+            return
         resume = 0
         for item in self._clean():
             if isinstance(item, int):
@@ -329,14 +350,68 @@ class CsvRows:
         arrays.append(pa.array(numbers, pa.int64()))
         return pa.table(arrays, names=[*self.columns, "source_row"])
 
+    def exactly(self) -> Iterator[tuple[pa.Table, list[Reject]]]:
+        """What iterating gives, read by the exact reader alone (slow; the reference)."""
+        return self._exact(0)
+
+    def _by_blocks(self) -> bool:
+        """Whether the file can be read in blocks: UTF-8 and a one-byte delimiter."""
+        if not self.columns or csvblocks.separator_byte(self.delimiter) is None:
+            return False
+        with open_bytes(self.path) as stream:
+            head = stream.read(4)
+        return detect_encoding(head, self.encoding) in ("utf-8", "utf-8-sig")
+
+    def _blocks(self) -> Iterator[tuple[pa.Table, list[Reject]]]:
+        """Clean blocks read by Arrow, the others by the exact reader, in file order.
+
+        Each switch happens at a record start where the exact reader holds no line to read
+        again: its state there is only the position, so the blocks after it are read as the
+        exact reader would read them. After an unclean block, smaller blocks are tried first
+        (down to :data:`SMALL_BYTES`), so that a fault sends little to the exact reader.
+        """
+        arrow = csvblocks.ArrowCsv(self.names, self.columns, self.delimiter)
+        with open_bytes(self.path) as stream:
+            source = _ByteSource(stream, self.path)
+            header = source.lines()
+            next(header, None)  # line 1, read by read_header
+            header.close()
+            line, size = 2, FAST_BYTES
+            while not source.done():
+                data, at_end = source.window(size)
+                block = csvblocks.clean_block(data, at_end, line, arrow, MAX_RECORD_LINES)
+                if block.table is not None:
+                    source.skip(block.size)
+                    line, size = block.last_line + 1, min(2 * size, FAST_BYTES)
+                    yield block.table, []
+                    continue
+                if size > SMALL_BYTES:
+                    size = max(size // 8, SMALL_BYTES)
+                    continue
+                lines = _Lines(source.lines())
+                lines.number = line - 1
+                yield from self._chunks(self._read_exactly(lines, block.last_line))
+                line = lines.number + 1
+
     def _exact(self, resume: int) -> Iterator[tuple[pa.Table, list[Reject]]]:
         """Tables and rejects of the records that start on line ``resume`` or later."""
+        items = self._records()
+        if resume > 1:
+            items = (
+                item
+                for item in items
+                if (item.source_row or 0 if isinstance(item, Reject) else item[0]) >= resume
+            )
+        return self._chunks(items)
+
+    def _chunks(
+        self, items: Iterator[tuple[int, list[str]] | Reject]
+    ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+        """The exact reader's records and rejects as ``(table, rejects)`` of bounded size."""
         rows: list[list[str]] = []
         numbers: list[int] = []
         rejects: list[Reject] = []
-        for item in self._records():
-            if (item.source_row or 0 if isinstance(item, Reject) else item[0]) < resume:
-                continue
+        for item in items:
             if isinstance(item, Reject):
                 rejects.append(item)
             else:
@@ -349,58 +424,69 @@ class CsvRows:
             yield self._table(rows, numbers), rejects
 
     def _records(self) -> Iterator[tuple[int, list[str]] | Reject]:
-        expected = len(self.names)
-        wanted = self._index
-        where = self.encoding or "utf-8"
+        """The exact reader over the whole file."""
         with _open_text(self.path, self.encoding) as text:
             lines = _Lines(_guarded(text, self.path))
             reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
             lines.start()
             next(reader, None)  # the header, read by read_header
-            while True:
-                first = lines.start()
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except (csv.Error, _RecordTooLong) as exc:
-                    reason = (
-                        f"quoted field still open after {MAX_RECORD_LINES} lines "
-                        "(an unclosed quote?)"
-                        if isinstance(exc, _RecordTooLong)
-                        else f"broken quoting ({exc}); the following lines are read on their own"
-                    )
-                    raw = lines.taken[0] if lines.taken else None
-                    yield Reject(first, None, reason, _clip(raw))
+            yield from self._read_exactly(lines, None)
+
+    def _read_exactly(
+        self, lines: _Lines, stop: int | None
+    ) -> Iterator[tuple[int, list[str]] | Reject]:
+        """Records and rejects from a record start on; at the first record start at or
+        after line ``stop`` with no line to read again, hand back (``None``: read to the end).
+        """
+        expected = len(self.names)
+        wanted = self._index
+        where = self.encoding or "utf-8"
+        reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
+        while True:
+            if stop is not None and lines.number >= stop and not lines.again:
+                return
+            first = lines.start()
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, _RecordTooLong) as exc:
+                reason = (
+                    f"quoted field still open after {MAX_RECORD_LINES} lines (an unclosed quote?)"
+                    if isinstance(exc, _RecordTooLong)
+                    else f"broken quoting ({exc}); the following lines are read on their own"
+                )
+                raw = lines.taken[0] if lines.taken else None
+                yield Reject(first, None, reason, _clip(raw))
+                lines.reread_after_first(first)
+                reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
+                continue
+            if not row:
+                continue  # a blank line holds no data
+            if len(row) != expected:
+                raw = lines.taken[0]
+                yield Reject(
+                    first, None, f"expected {expected} fields, found {len(row)}", _clip(raw)
+                )
+                if len(lines.taken) > 1:
+                    # A quote opened in this record swallowed the lines after it.
                     lines.reread_after_first(first)
                     reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
-                    continue
-                if not row:
-                    continue  # a blank line holds no data
-                if len(row) != expected:
-                    raw = lines.taken[0]
-                    yield Reject(
-                        first, None, f"expected {expected} fields, found {len(row)}", _clip(raw)
-                    )
-                    if len(lines.taken) > 1:
-                        # A quote opened in this record swallowed the lines after it.
-                        lines.reread_after_first(first)
-                        reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
-                    continue
-                values = [row[i] for i in wanted]
-                # One search of the record's lines; the fields only when it finds something.
-                bad = None
-                if any(_UNDECODED.search(line) for line in lines.taken):
-                    bad = next((i for i, v in enumerate(values) if _UNDECODED.search(v)), None)
-                if bad is not None:
-                    yield Reject(
-                        first,
-                        self.columns[bad],
-                        f"bytes invalid in {where} (pass --encoding if the file is not {where})",
-                        _clip(values[bad].encode("utf-8", "surrogateescape").decode("latin-1")),
-                    )
-                    continue
-                yield first, values
+                continue
+            values = [row[i] for i in wanted]
+            # One search of the record's lines; the fields only when it finds something.
+            bad = None
+            if any(_UNDECODED.search(line) for line in lines.taken):
+                bad = next((i for i, v in enumerate(values) if _UNDECODED.search(v)), None)
+            if bad is not None:
+                yield Reject(
+                    first,
+                    self.columns[bad],
+                    f"bytes invalid in {where} (pass --encoding if the file is not {where})",
+                    _clip(values[bad].encode("utf-8", "surrogateescape").decode("latin-1")),
+                )
+                continue
+            yield first, values
 
     def _table(self, rows: list[list[str]], numbers: list[int]) -> pa.Table:
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in self.columns]
@@ -409,6 +495,76 @@ class CsvRows:
         ]
         arrays.append(pa.array(numbers, pa.int64()))
         return pa.table(arrays, names=[*self.columns, "source_row"])
+
+
+class _ByteSource:
+    """A file's bytes from a position on: windows for clean blocks, lines for the exact reader.
+
+    ``pos`` is exact at every moment: the lines handed out end there, so the exact reader
+    can hand back to the blocks in the middle of a window.
+    """
+
+    def __init__(self, stream: pa.NativeFile, path: Path) -> None:
+        self.stream = stream
+        self.path = path
+        self.buffer = b""
+        self.pos = 0
+        self.eof = False
+
+    def _fill(self, size: int) -> None:
+        """Hold at least ``size`` bytes after ``pos`` (fewer only at the end of the file)."""
+        have = len(self.buffer) - self.pos
+        if have >= size or self.eof:
+            return
+        parts = [self.buffer[self.pos :]]
+        while have < size:
+            try:
+                chunk = self.stream.read(max(size - have, _READ_BYTES))
+            except (OSError, EOFError, zlib.error, pa.ArrowException) as exc:
+                raise IngestError(
+                    f"cannot read the file to its end ({exc})", file=str(self.path)
+                ) from exc
+            if not chunk:
+                self.eof = True
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        self.buffer = b"".join(parts)
+        self.pos = 0
+
+    def done(self) -> bool:
+        self._fill(1)
+        return self.pos >= len(self.buffer)
+
+    def window(self, size: int) -> tuple[bytes, bool]:
+        """Up to ``size`` bytes from ``pos``, and whether they run to the end of the file."""
+        self._fill(size)
+        data = self.buffer[self.pos : self.pos + size]
+        return data, self.eof and self.pos + len(data) == len(self.buffer)
+
+    def skip(self, size: int) -> None:
+        self.pos += size
+
+    def lines(self) -> Generator[str, None, None]:
+        """Physical lines from ``pos`` on, split as ``newline=""`` text splits them (LF, CRLF,
+        CR, ends kept) and decoded from UTF-8 as the text reader decodes them (a line end
+        is never inside a UTF-8 sequence, so line by line decodes the same)."""
+        size = _LINE_PIECE
+        while True:
+            self._fill(size)
+            piece = self.buffer[self.pos : self.pos + size]
+            if not piece:
+                return
+            parts = piece.splitlines(keepends=True)
+            if not (self.eof and self.pos + len(piece) == len(self.buffer)):
+                parts.pop()  # it may go on (or be a CR before a LF) past the piece
+                if not parts:
+                    size *= 2
+                    continue
+            for part in parts:
+                self.pos += len(part)
+                yield part.decode("utf-8", "surrogateescape")
+            size = _LINE_PIECE
 
 
 def _guarded(text: IO[str], path: Path) -> Iterator[str]:

@@ -121,13 +121,19 @@ def zoned_text(s: str) -> str:
 
 def unknown_zone_name(s: str) -> str:
     """SQL condition: ``s`` ends in a zone name that :data:`ZONE_NAMES` does not hold."""
-    names = ", ".join(_lit(k) for k in ZONE_NAMES)
+    # The names between bars: a name (letters only) is known if it stands between two.
+    names = _lit("|" + "|".join(ZONE_NAMES) + "|")
     # An ISO time with its zone (the usual case) ends in digits or in "Z": never an unknown
-    # name, and one cheap match settles it.
+    # name, and one cheap match settles it. A CASE, and no NOT IN: DuckDB turns a long
+    # NOT IN (or list_contains of a constant list) into a join whose key, the
+    # regexp_extract, it computes for every row, while a CASE branch runs only for the rows
+    # that reach it. On ISO times, that join was the costliest step of a CSV ingest.
+    # NULL stays NULL, as before.
+    name = f"upper(regexp_extract({s}, {_lit(_NAME_TAIL)}, 2))"
     return (
-        f"(NOT regexp_full_match({s}, {_lit(_ISO_ZONED)}) "
-        f"AND regexp_full_match({s}, {_lit(_NAME_TAIL)}) "
-        f"AND upper(regexp_extract({s}, {_lit(_NAME_TAIL)}, 2)) NOT IN ({names}))"
+        f"(CASE WHEN regexp_full_match({s}, {_lit(_ISO_ZONED)}) THEN false "
+        f"ELSE regexp_full_match({s}, {_lit(_NAME_TAIL)}) "
+        f"AND NOT contains({names}, '|' || {name} || '|') END)"
     )
 
 
