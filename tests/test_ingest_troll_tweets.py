@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from cibwatch.errors import IngestError
-from cibwatch.ingest.base import IngestOptions, Notice
-from cibwatch.ingest.entities import DERIVED_PREFIX
+from cibwatch.ingest.base import IngestOptions, Notice, StagedBatch
+from cibwatch.ingest.entities import DERIVED_PREFIX, domains
 from cibwatch.ingest.registry import detect_format
 from cibwatch.ingest.troll_tweets import (
     TrollAuthorsIngester,
@@ -196,3 +196,29 @@ def test_authors_then_tweets_share_account_ids() -> None:
         ws.ingest(AUTHORS)
         ws.ingest(BY_AUTHOR)
         assert ws.count("accounts") == 3
+
+
+def test_batches_are_cut_every_batch_rows_posts_whatever_the_csv_tables() -> None:
+    # The by-author fixture has 7 tweets by 3 handles. With batch_rows=3 the loader gets
+    # posts 3, 3, 1, each followed by the accounts of that batch only (latest row of each).
+    items = list(TrollTweetsIngester().read(BY_AUTHOR, IngestOptions(batch_rows=3)))
+    staged_batches = [i for i in items if isinstance(i, StagedBatch)]
+    shape = [(s.target, s.batch.num_rows) for s in staged_batches]
+    assert [n for t, n in shape if t == "posts"] == [3, 3, 1]
+    assert [t for t, _ in shape] == ["posts", "accounts"] * 3
+    # the same posts as one batch, in the same order
+    whole, _, _ = staged(BY_AUTHOR)
+    cut = [row for s in staged_batches if s.target == "posts" for row in s.batch.to_pylist()]
+    assert cut == whole
+
+
+@pytest.mark.parametrize(
+    ("links", "expected"),
+    [
+        (["https://t.co/a", "HTTP://T.CO/b", "https://t.co"], []),  # t.co says nothing
+        (["https://t.co.example/x", "http://t.com/y"], ["t.co.example", "t.com"]),
+        (["https://www.t.co/a", "https://WWW.News.example/a"], ["news.example"]),
+    ],
+)
+def test_domains_leave_out_t_co_however_written(links: list[str], expected: list[str]) -> None:
+    assert domains(links) == expected

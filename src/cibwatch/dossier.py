@@ -189,7 +189,8 @@ def build_dossier(
     )
     dossier.account_findings = ws.query(
         """
-        SELECT signal, count(*) AS accounts, list(explanation ORDER BY subject_a)[1:3] AS examples
+        SELECT signal, count(*) AS accounts,
+               list(explanation ORDER BY subject_a, explanation)[1:3] AS examples
         FROM evidence
         WHERE list_contains(?, run_id) AND subject_kind = 'account'
           AND subject_a IN (SELECT account FROM _dossier_members)

@@ -41,14 +41,24 @@ read as UTC unless ``--assume-tz`` says otherwise.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pyarrow as pa
+
+from cibwatch.errors import IngestError
 from cibwatch.ingest import entities
 from cibwatch.ingest.base import Ingester, IngestOptions, Notice, Reject, StagedBatch
-from cibwatch.ingest.csvsource import csv_records, header_columns, nonblank, read_header
+from cibwatch.ingest.csvsource import (
+    CsvRows,
+    csv_records,
+    header_columns,
+    nonblank,
+    read_header,
+)
 from cibwatch.ingest.staging import flush
+from cibwatch.ingest.tweetbatch import TweetBatch, nonblank_column
 
 REQUIRED: tuple[str, ...] = ("external_author_id", "author", "content", "publish_date")
 _URL_COLUMNS = ("tco1_step1", "tco2_step1", "tco3_step1")
@@ -72,9 +82,6 @@ AUTHORS_OPTIONAL: tuple[str, ...] = ("account_category",)
 
 _US_TIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d\d)(?::(\d\d))?\s*$")
 _STATUS = re.compile(r"/status(?:es)?/(\d+)")
-# post_type names the kind of a non-original tweet (the re-release abbreviates it to R/Q);
-# ``retweet`` is a 0/1 flag besides it.
-_POST_TYPES = {"RETWEET": "share", "R": "share", "QUOTE_TWEET": "quote", "Q": "quote"}
 # Ids above 2**53 that end in six zeros went through a float (a real id does so once in 10**6).
 _FLOAT_EXACT = 2**53
 _ROUNDED_TAIL = "000000"
@@ -82,7 +89,8 @@ _ROUNDED_TAIL = "000000"
 
 def iso_publish_date(value: str | None) -> str | None:
     """``M/D/YYYY H:MM`` as naive ISO 8601; other values unchanged (the loader judges them)."""
-    match = _US_TIME.match(value or "")
+    # every by-author time is ISO already: the search is for the original layout's slashes
+    match = _US_TIME.match(value) if value and "/" in value else None
     if match is None:
         return nonblank(value)
     month, day, year, hour, minute, second = match.groups()
@@ -101,44 +109,6 @@ def rounded_id(value: str) -> bool:
     if any(c in text for c in ".eE"):
         return True
     return text.isdigit() and int(text) > _FLOAT_EXACT and text.endswith(_ROUNDED_TAIL)
-
-
-def text_fields(
-    text: str | None, expanded: list[str] | None = None, *, retweet: bool = False
-) -> dict[str, Any]:
-    """Entity and retweet fields of a tweet whose source gives only its text.
-
-    ``expanded`` are links the source expanded itself (kept first, before the text's own);
-    ``retweet`` says the source marked the row a retweet (its text is then the retweeted
-    tweet's, with or without ``RT @handle:``).
-    """
-    links = entities.urls(text)
-    links = list(dict.fromkeys([*(expanded or []), *links]))
-    fields: dict[str, Any] = {
-        "urls": links or None,
-        # Without this the loader would take t.co, the host of every link, as a domain.
-        "domains": entities.domains(links) if links else None,
-        "hashtags": entities.hashtags(text) or None,
-        "mentions": entities.mentions(text) or None,
-    }
-    # Every row has every key: Arrow takes a batch's columns from its first row.
-    fields["shared_account_id"] = fields["shared_post_id"] = None
-    shared = entities.retweet_of(text)
-    if shared is not None:
-        handle, retweeted = shared
-        fields["shared_account_id"] = handle.lower()
-        fields["shared_post_id"] = entities.shared_post_id(handle, retweeted)
-    elif retweet and text and text.strip():
-        fields["shared_post_id"] = entities.shared_post_id(None, text)
-    return fields
-
-
-def _kind(post_type: str | None, retweet_flag: str | None, text: str | None) -> str:
-    kind = _POST_TYPES.get((nonblank(post_type) or "").upper())
-    if kind is not None:
-        return kind
-    shared = entities.retweet_of(text) is not None
-    return "share" if shared or nonblank(retweet_flag) == "1" else "original"
 
 
 class _Collisions:
@@ -191,57 +161,60 @@ class TrollTweetsIngester(Ingester):
     def _read_original(
         self, path: Path, options: IngestOptions
     ) -> Iterator[StagedBatch | Reject | Notice]:
-        platform = options.platform or "x"
-        posts: list[dict[str, Any]] = []
-        accounts: dict[str | None, dict[str, Any]] = {}
+        batch = TweetBatch(options.platform or "x")
         collisions = _Collisions()
-        for rec in csv_records(path, REQUIRED, OPTIONAL, "russian-troll-tweets", options.encoding):
-            if isinstance(rec, Reject):
-                yield rec
+        what = "russian-troll-tweets"
+        for part in _tables(path, REQUIRED, OPTIONAL, what, options, batch):
+            if not isinstance(part, pa.Table):
+                yield part
                 continue
-            row = rec["source_row"]
-            handle = nonblank(rec.get("author"))
-            external = nonblank(rec.get("external_author_id"))
-            collisions.add(external, handle)
+            column = _columns(part)
+            handles = nonblank_column(column("author"))
+            externals = nonblank_column(column("external_author_id"))
+            for external, handle in dict.fromkeys(zip(externals, handles, strict=True)):
+                collisions.add(external, handle)
             # The reconstructed id first; a rounded id stands for several handles.
-            account_id = nonblank(rec.get("alt_external_id"))
-            if account_id is None:
-                rounded = external is not None and rounded_id(external)
-                account_id = handle.lower() if rounded and handle else external
-            created_at = iso_publish_date(rec.get("publish_date"))
-            text = rec.get("content") or None
-            post_id = nonblank(rec.get("tweet_id")) or tweet_id_from_url(rec.get("article_url"))
-            if post_id is None and account_id and created_at:
-                post_id = entities.post_id(account_id, created_at, text)
-            expanded = [u for u in (nonblank(rec.get(c)) for c in _URL_COLUMNS) if u]
-            kind = _kind(rec.get("post_type"), rec.get("retweet"), text)
-            fields = text_fields(text, expanded, retweet=kind == "share")
-            posts.append(
-                {
-                    "platform": platform,
-                    "post_id": post_id,
-                    "account_id": account_id,
-                    "created_at": created_at,
-                    "text": text,
-                    "language": nonblank(rec.get("language")),
-                    "kind": kind,
-                    **fields,
-                    "source_row": row,
-                }
+            account_ids = [
+                alt
+                or (
+                    handle.lower()
+                    if handle and external is not None and rounded_id(external)
+                    else external
+                )
+                for alt, external, handle in zip(
+                    nonblank_column(column("alt_external_id")), externals, handles, strict=True
+                )
+            ]
+            created = [iso_publish_date(v) for v in column("publish_date")]
+            texts = column("content")
+            post_ids = [
+                tweet or tweet_id_from_url(url)
+                for tweet, url in zip(
+                    nonblank_column(column("tweet_id")), column("article_url"), strict=True
+                )
+            ]
+            post_ids = [
+                entities.post_id(account, when, text) if post is None and account and when else post
+                for post, account, when, text in zip(
+                    post_ids, account_ids, created, texts, strict=True
+                )
+            ]
+            links = zip(*(nonblank_column(column(c)) for c in _URL_COLUMNS), strict=True)
+            batch.add(
+                post_ids=post_ids,
+                account_ids=account_ids,
+                handles=handles,
+                created=created,
+                texts=texts,
+                languages=column("language"),
+                post_types=column("post_type"),
+                retweet_flags=column("retweet"),
+                expanded=[[u for u in row if u] for row in links],
+                followers=column("followers"),
+                following=column("following"),
+                rows=column("source_row"),
             )
-            # Counts are per tweet; the latest row of the batch describes the account.
-            accounts[account_id] = {
-                "platform": platform,
-                "account_id": account_id,
-                "kind": "account",
-                "handle": handle,
-                "followers": nonblank(rec.get("followers")),
-                "following": nonblank(rec.get("following")),
-                "source_row": row,
-            }
-            if len(posts) >= options.batch_rows:
-                yield from flush(posts, accounts)
-        yield from flush(posts, accounts)
+        yield from batch.flush()
         notice = collisions.notice()
         if notice is not None:
             yield notice
@@ -249,53 +222,81 @@ class TrollTweetsIngester(Ingester):
     def _read_by_author(
         self, path: Path, options: IngestOptions
     ) -> Iterator[StagedBatch | Reject | Notice]:
-        platform = options.platform or "x"
+        batch = TweetBatch(options.platform or "x")
         # Documented as UTC; an explicit --assume-tz still wins (the time stays naive).
         zone = "" if options.assume_tz else "+00:00"
-        posts: list[dict[str, Any]] = []
-        accounts: dict[str | None, dict[str, Any]] = {}
         what = "russian-troll-tweets (by-author)"
-        for rec in csv_records(
-            path, BY_AUTHOR_REQUIRED, BY_AUTHOR_OPTIONAL, what, options.encoding
-        ):
-            if isinstance(rec, Reject):
-                yield rec
+        for part in _tables(path, BY_AUTHOR_REQUIRED, BY_AUTHOR_OPTIONAL, what, options, batch):
+            if not isinstance(part, pa.Table):
+                yield part
                 continue
-            row = rec["source_row"]
-            handle = nonblank(rec.get("author_id"))
-            account_id = handle.lower() if handle else None
-            published = iso_publish_date(rec.get("publish_date"))
-            text = rec.get("content") or None
-            post_id = None
-            if account_id and published:
-                post_id = entities.post_id(account_id, published, text)
-            kind = _kind(rec.get("post_type"), None, text)
-            fields = text_fields(text, retweet=kind == "share")
-            posts.append(
-                {
-                    "platform": platform,
-                    "post_id": post_id,
-                    "account_id": account_id,
-                    "created_at": published + zone if published else None,
-                    "text": text,
-                    "language": nonblank(rec.get("language")),
-                    "kind": kind,
-                    **fields,
-                    "source_row": row,
-                }
+            column = _columns(part)
+            handles = nonblank_column(column("author_id"))
+            account_ids = [h.lower() if h else None for h in handles]
+            published = [iso_publish_date(v) for v in column("publish_date")]
+            texts = column("content")
+            batch.add(
+                post_ids=[
+                    entities.post_id(account, when, text) if account and when else None
+                    for account, when, text in zip(account_ids, published, texts, strict=True)
+                ],
+                account_ids=account_ids,
+                handles=handles,
+                created=[when + zone if when else None for when in published],
+                texts=texts,
+                languages=column("language"),
+                post_types=column("post_type"),
+                retweet_flags=None,
+                expanded=None,
+                followers=column("followers"),
+                following=column("following"),
+                rows=column("source_row"),
             )
-            accounts[account_id] = {
-                "platform": platform,
-                "account_id": account_id,
-                "kind": "account",
-                "handle": handle,
-                "followers": nonblank(rec.get("followers")),
-                "following": nonblank(rec.get("following")),
-                "source_row": row,
-            }
-            if len(posts) >= options.batch_rows:
-                yield from flush(posts, accounts)
-        yield from flush(posts, accounts)
+        yield from batch.flush()
+
+
+def _tables(
+    path: Path,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    what: str,
+    options: IngestOptions,
+    batch: TweetBatch,
+) -> Iterator[pa.Table | StagedBatch | Reject]:
+    """The file's rejects and record tables, cut so that ``batch`` is staged every
+    ``options.batch_rows`` posts (the staged batches then do not depend on how the CSV
+    reader splits the file). A missing required column is an :class:`IngestError`."""
+    names = read_header(path, ",", options.encoding)
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise IngestError(
+            f"not a {what} file: missing column(s) {', '.join(missing)}",
+            file=str(path),
+            field=missing[0],
+        )
+    wanted = set(required) | set(optional)
+    kept = [n for n in names if n in wanted]
+    for table, rejects in CsvRows(path, kept, encoding=options.encoding):
+        yield from rejects
+        start = 0
+        while start < table.num_rows:
+            size = min(table.num_rows - start, options.batch_rows - len(batch))
+            yield table.slice(start, size)
+            start += size
+            if len(batch) >= options.batch_rows:
+                yield from batch.flush()
+
+
+def _columns(table: pa.Table) -> Callable[[str], list[Any]]:
+    """A column of ``table`` as Python values; a column the file lacks is all None."""
+
+    def column(name: str) -> list[Any]:
+        if name in table.column_names:
+            values: list[Any] = table.column(name).to_pylist()
+            return values
+        return [None] * table.num_rows
+
+    return column
 
 
 class TrollAuthorsIngester(Ingester):

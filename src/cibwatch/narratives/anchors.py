@@ -94,11 +94,12 @@ def _ru_stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=65_536)
 def _gazetteer(word: str) -> tuple[str, bool] | None:
-    """The concept a word names, if the gazetteer knows it (cached: words repeat a lot)."""
+    """The concept a word names, if the gazetteer knows it."""
     low = word.lower()
-    for candidate in (low, _ru_stem(low), low.removesuffix("s"), low.removesuffix("n")):
+    # the case endings are Cyrillic: an ASCII word has none to cut
+    stem = low if low.isascii() else _ru_stem(low)
+    for candidate in (low, stem, low.removesuffix("s"), low.removesuffix("n")):
         hit = _GAZ_INDEX.get(candidate)
         # short variants ("US", "EU") only as capitals: "us" is a pronoun
         if hit is not None and (len(candidate) > 3 or word.isupper()):
@@ -169,18 +170,35 @@ def text_anchors(text: str) -> dict[str, bool]:
         if token[0] in "#@":
             opening = False
             continue
-        hit = _gazetteer(token)
+        hit = _word_anchor(token)
         if hit is not None:
-            found[f"ent:{hit[0]}"] = hit[1]
-        elif (
-            token[0].isupper()
-            and not opening
-            and len(token) >= 4
-            and token.lower() not in _NOT_NAMES
-            and not token.lower().startswith(_FIGURE_WORDS)
-        ):
-            key = name_key(token)
-            if len(key) >= 3:
-                found.setdefault(f"name:{key}", False)
+            anchor, broad, concept = hit
+            if concept:
+                found[anchor] = broad
+            elif not opening:
+                found.setdefault(anchor, False)
         opening = False
     return found
+
+
+@lru_cache(maxsize=262_144)
+def _word_anchor(word: str) -> tuple[str, bool, bool] | None:
+    """``(anchor, broad, is a gazetteer concept)`` of a word, or None; a name's anchor counts
+    only where the word does not open a sentence (the caller knows).
+
+    Cached: words repeat a lot, and a million texts hold a few hundred thousand words.
+    """
+    hit = _gazetteer(word)
+    if hit is not None:
+        return f"ent:{hit[0]}", hit[1], True
+    low = word.lower()
+    if (
+        word[0].isupper()
+        and len(word) >= 4
+        and low not in _NOT_NAMES
+        and not low.startswith(_FIGURE_WORDS)
+    ):
+        key = name_key(word)
+        if len(key) >= 3:
+            return f"name:{key}", False, False
+    return None

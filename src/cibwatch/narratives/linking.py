@@ -173,7 +173,12 @@ class NarrativeLinking:
         """The same linking read through another handle (another thread's cursor)."""
         if self.workspace is None:
             return self
-        return NarrativeLinking(workspace, self.run_id, self.links, self.parameters)
+        # the links' index goes along: built once per linking, not once per handle (a report
+        # binds the linking once per network, over every link of the IRA tweets)
+        self._index()
+        return NarrativeLinking(
+            workspace, self.run_id, self.links, self.parameters, _by_unit=self._by_unit
+        )
 
     def evidence(self, narrative: str, posts: Sequence[str] = ()) -> list[dict[str, Any]]:
         """The links that joined ``narrative``'s units, strongest first.
@@ -215,11 +220,14 @@ class NarrativeLinking:
 
     def links_from(self, unit: str) -> list[NarrativeLink]:
         """Links whose first unit is ``unit`` (indexed once per linking)."""
+        return self._index().get(unit, [])
+
+    def _index(self) -> dict[str, list[NarrativeLink]]:
         if self._by_unit is None:
             self._by_unit = defaultdict(list)
             for link in self.links:
                 self._by_unit[link.unit_a].append(link)
-        return self._by_unit.get(unit, [])
+        return self._by_unit
 
 
 @dataclass

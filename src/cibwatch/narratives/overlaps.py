@@ -38,18 +38,32 @@ def _check_unit(unit: str) -> None:
         raise ConfigError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
 
 
-def _source_sql(params: Mapping[str, Any]) -> str:
-    """The unit's rows as (object_id, account, platform, post_id, created_at)."""
+def _source_sql(
+    params: Mapping[str, Any], *, accounts: str | None = None, objects: str | None = None
+) -> str:
+    """The unit's rows as (object_id, account, platform, post_id, created_at).
+
+    ``accounts`` and ``objects`` (relations of one column) keep only the rows of those
+    accounts or objects, filtered before the join with the linking rather than after it:
+    a network's narratives need its members' rows and its top narratives' rows, not the
+    rows of every post (one such join per network cost seconds on the IRA tweets).
+    """
     if "n_run" not in params:
-        return "(SELECT * FROM actions WHERE object_type = $unit)"
+        where = "object_type = $unit"
+        where += f" AND account IN {accounts}" if accounts else ""
+        where += f" AND object_id IN {objects}" if objects else ""
+        return f"(SELECT * FROM actions WHERE {where})"
     # each post holding a text or cluster, renamed to its narrative: a join with the stored
     # linking, so that no list of posts is ever passed from Python
-    return """(
+    where = "x.object_type IN ('text_cluster', 'text')"
+    where += f" AND x.account IN {accounts}" if accounts else ""
+    where += f" AND n.narrative IN {objects}" if objects else ""
+    return f"""(
         SELECT DISTINCT n.narrative AS object_id, x.account, x.platform, x.post_id, x.created_at
         FROM actions x
         JOIN narrative_posts n
           ON n.run_id = $n_run AND n.platform = x.platform AND n.post_id = x.post_id
-        WHERE x.object_type IN ('text_cluster', 'text')
+        WHERE {where}
     )"""
 
 
@@ -108,10 +122,15 @@ def _member_params(membership: dict[str, list[str]]) -> dict[str, list[str]]:
 def _snippets(workspace: Workspace, posts: set[str]) -> dict[str, str]:
     if not posts:
         return {}
+    # a hash join on (platform, post id), with every way of cutting each key at a colon
+    # (ids such as ``derived:...`` hold colons): exactly the posts whose key is asked for,
+    # without building ``platform:post_id`` for every post, once per network
+    cuts = sorted({(k[:i], k[i + 1 :]) for k in posts for i, c in enumerate(k) if c == ":"})
     rows = workspace.connection.execute(
         "SELECT platform || ':' || post_id, text FROM posts "
-        "WHERE list_contains($keys, platform || ':' || post_id)",
-        {"keys": sorted(posts)},
+        "JOIN (SELECT unnest($platforms::VARCHAR[]) AS platform, "
+        "unnest($ids::VARCHAR[]) AS post_id) USING (platform, post_id)",
+        {"platforms": [p for p, _ in cuts], "ids": [i for _, i in cuts]},
     ).fetchall()
     return {str(k): (str(t or ""))[:SNIPPET_CHARS] for k, t in rows}
 
@@ -246,26 +265,32 @@ def network_narratives(
     params, linking = _unit_params(workspace, unit, linking)
     rows = workspace.connection.execute(
         f"""
-        WITH u AS (
-            SELECT a.*, a.platform || ':' || a.post_id AS post, m.network IS NOT NULL AS mem
-            FROM {_source_sql(params)} a LEFT JOIN {_VIEW} m ON a.account = m.account
+        WITH m AS {_VIEW},
+        own AS (
+            SELECT a.*, a.platform || ':' || a.post_id AS post
+            FROM {_source_sql(params, accounts="(SELECT account FROM m)")} a
         ),
-        mine AS (
+        mine AS MATERIALIZED (  -- read twice below: computed once
             SELECT object_id, count(DISTINCT post) AS posts,
                    count(DISTINCT account) AS accounts,
                    list(DISTINCT platform ORDER BY platform) AS platforms,
                    min(created_at) AS first_seen,
                    first(post ORDER BY created_at, account, post) AS first_post,
                    first(account ORDER BY created_at, account, post) AS first_account
-            FROM u WHERE mem GROUP BY object_id
+            FROM own GROUP BY object_id
             ORDER BY posts DESC, first_seen, object_id LIMIT $top
+        ),
+        u AS (
+            SELECT a.*, a.platform || ':' || a.post_id AS post,
+                   coalesce(a.account IN (SELECT account FROM m), false) AS mem
+            FROM {_source_sql(params, objects="(SELECT object_id FROM mine)")} a
         ),
         overall AS (
             SELECT object_id, min(created_at) AS t,
                    first(account ORDER BY created_at, account, post) AS account,
                    first(post ORDER BY created_at, account, post) AS post,
                    first(mem ORDER BY created_at, account, post) AS mem
-            FROM u SEMI JOIN mine USING (object_id) GROUP BY object_id
+            FROM u GROUP BY object_id
         )
         SELECT mine.*, o.t, o.account, o.post, o.mem
         FROM mine JOIN overall o USING (object_id)
