@@ -8,6 +8,7 @@ reproduce any number in the report from the workspace.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from cibwatch.detectors.creation import burst_sentence, creation_bursts
 from cibwatch.fingerprints.places import claimed_offset
 from cibwatch.fingerprints.schedule import hour_of_week, infer_schedule
 from cibwatch.fingerprints.schedules import alignment, alignment_words, persona_zones
-from cibwatch.fingerprints.stance import network_sides
+from cibwatch.fingerprints.stance import network_sides, networks_sides
 from cibwatch.inauthenticity import VERDICTS, network_axes
 from cibwatch.narratives import NarrativeLinking, network_narratives
 
@@ -68,25 +69,61 @@ def _member_table(workspace: Workspace, members: list[str]) -> None:
 
     The members' posts are found once: a dozen figures read them, and each finding them
     again scanned every post of the workspace (two thirds of a dossier's time at a million
-    posts for a network of forty accounts).
+    posts for a network of forty accounts). Members are also kept split into platform and
+    account id, so that posts and accounts are joined on their own columns rather than on
+    ``platform:account_id`` built for every row.
     """
     con = workspace.connection
-    con.execute("CREATE OR REPLACE TEMP TABLE _dossier_members (account VARCHAR)")
-    con.executemany("INSERT INTO _dossier_members VALUES (?)", [[m] for m in members])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _dossier_members "
+        "(account VARCHAR, platform VARCHAR, account_id VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO _dossier_members VALUES (?, ?, ?)",
+        [[m, *_split_key(m)] for m in members],
+    )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _dossier_posts AS SELECT p.* FROM posts p "
-        "JOIN _dossier_members m ON m.account = p.platform || ':' || p.account_id"
+        "SEMI JOIN _dossier_members m USING (platform, account_id)"
     )
 
 
+def _split_key(account: str) -> tuple[str | None, str]:
+    """``platform:account_id`` as (platform, account_id); account ids may hold colons.
+
+    A key without a colon matches no row, as it matched no ``platform || ':' || account_id``.
+    """
+    platform, sep, account_id = account.partition(":")
+    return (platform, account_id) if sep else (None, account)
+
+
+def build_dossiers(
+    workspace: Workspace, networks: Sequence[Network], *, linking: NarrativeLinking | None = None
+) -> dict[str, Dossier]:
+    """The dossiers of ``networks`` (network id -> dossier), as :func:`build_dossier` builds
+    each, with the members' stances read once for all networks
+    (:func:`~cibwatch.fingerprints.stance.networks_sides`) rather than once per network."""
+    sides = networks_sides(workspace, {n.network_id: n.members for n in networks})
+    return {
+        n.network_id: build_dossier(workspace, n, linking=linking, sides=sides[n.network_id])
+        for n in networks
+    }
+
+
 def build_dossier(
-    workspace: Workspace, network: Network, *, linking: NarrativeLinking | None = None
+    workspace: Workspace,
+    network: Network,
+    *,
+    linking: NarrativeLinking | None = None,
+    sides: list[dict[str, Any]] | None = None,
 ) -> Dossier:
     """Compute the dossier of ``network`` from the workspace.
 
     ``linking`` is the workspace's narratives across languages
     (:func:`~cibwatch.narratives.link_narratives`); pass it when building several dossiers,
-    since computing it reads every text (about 11 s for a million posts).
+    since computing it reads every text (about 11 s for a million posts). ``sides`` are the
+    network's rows of :func:`~cibwatch.fingerprints.stance.network_sides` if already read
+    (see :func:`build_dossiers`).
     """
     ws = workspace
     _member_table(ws, network.members)
@@ -100,7 +137,7 @@ def build_dossier(
                count(*) AS assets,
                sum(a.followers) AS followers
         FROM _dossier_members m
-        LEFT JOIN accounts a ON a.platform || ':' || a.account_id = m.account
+        LEFT JOIN accounts a ON a.platform = m.platform AND a.account_id = m.account_id
         GROUP BY 1, 2 ORDER BY 1, 2
         """
     )
@@ -123,8 +160,8 @@ def build_dossier(
     dossier.claimed_locations = ws.query(
         """
         SELECT claimed_location AS location, count(*) AS accounts FROM accounts
-        WHERE platform || ':' || account_id IN (SELECT account FROM _dossier_members)
-          AND claimed_location IS NOT NULL
+        SEMI JOIN _dossier_members m USING (platform, account_id)
+        WHERE claimed_location IS NOT NULL
         GROUP BY 1 ORDER BY accounts DESC, location LIMIT 5
         """
     )
@@ -205,7 +242,7 @@ def build_dossier(
                 finding["examples"] = [burst_sentence(b) for b in found[:3]]
     dossier.schedule, dossier.heatmap = _schedule(ws, member_posts)
     _axes(ws, network, dossier)
-    dossier.sides = network_sides(ws, network.members)
+    dossier.sides = network_sides(ws, network.members) if sides is None else sides
     dossier.attribution = attribute(ws, dossier)
     dossier.narratives = network_narratives(
         ws, network.members, unit="narrative", top=5, linking=linking
@@ -257,8 +294,8 @@ def _schedule(ws: Workspace, member_posts: str) -> tuple[dict[str, Any], list[li
         for r in ws.query(
             """
             SELECT claimed_location, count(*) AS n FROM accounts
-            WHERE platform || ':' || account_id IN (SELECT account FROM _dossier_members)
-              AND claimed_location IS NOT NULL
+            SEMI JOIN _dossier_members m USING (platform, account_id)
+            WHERE claimed_location IS NOT NULL
             GROUP BY 1
             """
         )

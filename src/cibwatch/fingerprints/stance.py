@@ -30,7 +30,7 @@ loop it must equal row for row.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
@@ -67,6 +67,7 @@ __all__ = [
     "bundled_lexicon_files",
     "load_lexicon",
     "network_sides",
+    "networks_sides",
     "normalize_phrase",
     "post_stances",
     "tokens",
@@ -240,21 +241,29 @@ def _source(workspace: Workspace, members: Sequence[str] | None) -> None:
     if members is None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW _stance_src AS SELECT {_COLUMNS} FROM posts")
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE _stance_members (account VARCHAR)")
-    con.executemany("INSERT INTO _stance_members VALUES (?)", [[m] for m in set(members)])
+    # members split into platform and account id: posts are matched on their own columns,
+    # not on ``platform:account_id`` built for every post of the workspace
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stance_members "
+        "(account VARCHAR, platform VARCHAR, account_id VARCHAR)"
+    )
+    if keys := sorted(set(members)):
+        con.executemany(
+            "INSERT INTO _stance_members VALUES (?, ?, ?)",
+            [[m, *(m.split(":", 1) if ":" in m else (None, m))] for m in keys],
+        )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _stance_member_posts AS
         WITH mp AS (
-            SELECT {_COLUMNS} FROM posts
-            WHERE platform || ':' || account_id IN (SELECT account FROM _stance_members)
+            SELECT {_COLUMNS} FROM posts SEMI JOIN _stance_members USING (platform, account_id)
         )
         SELECT * FROM mp
         UNION ALL
         SELECT {_COLUMNS} FROM posts p
         SEMI JOIN (SELECT platform, shared_post_id FROM mp WHERE shared_post_id IS NOT NULL) s
           ON s.platform = p.platform AND s.shared_post_id = p.post_id
-        WHERE p.platform || ':' || p.account_id NOT IN (SELECT account FROM _stance_members)
+        ANTI JOIN _stance_members m ON m.platform = p.platform AND m.account_id = p.account_id
         """
     )
     con.execute("CREATE OR REPLACE TEMP VIEW _stance_src AS SELECT * FROM _stance_member_posts")
@@ -578,10 +587,53 @@ def network_sides(
     ...     network_sides(ws, ["x:1"])
     []
     """
+    return networks_sides(
+        workspace,
+        {"": members},
+        lexicon,
+        min_posts=min_posts,
+        examples=examples,
+        account_camp=account_camp,
+    )[""]
+
+
+def networks_sides(
+    workspace: Workspace,
+    networks: Mapping[str, Sequence[str]],
+    lexicon: Lexicon | None = None,
+    *,
+    min_posts: int = 1,
+    examples: int = 5,
+    account_camp: bool = True,
+) -> dict[str, list[dict[str, Any]]]:
+    """:func:`network_sides` of several networks (id -> members) from one reading of posts.
+
+    An account's stances depend on its own posts and the posts it shares only, never on
+    which other accounts are read with it, so the members of every network are read at
+    once and their rows split by network: the same rows as one call per network, without
+    reading the workspace's posts once per network (a report of twenty networks did).
+
+    >>> from cibwatch import Workspace
+    >>> with Workspace() as ws:
+    ...     networks_sides(ws, {"n1": ["x:1"], "n2": ["x:2"]})
+    {'n1': [], 'n2': []}
+    """
     _check(min_posts=min_posts, proof=examples)
+    if not networks:
+        return {}
     lex = lexicon or load_lexicon()
-    _build(workspace, lex, members, account_camp)
+    everyone = sorted({m for members in networks.values() for m in members})
+    _build(workspace, lex, everyone, account_camp)
     rows = _account_rows(workspace, lex, min_posts=min_posts, proof=10, members=True)
+    out = {}
+    for network, members in networks.items():
+        keys = set(members)
+        out[network] = _sides(lex, [r for r in rows if r["account"] in keys], examples)
+    return out
+
+
+def _sides(lex: Lexicon, rows: list[dict[str, Any]], examples: int) -> list[dict[str, Any]]:
+    """One network's rows of :func:`network_sides` from its members' account rows."""
     out = []
     for issue, (side_a, side_b) in lex.issues.items():
         found = [r for r in rows if r["issue"] == issue]

@@ -55,15 +55,21 @@ def _source_sql(
         return f"(SELECT * FROM actions WHERE {where})"
     # each post holding a text or cluster, renamed to its narrative: a join with the stored
     # linking, so that no list of posts is ever passed from Python
-    where = "x.object_type IN ('text_cluster', 'text')"
-    where += f" AND x.account IN {accounts}" if accounts else ""
-    where += f" AND n.narrative IN {objects}" if objects else ""
+    # each side filtered on its own first, materialized: left to the planner, the join of
+    # every narrative post with every text action came first and the filter after it
+    where = "object_type IN ('text_cluster', 'text')"
+    where += f" AND account IN {accounts}" if accounts else ""
+    narrative = f" AND narrative IN {objects}" if objects else ""
     return f"""(
+        WITH x AS MATERIALIZED (
+            SELECT account, platform, post_id, created_at FROM actions WHERE {where}
+        ),
+        n AS MATERIALIZED (
+            SELECT platform, post_id, narrative FROM narrative_posts
+            WHERE run_id = $n_run{narrative}
+        )
         SELECT DISTINCT n.narrative AS object_id, x.account, x.platform, x.post_id, x.created_at
-        FROM actions x
-        JOIN narrative_posts n
-          ON n.run_id = $n_run AND n.platform = x.platform AND n.post_id = x.post_id
-        WHERE {where}
+        FROM x JOIN n ON n.platform = x.platform AND n.post_id = x.post_id
     )"""
 
 
@@ -126,13 +132,20 @@ def _snippets(workspace: Workspace, posts: set[str]) -> dict[str, str]:
     # (ids such as ``derived:...`` hold colons): exactly the posts whose key is asked for,
     # without building ``platform:post_id`` for every post, once per network
     cuts = sorted({(k[:i], k[i + 1 :]) for k in posts for i, c in enumerate(k) if c == ":"})
-    rows = workspace.connection.execute(
-        "SELECT platform || ':' || post_id, text FROM posts "
+    # the rows first, then their texts by row id: a join reading the text of every post
+    # cost more than the rest of a network's narratives (the row ids skip the row groups)
+    found = workspace.connection.execute(
+        "SELECT rowid FROM posts "
         "JOIN (SELECT unnest($platforms::VARCHAR[]) AS platform, "
         "unnest($ids::VARCHAR[]) AS post_id) USING (platform, post_id)",
         {"platforms": [p for p, _ in cuts], "ids": [i for _, i in cuts]},
     ).fetchall()
-    return {str(k): (str(t or ""))[:SNIPPET_CHARS] for k, t in rows}
+    rows = workspace.connection.execute(
+        "SELECT platform || ':' || post_id, text FROM posts WHERE rowid = ANY($rows::BIGINT[])",
+        {"rows": [r[0] for r in found]},
+    ).fetchall()
+    # a key checked again: a row id names the row it named only while nothing is deleted
+    return {str(k): (str(t or ""))[:SNIPPET_CHARS] for k, t in rows if k in posts}
 
 
 def _link_facts(facts: LinkFacts | None, item: Mapping[str, Any]) -> dict[str, Any]:
@@ -263,41 +276,46 @@ def network_narratives(
     if top < 1:
         raise ConfigError(f"top must be at least 1, got {top}")
     params, linking = _unit_params(workspace, unit, linking)
-    rows = workspace.connection.execute(
+    # two queries, not one: in one, DuckDB planned the members' rows and the top narratives'
+    # rows as one shared join of every narrative post, filtered afterwards (a second a
+    # network on the IRA tweets); apart, each is filtered before its join
+    mine = workspace.connection.execute(
         f"""
         WITH m AS {_VIEW},
         own AS (
             SELECT a.*, a.platform || ':' || a.post_id AS post
             FROM {_source_sql(params, accounts="(SELECT account FROM m)")} a
-        ),
-        mine AS MATERIALIZED (  -- read twice below: computed once
-            SELECT object_id, count(DISTINCT post) AS posts,
-                   count(DISTINCT account) AS accounts,
-                   list(DISTINCT platform ORDER BY platform) AS platforms,
-                   min(created_at) AS first_seen,
-                   first(post ORDER BY created_at, account, post) AS first_post,
-                   first(account ORDER BY created_at, account, post) AS first_account
-            FROM own GROUP BY object_id
-            ORDER BY posts DESC, first_seen, object_id LIMIT $top
-        ),
-        u AS (
-            SELECT a.*, a.platform || ':' || a.post_id AS post,
-                   coalesce(a.account IN (SELECT account FROM m), false) AS mem
-            FROM {_source_sql(params, objects="(SELECT object_id FROM mine)")} a
-        ),
-        overall AS (
-            SELECT object_id, min(created_at) AS t,
-                   first(account ORDER BY created_at, account, post) AS account,
-                   first(post ORDER BY created_at, account, post) AS post,
-                   first(mem ORDER BY created_at, account, post) AS mem
-            FROM u GROUP BY object_id
         )
-        SELECT mine.*, o.t, o.account, o.post, o.mem
-        FROM mine JOIN overall o USING (object_id)
-        ORDER BY posts DESC, first_seen, object_id
+        SELECT object_id, count(DISTINCT post) AS posts,
+               count(DISTINCT account) AS accounts,
+               list(DISTINCT platform ORDER BY platform) AS platforms,
+               min(created_at) AS first_seen,
+               first(post ORDER BY created_at, account, post) AS first_post,
+               first(account ORDER BY created_at, account, post) AS first_account
+        FROM own GROUP BY object_id
+        ORDER BY posts DESC, first_seen, object_id LIMIT $top
         """,
         {**params, "top": top, **_member_params({"network": list(members)})},
     ).fetchall()
+    # the first post of anyone: a top narrative may hold most posts of the workspace, so the
+    # post key is made for the first only (post ids order as post keys here: the account
+    # before them fixes the platform)
+    overall = {
+        obj: (t, account, f"{platform}:{post_id}")
+        for obj, t, account, platform, post_id in workspace.connection.execute(
+            f"""
+            SELECT object_id, min(created_at),
+                   first(account ORDER BY created_at, account, post_id),
+                   first(platform ORDER BY created_at, account, post_id),
+                   first(post_id ORDER BY created_at, account, post_id)
+            FROM {_source_sql(params, objects="(SELECT unnest($objects::VARCHAR[]))")}
+            GROUP BY object_id
+            """,
+            {**params, "objects": [str(r[0]) for r in mine]},
+        ).fetchall()
+    }
+    keys = set(members)
+    rows = [(*r, *overall[r[0]], overall[r[0]][1] in keys) for r in mine if r[0] in overall]
     texts = _snippets(workspace, {str(r[5]) for r in rows})
     facts = None if linking is None else linking.facts([str(r[0]) for r in rows])
     out: list[dict[str, Any]] = []

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cibwatch import __version__
 from cibwatch.cases.names import network_names
-from cibwatch.dossier import Dossier, build_dossier
+from cibwatch.dossier import Dossier, build_dossier, build_dossiers
 from cibwatch.indicators.collect import case_statuses
 from cibwatch.narratives import NarrativeLinking, current_linking, narrative_overlaps
 from cibwatch.networks import Q_CAP, SCORE_WEIGHTS, stored_networks
@@ -162,9 +162,11 @@ def report_context(
         linking = current_linking(ws)
     names = network_names(ws)
     statuses = case_statuses(ws)
+    built = dict(dossiers or {})
+    # the others at once: members' stances are read once for all of them
+    built |= build_dossiers(ws, [n for n in networks if n.network_id not in built], linking=linking)
     contexts = [
-        network_context(ws, n, linking=linking, built=(dossiers or {}).get(n.network_id))
-        for n in networks
+        network_context(ws, n, linking=linking, built=built[n.network_id]) for n in networks
     ]
     for d in contexts:
         nid = d["network_id"]
