@@ -43,9 +43,18 @@ if TYPE_CHECKING:
 
 
 def _members_table(workspace: Workspace, members: list[str]) -> None:
+    """Temp table ``_report_members``: each member's key, and its platform and account id
+    apart, so that posts are joined on their own columns, not on a key built per post."""
     con = workspace.connection
-    con.execute("CREATE OR REPLACE TEMP TABLE _report_members (account VARCHAR)")
-    con.executemany("INSERT INTO _report_members VALUES (?)", [[m] for m in members])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _report_members "
+        "(account VARCHAR, platform VARCHAR, account_id VARCHAR)"
+    )
+    if members:
+        con.executemany(
+            "INSERT INTO _report_members VALUES (?, ?, ?)",
+            [[m, *(m.split(":", 1) if ":" in m else (None, m))] for m in members],
+        )
 
 
 def timeline_rows(workspace: Workspace, members: list[str]) -> list[dict[str, Any]]:
@@ -54,7 +63,7 @@ def timeline_rows(workspace: Workspace, members: list[str]) -> list[dict[str, An
     rows = workspace.query(
         """
         SELECT CAST(p.created_at AS DATE) AS day, p.platform, count(*) AS posts
-        FROM posts p JOIN _report_members m ON m.account = p.platform || ':' || p.account_id
+        FROM posts p SEMI JOIN _report_members m USING (platform, account_id)
         WHERE p.created_at IS NOT NULL
         GROUP BY 1, 2 ORDER BY 1, 2
         """
