@@ -108,9 +108,18 @@ def test_the_report_reuses_the_dossiers_the_evaluation_built(
             return build_dossier(workspace, network, **kwargs)
 
         monkeypatch.setattr("cibwatch.report.context.build_dossier", counting)
+        monkeypatch.setattr("cibwatch.dossier.build_dossier", counting)  # build_dossiers
         reused = report_context(ws, evaluation=rows, linking=linking, dossiers=dossiers)
-    assert sorted(built) == sorted({n.network_id for n in networks} - found)
-    assert reused["networks"] == fresh["networks"]
+        assert sorted(built) == sorted({n.network_id for n in networks} - found)
+        # one dossier given: the report builds the others (their stances read together)
+        # and shows the same as when it built them all
+        kept = min(found)
+        built.clear()
+        partly = report_context(
+            ws, evaluation=rows, linking=linking, dossiers={kept: dossiers[kept]}
+        )
+        assert sorted(built) == sorted({n.network_id for n in networks} - {kept})
+    assert reused["networks"] == fresh["networks"] == partly["networks"]
 
 
 def test_demo_writes_indicators_to_share(demo: Path) -> None:

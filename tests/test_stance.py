@@ -21,6 +21,7 @@ from cibwatch.fingerprints.stance import (
     both_sides_score,
     load_lexicon,
     network_sides,
+    networks_sides,
     normalize_phrase,
     post_stances,
     tokens,
@@ -350,6 +351,25 @@ def test_network_on_both_sides_scores_high_and_one_sided_network_zero() -> None:
         assert one["both_sides_score"] == 0.0
         assert one["posting_balance"] == pytest.approx(2 * 0.5 / 4)  # t1 is half on each side
     assert both_sides_score(3, 1) == 0.5 and both_sides_score(0, 0) == 0.0
+
+
+def test_networks_read_together_get_the_rows_each_gets_alone() -> None:
+    # n, m and the tie t1 as above, plus s1 (in m's company below) sharing n1's gun-rights
+    # post without words: read with n, whose member n1 wrote it, s1 must still take its side,
+    # and n's rows must not gain s1.
+    with Workspace() as ws:
+        _posts(ws, [*NETWORK_POSTS, ("r1", "s1", None, [], [], "3")])
+        networks = {
+            "n": ["x:n1", "x:n2", "x:n3", "x:n4"],
+            "m": ["x:m1", "x:m2", "x:m3", "x:t1", "x:s1"],
+            "none": ["x:nobody"],
+        }
+        together = networks_sides(ws, networks)
+        assert together == {k: network_sides(ws, v) for k, v in networks.items()}
+        assert {r["issue"] for r in together["m"]} == {"abortion", "guns"}
+        assert [r["members_a"] for r in together["m"] if r["issue"] == "guns"] == [["x:s1"]]
+        assert together["none"] == []
+        assert networks_sides(ws, {}) == {}
 
 
 def test_account_sides_counts_and_min_posts() -> None:
