@@ -26,9 +26,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from cibwatch.dossier import build_dossier
+from cibwatch.dossier import build_dossiers
 from cibwatch.evaluation import evaluate, groups_from_json
-from cibwatch.fingerprints.stance import network_sides
+from cibwatch.fingerprints.stance import networks_sides
 from cibwatch.narratives import link_narratives, network_narratives
 from cibwatch.networks import stored_networks
 from cibwatch.report.html import render_html
@@ -74,16 +74,18 @@ def main() -> None:
         with Workspace(path, memory_limit=args.memory_limit, threads=args.threads) as ws:
             networks = stored_networks(ws)
             linking = clock.time("link narratives", link_narratives, ws)
-            dossiers = {}
-            t0, c0 = time.perf_counter(), _cpu()
-            for net in networks:
-                dossiers[net.network_id] = build_dossier(ws, net, linking=linking)
-            clock.rows.append(
-                (f"dossiers ({len(networks)} networks)", time.perf_counter() - t0, _cpu() - c0)
+            dossiers = clock.time(
+                f"dossiers ({len(networks)} networks)",
+                build_dossiers,
+                ws,
+                networks,
+                linking=linking,
             )
             clock.time(
                 "  of which sides, alone",
-                lambda: [network_sides(ws, n.members) for n in networks],
+                networks_sides,
+                ws,
+                {n.network_id: n.members for n in networks},
             )
             clock.time(
                 "  of which narratives, alone",
