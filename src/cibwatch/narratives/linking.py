@@ -310,24 +310,6 @@ def _build_units(con: Any) -> None:
     con.execute("DROP TABLE _n_root")
 
 
-def _unit_facts(con: Any) -> None:
-    """``_n_facts``: each unit's first and last post time, posts and languages.
-
-    One join of the units' posts with ``posts``, read by the time window of the links and
-    by the stored units (each joined them on its own before).
-    """
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _n_facts AS
-        SELECT u.unit, min(p.created_at) AS first_seen, max(p.created_at) AS last_seen,
-               count(*) AS posts,
-               list(DISTINCT p.language ORDER BY p.language)
-                   FILTER (WHERE p.language IS NOT NULL AND p.language <> '') AS languages
-        FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY u.unit
-        """
-    )
-
-
 def _build_anchors(con: Any) -> None:
     """``_n_anchor(unit, anchor, broad)``: anchors of each unit's first texts, read in
     batches, and the links and pictures carried by at least half a unit's posts."""
@@ -426,7 +408,10 @@ def _links(con: Any, threshold: float, min_anchors: int, window_days: float) -> 
     """Pairs of units sharing enough anchor weight within the window, by prefix filtering."""
     rows = con.execute(
         """
-        WITH spans AS (SELECT unit, first_seen AS lo, last_seen AS hi FROM _n_facts),
+        WITH spans AS (
+            SELECT u.unit, min(p.created_at) AS lo, max(p.created_at) AS hi
+            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY u.unit
+        ),
         ordered AS (
             SELECT unit, anchor, w,
                    sum(w) OVER (PARTITION BY unit ORDER BY w DESC, anchor
@@ -513,7 +498,6 @@ def link_narratives(
         _build_units(con)
         row = con.execute("SELECT count(DISTINCT unit) FROM _n_post_unit").fetchone()
         n_units = int(row[0]) if row else 0
-        _unit_facts(con)
         _build_anchors(con)
         _weigh(con, n_units)
         links = _links(con, threshold, min_anchors, window_days)
@@ -523,16 +507,7 @@ def link_narratives(
             workspace.finish_run(run_id, status="failed", message=str(exc)[:1000])
         raise
     finally:
-        for table in (
-            "_n_raw",
-            "_n_root",
-            "_n_text",
-            "_n_anchor",
-            "_n_ua",
-            "_n_w",
-            "_n_post_unit",
-            "_n_facts",
-        ):
+        for table in ("_n_raw", "_n_root", "_n_text", "_n_anchor", "_n_ua", "_n_w", "_n_post_unit"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     if not workspace.read_only:
         row = con.execute(
@@ -570,8 +545,15 @@ def _store(workspace: Workspace, run_id: int, links: list[NarrativeLink]) -> Non
     con.execute(
         """
         INSERT INTO narrative_units
-        WITH grouped AS (
-            SELECT f.*, coalesce(g.grp, f.unit) AS grp FROM _n_facts f LEFT JOIN _n_group g
+        WITH facts AS (
+            SELECT u.unit, min(p.created_at) AS first_seen, max(p.created_at) AS last_seen,
+                   count(*) AS posts,
+                   list(DISTINCT p.language ORDER BY p.language)
+                       FILTER (WHERE p.language IS NOT NULL AND p.language <> '') AS languages
+            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY u.unit
+        ),
+        grouped AS (
+            SELECT f.*, coalesce(g.grp, f.unit) AS grp FROM facts f LEFT JOIN _n_group g
             USING (unit)
         )
         SELECT $run, unit,
