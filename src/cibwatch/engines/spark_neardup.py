@@ -10,9 +10,11 @@ Beyond one machine the texts live in Parquet files that Spark reads, so the work
    band keys (64 bins of 16 bits are 16 keys of 64 bits: all that comparing needs).
 2. **Distinct signatures**: copies are common (a retweet wave, a pasted slogan), so texts
    of identical signature are grouped first (one shuffle of the signatures, 18 numbers a
-   text) and only the first of each, its *representative*, goes on; the others are linked
-   to it (estimated Jaccard 1). On the synthetic world at 1 M posts this leaves 197 k of
-   738 k texts for the steps below, as the embedded path's ``distinct_signatures`` does.
+   text) and only the first of each, its *representative*, goes on, as the embedded
+   path's ``distinct_signatures`` does (on the synthetic world at 1 M posts, 197 k of 738 k
+   texts). The copies are linked to it as banding each copy on its own would link them
+   (``cluster_signature_counts``): to each other when the signature leads a bucket in some
+   band; otherwise only through the bucket leaders the signature links to.
 3. **Band grouping in Spark**: one row per (band, key, representative). A first
    aggregation by band key finds each bucket of two or more members and its *leader*, the
    member with the smallest ``signature_hashes`` value (the rule of
@@ -80,16 +82,11 @@ SELECT min(row) AS row, min(whole) AS whole, {", ".join(_BANDS)}, collect_list(r
 FROM neardup_signatures GROUP BY {", ".join(_BANDS)}
 """
 
-# Each text of a repeated signature, linked to its representative.
-_TWINS_SQL: Final = """
-SELECT a, b FROM (SELECT row AS a, explode(rows) AS b FROM neardup_distinct WHERE size(rows) > 1)
-WHERE a <> b
-"""
-
 # Every (band, key) bucket of two or more representatives pairs its leader (smallest whole
 # hash; ties, which only colliding hashes have, by row) with each other member: the buckets
-# and their leaders by aggregation, then the members joined back to them.
-_PAIRS_SQL: Final = f"""
+# and their leaders by aggregation, then the members joined back to them. One row per
+# (member, band) it does not lead.
+_MEMBERS_SQL: Final = f"""
 WITH keyed AS (
     SELECT row, whole, posexplode(array({", ".join(_BANDS)})) AS (band, key)
     FROM neardup_distinct
@@ -98,9 +95,25 @@ leaders AS (
     SELECT band, key, min(named_struct('whole', whole, 'row', row)).row AS lead
     FROM keyed GROUP BY band, key HAVING count(*) >= 2
 )
-SELECT DISTINCT least(k.row, l.lead) AS a, greatest(k.row, l.lead) AS b
+SELECT k.row, l.lead
 FROM keyed k JOIN leaders l ON k.band = l.band AND k.key = l.key
 WHERE k.row <> l.lead
+"""
+
+_PAIRS_SQL: Final = """
+SELECT DISTINCT least(row, lead) AS a, greatest(row, lead) AS b FROM neardup_members
+"""
+
+# Each text of a repeated signature with its representative, and whether that signature
+# leads a bucket in one of its bands (led by others in all NUM_BANDS: it never does).
+_TWINS_SQL: Final = f"""
+SELECT a, b, leads FROM (
+    SELECT d.row AS a, explode(d.rows) AS b, n.row IS NULL AS leads
+    FROM neardup_distinct d
+    LEFT JOIN (SELECT row FROM neardup_members GROUP BY row HAVING count(*) = {NUM_BANDS}) n
+    ON d.row = n.row
+    WHERE size(d.rows) > 1
+) WHERE a <> b
 """
 
 _JOINED_SQL: Final = f"""
@@ -331,8 +344,10 @@ def spark_candidate_pairs(
     spark = engine.session
     _, distinct = _signed(engine, source, params, text_col, row_col)
     try:
+        spark.sql(_MEMBERS_SQL).createOrReplaceTempView("neardup_members")
         return _pairs_array(spark.sql(_PAIRS_SQL).toArrow())
     finally:
+        spark.catalog.dropTempView("neardup_members")
         spark.catalog.dropTempView("neardup_distinct")
         distinct.unpersist()
 
@@ -342,21 +357,37 @@ def _cluster(
 ) -> npt.NDArray[np.int64]:
     spark = engine.session
     n, distinct = _signed(engine, source, params, text_col, row_col)
-    pairs = None
+    members = pairs = None
     try:
-        twins = spark.sql(_TWINS_SQL).toArrow()
+        # read twice (pairs, then which signatures never lead): computed once
+        members = spark.sql(_MEMBERS_SQL).localCheckpoint(eager=True)
+        members.createOrReplaceTempView("neardup_members")
         pairs = spark.sql(_PAIRS_SQL).localCheckpoint(eager=True)
         pairs.createOrReplaceTempView("neardup_pairs")
         engine._stepped("neardup_pairs")
+        twins = spark.sql(_TWINS_SQL).toArrow()
         linked = map_in_arrow(
             spark.sql(_JOINED_SQL), _linked_batches(params.threshold), "a BIGINT, b BIGINT"
         )
-        found = linked.toArrow()
+        found = _pairs_array(linked.toArrow())
         engine._stepped("neardup_linked")
     finally:
-        spark.catalog.dropTempView("neardup_distinct")
-        spark.catalog.dropTempView("neardup_pairs")
-        distinct.unpersist()
-        if pairs is not None:
-            pairs.unpersist()
-    return label_components(n, np.concatenate([_pairs_array(twins), _pairs_array(found)]))
+        for view in ("neardup_distinct", "neardup_members", "neardup_pairs"):
+            spark.catalog.dropTempView(view)
+        for frame in (distinct, members, pairs):
+            if frame is not None:
+                frame.unpersist()
+    return label_components(n, np.concatenate([_twin_links(twins, found), found]))
+
+
+def _twin_links(twins: pa.Table, linked: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The links of each copy to the first text of its signature, as banding every copy
+    on its own gives them (``cluster_signature_counts``): copies pair with each other only
+    when their signature leads a bucket; a signature that never does pairs with the leaders
+    of its buckets only, so its copies join a cluster exactly when it links to one."""
+    if twins.num_rows == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = _pairs_array(twins)
+    leads = twins.column("leads").to_numpy(zero_copy_only=False).astype(bool)
+    keep = leads | np.isin(pairs[:, 0], np.unique(linked))
+    return pairs[keep]
