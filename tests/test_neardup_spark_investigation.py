@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from cibwatch import Workspace
+from cibwatch.cli.main import cli
 from cibwatch.networks import stored_networks
 from cibwatch.pipeline import InvestigationOptions, investigate
 
@@ -53,3 +55,12 @@ def test_investigation_on_spark_finds_the_networks_of_the_embedded_engine(
     got, engines = _networks(world, tmp_path / "spark", "spark")
     assert engines == {"near_duplicate_text": "spark", "coaction": "spark"}
     assert got == expected
+    # the command line re-runs the detector on Spark, with the findings of the embedded run
+    ws_path = tmp_path / "spark" / "w.duckdb"
+    done = CliRunner().invoke(cli, ["detect", "near-duplicates", str(ws_path), "--engine", "spark"])
+    assert done.exit_code == 0, done.output
+    with Workspace(ws_path) as ws:
+        runs = [r for r in ws.runs() if r["name"] == "near_duplicate_text"]
+    assert [r["engine"] for r in runs] == ["spark", "spark"]
+    assert runs[0]["output_rows"] == runs[1]["output_rows"] > 0
+    assert f"{runs[1]['output_rows']:,} findings" in done.output

@@ -220,3 +220,22 @@ def test_detector_refuses_an_unknown_engine() -> None:
 
     with Workspace(":memory:") as ws, pytest.raises(ConfigError, match="unknown engine"):
         ws.run_detector(NearDuplicateTextDetector(engine="flink"))
+
+
+def test_copies_link_to_their_first_text_only_where_banding_each_copy_would() -> None:
+    from cibwatch.engines.spark_neardup import _twin_links
+
+    # signature of text 0 leads a bucket: its copies 3 and 4 link to it (and so to each
+    # other); signature of text 1 never leads and links to nothing: copy 5 stays apart;
+    # signature of text 2 never leads but links to text 9's signature: copy 6 joins it
+    twins = pa.table(
+        {
+            "a": pa.array([0, 0, 1, 2], pa.int64()),
+            "b": pa.array([3, 4, 5, 6], pa.int64()),
+            "leads": [True, True, False, False],
+        }
+    )
+    linked = np.array([[2, 9]], dtype=np.int64)
+    assert _twin_links(twins, linked).tolist() == [[0, 3], [0, 4], [2, 6]]
+    labels = label_components(10, np.concatenate([_twin_links(twins, linked), linked]))
+    assert labels.tolist() == [0, -1, 1, 0, 0, -1, 1, -1, -1, 1]
