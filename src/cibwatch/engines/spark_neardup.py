@@ -388,6 +388,7 @@ def _twin_links(twins: pa.Table, linked: npt.NDArray[np.int64]) -> npt.NDArray[n
     if twins.num_rows == 0:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = _pairs_array(twins)
-    leads = twins.column("leads").to_numpy(zero_copy_only=False).astype(bool)
-    keep = leads | np.isin(pairs[:, 0], np.unique(linked))
-    return pairs[keep]
+    leads: npt.NDArray[np.bool_] = twins.column("leads").to_numpy(zero_copy_only=False)
+    keep = leads.astype(bool) | np.isin(pairs[:, 0], np.unique(linked))
+    kept: npt.NDArray[np.int64] = pairs[keep]
+    return kept
