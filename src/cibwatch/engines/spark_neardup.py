@@ -22,8 +22,8 @@ Beyond one machine the texts live in Parquet files that Spark reads, so the work
    same pairs and the partition is the same partition: a test compares both); the rows
    are joined back to that table of leaders, which pairs each leader with every other
    member. Aggregating is a hash aggregation, without the sort of each bucket a window
-   over (band, key) needs, and the table of leaders is small enough for Spark to
-   broadcast at the join.
+   over (band, key) needs, and only buckets of two or more are joined back (a table Spark's
+   adaptive execution may broadcast when it is small; not checked here).
 4. **Estimated Jaccard on the executors**: each candidate pair is joined to its two
    signatures and :func:`~cibwatch.fingerprints.neardup.estimated_jaccard` decides the link.
 5. **Connected components on the driver**, over the linked pairs only. Done there rather
