@@ -259,6 +259,34 @@ def test_bad_time_names_file_row_and_field(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize("bad", ["1_000", "inf", "nan", "0x10", "1 2"])
+def test_numbers_a_time_column_should_not_hold_are_refused(tmp_path: Path, bad: str) -> None:
+    # The cast that reads UNIX seconds would take "1_000" as 1000 and "inf" as a number;
+    # in a time column they are typing mistakes, named like any unreadable time.
+    path = tmp_path / "shares.csv"
+    path.write_text(f"user,url,when\na,u,0\nb,u,{bad}\n")
+    with pytest.raises(InputError) as info:
+        detect_coordination(path, account_col="user", object_col="url", time_col="when")
+    assert (info.value.row, info.value.field) == (2, "when")
+
+
+def test_unix_seconds_in_every_plain_spelling(tmp_path: Path) -> None:
+    # Whitespace, a sign, a fraction and an exponent are all plain numbers of seconds.
+    path = tmp_path / "shares.csv"
+    path.write_text("user,url,when\na,u, 10 \nb,u,+11\nc,u,1.2e1\nd,u,.5\n")
+    result = detect_coordination(
+        path,
+        account_col="user",
+        object_col="url",
+        time_col="when",
+        window=1,
+        min_participation=1,
+    )
+    pairs = {(e["account_a"], e["account_b"], e["min_dt"]) for e in result.edges.to_pylist()}
+    # 10, 11, 12 and 0.5 s: only neighbours one second apart fall within the window.
+    assert pairs == {("a", "b", 1.0), ("b", "c", 1.0)}
+
+
 def test_unknown_column_and_bad_parameters() -> None:
     table = pa.table({"user": ["a"], "url": ["u"], "ts": [0]})
     with pytest.raises(InputError, match="no column 'when'"):

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cibwatch.coaction.shares import (
     STAGED_TABLE,
@@ -129,8 +128,8 @@ def run_coaction(
         ),
         nodes=out["nodes"].sort_by([("account", "ascending")]),
         n_accounts=n_accounts,
-        n_shares=int(pc.sum(totals.column("n_shares")).as_py() or 0),
-        n_window_pairs=int(pc.sum(totals.column("n_window_pairs")).as_py() or 0),
+        n_shares=sum(int(n or 0) for n in totals.column("n_shares").to_pylist()),
+        n_window_pairs=sum(int(n or 0) for n in totals.column("n_window_pairs").to_pylist()),
         n_tests=n_tests,
         params={
             "window": spec.window,
