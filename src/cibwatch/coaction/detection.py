@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from cibwatch.coaction.shares import (
-    STAGED_TABLE,
     copy_shares,
-    stage_shares,
+    shares_view,
     unstage_shares,
     workspace_shares_sql,
     write_shares,
@@ -87,15 +86,20 @@ def run_coaction(
     *,
     fdr: float = 0.05,
     min_objects: int | None = None,
+    checks: Sequence[Step] = (),
 ) -> CoActionResult:
     """Run the steps on ``engine`` for ``shares``: an Arrow table, a Parquet file or, on
     DuckDB, a step.
 
     ``min_objects`` (default ``spec.min_participation``) is the least number of distinct
-    objects for an edge to be tested for significance.
+    objects for an edge to be tested for significance. ``checks`` run right after
+    ``unique_shares``, the first stored step (what validates a source read in passing).
     """
     spec.check()
     steps = all_steps(spec, engine.dialect)
+    if checks:
+        at = [step.name for step in steps].index("unique_shares") + 1
+        steps = [*steps[:at], *checks, *steps[at:]]
     inputs: dict[str, Input] = {}
     if isinstance(shares, Step):
         if not isinstance(engine, DuckDBEngine):
@@ -192,12 +196,12 @@ def detect_coordination(
     runner, own = _resolve_engine(engine)
     try:
         if isinstance(runner, DuckDBEngine):
-            # Stage inside the engine's connection: the shares never become Python objects.
-            sql = stage_shares(runner.connection, source, **columns)
+            # Read by the engine's connection itself: the shares never become Python objects,
+            # nor a stored copy (``unique_shares`` reads them once); the times are checked as
+            # soon as ``unique_shares`` has stored them.
+            sql, times = shares_view(runner.connection, source, **columns)
             try:
-                # The staged table is dropped as soon as ``unique_shares`` has read it.
-                step = Step("shares", sql, releases=(STAGED_TABLE,))
-                return run_coaction(step, spec, runner, fdr=fdr)
+                return run_coaction(Step("shares", sql), spec, runner, fdr=fdr, checks=(times,))
             finally:
                 unstage_shares(runner.connection)
         # Other engines read the normalised shares from a Parquet file that DuckDB writes.
