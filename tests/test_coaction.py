@@ -363,3 +363,41 @@ def test_the_refusal_counts_exactly_the_pairs_the_join_examines(
     if examined > 1:
         with pytest.raises(TooManyPairsError, match=f"would examine {examined:,} pairs"):
             _edges(rows, window, max_pairs=examined - 1)
+
+
+def test_a_file_without_type_column_gives_the_edges_of_one_with_a_constant_type(
+    tmp_path: Path,
+) -> None:
+    # Without a type column the sort partitions by object id alone; with a column holding
+    # the same type everywhere it partitions by both. Same shares, same edges, to the bit.
+    # a and b meet on u (1 s apart) and v (2 s); c meets b on v only, 3 s after a; the
+    # repeated row of b on u is one share.
+    rows = "a,u,0\nb,u,1\nb,u,1\na,v,100\nb,v,102\nc,v,103\na,w,500\n"
+    plain, typed = tmp_path / "plain.csv", tmp_path / "typed.csv"
+    plain.write_text("user,url,when\n" + rows)
+    typed.write_text(
+        "user,url,when,kind\n" + "".join(f"{row},object\n" for row in rows.splitlines())
+    )
+    one = detect_coordination(
+        plain,
+        account_col="user",
+        object_col="url",
+        time_col="when",
+        window=5,
+        min_participation=1,
+    )
+    both = detect_coordination(
+        typed,
+        account_col="user",
+        object_col="url",
+        time_col="when",
+        window=5,
+        min_participation=1,
+        object_type_col="kind",
+    )
+    assert one.edges.to_pylist() == both.edges.to_pylist()
+    assert [(e["account_a"], e["account_b"], e["n_objects"]) for e in one.edges.to_pylist()] == [
+        ("a", "b", 2),
+        ("a", "c", 1),
+        ("b", "c", 1),
+    ]

@@ -87,6 +87,7 @@ def run_coaction(
     fdr: float = 0.05,
     min_objects: int | None = None,
     checks: Sequence[Step] = (),
+    one_object_type: bool = False,
 ) -> CoActionResult:
     """Run the steps on ``engine`` for ``shares``: an Arrow table, a Parquet file or, on
     DuckDB, a step.
@@ -94,9 +95,11 @@ def run_coaction(
     ``min_objects`` (default ``spec.min_participation``) is the least number of distinct
     objects for an edge to be tested for significance. ``checks`` run right after
     ``unique_shares``, the first stored step (what validates a source read in passing).
+    ``one_object_type`` promises that every share has the same object type (a cheaper sort;
+    see :func:`~cibwatch.coaction.steps.pair_steps`).
     """
     spec.check()
-    steps = all_steps(spec, engine.dialect)
+    steps = all_steps(spec, engine.dialect, one_object_type=one_object_type)
     if checks:
         at = [step.name for step in steps].index("unique_shares") + 1
         steps = [*steps[:at], *checks, *steps[at:]]
@@ -201,7 +204,15 @@ def detect_coordination(
             # soon as ``unique_shares`` has stored them.
             sql, times = shares_view(runner.connection, source, **columns)
             try:
-                return run_coaction(Step("shares", sql), spec, runner, fdr=fdr, checks=(times,))
+                return run_coaction(
+                    Step("shares", sql),
+                    spec,
+                    runner,
+                    fdr=fdr,
+                    checks=(times,),
+                    # Without a type column every share has the one type ``object``.
+                    one_object_type=object_type_col is None,
+                )
             finally:
                 unstage_shares(runner.connection)
         # Other engines read the normalised shares from a Parquet file that DuckDB writes.
