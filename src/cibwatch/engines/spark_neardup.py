@@ -22,13 +22,14 @@ Beyond one machine the texts live in Parquet files that Spark reads, so the work
    iterative label propagation (one per step of a chain's length) on any size whose labels
    fit on the driver.
 
->>> # doctest: +SKIP
->>> from cibwatch.engines.spark_engine import SparkEngine
->>> spark_cluster_texts(["Vote NO on the new tax, it will ruin our families!",
-...                      "RT @bob: vote no on the new tax - it will ruin our families",
-...                      "The weather in Berlin was lovely today by the river."],
-...                     engine=SparkEngine()).tolist()
-[0, 0, -1]
+Starting Spark needs Java, so the example is not a doctest (tests/test_spark_neardup.py runs
+the same in local mode)::
+
+    from cibwatch.engines.spark_engine import SparkEngine
+    spark_cluster_texts(["Vote NO on the new tax, it will ruin our families!",
+                         "RT @bob: vote no on the new tax - it will ruin our families",
+                         "The weather in Berlin was lovely today by the river."],
+                        engine=SparkEngine()).tolist()   # [0, 0, -1]
 """
 
 from __future__ import annotations
