@@ -268,6 +268,7 @@ def write_shares(
     try:
         spill = str(target.parent / "duckdb-spill").replace("'", "''")
         con.execute(f"SET temp_directory = '{spill}'")
+        con.execute("SET enable_progress_bar = false")
         sql = stage_shares(
             con,
             source,
