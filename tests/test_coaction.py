@@ -259,6 +259,47 @@ def test_bad_time_names_file_row_and_field(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
 
 
+def test_the_first_unreadable_time_is_named_even_on_a_row_without_account(
+    tmp_path: Path,
+) -> None:
+    # Rows 2 and 4 carry unreadable times; row 2 has no account (a row that is no share) and
+    # rows 4 and 5 are one share repeated: the error names row 2, the first in the file, and
+    # the text found there. Row 3's empty time is no error: that post had no time.
+    path = tmp_path / "shares.csv"
+    path.write_text("user,url,when\na,u,0\n,u,soon\nb,u,\nc,u,later\nc,u,later\n")
+    with pytest.raises(InputError, match="'soon'") as info:
+        detect_coordination(path, account_col="user", object_col="url", time_col="when")
+    assert (info.value.row, info.value.field) == (2, "when")
+
+
+@pytest.mark.parametrize("bad", ["1_000", "inf", "nan", "0x10", "1 2"])
+def test_numbers_a_time_column_should_not_hold_are_refused(tmp_path: Path, bad: str) -> None:
+    # The cast that reads UNIX seconds would take "1_000" as 1000 and "inf" as a number;
+    # in a time column they are typing mistakes, named like any unreadable time.
+    path = tmp_path / "shares.csv"
+    path.write_text(f"user,url,when\na,u,0\nb,u,{bad}\n")
+    with pytest.raises(InputError) as info:
+        detect_coordination(path, account_col="user", object_col="url", time_col="when")
+    assert (info.value.row, info.value.field) == (2, "when")
+
+
+def test_unix_seconds_in_every_plain_spelling(tmp_path: Path) -> None:
+    # Whitespace, a sign, a fraction and an exponent are all plain numbers of seconds.
+    path = tmp_path / "shares.csv"
+    path.write_text("user,url,when\na,u, 10 \nb,u,+11\nc,u,1.2e1\nd,u,.5\n")
+    result = detect_coordination(
+        path,
+        account_col="user",
+        object_col="url",
+        time_col="when",
+        window=1,
+        min_participation=1,
+    )
+    pairs = {(e["account_a"], e["account_b"], e["min_dt"]) for e in result.edges.to_pylist()}
+    # 10, 11, 12 and 0.5 s: only neighbours one second apart fall within the window.
+    assert pairs == {("a", "b", 1.0), ("b", "c", 1.0)}
+
+
 def test_unknown_column_and_bad_parameters() -> None:
     table = pa.table({"user": ["a"], "url": ["u"], "ts": [0]})
     with pytest.raises(InputError, match="no column 'when'"):
@@ -322,3 +363,41 @@ def test_the_refusal_counts_exactly_the_pairs_the_join_examines(
     if examined > 1:
         with pytest.raises(TooManyPairsError, match=f"would examine {examined:,} pairs"):
             _edges(rows, window, max_pairs=examined - 1)
+
+
+def test_a_file_without_type_column_gives_the_edges_of_one_with_a_constant_type(
+    tmp_path: Path,
+) -> None:
+    # Without a type column the sort partitions by object id alone; with a column holding
+    # the same type everywhere it partitions by both. Same shares, same edges, to the bit.
+    # a and b meet on u (1 s apart) and v (2 s); c meets b on v only, 3 s after a; the
+    # repeated row of b on u is one share.
+    rows = "a,u,0\nb,u,1\nb,u,1\na,v,100\nb,v,102\nc,v,103\na,w,500\n"
+    plain, typed = tmp_path / "plain.csv", tmp_path / "typed.csv"
+    plain.write_text("user,url,when\n" + rows)
+    typed.write_text(
+        "user,url,when,kind\n" + "".join(f"{row},object\n" for row in rows.splitlines())
+    )
+    one = detect_coordination(
+        plain,
+        account_col="user",
+        object_col="url",
+        time_col="when",
+        window=5,
+        min_participation=1,
+    )
+    both = detect_coordination(
+        typed,
+        account_col="user",
+        object_col="url",
+        time_col="when",
+        window=5,
+        min_participation=1,
+        object_type_col="kind",
+    )
+    assert one.edges.to_pylist() == both.edges.to_pylist()
+    assert [(e["account_a"], e["account_b"], e["n_objects"]) for e in one.edges.to_pylist()] == [
+        ("a", "b", 2),
+        ("a", "c", 1),
+        ("b", "c", 1),
+    ]

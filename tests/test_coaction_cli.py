@@ -147,3 +147,14 @@ def test_export_graph_from_a_workspace(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "10 edges, 5 accounts" in result.output
     assert out.exists()
+
+
+def test_coordination_exits_non_zero_when_no_row_is_a_share(tmp_path: Path) -> None:
+    # Both rows lack an account: nothing was stored, so the command must not look successful.
+    source, out = tmp_path / "shares.csv", tmp_path / "edges.csv"
+    source.write_text("who,what,when\n,u,1\n,v,2\n")
+    args = [str(source), "--account-col", "who", "--object-col", "what"]
+    args += ["--time-col", "when", "--window", "5", "--out", str(out)]
+    result = CliRunner().invoke(coordination, args)
+    assert result.exit_code == 1
+    assert "no share in" in result.output and "'who'" in result.output

@@ -229,3 +229,12 @@ def test_spark_refuses_a_join_too_large_as_duckdb_does(spark: Any) -> None:
         messages.append(str(refused.value))
     assert messages[0] == messages[1]
     assert "more than max_pairs (10)" in messages[0]
+
+
+def test_an_engine_that_opens_its_own_connection_draws_no_progress_bar() -> None:
+    """DuckDB draws a progress bar on stdout for queries over 2 s, into piped CLI output."""
+    from cibwatch.engines.duckdb_engine import DuckDBEngine
+
+    engine = DuckDBEngine()
+    setting = engine.connection.execute("SELECT current_setting('enable_progress_bar')")
+    assert setting.fetchall() == [(False,)]

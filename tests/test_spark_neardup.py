@@ -162,3 +162,80 @@ def test_components_are_numbered_by_first_row() -> None:
     linked = np.array([[1, 5], [1, 3], [0, 4]], dtype=np.int64)
     assert label_components(7, linked).tolist() == [0, 1, -1, 1, 0, 1, -1]
     assert label_components(3, np.zeros((0, 2), dtype=np.int64)).tolist() == [-1, -1, -1]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic world: its planted operations post edited copies of messages."""
+    from cibwatch.synthetic.world import generate_world
+
+    out = tmp_path_factory.mktemp("world")
+    generate_world(out, posts=3000, seed=7)
+    return out
+
+
+def _detector_output(world: Path, engine: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    from cibwatch.detectors.neardup import NearDuplicateTextDetector
+    from cibwatch.workspace import Workspace
+
+    with Workspace(":memory:") as ws:
+        for path in sorted(world.glob("*.parquet")):
+            ws.ingest(path)
+        result = ws.run_detector(NearDuplicateTextDetector(engine=engine))
+        actions = ws.query(
+            "SELECT * FROM actions WHERE object_type = 'text_cluster' ORDER BY platform, post_id"
+        )
+        evidence = ws.query(
+            "SELECT * EXCLUDE (run_id) FROM evidence ORDER BY subject_a, explanation"
+        )
+        recorded = ws.query("SELECT engine FROM runs WHERE run_id = ?", [result.run_id])
+        return actions, evidence, {**result.summary, "engine": recorded[0]["engine"]}
+
+
+@pytest.mark.spark
+def test_detector_on_spark_writes_the_actions_and_evidence_of_the_embedded_engine(
+    engine: Any, world: Path
+) -> None:
+    actions, evidence, summary = _detector_output(world, "duckdb")
+    on_spark = _detector_output(world, engine)
+    assert summary["multi_account_clusters"] > 0 and len(actions) > 100  # copies are found
+    assert on_spark[0] == actions
+    assert on_spark[1] == evidence
+    assert on_spark[2] == {**summary, "engine": "spark"}
+
+
+@pytest.mark.spark
+def test_detector_on_spark_with_no_text_to_read(engine: Any) -> None:
+    from cibwatch.detectors.neardup import NearDuplicateTextDetector
+    from cibwatch.workspace import Workspace
+
+    with Workspace(":memory:") as ws:
+        result = ws.run_detector(NearDuplicateTextDetector(engine=engine))
+        assert result.input_rows == 0 and result.summary["clusters"] == 0
+
+
+def test_detector_refuses_an_unknown_engine() -> None:
+    from cibwatch.detectors.neardup import NearDuplicateTextDetector
+    from cibwatch.workspace import Workspace
+
+    with Workspace(":memory:") as ws, pytest.raises(ConfigError, match="unknown engine"):
+        ws.run_detector(NearDuplicateTextDetector(engine="flink"))
+
+
+def test_copies_link_to_their_first_text_only_where_banding_each_copy_would() -> None:
+    from cibwatch.engines.spark_neardup import _twin_links
+
+    # signature of text 0 leads a bucket: its copies 3 and 4 link to it (and so to each
+    # other); signature of text 1 never leads and links to nothing: copy 5 stays apart;
+    # signature of text 2 never leads but links to text 9's signature: copy 6 joins it
+    twins = pa.table(
+        {
+            "a": pa.array([0, 0, 1, 2], pa.int64()),
+            "b": pa.array([3, 4, 5, 6], pa.int64()),
+            "leads": [True, True, False, False],
+        }
+    )
+    linked = np.array([[2, 9]], dtype=np.int64)
+    assert _twin_links(twins, linked).tolist() == [[0, 3], [0, 4], [2, 6]]
+    labels = label_components(10, np.concatenate([_twin_links(twins, linked), linked]))
+    assert labels.tolist() == [0, -1, 1, 0, 0, -1, 1, -1, -1, 1]

@@ -172,7 +172,7 @@ def default_detectors(options: InvestigationOptions) -> list[Detector]:
     override each detector's defaults; ``skip``/``only`` are applied by :func:`investigate`.
     """
     base: dict[str, dict[str, Any]] = {
-        NearDuplicateTextDetector.name: {"seed": options.seed},
+        NearDuplicateTextDetector.name: {"seed": options.seed, "engine": options.engine},
         CoActionDetector.name: {
             "window": options.window,
             "min_participation": options.min_participation,

@@ -105,6 +105,12 @@ def command(
     if nodes_out is not None:
         write_table(result.nodes, nodes_out)
     n_significant = result.significant_edges().num_rows
+    if result.n_shares == 0:
+        # Honest exit: an empty edge file from a file that held no share is no result.
+        raise click.ClickException(
+            f"no share in {input_path}: every row lacked an account, an object or a time "
+            f"(columns {account_col!r}, {object_col!r}, {time_col!r})"
+        )
     click.echo(
         f"{result.edges.num_rows} edges among {result.nodes.num_rows} accounts "
         f"({n_significant} significant at FDR {fdr}, {result.n_tests} tests: the pairs that "

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cibwatch.cli.choices import ENGINE_NAMES
 from cibwatch.csvsafe import write_rows
 
 if TYPE_CHECKING:
@@ -229,10 +230,17 @@ def recidivism(workspace: Path, since: datetime | None, out: Path | None, limit:
 @_workspace
 @click.option("--threshold", default=0.7, show_default=True, help="Estimated Jaccard to link.")
 @click.option("--min-chars", default=25, show_default=True, help="Shorter texts are skipped.")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINE_NAMES),
+    default="duckdb",
+    show_default=True,
+    help="Where to cluster (spark: CIBWATCH_SPARK_MASTER, or local[2]); same clusters.",
+)
 @_out
 @_limit
 def near_duplicates(
-    workspace: Path, threshold: float, min_chars: int, out: Path | None, limit: int
+    workspace: Path, threshold: float, min_chars: int, engine: str, out: Path | None, limit: int
 ) -> None:
     """Cluster copy-pasted texts (MinHash LSH); clusters become `text_cluster` actions.
 
@@ -240,4 +248,5 @@ def near_duplicates(
     """
     from cibwatch.detectors.neardup import NearDuplicateTextDetector
 
-    _run(workspace, NearDuplicateTextDetector(threshold=threshold, min_chars=min_chars), out, limit)
+    detector = NearDuplicateTextDetector(threshold=threshold, min_chars=min_chars, engine=engine)
+    _run(workspace, detector, out, limit)

@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cibwatch.coaction.shares import (
-    STAGED_TABLE,
     copy_shares,
-    stage_shares,
+    shares_view,
     unstage_shares,
     workspace_shares_sql,
     write_shares,
@@ -88,15 +86,23 @@ def run_coaction(
     *,
     fdr: float = 0.05,
     min_objects: int | None = None,
+    checks: Sequence[Step] = (),
+    one_object_type: bool = False,
 ) -> CoActionResult:
     """Run the steps on ``engine`` for ``shares``: an Arrow table, a Parquet file or, on
     DuckDB, a step.
 
     ``min_objects`` (default ``spec.min_participation``) is the least number of distinct
-    objects for an edge to be tested for significance.
+    objects for an edge to be tested for significance. ``checks`` run right after
+    ``unique_shares``, the first stored step (what validates a source read in passing).
+    ``one_object_type`` promises that every share has the same object type (a cheaper sort;
+    see :func:`~cibwatch.coaction.steps.pair_steps`).
     """
     spec.check()
-    steps = all_steps(spec, engine.dialect)
+    steps = all_steps(spec, engine.dialect, one_object_type=one_object_type)
+    if checks:
+        at = [step.name for step in steps].index("unique_shares") + 1
+        steps = [*steps[:at], *checks, *steps[at:]]
     inputs: dict[str, Input] = {}
     if isinstance(shares, Step):
         if not isinstance(engine, DuckDBEngine):
@@ -129,8 +135,8 @@ def run_coaction(
         ),
         nodes=out["nodes"].sort_by([("account", "ascending")]),
         n_accounts=n_accounts,
-        n_shares=int(pc.sum(totals.column("n_shares")).as_py() or 0),
-        n_window_pairs=int(pc.sum(totals.column("n_window_pairs")).as_py() or 0),
+        n_shares=sum(int(n or 0) for n in totals.column("n_shares").to_pylist()),
+        n_window_pairs=sum(int(n or 0) for n in totals.column("n_window_pairs").to_pylist()),
         n_tests=n_tests,
         params={
             "window": spec.window,
@@ -193,12 +199,20 @@ def detect_coordination(
     runner, own = _resolve_engine(engine)
     try:
         if isinstance(runner, DuckDBEngine):
-            # Stage inside the engine's connection: the shares never become Python objects.
-            sql = stage_shares(runner.connection, source, **columns)
+            # Read by the engine's connection itself: the shares never become Python objects,
+            # nor a stored copy (``unique_shares`` reads them once); the times are checked as
+            # soon as ``unique_shares`` has stored them.
+            sql, times = shares_view(runner.connection, source, **columns)
             try:
-                # The staged table is dropped as soon as ``unique_shares`` has read it.
-                step = Step("shares", sql, releases=(STAGED_TABLE,))
-                return run_coaction(step, spec, runner, fdr=fdr)
+                return run_coaction(
+                    Step("shares", sql),
+                    spec,
+                    runner,
+                    fdr=fdr,
+                    checks=(times,),
+                    # Without a type column every share has the one type ``object``.
+                    one_object_type=object_type_col is None,
+                )
             finally:
                 unstage_shares(runner.connection)
         # Other engines read the normalised shares from a Parquet file that DuckDB writes.

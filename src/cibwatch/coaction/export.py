@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from cibwatch.errors import ConfigError
 from cibwatch.textsafe import xml_text
@@ -67,6 +66,9 @@ def write_csv(table: pa.Table, path: str | Path) -> None:
 def write_table(table: pa.Table, path: str | Path) -> str:
     """Write ``table`` as Parquet (``.parquet``) or CSV (anything else); return the format."""
     if str(path).lower().endswith(".parquet"):
+        # Loaded here: a CSV out (the common case) need not pay for the Parquet writer.
+        import pyarrow.parquet as pq
+
         pq.write_table(table, path)
         return "parquet"
     write_csv(table, path)

@@ -101,11 +101,14 @@ def _window_literal(window: float) -> str:
     return repr(float(window))
 
 
-def pair_steps(spec: CoActionSpec) -> list[Step]:
+def pair_steps(spec: CoActionSpec, *, one_object_type: bool = False) -> list[Step]:
     """Steps up to ``pairs``: every unordered pair of shares of one object within the window.
 
     Pairs of shares by the same account are kept here because the null model counts them
     (under a random relabelling of accounts any two shares may fall to one account).
+    ``one_object_type`` says every share has the same object type (a file without a type
+    column): the sort then partitions by the object id alone, which saves a comparison of
+    the type per row (0.12 of 0.75 CPU s of the sort at 1 M shares) and changes nothing else.
     """
     w = _window_literal(spec.window)
     # One sort of the shares by object and time does two jobs. Identical rows (same account,
@@ -117,7 +120,8 @@ def pair_steps(spec: CoActionSpec) -> list[Step]:
     # real data, that leaves 14 % of the shares for the join, 32 % at 10 million posts. A
     # copy makes its original look near (a harmless extra share in the join, never a lost
     # pair). The time bucket is computed in the same pass.
-    order = "PARTITION BY object_type, object_id ORDER BY t, account, share_id, rid"
+    partition = "object_id" if one_object_type else "object_type, object_id"
+    order = f"PARTITION BY {partition} ORDER BY t, account, share_id, rid"
     flagged = Step(
         "flagged_shares",
         "SELECT account, object_type, object_id, t, share_id, rid, "
@@ -403,10 +407,16 @@ def edge_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
     ]
 
 
-def all_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
-    """Every step from ``shares`` to ``edges``, ``layers``, ``nodes`` and ``accounts``."""
+def all_steps(spec: CoActionSpec, dialect: Dialect, *, one_object_type: bool = False) -> list[Step]:
+    """Every step from ``shares`` to ``edges``, ``layers``, ``nodes`` and ``accounts``
+    (``one_object_type``: see :func:`pair_steps`)."""
     spec.check()
-    return pair_steps(spec) + totals_steps() + coact_steps(spec) + edge_steps(spec, dialect)
+    return (
+        pair_steps(spec, one_object_type=one_object_type)
+        + totals_steps()
+        + coact_steps(spec)
+        + edge_steps(spec, dialect)
+    )
 
 
 #: The steps whose results a co-action run returns.

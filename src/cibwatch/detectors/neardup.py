@@ -23,11 +23,20 @@ what stays in Python is 8 bytes of row id per post, per-text indices and one 128
 signature per distinct text of each chunk. Everything else (the clustered posts, actions,
 evidence) is SQL within DuckDB's memory limit. ``chunk_size`` and ``workers`` change
 speed and memory, never the result.
+
+Engines: ``engine="spark"`` (or a :class:`~cibwatch.engines.spark_engine.SparkEngine`)
+clusters on Spark instead (:func:`~cibwatch.engines.spark_neardup.spark_cluster_texts`):
+DuckDB writes the posts' texts, numbered 0..n-1, to one Parquet file under the engine's
+``stage_dir``, Spark reads it itself, and only the labels come back (8 bytes a post).
+The partition is the embedded path's, so actions and evidence are the same; ``workers``
+and ``chunk_size`` are not used there (Spark has its own cores and batches).
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Final
 
 import numpy as np
@@ -35,10 +44,13 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from cibwatch.detectors.base import Detector, DetectorResult
+from cibwatch.engines.base import Engine, ParquetInput
+from cibwatch.engines.registry import ENGINE_NAMES
 from cibwatch.errors import ConfigError
 from cibwatch.fingerprints.neardup import NearDupParams, cluster_text_batches
 
 if TYPE_CHECKING:
+    from cibwatch.engines.spark_engine import SparkEngine
     from cibwatch.workspace import Workspace
 
 #: Most proof post keys per evidence row; the account's own posts come first.
@@ -51,6 +63,16 @@ EXAMPLE_CHARS: Final = 80
 _POSTS_SQL: Final = """
 SELECT rowid, text FROM posts
 WHERE text IS NOT NULL AND created_at IS NOT NULL AND coalesce(kind, 'original') <> 'share'
+"""
+
+# the same posts for Spark: numbered 0..n-1 (the position of each label), with the row id
+# the labels are joined back on; Spark reads only ``row`` and ``text``
+_STAGE_SQL: Final = """
+COPY (SELECT row_number() OVER () - 1 AS row, post_row, text
+      FROM (SELECT rowid AS post_row, text FROM posts
+            WHERE text IS NOT NULL AND created_at IS NOT NULL
+              AND coalesce(kind, 'original') <> 'share'))
+TO '{path}' (FORMAT parquet)
 """
 
 # the clustered posts only, looked up by row id within this run's transaction; no text
@@ -164,6 +186,7 @@ class NearDuplicateTextDetector(Detector):
         max_accounts_per_cluster: int = 50,
         workers: int = 2,
         chunk_size: int = 100_000,
+        engine: str | Engine = "duckdb",
     ) -> None:
         self.threshold = threshold
         self.shingle = shingle
@@ -172,6 +195,10 @@ class NearDuplicateTextDetector(Detector):
         self.max_accounts_per_cluster = max_accounts_per_cluster
         self.workers = workers
         self.chunk_size = chunk_size
+        self.engine = engine
+
+    def engine_name(self) -> str:
+        return self.engine.name if isinstance(self.engine, Engine) else str(self.engine)
 
     def _params(self) -> NearDupParams:
         return NearDupParams(
@@ -189,8 +216,22 @@ class NearDuplicateTextDetector(Detector):
             raise ConfigError(
                 f"max_accounts_per_cluster must be at least 1, got {self.max_accounts_per_cluster}"
             )
+        name = self.engine_name()
+        if name not in ENGINE_NAMES:
+            raise ConfigError(f"unknown engine {name!r}; choose one of {ENGINE_NAMES}")
 
-    def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
+    def _labels(self, workspace: Workspace) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Each read post's row id and cluster label (-1: in none), on the chosen engine."""
+        if self.engine_name() == "spark":
+            from cibwatch.engines.spark_engine import SparkEngine
+
+            if isinstance(self.engine, SparkEngine):
+                return self._spark_labels(workspace, self.engine)
+            engine = SparkEngine()  # CIBWATCH_SPARK_MASTER, or local[2]
+            try:
+                return self._spark_labels(workspace, engine)
+            finally:
+                engine.close()
         con = workspace.connection
         params = self._params()
         row_ids: list[npt.NDArray[np.int64]] = []
@@ -205,6 +246,38 @@ class NearDuplicateTextDetector(Detector):
         with con.sql(_POSTS_SQL).to_arrow_reader(batch_size=params.chunk_size) as reader:
             labels = cluster_text_batches(texts(reader), params)
         post_rows = np.concatenate(row_ids) if row_ids else np.zeros(0, dtype=np.int64)
+        return post_rows, labels
+
+    def _spark_labels(
+        self, workspace: Workspace, engine: SparkEngine
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Labels from Spark, which reads the texts from a Parquet file DuckDB writes (no
+        text passes through Python); the file is deleted afterwards."""
+        from cibwatch.engines.spark_neardup import spark_cluster_texts
+
+        con = workspace.connection
+        with tempfile.TemporaryDirectory(prefix="cibwatch-texts-", dir=engine.stage_dir) as tmp:
+            path = str(Path(tmp) / "texts.parquet")
+            con.execute(_STAGE_SQL.format(path=path.replace("'", "''")))
+            found = con.execute(
+                "SELECT post_row FROM read_parquet(?) ORDER BY row", [path]
+            ).fetchnumpy()
+            post_rows = np.asarray(found["post_row"], dtype=np.int64)
+            if post_rows.size == 0:  # Spark cannot read a Parquet file without row groups
+                return post_rows, np.zeros(0, dtype=np.int64)
+            labels = spark_cluster_texts(
+                ParquetInput(path),
+                engine=engine,
+                threshold=self.threshold,
+                shingle=self.shingle,
+                min_chars=self.min_chars,
+                seed=self.seed,
+            )
+        return post_rows, labels
+
+    def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
+        con = workspace.connection
+        post_rows, labels = self._labels(workspace)
         rows = np.flatnonzero(labels >= 0)
         clustered = pa.table({"post_row": post_rows[rows], "label": labels[rows]})
         con.execute("DELETE FROM actions WHERE object_type = 'text_cluster'")

@@ -45,6 +45,8 @@ class DuckDBEngine(Engine):
         self._own = connection is None
         self.connection = connection if connection is not None else duckdb.connect()
         self.dialect = DuckDBDialect()
+        if self._own:  # DuckDB draws a progress bar on stdout after 2 s: never in our output
+            self.connection.execute("SET enable_progress_bar = false")
         if memory_limit is not None:
             self.connection.execute(f"SET memory_limit = '{_plain(memory_limit)}'")
         if temp_directory is not None:
