@@ -12,7 +12,6 @@ many block boundaries and switches between the two readers many times).
 from __future__ import annotations
 
 import gzip
-import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,8 @@ from cibwatch.ingest import csvblocks, csvsource
 from cibwatch.ingest.base import Reject
 from cibwatch.ingest.csvsource import CsvRows
 from cibwatch.workspace import Workspace
-from ingest_helpers import FIXTURES
 from realdata_rule import SharedData
-from test_ingest_fuzz import MUTATIONS, PER_PAIR, SEED, SOURCES, flip_bytes
+from test_ingest_fuzz import CASES, fuzz_cases
 
 #: (FAST_BYTES, SMALL_BYTES, line piece): the defaults, then blocks and pieces of a few bytes.
 SIZES = [(4 << 20, 64 << 10, 64 << 10), (256, 64, 64), (48, 16, 7)]
@@ -74,27 +72,13 @@ def _assert_same(path: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> 
     return outcome
 
 
-def _fuzz_corpus() -> Iterator[tuple[str, bytes]]:
-    """The cases of tests/test_ingest_fuzz.py, byte for byte (same seed, same order)."""
-    rng = random.Random(SEED)
-    for name, _options in SOURCES:
-        original = (FIXTURES / name).read_bytes()
-        for mutation in MUTATIONS:
-            for n in range(PER_PAIR * 2):
-                try:
-                    data = mutation(original, rng)
-                except (UnicodeError, ValueError):
-                    data = flip_bytes(original, rng)
-                yield f"{name} {mutation.__name__} #{n}", data
-
-
 def test_the_fuzz_corpus_reads_the_same_both_ways(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The fuzz suite's block: its huge rows are refused before parsing, by both paths.
     monkeypatch.setattr(csvsource, "BLOCK_BYTES", 4096)
     cases = read = rejected = 0
-    for _case, data in _fuzz_corpus():
+    for *_case, data in fuzz_cases():
         path = tmp_path / "case.csv"
         path.write_bytes(data)
         outcome = _assert_same(path, monkeypatch)
@@ -110,7 +94,7 @@ def test_the_fuzz_corpus_reads_the_same_both_ways(
             read += 1
             rejected += bool(outcome[1])
     # The corpus is the fuzz suite's (1,188 cases), and it exercises both readers.
-    assert cases == len(SOURCES) * len(MUTATIONS) * PER_PAIR * 2
+    assert cases == CASES
     assert read > 500 and rejected > 50, (read, rejected)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -211,6 +211,24 @@ MUTATIONS: list[Mutation] = [
 CASES = len(SOURCES) * len(MUTATIONS) * PER_PAIR * 2  # x2: detected and named format
 
 
+def fuzz_cases() -> Iterator[tuple[str, dict[str, Any], Mutation, int, bytes]]:
+    """Every case of the suite, byte for byte: (fixture, options, mutation, number, data).
+
+    One fixed seed and one order, so other tests (the CSV block reader's) see the same bytes.
+    """
+    rng = random.Random(SEED)
+    for name, options in SOURCES:
+        original = (FIXTURES / name).read_bytes()
+        for mutation in MUTATIONS:
+            for n in range(PER_PAIR * 2):
+                try:
+                    data = mutation(original, rng)
+                except (UnicodeError, ValueError):
+                    # Not applicable to this fixture (e.g. not text): flip bytes instead.
+                    data = flip_bytes(original, rng)
+                yield name, options, mutation, n, data
+
+
 @dataclass
 class Tally:
     """How the cases ended (printed at the end, quoted in the issue)."""
@@ -282,38 +300,29 @@ def test_fuzzed_inputs_end_cleanly_or_exactly(
 ) -> None:
     assert CASES >= 1_000
     monkeypatch.setattr(csvsource, "BLOCK_BYTES", 4096)
-    rng = random.Random(SEED)
     tally = Tally()
     failures: list[str] = []
     own_format = _formats()
     with Workspace(":memory:") as ws:
-        for name, options in SOURCES:
-            original = (FIXTURES / name).read_bytes()
-            for mutation in MUTATIONS:
-                for n in range(PER_PAIR * 2):
-                    try:
-                        data = mutation(original, rng)
-                    except (UnicodeError, ValueError):
-                        # Not applicable to this fixture (e.g. not text): flip bytes instead.
-                        data = flip_bytes(original, rng)
-                    path = tmp_path / f"{n}-{Path(name).name}"
-                    path.write_bytes(data)
-                    fmt = own_format[name] if n % 2 else None
-                    case = f"{name} {mutation.__name__} #{n} format={fmt}"
-                    try:
-                        _read(path, fmt, options)
-                        tally.accounted += 1
-                    except CibwatchError:
-                        tally.refused += 1
-                    except Exception as exc:  # noqa: BLE001 - the point of the suite
-                        tally.tracebacks += 1
-                        failures.append(f"{case}: {type(exc).__name__}: {exc}"[:300])
-                        continue
-                    tally.loaded += 1
-                    try:
-                        failures.extend(_load(ws, path, fmt, options, case))
-                    except Exception as exc:  # noqa: BLE001
-                        failures.append(f"{case} (load): {type(exc).__name__}: {exc}"[:300])
+        for name, options, mutation, n, data in fuzz_cases():
+            path = tmp_path / f"{n}-{Path(name).name}"
+            path.write_bytes(data)
+            fmt = own_format[name] if n % 2 else None
+            case = f"{name} {mutation.__name__} #{n} format={fmt}"
+            try:
+                _read(path, fmt, options)
+                tally.accounted += 1
+            except CibwatchError:
+                tally.refused += 1
+            except Exception as exc:  # noqa: BLE001 - the point of the suite
+                tally.tracebacks += 1
+                failures.append(f"{case}: {type(exc).__name__}: {exc}"[:300])
+                continue
+            tally.loaded += 1
+            try:
+                failures.extend(_load(ws, path, fmt, options, case))
+            except Exception as exc:  # noqa: BLE001
+                failures.append(f"{case} (load): {type(exc).__name__}: {exc}"[:300])
     total = tally.refused + tally.accounted + tally.tracebacks
     print(
         f"fuzz: {total} cases ({tally.loaded} also loaded), {tally.accounted} read, "

@@ -120,6 +120,12 @@ _KEPT = (
     "account IS NOT NULL AND account <> '' AND object_id IS NOT NULL "
     "AND object_id <> '' AND t IS NOT NULL"
 )
+#: The shares relation's columns over a normalised source (staged or read straight).
+_SHARES = (
+    "SELECT account, object_type, object_id, t, "
+    "COALESCE(content, CAST(coaction_row AS VARCHAR)) AS share_id, "
+    "CAST(coaction_row AS BIGINT) AS rid"
+)
 #: Rows whose time is written but unreadable: an error, never a dropped row.
 _UNREADABLE = "t IS NULL AND raw_time IS NOT NULL AND trim(raw_time) <> ''"
 
@@ -168,11 +174,7 @@ def stage_shares(
     if bad is not None:
         unstage_shares(con)
         raise _bad_time(file, time_col, int(bad[0]), bad[1])
-    return (
-        "SELECT account, object_type, object_id, t, "
-        "COALESCE(content, CAST(coaction_row AS VARCHAR)) AS share_id, "
-        f"CAST(coaction_row AS BIGINT) AS rid FROM coaction_staged WHERE {_KEPT}{type_filter}"
-    )
+    return f"{_SHARES} FROM coaction_staged WHERE {_KEPT}{type_filter}"
 
 
 def shares_view(
@@ -209,12 +211,7 @@ def shares_view(
         object_type=object_type,
         object_types=object_types,
     )
-    sql = (
-        "SELECT account, object_type, object_id, t, "
-        "COALESCE(content, CAST(coaction_row AS VARCHAR)) AS share_id, "
-        f"CAST(coaction_row AS BIGINT) AS rid FROM ({select}) normalised "
-        f"WHERE ({_KEPT}{type_filter}) OR ({_UNREADABLE})"
-    )
+    sql = f"{_SHARES} FROM ({select}) normalised WHERE ({_KEPT}{type_filter}) OR ({_UNREADABLE})"
 
     def check(result: pa.Table) -> None:
         first = result.column("first_row")[0].as_py()
