@@ -167,6 +167,11 @@ def test_translations_are_linked_and_hard_negatives_are_not() -> None:
         for n in range(len(NEGATIVES)):
             own = found[f"x:o{n}"]
             assert [p for p, x in found.items() if x == own] == [f"x:o{n}"]
+        # one query answers what filtering every post's narrative answers
+        for narrative in set(found.values()):
+            every = sorted(p for p, x in linking.post_narrative.items() if x == narrative)
+            assert linking.posts_of(narrative) == every
+        assert linking.posts_of("text:nothing") == []
 
 
 def test_each_link_names_its_anchors_and_broad_names_weigh_little() -> None:

@@ -27,7 +27,7 @@ from cibwatch.cases import (
 from cibwatch.cases.enforcement import RecidivismRule
 from cibwatch.errors import WorkspaceError
 from cibwatch.web.store import TABLES, Store
-from cibwatch.web.views import CHANGES, networks_by_id
+from cibwatch.web.views import CHANGES, linking, networks_by_id
 from cibwatch.workspace import Workspace
 
 
@@ -66,6 +66,28 @@ def test_each_thread_reads_on_its_own_handle(store: Store) -> None:
         t.join()
     assert len(set(seen.values())) == 3
     assert id(store.workspace.connection) not in seen.values()
+    store.close()
+
+
+def test_the_kept_narrative_linking_answers_through_each_threads_own_handle(
+    store: Store,
+) -> None:
+    """Kept once, but read through the asking thread's handle: DuckDB refuses a connection
+    busy in another thread (the narrative page failed with 503 when it reused the handle of
+    the thread that had computed the linking)."""
+    answered: dict[str, tuple[int, int | None, list[str]]] = {}
+
+    def read(name: str) -> None:
+        with store.read() as ws:
+            joined = linking(store, ws)
+            assert joined.workspace is ws
+            answered[name] = (id(joined.links), joined.run_id, joined.posts_of("text:none"))
+
+    for name in ("first", "second"):
+        thread = threading.Thread(target=read, args=(name,))
+        thread.start()
+        thread.join()
+    assert answered["first"] == answered["second"], "computed once, the same run and links"
     store.close()
 
 

@@ -169,6 +169,21 @@ class NarrativeLinking:
     def languages(self) -> Mapping[str, list[str]]:
         return _Lookup(self.workspace, self.run_id, _LANGUAGES)
 
+    def posts_of(self, narrative: str) -> list[str]:
+        """The keys ``platform:post_id`` of ``narrative``'s posts, sorted, in one query.
+
+        Filtering ``post_narrative.items()`` would ask the workspace once per post of every
+        narrative.
+        """
+        if self.workspace is None or self.run_id is None:
+            return []
+        rows = self.workspace.connection.execute(
+            "SELECT platform || ':' || post_id AS k FROM narrative_posts "
+            "WHERE run_id = ? AND narrative = ? ORDER BY k",
+            [self.run_id, narrative],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def bound(self, workspace: Workspace) -> NarrativeLinking:
         """The same linking read through another handle (another thread's cursor)."""
         if self.workspace is None:

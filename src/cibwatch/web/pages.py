@@ -241,7 +241,7 @@ def narrative_page(
     number = page_number(page_)
     with store.read() as ws:
         joined = linking(store, ws)
-        keys = sorted(p for p, n in joined.post_narrative.items() if n == narrative)
+        keys = joined.posts_of(narrative)
         if not keys:
             message = f"no narrative {narrative} in the latest assembly"
             return page("error.html", 404, who=who, message=message, back="/")

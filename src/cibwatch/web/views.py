@@ -164,8 +164,12 @@ def _text_or_none(value: Any) -> str | None:
 
 
 def linking(store: Store, ws: Workspace) -> NarrativeLinking:
-    """The latest assembly's narratives across languages, computed once for every dossier."""
-    return store.assembled(ws, ("narrative linking",), current_linking)
+    """The latest assembly's narratives across languages, computed once for every dossier.
+
+    The kept linking answers through the handle of the thread that computed it; it is bound
+    to ``ws``, this thread's handle, because DuckDB refuses a connection busy in another thread.
+    """
+    return store.assembled(ws, ("narrative linking",), current_linking).bound(ws)
 
 
 def dossier_bytes(store: Store, ws: Workspace, network_id: str) -> bytes:
