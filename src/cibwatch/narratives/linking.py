@@ -54,6 +54,17 @@ MIN_MAX_DF: Final = 10
 TEXTS_PER_UNIT: Final = 5
 #: Texts read from the workspace at a time (bounds Python memory whatever the corpus).
 TEXT_BATCH: Final = 20_000
+#: Working tables of one linking, dropped at its end whatever happens.
+_TEMP_TABLES: Final = (
+    "_n_first",
+    "_n_root",
+    "_n_text",
+    "_n_anchor",
+    "_n_ua",
+    "_n_w",
+    "_n_post_unit",
+    "_n_uid",
+)
 #: The step's name in the run log.
 STEP: Final = "narratives"
 
@@ -285,24 +296,36 @@ class _Units:
 
 
 def _build_units(con: Any) -> None:
-    """``_n_post_unit``: each post's unit, texts and clusters holding one post joined.
+    """``_n_post_unit``: each post's unit, texts and clusters holding one post joined;
+    ``_n_uid``: each unit's integer id, in the order of the unit ids.
 
-    Only the (text, cluster) pairs met on one post go through Python's union-find: their
-    number is bounded by clustered posts, not by all posts. A unit is named after its
-    smallest member id.
+    One aggregation over the actions gives each post its smallest and largest unit and its
+    number of (text, cluster) actions: a post with two of them links those two, and only
+    posts with more are read again. Those pairs go through Python's union-find: their number
+    is bounded by clustered posts, not by all posts. A unit is named after its smallest
+    member id (the root of the union-find), so a post's unit is the root of its smallest.
+    Later phases join on the integer ids: hashing and comparing them is cheaper than the
+    ids' strings.
     """
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _n_raw AS "
-        "SELECT DISTINCT platform, post_id, object_type || ':' || object_id AS u FROM actions "
-        "WHERE object_type IN ('text_cluster', 'text')"
+        """
+        CREATE OR REPLACE TEMP TABLE _n_first AS
+        SELECT platform, post_id, min(u) AS first, max(u) AS last, count(*) AS n FROM (
+            SELECT platform, post_id, object_type || ':' || object_id AS u FROM actions
+            WHERE object_type IN ('text_cluster', 'text')
+        ) GROUP BY platform, post_id
+        """
     )
     # distinct (unit, unit) pairs met on a post: a cluster's thousand posts with one text
     # are one pair, not a thousand
     edges = con.execute(
         """
         SELECT DISTINCT first, other FROM (
-            SELECT min(u) AS first, unnest(list(DISTINCT u)) AS other FROM _n_raw
-            GROUP BY platform, post_id HAVING count(DISTINCT u) > 1
+            SELECT first, last AS other FROM _n_first WHERE n = 2
+            UNION ALL
+            SELECT f.first, a.object_type || ':' || a.object_id AS other
+            FROM _n_first f JOIN actions a USING (platform, post_id)
+            WHERE f.n > 2 AND a.object_type IN ('text_cluster', 'text')
         ) WHERE other <> first
         """
     ).fetchall()
@@ -316,47 +339,54 @@ def _build_units(con: Any) -> None:
         con.register("_n_root_arrow", table)
         con.execute("INSERT INTO _n_root SELECT * FROM _n_root_arrow")
         con.unregister("_n_root_arrow")
+    # a post's units are all in one set, whose root is its smallest member
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _n_post_unit AS "
-        "SELECT r.platform, r.post_id, min(coalesce(x.root, r.u)) AS unit "
-        "FROM _n_raw r LEFT JOIN _n_root x USING (u) GROUP BY r.platform, r.post_id"
+        "SELECT f.platform, f.post_id, coalesce(x.root, f.first) AS unit "
+        "FROM _n_first f LEFT JOIN _n_root x ON x.u = f.first"
     )
-    con.execute("DROP TABLE _n_raw")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _n_uid AS "
+        "SELECT unit, row_number() OVER (ORDER BY unit)::INTEGER AS id "
+        "FROM (SELECT DISTINCT unit FROM _n_post_unit)"
+    )
+    con.execute("DROP TABLE _n_first")
     con.execute("DROP TABLE _n_root")
 
 
 def _build_anchors(con: Any) -> None:
-    """``_n_anchor(unit, anchor, broad)``: anchors of each unit's first texts, read in
+    """``_n_ua(id, anchor, broad)``: anchors of each unit's first texts, read in
     batches, and the links and pictures carried by at least half a unit's posts."""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _n_anchor (unit VARCHAR, anchor VARCHAR, broad BOOLEAN)"
+        "CREATE OR REPLACE TEMP TABLE _n_anchor (id INTEGER, anchor VARCHAR, broad BOOLEAN)"
     )
     # temporary tables belong to this connection: batches are read by row number from one
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _n_text AS
-        SELECT row_number() OVER (ORDER BY unit, text) AS rn, unit, text FROM (
-            SELECT DISTINCT u.unit, p.text FROM _n_post_unit u
+        SELECT row_number() OVER (ORDER BY id, text) AS rn, id, text FROM (
+            SELECT DISTINCT i.id, p.text FROM _n_post_unit u JOIN _n_uid i USING (unit)
             JOIN posts p USING (platform, post_id) WHERE p.text IS NOT NULL AND p.text <> ''
-        ) QUALIFY row_number() OVER (PARTITION BY unit ORDER BY text) <= {TEXTS_PER_UNIT}
+        ) QUALIFY row_number() OVER (PARTITION BY id ORDER BY text) <= {TEXTS_PER_UNIT}
         """
     )
     start = 1
     while batch := con.execute(
-        "SELECT unit, text FROM _n_text WHERE rn >= ? AND rn < ? ORDER BY rn",
+        "SELECT id, text FROM _n_text WHERE rn >= ? AND rn < ? ORDER BY rn",
         [start, start + TEXT_BATCH],
     ).fetchall():
         start += TEXT_BATCH
-        units: list[str] = []
+        units: list[int] = []
         anchors: list[str] = []
         broad: list[bool] = []
         for unit, text in batch:
             for anchor, is_broad in text_anchors(str(text)).items():
-                units.append(str(unit))
+                units.append(unit)
                 anchors.append(anchor)
                 broad.append(is_broad)
         if units:
-            con.register("_n_batch", pa.table({"unit": units, "anchor": anchors, "broad": broad}))
+            arrow = pa.table({"id": pa.array(units, pa.int32()), "anchor": anchors, "broad": broad})
+            con.register("_n_batch", arrow)
             con.execute("INSERT INTO _n_anchor SELECT * FROM _n_batch")
             con.unregister("_n_batch")
     con.execute("DROP TABLE _n_text")
@@ -373,25 +403,26 @@ def _build_anchors(con: Any) -> None:
             WHERE x.object_type IN ('url', 'image') GROUP BY ALL
         ),
         own AS (
-            SELECT c.* FROM carried c JOIN sizes s USING (unit) WHERE 2 * c.c >= s.n
+            SELECT i.id, c.anchor, c.kind, c.obj FROM carried c JOIN sizes s USING (unit)
+            JOIN _n_uid i USING (unit) WHERE 2 * c.c >= s.n
         )
-        SELECT unit, anchor, false FROM own
+        SELECT id, anchor, false FROM own
         UNION ALL
-        SELECT unit, 'path:' || path, false FROM (
-            SELECT unit, substring(obj, strpos(obj, '/') + 1) AS path FROM own
+        SELECT id, 'path:' || path, false FROM (
+            SELECT id, substring(obj, strpos(obj, '/') + 1) AS path FROM own
             WHERE kind = 'url' AND strpos(obj, '/') > 0
         ) WHERE strpos(path, '/') > 0 AND length(path) >= 12
         """
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _n_ua AS "
-        "SELECT unit, anchor, bool_or(broad) AS broad FROM _n_anchor GROUP BY unit, anchor"
+        "SELECT id, anchor, bool_or(broad) AS broad FROM _n_anchor GROUP BY id, anchor"
     )
     con.execute("DROP TABLE _n_anchor")
 
 
 def _weigh(con: Any, n_units: int) -> None:
-    """``_n_w(unit, anchor, w)``: each anchor's weight, inverse document frequency over
+    """``_n_w(id, anchor, w)``: each anchor's weight, inverse document frequency over
     units scaled to 0..1 (``ln(N/df) / ln N``); 0 above ``max_df`` units; broad names capped
     at ``BROAD_CAP``; exact anchors doubled. Anchors weighing 0 are dropped."""
     max_df = max(MIN_MAX_DF, math.ceil(MAX_DF_SHARE * n_units))
@@ -412,7 +443,7 @@ def _weigh(con: Any, n_units: int) -> None:
                        4) AS w
             FROM df
         )
-        SELECT u.unit, u.anchor, w.w FROM _n_ua u JOIN w USING (anchor) WHERE w.w > 0
+        SELECT u.id, u.anchor, w.w FROM _n_ua u JOIN w USING (anchor) WHERE w.w > 0
         """,
         {"max_df": max_df, "n": float(max(n_units, 3)), "cap": BROAD_CAP},
     )
@@ -420,33 +451,36 @@ def _weigh(con: Any, n_units: int) -> None:
 
 
 def _links(con: Any, threshold: float, min_anchors: int, window_days: float) -> list[NarrativeLink]:
-    """Pairs of units sharing enough anchor weight within the window, by prefix filtering."""
+    """Pairs of units sharing enough anchor weight within the window, by prefix filtering.
+
+    The window is tested on the pairs of the prefix join, before they are made distinct:
+    most pairs a common rare anchor makes lie months apart.
+    """
     rows = con.execute(
         """
         WITH spans AS (
-            SELECT u.unit, min(p.created_at) AS lo, max(p.created_at) AS hi
-            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY u.unit
+            SELECT i.id, epoch(min(p.created_at)) AS lo, epoch(max(p.created_at)) AS hi
+            FROM _n_post_unit u JOIN _n_uid i USING (unit) JOIN posts p USING (platform, post_id)
+            GROUP BY i.id
         ),
         ordered AS (
-            SELECT unit, anchor, w,
-                   sum(w) OVER (PARTITION BY unit ORDER BY w DESC, anchor
+            SELECT id, anchor, w,
+                   sum(w) OVER (PARTITION BY id ORDER BY w DESC, anchor
                                 ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rest
             FROM _n_w
         ),
-        prefix AS (SELECT unit, anchor FROM ordered WHERE rest >= $t AND w > $cap),
-        candidates AS (
-            SELECT DISTINCT x.unit AS a, y.unit AS b
-            FROM prefix x JOIN prefix y ON x.anchor = y.anchor AND x.unit < y.unit
+        prefix AS (
+            SELECT o.id, o.anchor, s.lo, s.hi FROM ordered o JOIN spans s USING (id)
+            WHERE o.rest >= $t AND o.w > $cap
         ),
         near AS (
-            SELECT c.a, c.b FROM candidates c
-            JOIN spans sa ON sa.unit = c.a JOIN spans sb ON sb.unit = c.b
-            WHERE NOT (epoch(sb.lo) - epoch(sa.hi) > $window
-                       OR epoch(sa.lo) - epoch(sb.hi) > $window)
+            SELECT DISTINCT x.id AS a, y.id AS b
+            FROM prefix x JOIN prefix y ON x.anchor = y.anchor AND x.id < y.id
+            WHERE NOT (y.lo - x.hi > $window OR x.lo - y.hi > $window)
         ),
         shared AS (
             SELECT n.a, n.b, x.anchor, x.w
-            FROM near n JOIN _n_w x ON x.unit = n.a JOIN _n_w y ON y.unit = n.b
+            FROM near n JOIN _n_w x ON x.id = n.a JOIN _n_w y ON y.id = n.b
              AND y.anchor = x.anchor
         ),
         counted AS (  -- the same url holds the same path: count the article once
@@ -454,14 +488,19 @@ def _links(con: Any, threshold: float, min_anchors: int, window_days: float) -> 
                 SELECT a, b, 'path:' || substring(anchor, strpos(anchor, '/') + 1) AS anchor
                 FROM shared WHERE anchor LIKE 'url:%' AND strpos(anchor, '/') > 0
             ) u USING (a, b, anchor)
+        ),
+        linked AS (
+            SELECT a, b, round(sum(w), 4) AS score,
+                   list(anchor ORDER BY w DESC, anchor) AS anchors,
+                   list(w ORDER BY w DESC, anchor) AS weights
+            FROM counted GROUP BY a, b
+            HAVING round(sum(w), 4) >= $t
+               AND (count(*) >= $min_anchors
+                    OR bool_or(split_part(anchor, ':', 1) IN ('url', 'path', 'image')))
         )
-        SELECT a, b, round(sum(w), 4) AS score,
-               list(anchor ORDER BY w DESC, anchor), list(w ORDER BY w DESC, anchor)
-        FROM counted GROUP BY a, b
-        HAVING round(sum(w), 4) >= $t
-           AND (count(*) >= $min_anchors
-                OR bool_or(split_part(anchor, ':', 1) IN ('url', 'path', 'image')))
-        ORDER BY a, b
+        SELECT ua.unit, ub.unit, l.score, l.anchors, l.weights
+        FROM linked l JOIN _n_uid ua ON ua.id = l.a JOIN _n_uid ub ON ub.id = l.b
+        ORDER BY ua.unit, ub.unit
         """,
         {
             "t": threshold,
@@ -511,7 +550,7 @@ def link_narratives(
     run_id = _run_id(workspace, parameters)
     try:
         _build_units(con)
-        row = con.execute("SELECT count(DISTINCT unit) FROM _n_post_unit").fetchone()
+        row = con.execute("SELECT count(*) FROM _n_uid").fetchone()
         n_units = int(row[0]) if row else 0
         _build_anchors(con)
         _weigh(con, n_units)
@@ -522,7 +561,7 @@ def link_narratives(
             workspace.finish_run(run_id, status="failed", message=str(exc)[:1000])
         raise
     finally:
-        for table in ("_n_raw", "_n_root", "_n_text", "_n_anchor", "_n_ua", "_n_w", "_n_post_unit"):
+        for table in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
     if not workspace.read_only:
         row = con.execute(
