@@ -87,10 +87,20 @@ _PERCENT: Final = ("%", "percent", "prozent", "процент")
 _FIGURE_WORDS: Final = tuple(p for prefixes, _ in _MULTIPLIERS for p in prefixes) + _PERCENT[1:]
 
 
+#: The endings by length, longest first: a word ends in at most one ending of each length.
+_RU_ENDINGS_BY_LENGTH: Final = tuple(
+    (n, frozenset(e for e in _RU_ENDINGS if len(e) == n))
+    for n in sorted({len(e) for e in _RU_ENDINGS}, reverse=True)
+)
+#: Every Cyrillic stem at once: most words start with none, and skip the loop over them.
+_GAZ_STEM_PREFIXES: Final = tuple(stem for stem, _ in _GAZ_STEMS)
+
+
 def _ru_stem(word: str) -> str:
-    for ending in _RU_ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[: -len(ending)]
+    """``word`` without its longest case ending that leaves three letters."""
+    for n, endings in _RU_ENDINGS_BY_LENGTH:
+        if len(word) - n >= 3 and word[-n:] in endings:
+            return word[:-n]
     return word
 
 
@@ -104,7 +114,7 @@ def _gazetteer(word: str) -> tuple[str, bool] | None:
         # short variants ("US", "EU") only as capitals: "us" is a pronoun
         if hit is not None and (len(candidate) > 3 or word.isupper()):
             return hit
-    if not low.isascii():
+    if not low.isascii() and low.startswith(_GAZ_STEM_PREFIXES):
         for stem, hit in _GAZ_STEMS:
             if low.startswith(stem):
                 return hit
@@ -156,38 +166,61 @@ def text_anchors(text: str) -> dict[str, bool]:
     >>> sorted(text_anchors("Inspector Harlan Voss: 47% of arms for Ukraine vanished"))
     ['ent:ukraine', 'name:harlan', 'name:vos', 'num:47%']
     """
-    clean = _URL_RE.sub(" ", text)
+    # the url pattern needs one of these, the number pattern a digit: most texts skip both
+    clean = _URL_RE.sub(" ", text) if "http" in text or "www." in text else text
     found: dict[str, bool] = {}
-    for match in _NUMBER_RE.finditer(clean):
-        anchor = _number(match.group(1), match.group(2), match.group(3))
-        if anchor is not None:
-            found[anchor] = False
+    if _DIGIT_RE.search(clean) is not None:
+        for match in _NUMBER_RE.finditer(clean):
+            anchor = _number(match.group(1), match.group(2), match.group(3))
+            if anchor is not None:
+                found[anchor] = False
     opening = True
+    if len(_VERDICTS) > _MAX_VERDICTS:
+        _VERDICTS.clear()
+    verdicts = _VERDICTS
     for token in _TOKEN_RE.findall(clean):
-        if token in ".!?:;":
-            opening = True
-            continue
-        if token[0] in "#@":
+        verdict = verdicts.get(token)
+        if verdict is None:
+            verdict = verdicts[token] = _verdict(token)
+        if verdict is _PLAIN:
             opening = False
-            continue
-        hit = _word_anchor(token)
-        if hit is not None:
-            anchor, broad, concept = hit
+        elif verdict is _STOP:
+            opening = True
+        else:
+            anchor, broad, concept = verdict
             if concept:
                 found[anchor] = broad
             elif not opening:
                 found.setdefault(anchor, False)
-        opening = False
+            opening = False
     return found
 
 
-@lru_cache(maxsize=262_144)
+#: A token's verdict: a word that is no anchor (or a hashtag, a mention) ...
+_PLAIN: Final[tuple[str, bool, bool]] = ("", False, False)
+#: ... or a sentence's end (the next word opens a sentence) ...
+_STOP: Final[tuple[str, bool, bool]] = (".", False, False)
+#: ... or ``(anchor, broad, is a gazetteer concept)``, kept per distinct token: words repeat
+#: a lot, and a million texts hold a few hundred thousand of them. Cleared when it holds more
+#: than ``_MAX_VERDICTS``, so a corpus of any size costs bounded memory.
+_VERDICTS: Final[dict[str, tuple[str, bool, bool]]] = {}
+_MAX_VERDICTS: Final = 1_000_000
+_DIGIT_RE: Final = re.compile(r"\d")
+
+
+def _verdict(token: str) -> tuple[str, bool, bool]:
+    """What ``token`` (a word, hashtag, mention or sentence end) says, as ``text_anchors``
+    reads it: a name's anchor counts only where the word does not open a sentence."""
+    if token in ".!?:;":
+        return _STOP
+    if token[0] in "#@":
+        return _PLAIN
+    return _word_anchor(token) or _PLAIN
+
+
 def _word_anchor(word: str) -> tuple[str, bool, bool] | None:
     """``(anchor, broad, is a gazetteer concept)`` of a word, or None; a name's anchor counts
-    only where the word does not open a sentence (the caller knows).
-
-    Cached: words repeat a lot, and a million texts hold a few hundred thousand words.
-    """
+    only where the word does not open a sentence (the caller knows)."""
     hit = _gazetteer(word)
     if hit is not None:
         return f"ent:{hit[0]}", hit[1], True
