@@ -603,21 +603,24 @@ def _store(workspace: Workspace, run_id: int, links: list[NarrativeLink]) -> Non
     con.execute(
         """
         INSERT INTO narrative_units
-        WITH facts AS (
-            SELECT u.unit, min(p.created_at) AS first_seen, max(p.created_at) AS last_seen,
-                   count(*) AS posts,
-                   list(DISTINCT p.language ORDER BY p.language)
-                       FILTER (WHERE p.language IS NOT NULL AND p.language <> '') AS languages
-            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY u.unit
+        WITH by_language AS (  -- a few rows per unit: the ordered list below is cheap
+            SELECT u.unit, p.language, min(p.created_at) AS lo, max(p.created_at) AS hi,
+                   count(*) AS n
+            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY ALL
         ),
-        grouped AS (
-            SELECT f.*, coalesce(g.grp, f.unit) AS grp FROM facts f LEFT JOIN _n_group g
-            USING (unit)
+        facts AS (
+            SELECT unit, min(lo) AS first_seen, max(hi) AS last_seen, sum(n) AS posts,
+                   list(language ORDER BY language)
+                       FILTER (WHERE language IS NOT NULL AND language <> '') AS languages
+            FROM by_language GROUP BY unit
+        ),
+        named AS (  -- a unit linked to none is a narrative of its own, named after itself
+            SELECT g.grp, first(f.unit ORDER BY f.first_seen NULLS LAST, f.unit) AS narrative
+            FROM facts f JOIN _n_group g USING (unit) GROUP BY g.grp
         )
-        SELECT $run, unit,
-               first(unit ORDER BY first_seen NULLS LAST, unit) OVER (PARTITION BY grp),
-               first_seen, last_seen, posts, coalesce(languages, [])
-        FROM grouped
+        SELECT $run, f.unit, coalesce(n.narrative, f.unit),
+               f.first_seen, f.last_seen, f.posts, coalesce(f.languages, [])
+        FROM facts f LEFT JOIN _n_group g USING (unit) LEFT JOIN named n USING (grp)
         """,
         {"run": run_id},
     )
