@@ -64,6 +64,9 @@ _TEMP_TABLES: Final = (
     "_n_w",
     "_n_post_unit",
     "_n_uid",
+    "_n_facts",
+    "_n_group",
+    "_n_named",
 )
 #: The step's name in the run log.
 STEP: Final = "narratives"
@@ -296,8 +299,8 @@ class _Units:
 
 
 def _build_units(con: Any) -> None:
-    """``_n_post_unit``: each post's unit, texts and clusters holding one post joined;
-    ``_n_uid``: each unit's integer id, in the order of the unit ids.
+    """``_n_post_unit``: each post's unit (and its integer id), texts and clusters holding
+    one post joined; ``_n_uid``: each unit's integer id, in the order of the unit ids.
 
     One aggregation over the actions gives each post its smallest and largest unit and its
     number of (text, cluster) actions: a post with two of them links those two, and only
@@ -341,14 +344,18 @@ def _build_units(con: Any) -> None:
         con.unregister("_n_root_arrow")
     # a post's units are all in one set, whose root is its smallest member
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _n_post_unit AS "
+        "CREATE OR REPLACE TEMP TABLE _n_first AS "
         "SELECT f.platform, f.post_id, coalesce(x.root, f.first) AS unit "
         "FROM _n_first f LEFT JOIN _n_root x ON x.u = f.first"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _n_uid AS "
         "SELECT unit, row_number() OVER (ORDER BY unit)::INTEGER AS id "
-        "FROM (SELECT DISTINCT unit FROM _n_post_unit)"
+        "FROM (SELECT DISTINCT unit FROM _n_first)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _n_post_unit AS "
+        "SELECT f.platform, f.post_id, f.unit, i.id FROM _n_first f JOIN _n_uid i USING (unit)"
     )
     con.execute("DROP TABLE _n_first")
     con.execute("DROP TABLE _n_root")
@@ -365,7 +372,7 @@ def _build_anchors(con: Any) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE _n_text AS
         SELECT row_number() OVER (ORDER BY id, text) AS rn, id, text FROM (
-            SELECT DISTINCT i.id, p.text FROM _n_post_unit u JOIN _n_uid i USING (unit)
+            SELECT DISTINCT u.id, p.text FROM _n_post_unit u
             JOIN posts p USING (platform, post_id) WHERE p.text IS NOT NULL AND p.text <> ''
         ) QUALIFY row_number() OVER (PARTITION BY id ORDER BY text) <= {TEXTS_PER_UNIT}
         """
@@ -395,16 +402,16 @@ def _build_anchors(con: Any) -> None:
     con.execute(
         """
         INSERT INTO _n_anchor
-        WITH sizes AS (SELECT unit, count(*) AS n FROM _n_post_unit GROUP BY unit),
+        WITH sizes AS (SELECT id, count(*) AS n FROM _n_post_unit GROUP BY id),
         carried AS (
-            SELECT u.unit, x.object_type || ':' || x.object_id AS anchor,
+            SELECT u.id, x.object_type || ':' || x.object_id AS anchor,
                    x.object_type AS kind, x.object_id AS obj, count(DISTINCT x.post_id) AS c
             FROM actions x JOIN _n_post_unit u USING (platform, post_id)
             WHERE x.object_type IN ('url', 'image') GROUP BY ALL
         ),
         own AS (
-            SELECT i.id, c.anchor, c.kind, c.obj FROM carried c JOIN sizes s USING (unit)
-            JOIN _n_uid i USING (unit) WHERE 2 * c.c >= s.n
+            SELECT c.id, c.anchor, c.kind, c.obj FROM carried c JOIN sizes s USING (id)
+            WHERE 2 * c.c >= s.n
         )
         SELECT id, anchor, false FROM own
         UNION ALL
@@ -450,6 +457,25 @@ def _weigh(con: Any, n_units: int) -> None:
     con.execute("DROP TABLE _n_ua")
 
 
+def _facts(con: Any) -> None:
+    """``_n_facts(id, first_seen, last_seen, posts, languages)`` of every unit: its time span
+    (for the window) and what is stored about it, from one join of its posts."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _n_facts AS
+        WITH by_language AS (  -- a few rows per unit: the ordered list below is cheap
+            SELECT u.id, p.language, min(p.created_at) AS lo, max(p.created_at) AS hi,
+                   count(*) AS n
+            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY ALL
+        )
+        SELECT id, min(lo) AS first_seen, max(hi) AS last_seen, sum(n)::BIGINT AS posts,
+               list(language ORDER BY language)
+                   FILTER (WHERE language IS NOT NULL AND language <> '') AS languages
+        FROM by_language GROUP BY id
+        """
+    )
+
+
 def _links(con: Any, threshold: float, min_anchors: int, window_days: float) -> list[NarrativeLink]:
     """Pairs of units sharing enough anchor weight within the window, by prefix filtering.
 
@@ -457,12 +483,11 @@ def _links(con: Any, threshold: float, min_anchors: int, window_days: float) -> 
     most pairs a common rare anchor makes lie months apart. A pair's anchors are listed
     only once it is linked (one pair in ten on the IRA tweets).
     """
+    _facts(con)
     rows = con.execute(
         """
         WITH spans AS (
-            SELECT i.id, epoch(min(p.created_at)) AS lo, epoch(max(p.created_at)) AS hi
-            FROM _n_post_unit u JOIN _n_uid i USING (unit) JOIN posts p USING (platform, post_id)
-            GROUP BY i.id
+            SELECT id, epoch(first_seen) AS lo, epoch(last_seen) AS hi FROM _n_facts
         ),
         ordered AS (
             SELECT id, anchor, w,
@@ -479,10 +504,14 @@ def _links(con: Any, threshold: float, min_anchors: int, window_days: float) -> 
             FROM prefix x JOIN prefix y ON x.anchor = y.anchor AND x.id < y.id
             WHERE NOT (y.lo - x.hi > $window OR x.lo - y.hi > $window)
         ),
+        -- materialized: left free, the optimizer may join every unit's anchors with every
+        -- other's on the anchor alone first (433 million rows on the IRA tweets, 30 s)
+        held AS MATERIALIZED (
+            SELECT n.a, n.b, x.anchor, x.w FROM near n JOIN _n_w x ON x.id = n.a
+        ),
         shared AS (
-            SELECT n.a, n.b, x.anchor, x.w
-            FROM near n JOIN _n_w x ON x.id = n.a JOIN _n_w y ON y.id = n.b
-             AND y.anchor = x.anchor
+            SELECT h.a, h.b, h.anchor, h.w
+            FROM held h JOIN _n_w y ON y.id = h.b AND y.anchor = h.anchor
         ),
         counted AS (  -- the same url holds the same path: count the article once
             SELECT s.* FROM shared s ANTI JOIN (
@@ -602,34 +631,26 @@ def _store(workspace: Workspace, run_id: int, links: list[NarrativeLink]) -> Non
         con.unregister("_n_group_arrow")
     con.execute(
         """
-        INSERT INTO narrative_units
-        WITH by_language AS (  -- a few rows per unit: the ordered list below is cheap
-            SELECT u.unit, p.language, min(p.created_at) AS lo, max(p.created_at) AS hi,
-                   count(*) AS n
-            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY ALL
-        ),
-        facts AS (
-            SELECT unit, min(lo) AS first_seen, max(hi) AS last_seen, sum(n) AS posts,
-                   list(language ORDER BY language)
-                       FILTER (WHERE language IS NOT NULL AND language <> '') AS languages
-            FROM by_language GROUP BY unit
-        ),
+        CREATE OR REPLACE TEMP TABLE _n_named AS
+        WITH facts AS (SELECT i.unit, f.* FROM _n_facts f JOIN _n_uid i USING (id)),
         named AS (  -- a unit linked to none is a narrative of its own, named after itself
             SELECT g.grp, first(f.unit ORDER BY f.first_seen NULLS LAST, f.unit) AS narrative
             FROM facts f JOIN _n_group g USING (unit) GROUP BY g.grp
         )
-        SELECT $run, f.unit, coalesce(n.narrative, f.unit),
-               f.first_seen, f.last_seen, f.posts, coalesce(f.languages, [])
+        SELECT f.id, f.unit, coalesce(n.narrative, f.unit) AS narrative,
+               f.first_seen, f.last_seen, f.posts, coalesce(f.languages, []) AS languages
         FROM facts f LEFT JOIN _n_group g USING (unit) LEFT JOIN named n USING (grp)
-        """,
-        {"run": run_id},
+        """
     )
     con.execute(
-        """
-        INSERT INTO narrative_posts
-        SELECT $run, u.platform, u.post_id, u.unit, n.narrative
-        FROM _n_post_unit u JOIN narrative_units n ON n.run_id = $run AND n.unit = u.unit
-        """,
+        "INSERT INTO narrative_units SELECT $run, unit, narrative, first_seen, last_seen, "
+        "posts, languages FROM _n_named",
+        {"run": run_id},
+    )
+    # each post's narrative through the unit's integer id, not its string
+    con.execute(
+        "INSERT INTO narrative_posts SELECT $run, u.platform, u.post_id, u.unit, n.narrative "
+        "FROM _n_post_unit u JOIN _n_named n USING (id)",
         {"run": run_id},
     )
     if links:  # one Arrow table, not executemany (an INSERT per row)
@@ -649,6 +670,7 @@ def _store(workspace: Workspace, run_id: int, links: list[NarrativeLink]) -> Non
         )
         con.unregister("_n_links_arrow")
     con.execute("DROP TABLE IF EXISTS _n_group")
+    con.execute("DROP TABLE IF EXISTS _n_named")
 
 
 def stored_linking(workspace: Workspace) -> NarrativeLinking | None:
