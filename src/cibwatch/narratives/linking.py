@@ -65,6 +65,7 @@ _TEMP_TABLES: Final = (
     "_n_post_unit",
     "_n_uid",
     "_n_facts",
+    "_n_posted",
     "_n_group",
     "_n_named",
 )
@@ -367,13 +368,13 @@ def _build_anchors(con: Any) -> None:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _n_anchor (id INTEGER, anchor VARCHAR, broad BOOLEAN)"
     )
+    _facts(con)
     # temporary tables belong to this connection: batches are read by row number from one
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _n_text AS
         SELECT row_number() OVER (ORDER BY id, text) AS rn, id, text FROM (
-            SELECT DISTINCT u.id, p.text FROM _n_post_unit u
-            JOIN posts p USING (platform, post_id) WHERE p.text IS NOT NULL AND p.text <> ''
+            SELECT DISTINCT id, text FROM _n_posted WHERE text IS NOT NULL AND text <> ''
         ) QUALIFY row_number() OVER (PARTITION BY id ORDER BY text) <= {TEXTS_PER_UNIT}
         """
     )
@@ -397,6 +398,7 @@ def _build_anchors(con: Any) -> None:
             con.execute("INSERT INTO _n_anchor SELECT * FROM _n_batch")
             con.unregister("_n_batch")
     con.execute("DROP TABLE _n_text")
+    con.execute("DROP TABLE _n_posted")
     # a unit's own link or picture, carried by at least half its posts: a generic text
     # posted by many people with their own links says nothing about those links
     con.execute(
@@ -458,15 +460,21 @@ def _weigh(con: Any, n_units: int) -> None:
 
 
 def _facts(con: Any) -> None:
-    """``_n_facts(id, first_seen, last_seen, posts, languages)`` of every unit: its time span
-    (for the window) and what is stored about it, from one join of its posts."""
+    """What the phases read from the units' posts, from one join with them:
+    ``_n_posted(id, text, language, lo, hi, n)``, each unit's distinct texts (its posts mostly
+    repeat a few) and ``_n_facts(id, first_seen, last_seen, posts, languages)``: each unit's
+    time span (for the window) and what is stored about it."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _n_posted AS "
+        "SELECT u.id, p.text, p.language, min(p.created_at) AS lo, max(p.created_at) AS hi, "
+        "count(*) AS n FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY ALL"
+    )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _n_facts AS
         WITH by_language AS (  -- a few rows per unit: the ordered list below is cheap
-            SELECT u.id, p.language, min(p.created_at) AS lo, max(p.created_at) AS hi,
-                   count(*) AS n
-            FROM _n_post_unit u JOIN posts p USING (platform, post_id) GROUP BY ALL
+            SELECT id, language, min(lo) AS lo, max(hi) AS hi, sum(n) AS n
+            FROM _n_posted GROUP BY ALL
         )
         SELECT id, min(lo) AS first_seen, max(hi) AS last_seen, sum(n)::BIGINT AS posts,
                list(language ORDER BY language)
@@ -483,7 +491,6 @@ def _links(con: Any, threshold: float, min_anchors: int, window_days: float) -> 
     most pairs a common rare anchor makes lie months apart. A pair's anchors are listed
     only once it is linked (one pair in ten on the IRA tweets).
     """
-    _facts(con)
     rows = con.execute(
         """
         WITH spans AS (
