@@ -30,27 +30,15 @@ def _shares_csv(path: Path) -> None:
     )
 
 
+def _invoke(source: Path, out: Path, *extra: str, account: str = "who") -> Any:
+    args = [str(source), "--account-col", account, "--object-col", "what", "--time-col", "when"]
+    return CliRunner().invoke(coordination, [*args, "--window", "5", "--out", str(out), *extra])
+
+
 def test_coordination_writes_one_safe_row_per_edge(tmp_path: Path) -> None:
     source, out = tmp_path / "shares.csv", tmp_path / "edges.csv"
     _shares_csv(source)
-    result = CliRunner().invoke(
-        coordination,
-        [
-            str(source),
-            "--account-col",
-            "who",
-            "--object-col",
-            "what",
-            "--time-col",
-            "when",
-            "--window",
-            "5",
-            "--min-participation",
-            "2",
-            "--out",
-            str(out),
-        ],
-    )
+    result = _invoke(source, out, "--min-participation", "2")
     assert result.exit_code == 0, result.output
     assert "1 edges among 2 accounts" in result.output
     assert "1 tests: the pairs that co-acted at least once" in result.output
@@ -64,22 +52,7 @@ def test_coordination_writes_one_safe_row_per_edge(tmp_path: Path) -> None:
 def test_coordination_reports_missing_column(tmp_path: Path) -> None:
     source = tmp_path / "shares.csv"
     _shares_csv(source)
-    result = CliRunner().invoke(
-        coordination,
-        [
-            str(source),
-            "--account-col",
-            "user",
-            "--object-col",
-            "what",
-            "--time-col",
-            "when",
-            "--window",
-            "5",
-            "--out",
-            str(tmp_path / "e.csv"),
-        ],
-    )
+    result = _invoke(source, tmp_path / "e.csv", account="user")
     assert result.exit_code != 0
     assert "no column 'user'" in str(result.exception)
 
@@ -96,11 +69,6 @@ def test_coordination_refuses_data_too_dense_and_says_what_to_do(tmp_path: Path)
     assert not (tmp_path / "e.csv").exists()
     result = CliRunner().invoke(coordination, [*args, "--max-pairs", "0"])
     assert result.exit_code == 0, result.output
-
-
-def _invoke(source: Path, out: Path, *extra: str) -> Any:
-    args = [str(source), "--account-col", "who", "--object-col", "what", "--time-col", "when"]
-    return CliRunner().invoke(coordination, [*args, "--window", "5", "--out", str(out), *extra])
 
 
 def test_coordination_says_what_it_read_row_by_row(tmp_path: Path) -> None:

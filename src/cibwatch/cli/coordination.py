@@ -11,8 +11,12 @@ from pathlib import Path
 
 import click
 
-from cibwatch.cli.choices import DEFAULT_MAX_PAIRS, ENGINE_NAMES, SEMANTICS
-from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE
+from cibwatch.cli.choices import (
+    DEFAULT_MAX_PAIRS,
+    ENGINE_NAMES,
+    SEMANTICS,
+    max_reject_share_option,
+)
 
 
 def _no_bound_at_zero(_ctx: click.Context, _param: click.Parameter, value: int) -> int | None:
@@ -60,13 +64,9 @@ def max_pairs_option(f: click.decorators.FC) -> click.decorators.FC:
     help="Edges: .csv, .parquet, .graphml or .gexf.",
 )
 @click.option("--nodes-out", type=click.Path(dir_okay=False), default=None, help="Nodes file.")
-@click.option(
-    "--max-reject-share",
-    type=click.FloatRange(0, 1),
-    default=DEFAULT_MAX_REJECT_SHARE,
-    show_default=True,
-    help="Refuse the file (exit 1, nothing written) when more than this share of its rows "
-    "that name an object lack an account or a readable time; 1 keeps whatever passes.",
+@max_reject_share_option(
+    "Refuse the file (exit 1, nothing written) when more than this share of its rows "
+    "that name an object lack an account or a readable time; 1 keeps whatever passes."
 )
 def command(
     input_path: str,
