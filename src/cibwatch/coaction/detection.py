@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from cibwatch.coaction.shares import (
+    STAGED_TABLE,
     ShareColumns,
     SharesRead,
     check_read,
@@ -211,7 +212,7 @@ def detect_coordination(
             try:
                 check_read(read, max_reject_share)
                 result = run_coaction(
-                    Step("shares", sql, releases=("coaction_staged",)),
+                    Step("shares", sql, releases=(STAGED_TABLE,)),
                     spec,
                     runner,
                     fdr=fdr,

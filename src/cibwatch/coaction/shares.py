@@ -26,21 +26,14 @@ import duckdb
 import pyarrow as pa
 
 from cibwatch.errors import ConfigError, InputError
+from cibwatch.sqltext import identifier, literal
 
 #: The temporary table :func:`stage_shares` creates on the connection.
 STAGED_TABLE = "coaction_staged"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _time_expr(column: str, sql_type: str) -> str:
-    col = _q(column)
+    col = identifier(column)
     upper = sql_type.upper()
     if upper.startswith("TIMESTAMP") or upper == "DATE":
         return f"epoch_us(CAST({col} AS TIMESTAMPTZ)) / 1e6"
@@ -66,9 +59,9 @@ def _relation(con: duckdb.DuckDBPyConnection, source: str | Path | pa.Table) -> 
         raise InputError("no such file", file=str(path))
     lower = path.name.lower()
     if lower.endswith(".parquet"):
-        return f"read_parquet({_lit(str(path))})"
+        return f"read_parquet({literal(str(path))})"
     # Every CSV cell as text: ids keep leading zeros and times are parsed by our own rule.
-    return f"read_csv({_lit(str(path))}, all_varchar = true, header = true)"
+    return f"read_csv({literal(str(path))}, all_varchar = true, header = true)"
 
 
 @dataclass(frozen=True)
@@ -223,16 +216,16 @@ def _normalised(
             )
     if c.object_types is not None and not c.object_types:
         raise ConfigError("object_types is empty")
-    otype = _q(c.object_type_col) if c.object_type_col else _lit(c.object_type)
-    content = f"CAST({_q(c.content_col)} AS VARCHAR)" if c.content_col else "NULL"
+    otype = identifier(c.object_type_col) if c.object_type_col else literal(c.object_type)
+    content = f"CAST({identifier(c.content_col)} AS VARCHAR)" if c.content_col else "NULL"
     t_expr = _time_expr(c.time_col, types[c.time_col])
     numbered = f"SELECT *, row_number() OVER () AS coaction_row FROM {relation}"
     select = (
         "SELECT coaction_row, "
-        f"CAST({_q(c.account_col)} AS VARCHAR) AS account, "
+        f"CAST({identifier(c.account_col)} AS VARCHAR) AS account, "
         f"CAST({otype} AS VARCHAR) AS object_type, "
-        f"CAST({_q(c.object_col)} AS VARCHAR) AS object_id, "
-        f"{t_expr} AS t, CAST({_q(c.time_col)} AS VARCHAR) AS raw_time, "
+        f"CAST({identifier(c.object_col)} AS VARCHAR) AS object_id, "
+        f"{t_expr} AS t, CAST({identifier(c.time_col)} AS VARCHAR) AS raw_time, "
         f"{content} AS content FROM ({numbered}) numbered"
     )
     return select, file
@@ -246,14 +239,16 @@ def _reason_sql(columns: ShareColumns) -> str:
     """
     other_type = ""
     if columns.object_types is not None:
-        kept = ", ".join(map(_lit, columns.object_types))
-        other_type = f"WHEN NOT COALESCE(object_type IN ({kept}), false) THEN {_lit(OTHER_TYPE)} "
+        kept = ", ".join(map(literal, columns.object_types))
+        other_type = (
+            f"WHEN NOT COALESCE(object_type IN ({kept}), false) THEN {literal(OTHER_TYPE)} "
+        )
     return (
-        f"CASE WHEN object_id IS NULL OR object_id = '' THEN {_lit(NO_OBJECT)} {other_type}"
+        f"CASE WHEN object_id IS NULL OR object_id = '' THEN {literal(NO_OBJECT)} {other_type}"
         "WHEN t IS NULL AND raw_time IS NOT NULL AND trim(raw_time) <> '' "
-        f"THEN {_lit(UNREADABLE_TIME)} "
-        f"WHEN account IS NULL OR account = '' THEN {_lit(NO_ACCOUNT)} "
-        f"WHEN t IS NULL THEN {_lit(NO_TIME)} END"
+        f"THEN {literal(UNREADABLE_TIME)} "
+        f"WHEN account IS NULL OR account = '' THEN {literal(NO_ACCOUNT)} "
+        f"WHEN t IS NULL THEN {literal(NO_TIME)} END"
     )
 
 
@@ -261,7 +256,7 @@ def _reason_sql(columns: ShareColumns) -> str:
 _SHARES = (
     "SELECT account, object_type, object_id, t, "
     "COALESCE(content, CAST(coaction_row AS VARCHAR)) AS share_id, "
-    "CAST(coaction_row AS BIGINT) AS rid FROM coaction_staged WHERE reason IS NULL"
+    f"CAST(coaction_row AS BIGINT) AS rid FROM {STAGED_TABLE} WHERE reason IS NULL"
 )
 
 
@@ -276,13 +271,13 @@ def stage_shares(
     that stages the rows also gives each its reason for not being a share, so the counts
     by reason are an aggregate over the staged table (0.02 CPU s at 1 M rows), not a
     second read of the source. Call :func:`unstage_shares` afterwards (a step that reads
-    the shares SELECT once may release ``coaction_staged`` itself).
+    the shares SELECT once may release :data:`STAGED_TABLE` itself).
     """
     select, file = _normalised(con, source, columns)
     # The raw time text is kept only where it could not be read (for the example): a copy
     # of every time as text would cost as much memory as the ids.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE coaction_staged AS SELECT coaction_row, account, "
+        f"CREATE OR REPLACE TEMP TABLE {STAGED_TABLE} AS SELECT coaction_row, account, "
         "object_type, object_id, t, content, "
         f"CASE WHEN t IS NULL THEN raw_time END AS raw_time, {_reason_sql(columns)} AS reason "
         f"FROM ({select}) staged"
@@ -297,7 +292,7 @@ _EXAMPLE_CHARS = 80
 def _read(con: duckdb.DuckDBPyConnection, file: str | None, columns: ShareColumns) -> SharesRead:
     rows = con.execute(
         "SELECT reason, count(*), min(coaction_row), arg_min(raw_time, coaction_row) "
-        "FROM coaction_staged GROUP BY reason"
+        f"FROM {STAGED_TABLE} GROUP BY reason"
     ).fetchall()
     fields = {
         NO_OBJECT: columns.object_col,
@@ -358,7 +353,7 @@ def write_shares(
 
 def unstage_shares(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what :func:`stage_shares` left on ``con``."""
-    con.execute("DROP TABLE IF EXISTS coaction_staged")
+    con.execute(f"DROP TABLE IF EXISTS {STAGED_TABLE}")
     registered = con.execute(
         "SELECT 1 FROM duckdb_views() WHERE view_name = 'coaction_source' AND temporary"
     ).fetchall()
@@ -369,7 +364,7 @@ def unstage_shares(con: duckdb.DuckDBPyConnection) -> None:
 def copy_shares(con: duckdb.DuckDBPyConnection, sql: str, path: str | Path) -> int:
     """Write the result of the shares ``sql`` on ``con`` to the Parquet file ``path``;
     return the rows written."""
-    written = con.execute(f"COPY ({sql}) TO {_lit(str(path))} (FORMAT parquet)").fetchone()
+    written = con.execute(f"COPY ({sql}) TO {literal(str(path))} (FORMAT parquet)").fetchone()
     return int(written[0]) if written else 0
 
 
@@ -377,7 +372,7 @@ def workspace_shares_sql(object_types: Sequence[str] | None = None) -> str:
     """``SELECT`` turning the workspace table ``actions`` into ``shares`` (DuckDB)."""
     where = ""
     if object_types is not None:
-        where = " WHERE object_type IN (" + ", ".join(map(_lit, object_types)) + ")"
+        where = " WHERE object_type IN (" + ", ".join(map(literal, object_types)) + ")"
     return (
         "SELECT account, object_type, object_id, epoch_us(created_at) / 1e6 AS t, "
         "post_id AS share_id, row_number() OVER () AS rid FROM actions" + where
