@@ -145,3 +145,16 @@ def test_check_read_refuses_a_bad_limit_and_passes_a_clean_read() -> None:
     check_read(clean, None)
     with pytest.raises(ConfigError, match="between 0 and 1"):
         check_read(clean, 1.5)
+
+
+def test_a_hostile_time_is_quoted_escaped_and_cut(tmp_path: Path) -> None:
+    # Terminal control characters and a right-to-left override are shown escaped, and a
+    # long value is cut to 80 characters: the report is read on a terminal.
+    hostile = "\x1b[2J\u202e=cmd()" + "x" * 200
+    table = pa.table({"user": ["a", "b"], "url": ["u", "u"], "when": ["0", hostile]})
+    read = _detect(table).read
+    assert read is not None
+    example = read.examples["unreadable time"]
+    assert example == f"row 2, field when: {hostile[:80]!r}"
+    assert "\x1b" not in example and "\u202e" not in example
+    assert "\\x1b" in example and "\\u202e" in example
