@@ -89,6 +89,7 @@ def run_coaction(
     min_objects: int | None = None,
     checks: Sequence[Step] = (),
     one_object_type: bool = False,
+    one_time_per_post: bool = False,
 ) -> CoActionResult:
     """Run the steps on ``engine`` for ``shares``: an Arrow table, a Parquet file or, on
     DuckDB, a step.
@@ -97,14 +98,20 @@ def run_coaction(
     objects for an edge to be tested for significance. ``checks`` run right after
     ``unique_shares``, the first stored step (what validates a source read in passing).
     ``one_object_type`` promises that every share has the same object type (a cheaper sort;
-    see :func:`~cibwatch.coaction.steps.pair_steps`).
+    see :func:`~cibwatch.coaction.steps.pair_steps`). ``one_time_per_post`` promises that
+    a post's shares all carry its time (see :func:`~cibwatch.coaction.slices.run_on_duckdb`).
     """
     spec.check()
     slicing: dict[str, Any] = {"slices": 1}
     if isinstance(engine, DuckDBEngine):
         # One time slice at a time when the join is large (:mod:`cibwatch.coaction.slices`).
         out, plan = run_on_duckdb(
-            engine, shares, spec, checks=checks, one_object_type=one_object_type
+            engine,
+            shares,
+            spec,
+            checks=checks,
+            one_object_type=one_object_type,
+            one_time_per_post=one_time_per_post,
         )
         slicing = {"slices": len(plan.bounds), "examined_pairs": plan.examined}
     else:
@@ -272,7 +279,15 @@ def coaction_edges(
         runner, own = get_engine(engine), True
     try:
         if isinstance(runner, DuckDBEngine) and runner.connection is workspace.connection:
-            return run_coaction(Step("shares", sql), spec, runner, fdr=fdr, min_objects=min_objects)
+            # A post's actions all carry its one creation time.
+            return run_coaction(
+                Step("shares", sql),
+                spec,
+                runner,
+                fdr=fdr,
+                min_objects=min_objects,
+                one_time_per_post=True,
+            )
         con = workspace.connection
         with _handed_over(runner, lambda path: copy_shares(con, sql, path)) as staged:
             return run_coaction(staged, spec, runner, fdr=fdr, min_objects=min_objects)

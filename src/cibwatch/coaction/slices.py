@@ -360,14 +360,17 @@ def run_on_duckdb(
     *,
     checks: Sequence[Step] = (),
     one_object_type: bool = False,
+    one_time_per_post: bool = False,
     outputs: Sequence[str] = OUTPUTS,
 ) -> tuple[dict[str, pa.Table], SlicePlan]:
     """Every co-action step on DuckDB, one time slice at a time when the join is large.
 
     The shares are sorted once (``unique_shares``, ``near_shares``, kept on the connection
     across the slices), the join's work per bucket plans the slices, and the steps of that
-    plan run on ``engine``. Raises :class:`~cibwatch.coaction.steps.TooManyPairsError` for a
-    window too dense to compute.
+    plan run on ``engine``. ``one_time_per_post`` promises that all shares of a post carry
+    its one time (a workspace's actions), which spares looking for posts that do not.
+    Raises :class:`~cibwatch.coaction.steps.TooManyPairsError` for a window too dense to
+    compute.
     """
     con = engine.connection
     registered = "coaction_input"
@@ -398,15 +401,17 @@ def run_on_duckdb(
             at = work.column("bucket").to_pylist().index(dense)
             raise refuse_dense(con, spec, dense, int(work.column("examined")[at].as_py()))
         if plan.sliced:
-            # Posts whose shares carry different times (possible only in files): their
-            # pairs of posts may fall in two slices and are counted apart.
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE drifting_posts AS SELECT account, share_id "
-                "FROM near_shares GROUP BY account, share_id HAVING MIN(t) < MAX(t)"
-            )
-            made.append(("TABLE", "drifting_posts"))
-            found = con.execute("SELECT COUNT(*) FROM drifting_posts").fetchone()
-            drifting = bool(found and found[0])
+            # Posts whose shares carry different times (possible in files): their pairs
+            # of posts may fall in two slices and are counted apart.
+            drifting = False
+            if not one_time_per_post:
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE drifting_posts AS SELECT account, share_id "
+                    "FROM near_shares GROUP BY account, share_id HAVING MIN(t) < MAX(t)"
+                )
+                made.append(("TABLE", "drifting_posts"))
+                found = con.execute("SELECT COUNT(*) FROM drifting_posts").fetchone()
+                drifting = bool(found and found[0])
             steps = sliced_steps(spec, engine.dialect, plan, drifting=drifting)
         else:
             steps = whole_steps(spec, engine.dialect)
