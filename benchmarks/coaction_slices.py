@@ -57,9 +57,13 @@ def one(args: argparse.Namespace) -> None:
 
     threading.Thread(target=sample, daemon=True).start()
     ws = Workspace(args.workspace, memory_limit=args.memory_limit, threads=args.threads)
+    ws.connection.execute(f"SET max_temp_directory_size = '{args.max_spill}'")
     engine = DuckDBEngine(ws.connection)
     t0, c0 = time.perf_counter(), _cpu()
     if args.progress:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="  %(message)s", stream=sys.stderr)
 
         def stepped(name: str) -> None:
             print(
@@ -109,6 +113,7 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--window", type=float, default=30)
+    parser.add_argument("--max-spill", default="20GB", help="DuckDB max_temp_directory_size.")
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -120,6 +125,7 @@ def main() -> None:
         command = [sys.executable, __file__, args.workspace, "--one", config]
         command += ["--out", str(args.out), "--memory-limit", args.memory_limit]
         command += ["--threads", str(args.threads), "--window", str(args.window)]
+        command += ["--max-spill", args.max_spill]
         command += ["--progress"] if args.progress else []
         done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
         figures.append(json.loads(done.stdout.strip().splitlines()[-1]))

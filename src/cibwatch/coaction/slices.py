@@ -24,6 +24,7 @@ naming the instant and its most shared objects.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -52,6 +53,8 @@ from cibwatch.coaction.steps import (
 )
 from cibwatch.engines.base import Dialect, Input, ParquetInput, Step
 from cibwatch.engines.duckdb_engine import DuckDBEngine
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -400,6 +403,14 @@ def run_on_duckdb(
         if dense is not None:
             at = work.column("bucket").to_pylist().index(dense)
             raise refuse_dense(con, spec, dense, int(work.column("examined")[at].as_py()))
+        _log.info(
+            "co-action: the %g s window join examines %s pairs of shares: %d slice(s), "
+            "the largest %s pairs",
+            spec.window,
+            f"{plan.examined:,}",
+            len(plan.bounds),
+            f"{plan.largest:,}",
+        )
         if plan.sliced:
             # Posts whose shares carry different times (possible in files): their pairs
             # of posts may fall in two slices and are counted apart.
