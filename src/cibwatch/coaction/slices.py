@@ -177,6 +177,41 @@ def whole_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
 _SHARES_TABLES = ("near_shares", "drifting_posts")
 
 
+def keys_sql() -> tuple[str, str]:
+    """``(account_keys, near_keys)``: the near shares with numbers for names.
+
+    The first pass over the slices only counts (pairs per type, pairs of posts, co-actions
+    per account pair): numbered accounts, posts and objects make its join, its distinct
+    pairs of posts and its per-account-pair table several times cheaper than the text ids.
+    Numbers follow the order of the text (accounts by id, posts by account then id), so
+    ``LEAST`` and ``GREATEST`` orient pairs as the text would.
+    """
+    accounts = (
+        "SELECT account, row_number() OVER (ORDER BY account) AS key "
+        "FROM (SELECT DISTINCT account FROM near_shares) a"
+    )
+    near = (
+        "SELECT n.object_type, n.bucket, n.t, n.rid, a.key AS account, "
+        "dense_rank() OVER (ORDER BY n.account, n.share_id) AS post, "
+        "dense_rank() OVER (ORDER BY n.object_type, n.object_id) AS object "
+        "FROM near_shares n JOIN account_keys a ON a.account = n.account"
+    )
+    return accounts, near
+
+
+def keyed_pairs_sql(window: float, buckets: tuple[int | None, int | None]) -> str:
+    """:func:`~cibwatch.coaction.steps.pairs_sql` over ``near_keys``: the same pairs, with
+    the type, the accounts and the posts as numbers."""
+    return pairs_sql(
+        window,
+        "near_keys",
+        buckets,
+        columns="s1.object_type AS object_type, s1.account AS acc1, s2.account AS acc2, "
+        "s1.post AS post1, s2.post AS post2",
+        same_object="s1.object = s2.object",
+    )
+
+
 def _union(names: Sequence[str]) -> str:
     return " UNION ALL ".join(f"SELECT * FROM {name}" for name in names)
 
@@ -211,38 +246,65 @@ def sliced_steps(
     """
     m = int(spec.min_participation)
     coortweet = spec.semantics == "coortweet"
+    # CooRTweet's first pass needs the pairs' accounts and shares as they are (its
+    # per-type activity filter); cibwatch's counts only need numbers (``near_keys``).
+    keyed = not coortweet
     whole = {step.name: step for step in totals_steps()}
     share_stats = replace(whole["share_stats"], releases=("unique_shares",))
     steps: list[Step] = [share_stats, whole["activity"], whole["post_activity"], whole["accounts"]]
     if coortweet:
         steps.append(active_step(spec))
-    types, counted, loose, account_pairs, coacting = [], [], [], [], []
+    types: list[str] = []
+    counted: list[str] = []
+    loose: list[str] = []
+    account_pairs: list[str] = []
+    coacting: list[str] = []
     for k, buckets in enumerate(plan.bounds):
         pairs = f"slice{k}_pairs"
-        steps.append(Step(pairs, pairs_sql(spec.window, buckets=buckets)))
+        if keyed:
+            steps.append(Step(pairs, keyed_pairs_sql(spec.window, buckets)))
+            posts = (
+                "SELECT DISTINCT LEAST(post1, post2) AS first_post, "
+                f"GREATEST(post1, post2) AS second_post FROM {pairs} WHERE post1 <> post2"
+            )
+            drifts = (
+                "LEFT JOIN drifting_posts d1 ON d1.post = x.first_post "
+                "LEFT JOIN drifting_posts d2 ON d2.post = x.second_post"
+            )
+            pair_of_posts = "first_post, second_post"
+            coacts = (
+                "SELECT LEAST(acc1, acc2) AS account_a, GREATEST(acc1, acc2) AS account_b "
+                f"FROM {pairs} WHERE acc1 <> acc2"
+            )
+        else:
+            steps.append(Step(pairs, pairs_sql(spec.window, buckets=buckets)))
+            posts = _post_pairs_sql(pairs)
+            drifts = (
+                "LEFT JOIN drifting_posts d1 ON "
+                "d1.account = x.first_account AND d1.share_id = x.first_share "
+                "LEFT JOIN drifting_posts d2 ON "
+                "d2.account = x.second_account AND d2.share_id = x.second_share"
+            )
+            pair_of_posts = "first_account, first_share, second_account, second_share"
+            coacts = _coacts_sql(pairs, "")
         steps.append(
             Step(
                 f"slice{k}_types",
                 f"SELECT object_type, COUNT(*) AS n FROM {pairs} GROUP BY object_type",
             )
         )
-        posts = _post_pairs_sql(pairs)
         if drifting:
             steps.append(
                 Step(
                     f"slice{k}_post_pairs",
-                    "SELECT x.*, d1.account IS NOT NULL OR d2.account IS NOT NULL AS drifts "
-                    f"FROM ({posts}) x LEFT JOIN drifting_posts d1 ON "
-                    "d1.account = x.first_account AND d1.share_id = x.first_share "
-                    "LEFT JOIN drifting_posts d2 ON "
-                    "d2.account = x.second_account AND d2.share_id = x.second_share",
+                    "SELECT x.*, d1.drifts IS NOT NULL OR d2.drifts IS NOT NULL AS drifts "
+                    f"FROM ({posts}) x {drifts}",
                 )
             )
             steps.append(
                 Step(
                     f"slice{k}_loose",
-                    "SELECT first_account, first_share, second_account, second_share "
-                    f"FROM slice{k}_post_pairs WHERE drifts",
+                    f"SELECT {pair_of_posts} FROM slice{k}_post_pairs WHERE drifts",
                 )
             )
             loose.append(f"slice{k}_loose")
@@ -251,9 +313,8 @@ def sliced_steps(
         steps.append(
             Step(
                 f"slice{k}_account_pairs",
-                "SELECT account_a, account_b, COUNT(*) AS n FROM ("
-                + _coacts_sql(pairs, "")
-                + ") c GROUP BY account_a, account_b",
+                f"SELECT account_a, account_b, COUNT(*) AS n FROM ({coacts}) c "
+                "GROUP BY account_a, account_b",
             )
         )
         if coortweet:
@@ -298,6 +359,7 @@ def sliced_steps(
             "account_pairs",
             "SELECT account_a, account_b, CAST(SUM(n) AS BIGINT) AS n "
             f"FROM ({_union(account_pairs)}) u GROUP BY account_a, account_b",
+            releases=("near_keys", "account_keys") if keyed else (),
         ),
         Step("coacting_pairs", "SELECT COUNT(*) AS n_coacting_pairs FROM account_pairs"),
     ]
@@ -307,8 +369,15 @@ def sliced_steps(
     source = "near_shares"
     if prefilter:
         # The second pass needs only the shares of accounts in a candidate pair.
+        candidates = f"SELECT account_a, account_b FROM account_pairs WHERE n >= {m}"
+        if keyed:
+            candidates = (
+                "SELECT x.account AS account_a, y.account AS account_b FROM account_pairs p "
+                "JOIN account_keys x ON x.key = p.account_a "
+                f"JOIN account_keys y ON y.key = p.account_b WHERE p.n >= {m}"
+            )
         steps += [
-            Step("candidates", f"SELECT account_a, account_b FROM account_pairs WHERE n >= {m}"),
+            Step("candidates", candidates),
             Step(
                 "candidate_shares",
                 "SELECT * FROM near_shares WHERE account IN ("
@@ -415,10 +484,22 @@ def run_on_duckdb(
             # Posts whose shares carry different times (possible in files): their pairs
             # of posts may fall in two slices and are counted apart.
             drifting = False
+            keyed = spec.semantics != "coortweet"
+            if keyed:
+                for name, sql in zip(("account_keys", "near_keys"), keys_sql(), strict=True):
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+                    made.append(("TABLE", name))
+                    engine._stepped(name)
             if not one_time_per_post:
                 con.execute(
-                    "CREATE OR REPLACE TEMP TABLE drifting_posts AS SELECT account, share_id "
-                    "FROM near_shares GROUP BY account, share_id HAVING MIN(t) < MAX(t)"
+                    "CREATE OR REPLACE TEMP TABLE drifting_posts AS "
+                    + (
+                        "SELECT post, TRUE AS drifts FROM near_keys GROUP BY post "
+                        if keyed
+                        else "SELECT account, share_id, TRUE AS drifts FROM near_shares "
+                        "GROUP BY account, share_id "
+                    )
+                    + "HAVING MIN(t) < MAX(t)"
                 )
                 made.append(("TABLE", "drifting_posts"))
                 found = con.execute("SELECT COUNT(*) FROM drifting_posts").fetchone()

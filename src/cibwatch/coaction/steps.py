@@ -178,16 +178,29 @@ def pair_steps(spec: CoActionSpec, *, one_object_type: bool = False) -> list[Ste
     return [flagged, unique, near, _pair_budget(spec), pairs]
 
 
+#: What :func:`pairs_sql` returns of each pair, and how it tells one object.
+PAIR_COLUMNS = (
+    "s1.object_type AS object_type, s1.object_id AS object_id, "
+    "s1.account AS acc1, s2.account AS acc2, s1.share_id AS share1, "
+    "s2.share_id AS share2, s1.t AS t1, s2.t AS t2"
+)
+SAME_OBJECT = "s1.object_type = s2.object_type AND s1.object_id = s2.object_id"
+
+
 def pairs_sql(
     window: float,
     source: str = "near_shares",
     buckets: tuple[int | None, int | None] = (None, None),
+    *,
+    columns: str = PAIR_COLUMNS,
+    same_object: str = SAME_OBJECT,
 ) -> str:
     """``SELECT`` of the pairs of shares of one object within ``window`` from ``source``.
 
     ``buckets = (first, end)`` keeps only the pairs whose earlier share lies in a bucket from
     ``first`` up to, not including, ``end`` (None: unbounded): one time slice. Each pair has
     exactly one earlier share, so slices that tile the buckets give every pair exactly once.
+    ``columns`` and ``same_object`` serve a ``source`` with other columns.
     """
     w = _window_literal(window)
     first, end = buckets
@@ -202,12 +215,6 @@ def pairs_sql(
             bounds2.append(f"bucket <= {int(end)}")
         one = f"(SELECT * FROM {source} WHERE {' AND '.join(bounds1)})"
         two = f"(SELECT * FROM {source} WHERE {' AND '.join(bounds2)})"
-    columns = (
-        "s1.object_type AS object_type, s1.object_id AS object_id, "
-        "s1.account AS acc1, s2.account AS acc2, s1.share_id AS share1, "
-        "s2.share_id AS share2, s1.t AS t1, s2.t AS t2"
-    )
-    same_object = "s1.object_type = s2.object_type AND s1.object_id = s2.object_id"
     return (
         f"SELECT {columns} FROM {one} s1 JOIN {two} s2 "
         f"ON {same_object} AND s2.bucket = s1.bucket "
