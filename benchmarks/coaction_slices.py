@@ -74,12 +74,11 @@ def one(args: argparse.Namespace) -> None:
             )
 
         engine.on_step = stepped
-    slice_pairs = None if args.one == "auto" else int(args.one)
-    result = coaction_edges(
-        ws, window=args.window, min_participation=2, engine=engine, slice_pairs=slice_pairs
-    )
+    # "auto" passes no slice size, so the same script also times a version without slices.
+    options: dict[str, Any] = {} if args.one == "auto" else {"slice_pairs": int(args.one)}
+    result = coaction_edges(ws, window=args.window, min_participation=2, engine=engine, **options)
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
-    out = Path(args.out) / args.one
+    out = Path(args.out) / (args.label or args.one)
     out.mkdir(parents=True, exist_ok=True)
     for name in ("edges", "layers", "nodes"):
         pq.write_table(getattr(result, name), out / f"{name}.parquet")
@@ -92,8 +91,8 @@ def one(args: argparse.Namespace) -> None:
                 "cpu_s": round(cpu, 1),
                 "peak_rss_gb": round(peak[0], 2),
                 "load": round(os.getloadavg()[0], 1),
-                "slices": result.params["slices"],
-                "slice_pairs": result.params["slice_pairs"],
+                "slices": result.params.get("slices"),
+                "slice_pairs": result.params.get("slice_pairs"),
                 "examined_pairs": result.params.get("examined_pairs"),
                 "window_pairs": result.n_window_pairs,
                 "shares": result.n_shares,
@@ -116,6 +115,7 @@ def main() -> None:
     parser.add_argument("--max-spill", default="20GB", help="DuckDB max_temp_directory_size.")
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--label", help="With --one: the output folder's name.")
     args = parser.parse_args()
     if args.one:
         one(args)
