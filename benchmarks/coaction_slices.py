@@ -76,7 +76,23 @@ def one(args: argparse.Namespace) -> None:
         engine.on_step = stepped
     # "auto" passes no slice size, so the same script also times a version without slices.
     options: dict[str, Any] = {} if args.one == "auto" else {"slice_pairs": int(args.one)}
-    result = coaction_edges(ws, window=args.window, min_participation=2, engine=engine, **options)
+    if args.days is None:
+        result = coaction_edges(
+            ws, window=args.window, min_participation=2, engine=engine, **options
+        )
+    else:
+        # The first DAYS days of the actions only: a measurable part of a world too large
+        # to run whole here, at its own density.
+        from cibwatch.coaction.detection import run_coaction
+        from cibwatch.coaction.shares import workspace_shares_sql
+        from cibwatch.coaction.steps import CoActionSpec
+        from cibwatch.engines.base import Step
+
+        first = ws.connection.execute("SELECT epoch(MIN(created_at)) FROM actions").fetchone()
+        cut = float(first[0] if first else 0) + args.days * 86400
+        sql = f"SELECT * FROM ({workspace_shares_sql()}) s WHERE t < {cut!r}"
+        spec = CoActionSpec(window=args.window, min_participation=2, **options)
+        result = run_coaction(Step("shares", sql), spec, engine, one_time_per_post=True)
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
     out = Path(args.out) / (args.label or args.one)
     out.mkdir(parents=True, exist_ok=True)
@@ -113,6 +129,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--window", type=float, default=30)
     parser.add_argument("--max-spill", default="20GB", help="DuckDB max_temp_directory_size.")
+    parser.add_argument("--days", type=float, help="Only the first DAYS days of actions.")
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--label", help="With --one: the output folder's name.")
@@ -126,6 +143,7 @@ def main() -> None:
         command += ["--out", str(args.out), "--memory-limit", args.memory_limit]
         command += ["--threads", str(args.threads), "--window", str(args.window)]
         command += ["--max-spill", args.max_spill]
+        command += ["--days", str(args.days)] if args.days is not None else []
         command += ["--progress"] if args.progress else []
         done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
         figures.append(json.loads(done.stdout.strip().splitlines()[-1]))
