@@ -16,6 +16,7 @@ join fits), or a number of pairs per slice (forces slicing when the join examine
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -49,14 +50,26 @@ def one(args: argparse.Namespace) -> None:
     from cibwatch.workspace import Workspace
 
     peak = [0.0]
+    spill = [0.0]
+    ws = Workspace(args.workspace, memory_limit=args.memory_limit, threads=args.threads)
+    found = ws.connection.execute("SELECT current_setting('temp_directory')").fetchone()
+    spill_dir = Path(str(found[0])) if found and found[0] else None
+
+    def spilled_gb() -> float:
+        # This process's files only: DuckDB names them after the process id.
+        if spill_dir is None or not spill_dir.is_dir():
+            return 0.0
+        mine = spill_dir.glob(f"duckdb_temp_{os.getpid()}_*")
+        return sum(path.stat().st_size for path in mine if path.is_file()) / 1024**3
 
     def sample() -> None:
         while True:
             peak[0] = max(peak[0], _rss_gb())
-            time.sleep(0.1)
+            with contextlib.suppress(OSError):  # a file removed while it was listed
+                spill[0] = max(spill[0], spilled_gb())
+            time.sleep(0.5)
 
     threading.Thread(target=sample, daemon=True).start()
-    ws = Workspace(args.workspace, memory_limit=args.memory_limit, threads=args.threads)
     ws.connection.execute(f"SET max_temp_directory_size = '{args.max_spill}'")
     engine = DuckDBEngine(ws.connection)
     t0, c0 = time.perf_counter(), _cpu()
@@ -68,7 +81,8 @@ def one(args: argparse.Namespace) -> None:
         def stepped(name: str) -> None:
             print(
                 f"  {name}: {time.perf_counter() - t0:,.1f} s, {_cpu() - c0:,.1f} CPU s, "
-                f"RSS {_rss_gb():.2f} GB, peak {peak[0]:.2f} GB, load {os.getloadavg()[0]:.1f}",
+                f"RSS {_rss_gb():.2f} GB, peak {peak[0]:.2f} GB, spill {spill[0]:.1f} GB, "
+                f"load {os.getloadavg()[0]:.1f}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -106,6 +120,7 @@ def one(args: argparse.Namespace) -> None:
                 "wall_s": round(wall, 1),
                 "cpu_s": round(cpu, 1),
                 "peak_rss_gb": round(peak[0], 2),
+                "peak_spill_gb": round(spill[0], 2),
                 "load": round(os.getloadavg()[0], 1),
                 "slices": result.params.get("slices"),
                 "slice_pairs": result.params.get("slice_pairs"),
