@@ -34,9 +34,10 @@ DEFAULT_MAX_PAIRS = 500_000_000
 
 #: Pairs of shares one time slice is planned to hold when ``slice_pairs`` is not given
 #: (DuckDB computes co-action one slice at a time: :mod:`cibwatch.coaction.slices`). At
-#: about 110 bytes a pair, 40 million pairs are 4.4 GB, DuckDB's usual memory limit, with
-#: what spills beyond it bounded by the slice; the 1 million post recipe examines fewer
-#: and so stays one slice.
+#: about 110 bytes a pair, 40 million pairs are 4.4 GB, near DuckDB's usual memory limit,
+#: so what spills is bounded by one slice. The 1 million post world examines 1.3 million
+#: and stays one slice (the unsliced steps); the 10 million post world at ten times its
+#: density examines 95 million: three slices, the same edges in 14 % less CPU time.
 DEFAULT_SLICE_PAIRS = 40_000_000
 
 
