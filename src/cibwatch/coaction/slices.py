@@ -39,10 +39,10 @@ from cibwatch.coaction.steps import (
     OUTPUTS,
     CoActionSpec,
     TooManyPairsError,
-    _coacts_sql,
     active_step,
     coact_steps,
     coacting_shares_sql,
+    coacts_sql,
     edge_steps,
     kept_coacts_sql,
     kept_sql,
@@ -286,7 +286,7 @@ def sliced_steps(
                 "d2.account = x.second_account AND d2.share_id = x.second_share"
             )
             pair_of_posts = "first_account, first_share, second_account, second_share"
-            coacts = _coacts_sql(pairs, "")
+            coacts = coacts_sql(pairs, "")
         steps.append(
             Step(
                 f"slice{k}_types",
@@ -391,13 +391,13 @@ def sliced_steps(
         pairs = pairs_sql(spec.window, source, buckets)
         if prefilter:
             sql = (
-                f"SELECT c.* FROM ({_coacts_sql(f'({pairs}) p', '')}) c JOIN candidates k "
+                f"SELECT c.* FROM ({coacts_sql(f'({pairs}) p', '')}) c JOIN candidates k "
                 "ON c.account_a = k.account_a AND c.account_b = k.account_b"
             )
         elif coortweet:
             sql = kept_coacts_sql(f"({raw_coacts_sql(f'({pairs})')})")
         else:
-            sql = _coacts_sql(f"({pairs}) p", "")
+            sql = coacts_sql(f"({pairs}) p", "")
         last = k == len(plan.bounds) - 1 and not prefilter
         steps.append(
             Step(

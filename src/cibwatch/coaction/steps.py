@@ -231,7 +231,7 @@ def pairs_sql(
 OCCASION = 3600.0
 
 
-def _coacts_sql(source: str, where: str) -> str:
+def coacts_sql(source: str, where: str) -> str:
     """Pairs of two different accounts, oriented so that ``account_a < account_b``."""
     return (
         "SELECT object_type, object_id, acc1, acc2, share1, share2, "
@@ -247,7 +247,7 @@ def coact_steps(spec: CoActionSpec) -> list[Step]:
     """Steps up to ``coacts``: the co-action pairs that the chosen semantics keeps."""
     if spec.semantics == "cibwatch":
         # A view: a filter over ``pairs`` is cheaper to repeat than to store again.
-        return [Step("coacts", _coacts_sql("pairs", ""), materialize=False)]
+        return [Step("coacts", coacts_sql("pairs", ""), materialize=False)]
     # CooRTweet, applied per object type (its published figures stack one run per type):
     # (1) drop accounts with fewer than m shares before pairing (filtering the pairs is
     # equivalent: a pair needs both of its accounts); (2) a share is never paired with
@@ -278,7 +278,7 @@ def _joined(table: str, alias: str, column: str, kind: str = "JOIN") -> str:
 
 def raw_coacts_sql(pairs: str) -> str:
     """CooRTweet's co-action pairs of ``pairs`` before step (3): both accounts ``active``."""
-    return _coacts_sql(
+    return coacts_sql(
         f"(SELECT p.* FROM {pairs} p"
         + _joined("active", "a1", "acc1")
         + _joined("active", "a2", "acc2")
