@@ -279,38 +279,50 @@ def test_unknown_column_and_bad_parameters() -> None:
         )
 
 
-def _examined(rows: list[tuple[str, str, float]], window: float) -> int:
-    """Pairs the window join examines, by brute force: of the shares with another share of
-    their object within the window, every two of one object in the same or adjacent buckets
-    of the window's width."""
+def _examined(rows: list[tuple[str, str, float]], window: float) -> dict[int, int]:
+    """Pairs the window join examines per bucket of the earlier share, by brute force: of
+    the shares with another share of their object within the window, every two of one
+    object in the same or adjacent buckets of the window's width."""
     near = [
         (o1, t1)
         for i, (_, o1, t1) in enumerate(rows)
         if any(o1 == o2 and abs(t1 - t2) <= window for j, (_, o2, t2) in enumerate(rows) if i != j)
     ]
     buckets = [(o, math.floor(t / window)) for o, t in near]
-    return sum(
-        1
-        for i, (o1, b1) in enumerate(buckets)
-        for o2, b2 in buckets[i + 1 :]
-        if o1 == o2 and abs(b1 - b2) <= 1
-    )
+    work: dict[int, int] = {}
+    for i, (o1, b1) in enumerate(buckets):
+        for o2, b2 in buckets[i + 1 :]:
+            if o1 == o2 and abs(b1 - b2) <= 1:
+                work[min(b1, b2)] = work.get(min(b1, b2), 0) + 1
+    return work
 
 
-def test_join_too_large_is_refused_before_it_runs_with_what_to_do() -> None:
+def test_a_window_too_dense_is_refused_before_the_join_with_what_to_do() -> None:
     # Window 10: shares of u at 0, 1, 2 (bucket 0) and 12 (bucket 1) lie within 10 s of
     # another share; 35 does not. The join examines 3 pairs in bucket 0 and 3 x 1 across
-    # buckets: 6, of which 4 lie within the window.
+    # buckets, all counted in bucket 0 (the earlier share's): 6 pairs in one window, which
+    # no time slice splits.
     rows = [("a", "u", 0.0), ("b", "u", 1.0), ("c", "u", 2.0), ("d", "u", 12.0), ("e", "u", 35.0)]
     _edges(rows, 10, max_pairs=6)
     _edges(rows, 10, max_pairs=None)
     with pytest.raises(TooManyPairsError) as refused:
         _edges(rows, 10, max_pairs=5)
     message = str(refused.value)
+    assert "one 10 s window (from 1970-01-01T00:00:00+00:00)" in message
     assert "would examine 6 pairs of shares, more than max_pairs (5)" in message
+    assert "density" in message and "object 'u' (4 shares)" in message
     assert "Shorten the window" in message and "--max-pairs" in message
     with pytest.raises(ConfigError, match="max_pairs must be >= 1"):
         _edges(rows, 10, max_pairs=0)
+
+
+def test_volume_is_sliced_not_refused() -> None:
+    # Window 10: u shared in pairs at 0/5 and at 100/105, v at 300/301: 3 pairs in three
+    # windows far apart. max_pairs 1 holds any one window, so the run is three slices.
+    rows = [("a", "u", 0.0), ("b", "u", 5.0), ("a", "u", 100.0), ("b", "u", 105.0)]
+    rows += [("a", "v", 300.0), ("b", "v", 301.0)]
+    edges = _edges(rows, 10, max_pairs=1)
+    assert [(e["account_a"], e["account_b"], e["n_pairs"]) for e in edges] == [("a", "b", 3)]
 
 
 @settings(max_examples=25, deadline=None)
@@ -322,14 +334,14 @@ def test_join_too_large_is_refused_before_it_runs_with_what_to_do() -> None:
     ),
     st.sampled_from([1.0, 5.0, 7.5, 30.0]),
 )
-def test_the_refusal_counts_exactly_the_pairs_the_join_examines(
+def test_the_refusal_counts_exactly_the_pairs_of_the_densest_window(
     rows: list[tuple[str, str, float]], window: float
 ) -> None:
-    examined = _examined(rows, window)
-    _edges(rows, window, max_pairs=max(examined, 1))
-    if examined > 1:
-        with pytest.raises(TooManyPairsError, match=f"would examine {examined:,} pairs"):
-            _edges(rows, window, max_pairs=examined - 1)
+    densest = max(_examined(rows, window).values(), default=0)
+    _edges(rows, window, max_pairs=max(densest, 1))
+    if densest > 1:
+        with pytest.raises(TooManyPairsError, match=f"would examine {densest:,} pairs"):
+            _edges(rows, window, max_pairs=densest - 1)
 
 
 def test_a_file_without_type_column_gives_the_edges_of_one_with_a_constant_type(

@@ -62,10 +62,21 @@ def test_coordination_refuses_data_too_dense_and_says_what_to_do(tmp_path: Path)
     _shares_csv(source)
     args = [str(source), "--account-col", "who", "--object-col", "what", "--time-col", "when"]
     args += ["--window", "5", "--out", str(tmp_path / "e.csv")]
-    # u: two shares 2 s apart; v: the two shares at 22:00:00 and 22:00:01: 2 pairs examined.
+    # u: two shares 2 s apart; v: the two shares at 22:00:00 and 22:00:01: 2 pairs examined,
+    # one per window, so --max-pairs 1 computes them one time slice at a time.
     result = CliRunner().invoke(coordination, [*args, "--max-pairs", "1"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "e.csv").read_text().count("\n") == 2  # header and one edge
+    # A third share of v in the same instant: 3 pairs in one window, which no slice splits.
+    with source.open("a") as more:
+        more.write("c,v,1699999202\n")
+    (tmp_path / "e.csv").unlink()
+    result = CliRunner().invoke(coordination, [*args, "--max-pairs", "2"])
     assert result.exit_code != 0
-    assert "would examine 2 pairs of shares, more than max_pairs (1)" in str(result.exception)
+    message = str(result.exception)
+    assert "would examine 3 pairs of shares, more than max_pairs (2)" in message
+    assert "one 5 s window (from 2023-11-14T22:00:00+00:00)" in message
+    assert "object 'v' (3 shares)" in message
     assert not (tmp_path / "e.csv").exists()
     result = CliRunner().invoke(coordination, [*args, "--max-pairs", "0"])
     assert result.exit_code == 0, result.output

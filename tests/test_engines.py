@@ -220,17 +220,19 @@ def test_spark_on_a_workspace_matches_duckdb(spark: Any) -> None:
 
 
 @pytest.mark.spark
-def test_spark_refuses_a_join_too_large_as_duckdb_does(spark: Any) -> None:
+def test_spark_refuses_a_join_too_large_that_duckdb_computes_in_slices(spark: Any) -> None:
     from cibwatch.engines.spark_engine import SparkEngine
 
     shares = _shares(5)
-    messages = []
-    for engine in ("duckdb", SparkEngine(spark)):
-        with pytest.raises(TooManyPairsError) as refused:
-            detect_coordination(shares, engine=engine, max_pairs=10, **COLUMNS)
-        messages.append(str(refused.value))
-    assert messages[0] == messages[1]
-    assert "more than max_pairs (10)" in messages[0]
+    with pytest.raises(TooManyPairsError) as refused:
+        detect_coordination(shares, engine=SparkEngine(spark), max_pairs=10, **COLUMNS)
+    message = str(refused.value)
+    assert "more than max_pairs (10), and this engine computes the join in one piece" in message
+    assert "the duckdb engine computes it one time slice at a time" in message
+    whole = detect_coordination(shares, **COLUMNS)
+    sliced = detect_coordination(shares, slice_pairs=10, max_pairs=None, **COLUMNS)
+    assert sliced.params["slices"] > 1 and whole.params["slices"] == 1
+    assert sliced.edges.to_pylist() == whole.edges.to_pylist()
 
 
 def test_an_engine_that_opens_its_own_connection_draws_no_progress_bar() -> None:

@@ -25,14 +25,19 @@ def _no_bound_at_zero(_ctx: click.Context, _param: click.Parameter, value: int) 
 
 def max_pairs_option(f: click.decorators.FC) -> click.decorators.FC:
     """``--max-pairs`` (0 for no bound): co-action's guard against data too dense to finish,
-    shared by ``coordination``, ``investigate`` and ``demo``."""
+    shared by ``coordination``, ``investigate`` and ``demo``. Volume is computed one time
+    slice at a time; the bound is what one slice may hold, so only one window denser than
+    it is refused."""
     return click.option(
         "--max-pairs",
         type=click.IntRange(min=0),
         default=DEFAULT_MAX_PAIRS,
         show_default=True,
         callback=_no_bound_at_zero,
-        help="Refuse co-action whose window join would examine more pairs of shares (0: no bound).",
+        help=(
+            "Most pairs of shares one time slice of co-action's window join may examine; "
+            "a single window holding more is refused as too dense (0: no bound)."
+        ),
     )(f)
 
 

@@ -29,6 +29,7 @@ from cibwatch.coaction.shares import (
     write_shares,
 )
 from cibwatch.coaction.significance import add_significance, effective_tests
+from cibwatch.coaction.slices import run_on_duckdb
 from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS, OUTPUTS, CoActionSpec, all_steps
 from cibwatch.engines.base import Engine, Input, ParquetInput, Step
 from cibwatch.engines.duckdb_engine import DuckDBEngine
@@ -95,6 +96,7 @@ def run_coaction(
     min_objects: int | None = None,
     checks: Sequence[Step] = (),
     one_object_type: bool = False,
+    one_time_per_post: bool = False,
 ) -> CoActionResult:
     """Run the steps on ``engine`` for ``shares``: an Arrow table, a Parquet file or, on
     DuckDB, a step.
@@ -103,25 +105,33 @@ def run_coaction(
     objects for an edge to be tested for significance. ``checks`` run right after
     ``unique_shares``, the first stored step (what validates a source read in passing).
     ``one_object_type`` promises that every share has the same object type (a cheaper sort;
-    see :func:`~cibwatch.coaction.steps.pair_steps`).
+    see :func:`~cibwatch.coaction.steps.pair_steps`). ``one_time_per_post`` promises that
+    a post's shares all carry its time (see :func:`~cibwatch.coaction.slices.run_on_duckdb`).
     """
     spec.check()
-    steps = all_steps(spec, engine.dialect, one_object_type=one_object_type)
-    if checks:
-        at = [step.name for step in steps].index("unique_shares") + 1
-        steps = [*steps[:at], *checks, *steps[at:]]
-    inputs: dict[str, Input] = {}
-    if isinstance(shares, Step):
-        if not isinstance(engine, DuckDBEngine):
+    slicing: dict[str, Any] = {"slices": 1}
+    if isinstance(engine, DuckDBEngine):
+        # One time slice at a time when the join is large (:mod:`cibwatch.coaction.slices`).
+        out, plan = run_on_duckdb(
+            engine,
+            shares,
+            spec,
+            checks=checks,
+            one_object_type=one_object_type,
+            one_time_per_post=one_time_per_post,
+        )
+        slicing = {"slices": len(plan.bounds), "examined_pairs": plan.examined}
+    else:
+        if isinstance(shares, Step):
             raise UnsupportedOperationError(
                 f"the {engine.name} engine cannot read a workspace table directly; "
                 "pass the shares as an Arrow table or a Parquet file"
             )
-        # A view: read once, by ``unique_shares``; a stored copy would double the shares.
-        steps = [Step("shares", shares.sql, materialize=False, releases=shares.releases), *steps]
-    else:
-        inputs["shares"] = shares
-    out = engine.run(steps, inputs, OUTPUTS)
+        steps = all_steps(spec, engine.dialect, one_object_type=one_object_type)
+        if checks:
+            at = [step.name for step in steps].index("unique_shares") + 1
+            steps = [*steps[:at], *checks, *steps[at:]]
+        out = engine.run(steps, {"shares": shares}, OUTPUTS)
     n_accounts = int(out["accounts"].column("n_accounts")[0].as_py() or 0)
     n_tests = effective_tests(
         int(out["coacting_pairs"].column("n_coacting_pairs")[0].as_py() or 0),
@@ -153,6 +163,8 @@ def run_coaction(
             "fdr": fdr,
             "min_objects": minimum,
             "max_pairs": spec.max_pairs,
+            "slice_pairs": spec.planned_slice_pairs(),
+            **slicing,
             "multiple_testing": "Benjamini-Yekutieli over pairs that co-acted at least once",
             "n_tests": n_tests,
         },
@@ -175,11 +187,15 @@ def detect_coordination(
     object_types: Sequence[str] | None = None,
     max_pairs: int | None = DEFAULT_MAX_PAIRS,
     max_reject_share: float | None = DEFAULT_MAX_REJECT_SHARE,
+    slice_pairs: int | None = None,
 ) -> CoActionResult:
     """Find accounts that act on the same objects within ``window`` seconds, repeatedly.
 
-    ``max_pairs`` bounds the pairs of shares the window join may examine; beyond it the run
-    stops with :class:`~cibwatch.coaction.steps.TooManyPairsError` before the join starts.
+    On DuckDB the window join runs one time slice at a time, each planned to examine at most
+    ``slice_pairs`` pairs of shares (None: automatic; data that fits is one slice), with the
+    same result as in one piece. ``max_pairs`` bounds the pairs one slice may examine (on
+    Spark, the whole join): a single window beyond it stops the run with
+    :class:`~cibwatch.coaction.steps.TooManyPairsError` before the join starts.
     A source that rejects more than ``max_reject_share`` of the rows naming an object (no
     account, no time, an unreadable time) raises
     :class:`~cibwatch.coaction.shares.SharesShortfallError`; the result's ``read`` counts
@@ -198,6 +214,7 @@ def detect_coordination(
         min_participation=min_participation,
         semantics=semantics,
         max_pairs=max_pairs,
+        slice_pairs=slice_pairs,
     )
     spec.check()
     columns = ShareColumns(
@@ -245,8 +262,11 @@ def coaction_edges(
     fdr: float = 0.05,
     min_objects: int | None = None,
     max_pairs: int | None = DEFAULT_MAX_PAIRS,
+    slice_pairs: int | None = None,
 ) -> CoActionResult:
     """Co-action edges over the workspace table ``actions`` (full per-edge statistics).
+
+    ``max_pairs`` and ``slice_pairs``: see :func:`detect_coordination`.
 
     On DuckDB the steps run inside the workspace's own connection (no copy to Python); for
     Spark the workspace writes the shares to a Parquet file that Spark reads.
@@ -256,6 +276,7 @@ def coaction_edges(
         min_participation=min_participation,
         semantics=semantics,
         max_pairs=max_pairs,
+        slice_pairs=slice_pairs,
     )
     spec.check()
     if object_types is not None and not object_types:
@@ -269,7 +290,15 @@ def coaction_edges(
         runner, own = get_engine(engine), True
     try:
         if isinstance(runner, DuckDBEngine) and runner.connection is workspace.connection:
-            return run_coaction(Step("shares", sql), spec, runner, fdr=fdr, min_objects=min_objects)
+            # A post's actions all carry its one creation time.
+            return run_coaction(
+                Step("shares", sql),
+                spec,
+                runner,
+                fdr=fdr,
+                min_objects=min_objects,
+                one_time_per_post=True,
+            )
         con = workspace.connection
         with _handed_over(runner, lambda path: copy_shares(con, sql, path)) as staged:
             return run_coaction(staged, spec, runner, fdr=fdr, min_objects=min_objects)

@@ -32,6 +32,14 @@ SEMANTICS = ("cibwatch", "coortweet")
 #: 1.74 billion, where every pair of accounts co-acts by chance and the answer means nothing.
 DEFAULT_MAX_PAIRS = 500_000_000
 
+#: Pairs of shares one time slice is planned to hold when ``slice_pairs`` is not given
+#: (DuckDB computes co-action one slice at a time: :mod:`cibwatch.coaction.slices`). At
+#: about 110 bytes a pair, 40 million pairs are 4.4 GB, near DuckDB's usual memory limit,
+#: so what spills is bounded by one slice. The 1 million post world examines 1.3 million
+#: and stays one slice (the unsliced steps); the 10 million post world at ten times its
+#: density examines 95 million: three slices, the same edges in 14 % less CPU time.
+DEFAULT_SLICE_PAIRS = 40_000_000
+
 
 class TooManyPairsError(ConfigError):
     """The window join would examine more pairs of shares than ``max_pairs`` allows."""
@@ -41,13 +49,17 @@ class TooManyPairsError(ConfigError):
 class CoActionSpec:
     """Parameters of one co-action computation (validated by :meth:`check`).
 
-    ``max_pairs`` bounds the pairs of shares the window join may examine (None: no bound).
+    ``max_pairs`` bounds the pairs of shares one piece of the window join may examine (None:
+    no bound): one time slice on DuckDB, the whole join on engines that do not slice.
+    ``slice_pairs`` is the pairs of shares a time slice is planned to hold (None: chosen
+    from :data:`DEFAULT_SLICE_PAIRS` and ``max_pairs``; see :mod:`cibwatch.coaction.slices`).
     """
 
     window: float
     min_participation: int = 2
     semantics: str = "cibwatch"
     max_pairs: int | None = DEFAULT_MAX_PAIRS
+    slice_pairs: int | None = None
 
     def check(self) -> None:
         """Raise :class:`~cibwatch.errors.ConfigError` for parameters that make no sense."""
@@ -61,6 +73,26 @@ class CoActionSpec:
             )
         if self.max_pairs is not None and self.max_pairs < 1:
             raise ConfigError(f"max_pairs must be >= 1 (None: no bound), got {self.max_pairs}")
+        if self.slice_pairs is not None and self.slice_pairs < 1:
+            raise ConfigError(f"slice_pairs must be >= 1 (None: automatic), got {self.slice_pairs}")
+        if (
+            self.slice_pairs is not None
+            and self.max_pairs is not None
+            and self.slice_pairs > self.max_pairs
+        ):
+            raise ConfigError(
+                f"slice_pairs ({self.slice_pairs:,}) must not exceed max_pairs "
+                f"({self.max_pairs:,}), the most one slice may hold"
+            )
+
+    def planned_slice_pairs(self) -> int:
+        """The pairs of shares a slice is planned to hold: ``slice_pairs`` when given, else
+        :data:`DEFAULT_SLICE_PAIRS`, never more than ``max_pairs``."""
+        if self.slice_pairs is not None:
+            return self.slice_pairs
+        if self.max_pairs is None:
+            return DEFAULT_SLICE_PAIRS
+        return min(DEFAULT_SLICE_PAIRS, self.max_pairs)
 
 
 def _pair_budget(spec: CoActionSpec) -> Step:
@@ -79,10 +111,11 @@ def _pair_budget(spec: CoActionSpec) -> Step:
         if limit is not None and examined > limit:
             raise TooManyPairsError(
                 f"the {spec.window:g} s window join would examine {examined:,} pairs of "
-                f"shares, more than max_pairs ({limit:,}): at this density most pairs of "
-                "accounts co-act by chance. Shorten the window, restrict the object types, "
-                "split the data by time, or raise max_pairs (--max-pairs) if the machine has "
-                "about 110 bytes of memory or disk for each pair"
+                f"shares, more than max_pairs ({limit:,}), and this engine computes the join "
+                "in one piece. That is volume, not density: the duckdb engine computes it "
+                "one time slice at a time within max_pairs. Otherwise shorten the window, "
+                "restrict the object types, or raise max_pairs (--max-pairs) if the machine "
+                "has about 110 bytes of memory or disk for each pair"
             )
 
     w = "object_type, object_id"
@@ -142,30 +175,63 @@ def pair_steps(spec: CoActionSpec, *, one_object_type: bool = False) -> list[Ste
         "SELECT account, object_type, object_id, t, share_id, rid, bucket FROM unique_shares "
         "WHERE near = 1",
     )
-    columns = (
-        "s1.object_type AS object_type, s1.object_id AS object_id, "
-        "s1.account AS acc1, s2.account AS acc2, s1.share_id AS share1, "
-        "s2.share_id AS share2, s1.t AS t1, s2.t AS t2"
-    )
-    same_object = "s1.object_type = s2.object_type AND s1.object_id = s2.object_id"
-    pairs = Step(
-        "pairs",
-        f"SELECT {columns} FROM near_shares s1 JOIN near_shares s2 "
+    pairs = Step("pairs", pairs_sql(spec.window))
+    return [flagged, unique, near, _pair_budget(spec), pairs]
+
+
+#: What :func:`pairs_sql` returns of each pair, and how it tells one object.
+PAIR_COLUMNS = (
+    "s1.object_type AS object_type, s1.object_id AS object_id, "
+    "s1.account AS acc1, s2.account AS acc2, s1.share_id AS share1, "
+    "s2.share_id AS share2, s1.t AS t1, s2.t AS t2"
+)
+SAME_OBJECT = "s1.object_type = s2.object_type AND s1.object_id = s2.object_id"
+
+
+def pairs_sql(
+    window: float,
+    source: str = "near_shares",
+    buckets: tuple[int | None, int | None] = (None, None),
+    *,
+    columns: str = PAIR_COLUMNS,
+    same_object: str = SAME_OBJECT,
+) -> str:
+    """``SELECT`` of the pairs of shares of one object within ``window`` from ``source``.
+
+    ``buckets = (first, end)`` keeps only the pairs whose earlier share lies in a bucket from
+    ``first`` up to, not including, ``end`` (None: unbounded): one time slice. Each pair has
+    exactly one earlier share, so slices that tile the buckets give every pair exactly once.
+    ``columns`` and ``same_object`` serve a ``source`` with other columns.
+    """
+    w = _window_literal(window)
+    first, end = buckets
+    one, two = source, source
+    if first is not None or end is not None:
+        # The later share lies in the earlier one's bucket or the next: filtering both
+        # sides lets the join build its table from the slice's shares alone.
+        bounds1 = [f"bucket >= {int(first)}"] if first is not None else []
+        bounds2 = list(bounds1)
+        if end is not None:
+            bounds1.append(f"bucket < {int(end)}")
+            bounds2.append(f"bucket <= {int(end)}")
+        one = f"(SELECT * FROM {source} WHERE {' AND '.join(bounds1)})"
+        two = f"(SELECT * FROM {source} WHERE {' AND '.join(bounds2)})"
+    return (
+        f"SELECT {columns} FROM {one} s1 JOIN {two} s2 "
         f"ON {same_object} AND s2.bucket = s1.bucket "
         f"WHERE s2.t > s1.t OR (s2.t = s1.t AND s2.rid > s1.rid) "
         f"UNION ALL "
-        f"SELECT {columns} FROM near_shares s1 JOIN near_shares s2 "
+        f"SELECT {columns} FROM {one} s1 JOIN {two} s2 "
         f"ON {same_object} AND s2.bucket = s1.bucket + 1 "
-        f"WHERE s2.t - s1.t <= {w}",
+        f"WHERE s2.t - s1.t <= {w}"
     )
-    return [flagged, unique, near, _pair_budget(spec), pairs]
 
 
 #: Co-actions of a pair within one hour (by the earlier share) are one occasion.
 OCCASION = 3600.0
 
 
-def _coacts_sql(source: str, where: str) -> str:
+def coacts_sql(source: str, where: str) -> str:
     """Pairs of two different accounts, oriented so that ``account_a < account_b``."""
     return (
         "SELECT object_type, object_id, acc1, acc2, share1, share2, "
@@ -181,50 +247,71 @@ def coact_steps(spec: CoActionSpec) -> list[Step]:
     """Steps up to ``coacts``: the co-action pairs that the chosen semantics keeps."""
     if spec.semantics == "cibwatch":
         # A view: a filter over ``pairs`` is cheaper to repeat than to store again.
-        return [Step("coacts", _coacts_sql("pairs", ""), materialize=False)]
-    m = int(spec.min_participation)
-
+        return [Step("coacts", coacts_sql("pairs", ""), materialize=False)]
     # CooRTweet, applied per object type (its published figures stack one run per type):
     # (1) drop accounts with fewer than m shares before pairing (filtering the pairs is
     # equivalent: a pair needs both of its accounts); (2) a share is never paired with
     # itself; (3) keep accounts with at least m distinct shares in pairs, and a pair when
     # either of its accounts is kept.
-    def joined(table: str, alias: str, column: str, kind: str = "JOIN") -> str:
-        return (
-            f" {kind} {table} {alias} ON {alias}.account = p.{column} "
-            f"AND {alias}.object_type = p.object_type"
-        )
-
     return [
-        Step(
-            "active",
-            f"SELECT account, object_type FROM activity WHERE n >= {m}",
-        ),
-        Step(
-            "raw_coacts",
-            _coacts_sql(
-                "(SELECT p.* FROM pairs p"
-                + joined("active", "a1", "acc1")
-                + joined("active", "a2", "acc2")
-                + ") active_pairs",
-                " AND share1 <> share2",
-            ),
-        ),
-        Step(
-            "kept",
-            "SELECT account, object_type FROM ("
-            "SELECT acc1 AS account, object_type, share1 AS share FROM raw_coacts "
-            "UNION ALL SELECT acc2 AS account, object_type, share2 AS share FROM raw_coacts"
-            f") x GROUP BY account, object_type HAVING COUNT(DISTINCT share) >= {m}",
-        ),
-        Step(
-            "coacts",
-            "SELECT p.* FROM raw_coacts p"
-            + joined("kept", "k1", "acc1", "LEFT JOIN")
-            + joined("kept", "k2", "acc2", "LEFT JOIN")
-            + " WHERE k1.account IS NOT NULL OR k2.account IS NOT NULL",
-        ),
+        active_step(spec),
+        Step("raw_coacts", raw_coacts_sql("pairs")),
+        Step("kept", kept_sql(coacting_shares_sql("raw_coacts"), spec)),
+        Step("coacts", kept_coacts_sql("raw_coacts")),
     ]
+
+
+def active_step(spec: CoActionSpec) -> Step:
+    """CooRTweet's accounts with at least ``min_participation`` shares of one object type."""
+    return Step(
+        "active",
+        f"SELECT account, object_type FROM activity WHERE n >= {int(spec.min_participation)}",
+    )
+
+
+def _joined(table: str, alias: str, column: str, kind: str = "JOIN") -> str:
+    return (
+        f" {kind} {table} {alias} ON {alias}.account = p.{column} "
+        f"AND {alias}.object_type = p.object_type"
+    )
+
+
+def raw_coacts_sql(pairs: str) -> str:
+    """CooRTweet's co-action pairs of ``pairs`` before step (3): both accounts ``active``."""
+    return coacts_sql(
+        f"(SELECT p.* FROM {pairs} p"
+        + _joined("active", "a1", "acc1")
+        + _joined("active", "a2", "acc2")
+        + ") active_pairs",
+        " AND share1 <> share2",
+    )
+
+
+def coacting_shares_sql(raw: str) -> str:
+    """Each share of the CooRTweet pairs ``raw`` with its account (as many times as paired)."""
+    return (
+        f"SELECT acc1 AS account, object_type, share1 AS share FROM {raw} "
+        f"UNION ALL SELECT acc2 AS account, object_type, share2 AS share FROM {raw}"
+    )
+
+
+def kept_sql(shares: str, spec: CoActionSpec) -> str:
+    """CooRTweet's step (3): accounts with ``min_participation`` distinct shares in pairs."""
+    m = int(spec.min_participation)
+    return (
+        f"SELECT account, object_type FROM ({shares}) x GROUP BY account, object_type "
+        f"HAVING COUNT(DISTINCT share) >= {m}"
+    )
+
+
+def kept_coacts_sql(raw: str) -> str:
+    """The CooRTweet pairs ``raw`` of which either account is ``kept``."""
+    return (
+        f"SELECT p.* FROM {raw} p"
+        + _joined("kept", "k1", "acc1", "LEFT JOIN")
+        + _joined("kept", "k2", "acc2", "LEFT JOIN")
+        + " WHERE k1.account IS NOT NULL OR k2.account IS NOT NULL"
+    )
 
 
 def _edge_stats(dialect: Dialect) -> str:

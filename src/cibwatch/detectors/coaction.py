@@ -68,6 +68,7 @@ class CoActionDetector(Detector):
         fdr: float = 0.05,
         min_objects: int | None = None,
         max_pairs: int | None = DEFAULT_MAX_PAIRS,
+        slice_pairs: int | None = None,
     ) -> None:
         self.window = window
         self.min_participation = min_participation
@@ -77,9 +78,12 @@ class CoActionDetector(Detector):
         self.fdr = fdr
         self.min_objects = min_objects
         self.max_pairs = max_pairs
+        self.slice_pairs = slice_pairs
 
     def _validate(self) -> None:
-        CoActionSpec(self.window, self.min_participation, self.semantics, self.max_pairs).check()
+        CoActionSpec(
+            self.window, self.min_participation, self.semantics, self.max_pairs, self.slice_pairs
+        ).check()
         if self.engine not in ENGINE_NAMES:
             raise ConfigError(f"unknown engine {self.engine!r}; choose one of {ENGINE_NAMES}")
         if self.object_types is not None:
@@ -100,6 +104,7 @@ class CoActionDetector(Detector):
             fdr=self.fdr,
             min_objects=self.min_objects,
             max_pairs=self.max_pairs,
+            slice_pairs=self.slice_pairs,
         )
         minimum = result.params["min_objects"]
         edges = result.edges
@@ -182,6 +187,7 @@ class CoActionDetector(Detector):
                 "accounts": result.n_accounts,
                 "window_pairs": result.n_window_pairs,
                 "n_tests": result.n_tests,
+                "slices": result.params["slices"],
             },
             message=(
                 f"effective tests: {result.n_tests:,} account pairs co-acted at least once "

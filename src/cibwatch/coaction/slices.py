@@ -1,0 +1,528 @@
+"""Co-action one time slice at a time: the plan of the slices and the steps of each.
+
+Why: the window join's pairs of shares grow with the volume of the data, not only with its
+density. 100 million posts at the density of most real data examine 3.8 billion pairs, far
+more than memory or spill disk holds, although any one day of them is small. A pair of
+shares exists only within the window, so the join can run over one stretch of time after
+another: the pairs whose *earlier* share lies in a slice's time buckets (``floor(t /
+window)``) are that slice's, every pair falls in exactly one slice, and the slice reads its
+shares plus the one bucket after it. What must see all the data stays whole-data: the
+per-account and per-post statistics are computed once from every share, and what the
+pairs feed across slices is summed (pairs per object type, post pairs) or gathered into one
+per-account-pair table that DuckDB spills beyond its memory limit (co-action counts, hence
+the candidate pairs and the number of tests). A second pass over the slices then keeps the
+co-actions of the candidate pairs only, so the edge statistics (medians, proofs) are
+computed by the same steps as in one piece, from the same rows: sliced and whole runs give
+identical edges, layers and nodes.
+
+Slices are planned from the exact work of the join per bucket (the same count the pair
+guard makes): consecutive buckets are grouped while their pairs stay within the slice size,
+so data whose whole join fits is one slice and runs the unsliced steps unchanged. A single
+bucket holding more than ``max_pairs`` is density, which no slicing splits: it is refused,
+naming the instant and its most shared objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from cibwatch.coaction.steps import (
+    OUTPUTS,
+    CoActionSpec,
+    TooManyPairsError,
+    active_step,
+    coact_steps,
+    coacting_shares_sql,
+    coacts_sql,
+    edge_steps,
+    kept_coacts_sql,
+    kept_sql,
+    pair_steps,
+    pairs_sql,
+    raw_coacts_sql,
+    totals_steps,
+)
+from cibwatch.engines.base import Dialect, Input, ParquetInput, Step
+from cibwatch.engines.duckdb_engine import DuckDBEngine
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlicePlan:
+    """Slices as bucket bounds ``(first, end)`` (None: unbounded) and their planned pairs.
+
+    ``examined`` is the pairs of shares the whole join examines; ``largest`` the most any one
+    slice examines.
+    """
+
+    bounds: tuple[tuple[int | None, int | None], ...]
+    examined: int
+    largest: int
+
+    @property
+    def sliced(self) -> bool:
+        """Whether the join runs in more than one slice."""
+        return len(self.bounds) > 1
+
+
+def bucket_work_sql(one_object_type: bool = False) -> str:
+    """Pairs of shares the window join examines per bucket of the earlier share.
+
+    Within each object, every two shares of one bucket and every share of a bucket with
+    every share of the next: exactly the join's work (see ``join_size`` of
+    :mod:`cibwatch.coaction.steps`), here per bucket so that slices can be cut by it.
+    """
+    w = "object_id" if one_object_type else "object_type, object_id"
+    return (
+        "SELECT bucket, CAST(SUM(n * (n - 1) / 2 + n * next_n) AS BIGINT) AS examined "
+        f"FROM (SELECT bucket, n, CASE WHEN LEAD(bucket) OVER (PARTITION BY {w} ORDER BY "
+        f"bucket) = bucket + 1 THEN LEAD(n) OVER (PARTITION BY {w} ORDER BY bucket) ELSE 0 "
+        f"END AS next_n FROM (SELECT {w}, bucket, COUNT(*) AS n FROM near_shares "
+        f"GROUP BY {w}, bucket) counts) sizes GROUP BY bucket "
+        "HAVING SUM(n * (n - 1) / 2 + n * next_n) > 0 ORDER BY bucket"
+    )
+
+
+def plan_slices(
+    buckets: np.ndarray, examined: np.ndarray, spec: CoActionSpec
+) -> tuple[SlicePlan, int | None]:
+    """Group consecutive ``buckets`` (sorted, with the pairs each ``examined``) into slices.
+
+    Returns the plan and, when one bucket alone holds more than ``spec.max_pairs``, that
+    bucket (the plan is then meaningless: the caller refuses the run). A slice holds at most
+    :meth:`~cibwatch.coaction.steps.CoActionSpec.planned_slice_pairs`, or one bucket that
+    alone holds more (slicing cannot split a bucket).
+
+    >>> spec = CoActionSpec(window=10, slice_pairs=5, max_pairs=9)
+    >>> plan, dense = plan_slices(np.array([0, 1, 4]), np.array([3, 2, 7]), spec)
+    >>> plan.bounds, plan.largest, dense
+    (((None, 4), (4, None)), 7, None)
+    """
+    work = examined.astype(np.int64)
+    total = int(work.sum())
+    limit = spec.max_pairs
+    if limit is not None and len(work) and int(work.max()) > limit:
+        return SlicePlan(((None, None),), total, total), int(buckets[int(work.argmax())])
+    target = spec.planned_slice_pairs()
+    if total <= target:
+        return SlicePlan(((None, None),), total, total), None
+    cumulative = np.cumsum(work)
+    starts: list[int] = []
+    sizes: list[int] = []
+    start = 0
+    while start < len(work):
+        before = int(cumulative[start - 1]) if start else 0
+        end = int(np.searchsorted(cumulative, before + target, side="right"))
+        end = max(end, start + 1)  # a bucket above the target is a slice of its own
+        starts.append(start)
+        sizes.append(int(cumulative[end - 1]) - before)
+        start = end
+    cuts = [int(buckets[i]) for i in starts[1:]]
+    edges: list[int | None] = [None, *cuts, None]
+    bounds = tuple(pairwise(edges))
+    return SlicePlan(bounds, total, max(sizes)), None
+
+
+def refuse_dense(
+    con: duckdb.DuckDBPyConnection, spec: CoActionSpec, bucket: int, examined: int
+) -> TooManyPairsError:
+    """The refusal of one window too dense to compute, naming when and what was shared."""
+    top = con.execute(
+        "SELECT object_type, object_id, COUNT(*) AS n FROM near_shares "
+        "WHERE bucket = ? OR bucket = ? GROUP BY object_type, object_id "
+        "ORDER BY n DESC, object_type, object_id LIMIT 3",
+        [bucket, bucket + 1],
+    ).fetchall()
+    objects = ", ".join(f"{kind} {ident!r} ({n:,} shares)" for kind, ident, n in top)
+    try:
+        start = datetime.fromtimestamp(bucket * spec.window, UTC).isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):  # a time beyond the calendar
+        start = f"{bucket * spec.window:g} s"
+    return TooManyPairsError(
+        f"one {spec.window:g} s window (from {start}) would examine {examined:,} pairs of "
+        f"shares, more than max_pairs ({spec.max_pairs:,}). That is density, which "
+        "computing one time slice at a time cannot split: many accounts sharing a few "
+        f"objects in one instant ({objects}), where most pairs co-act by chance. Shorten "
+        "the window, restrict the object types, or raise max_pairs (--max-pairs) if the "
+        "machine has about 110 bytes of memory or disk for each pair"
+    )
+
+
+def whole_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
+    """The unsliced steps after ``near_shares``: one slice.
+
+    The stored shares are dropped with ``share_stats``, soon after their last reader.
+    """
+    totals = totals_steps()
+    totals[0] = replace(totals[0], releases=("unique_shares", "near_shares"))
+    return [
+        Step("pairs", pairs_sql(spec.window)),
+        *totals,
+        *coact_steps(spec),
+        *edge_steps(spec, dialect),
+    ]
+
+
+#: The whole-data statistics a sliced run makes before its slices.
+WHOLE_DATA = ("share_stats", "activity", "post_activity", "accounts")
+
+#: What the second pass is the last to read (dropped with its last step).
+_SHARES_TABLES = ("near_shares", "drifting_posts")
+
+
+def keys_sql() -> tuple[str, str]:
+    """``(account_keys, near_keys)``: the near shares with numbers for names.
+
+    The first pass over the slices only counts (pairs per type, pairs of posts, co-actions
+    per account pair): numbered accounts, posts and objects make its join, its distinct
+    pairs of posts and its per-account-pair table several times cheaper than the text ids.
+    Numbers follow the order of the text (accounts by id, posts by account then id), so
+    ``LEAST`` and ``GREATEST`` orient pairs as the text would.
+    """
+    accounts = (
+        "SELECT account, row_number() OVER (ORDER BY account) AS key "
+        "FROM (SELECT DISTINCT account FROM near_shares) a"
+    )
+    near = (
+        "SELECT n.object_type, n.bucket, n.t, n.rid, a.key AS account, "
+        "dense_rank() OVER (ORDER BY n.account, n.share_id) AS post, "
+        "dense_rank() OVER (ORDER BY n.object_type, n.object_id) AS object "
+        "FROM near_shares n JOIN account_keys a ON a.account = n.account"
+    )
+    return accounts, near
+
+
+def keyed_pairs_sql(window: float, buckets: tuple[int | None, int | None]) -> str:
+    """:func:`~cibwatch.coaction.steps.pairs_sql` over ``near_keys``: the same pairs, with
+    the type, the accounts and the posts as numbers."""
+    return pairs_sql(
+        window,
+        "near_keys",
+        buckets,
+        columns="s1.object_type AS object_type, s1.account AS acc1, s2.account AS acc2, "
+        "s1.post AS post1, s2.post AS post2",
+        same_object="s1.object = s2.object",
+    )
+
+
+def _union(names: Sequence[str]) -> str:
+    return " UNION ALL ".join(f"SELECT * FROM {name}" for name in names)
+
+
+def _post_pairs_sql(pairs: str) -> str:
+    """Distinct pairs of posts among ``pairs``, the earlier-sorting post first."""
+    first = "(acc1 < acc2 OR (acc1 = acc2 AND share1 < share2))"
+    return (
+        "SELECT DISTINCT "
+        f"CASE WHEN {first} THEN acc1 ELSE acc2 END AS first_account, "
+        f"CASE WHEN {first} THEN share1 ELSE share2 END AS first_share, "
+        f"CASE WHEN {first} THEN acc2 ELSE acc1 END AS second_account, "
+        f"CASE WHEN {first} THEN share2 ELSE share1 END AS second_share "
+        f"FROM {pairs} WHERE acc1 <> acc2 OR share1 <> share2"
+    )
+
+
+def sliced_steps(
+    spec: CoActionSpec,
+    dialect: Dialect,
+    plan: SlicePlan,
+    *,
+    drifting: bool,
+) -> list[Step]:
+    """The steps after ``near_shares`` computing the join one slice at a time.
+
+    ``drifting`` says that some post has shares at different times (``drifting_posts``, a
+    table of ``(account, share_id)``, lists them). Its pairs of posts may then fall in two
+    slices, so they are gathered and counted once at the end; every other pair of posts has
+    all its pairs of shares at the same earlier time, hence in one slice, and is counted
+    there.
+    """
+    m = int(spec.min_participation)
+    coortweet = spec.semantics == "coortweet"
+    # CooRTweet's first pass needs the pairs' accounts and shares as they are (its
+    # per-type activity filter); cibwatch's counts only need numbers (``near_keys``).
+    keyed = not coortweet
+    # ``activity``, ``post_activity`` and ``accounts`` are made before (:func:`run_on_duckdb`).
+    steps: list[Step] = []
+    if coortweet:
+        steps.append(active_step(spec))
+    types: list[str] = []
+    counted: list[str] = []
+    loose: list[str] = []
+    account_pairs: list[str] = []
+    coacting: list[str] = []
+    for k, buckets in enumerate(plan.bounds):
+        pairs = f"slice{k}_pairs"
+        if keyed:
+            steps.append(Step(pairs, keyed_pairs_sql(spec.window, buckets)))
+            posts = (
+                "SELECT DISTINCT LEAST(post1, post2) AS first_post, "
+                f"GREATEST(post1, post2) AS second_post FROM {pairs} WHERE post1 <> post2"
+            )
+            drifts = (
+                "LEFT JOIN drifting_posts d1 ON d1.post = x.first_post "
+                "LEFT JOIN drifting_posts d2 ON d2.post = x.second_post"
+            )
+            pair_of_posts = "first_post, second_post"
+            coacts = (
+                "SELECT LEAST(acc1, acc2) AS account_a, GREATEST(acc1, acc2) AS account_b "
+                f"FROM {pairs} WHERE acc1 <> acc2"
+            )
+        else:
+            steps.append(Step(pairs, pairs_sql(spec.window, buckets=buckets)))
+            posts = _post_pairs_sql(pairs)
+            drifts = (
+                "LEFT JOIN drifting_posts d1 ON "
+                "d1.account = x.first_account AND d1.share_id = x.first_share "
+                "LEFT JOIN drifting_posts d2 ON "
+                "d2.account = x.second_account AND d2.share_id = x.second_share"
+            )
+            pair_of_posts = "first_account, first_share, second_account, second_share"
+            coacts = coacts_sql(pairs, "")
+        steps.append(
+            Step(
+                f"slice{k}_types",
+                f"SELECT object_type, COUNT(*) AS n FROM {pairs} GROUP BY object_type",
+            )
+        )
+        if drifting:
+            steps.append(
+                Step(
+                    f"slice{k}_post_pairs",
+                    "SELECT x.*, d1.drifts IS NOT NULL OR d2.drifts IS NOT NULL AS drifts "
+                    f"FROM ({posts}) x {drifts}",
+                )
+            )
+            steps.append(
+                Step(
+                    f"slice{k}_loose",
+                    f"SELECT {pair_of_posts} FROM slice{k}_post_pairs WHERE drifts",
+                )
+            )
+            loose.append(f"slice{k}_loose")
+            posts = f"SELECT * FROM slice{k}_post_pairs WHERE NOT drifts"
+        steps.append(Step(f"slice{k}_post_count", f"SELECT COUNT(*) AS n FROM ({posts}) d"))
+        steps.append(
+            Step(
+                f"slice{k}_account_pairs",
+                f"SELECT account_a, account_b, COUNT(*) AS n FROM ({coacts}) c "
+                "GROUP BY account_a, account_b",
+            )
+        )
+        if coortweet:
+            steps.append(Step(f"slice{k}_raw", raw_coacts_sql(pairs)))
+            steps.append(
+                Step(
+                    f"slice{k}_coacting",
+                    "SELECT DISTINCT account, object_type, share FROM ("
+                    + coacting_shares_sql(f"slice{k}_raw")
+                    + ") x",
+                )
+            )
+            coacting.append(f"slice{k}_coacting")
+        types.append(f"slice{k}_types")
+        counted.append(f"slice{k}_post_count")
+        account_pairs.append(f"slice{k}_account_pairs")
+    loose_count = (
+        f"(SELECT COUNT(*) AS n FROM (SELECT DISTINCT * FROM ({_union(loose)}) u) d)"
+        if loose
+        else "(SELECT 0 AS n)"
+    )
+    steps += [
+        Step(
+            "type_totals",
+            "SELECT k.object_type, k.n_shares, COALESCE(w.n_window_pairs, 0) AS n_window_pairs "
+            "FROM (SELECT object_type, CAST(SUM(n) AS BIGINT) AS n_shares FROM activity "
+            "GROUP BY object_type) k "
+            "LEFT JOIN (SELECT object_type, CAST(SUM(n) AS BIGINT) AS n_window_pairs "
+            f"FROM ({_union(types)}) u GROUP BY object_type) w "
+            "ON k.object_type = w.object_type",
+        ),
+        Step(
+            "post_totals",
+            "SELECT p.n_posts, w.n_window_post_pairs FROM "
+            "(SELECT CAST(SUM(n) AS BIGINT) AS n_posts FROM post_activity) p CROSS JOIN "
+            "(SELECT CAST(SUM(n) AS BIGINT) AS n_window_post_pairs FROM ("
+            f"{_union(counted)} UNION ALL SELECT * FROM {loose_count}) u) w",
+        ),
+        Step(
+            # The one table over all slices that grows with the account pairs: DuckDB
+            # spills it beyond its memory limit.
+            "account_pairs",
+            "SELECT account_a, account_b, CAST(SUM(n) AS BIGINT) AS n "
+            f"FROM ({_union(account_pairs)}) u GROUP BY account_a, account_b",
+            releases=("near_keys", "account_keys") if keyed else (),
+        ),
+        Step("coacting_pairs", "SELECT COUNT(*) AS n_coacting_pairs FROM account_pairs"),
+    ]
+    if coortweet:
+        steps.append(Step("kept", kept_sql(_union(coacting), spec)))
+    prefilter = spec.semantics == "cibwatch" and m > 1
+    source = "near_shares"
+    if prefilter:
+        # The second pass needs only the shares of accounts in a candidate pair.
+        candidates = f"SELECT account_a, account_b FROM account_pairs WHERE n >= {m}"
+        if keyed:
+            candidates = (
+                "SELECT x.account AS account_a, y.account AS account_b FROM account_pairs p "
+                "JOIN account_keys x ON x.key = p.account_a "
+                f"JOIN account_keys y ON y.key = p.account_b WHERE p.n >= {m}"
+            )
+        steps += [
+            Step("candidates", candidates),
+            Step(
+                "candidate_shares",
+                "SELECT * FROM near_shares WHERE account IN ("
+                "SELECT account_a FROM candidates UNION SELECT account_b FROM candidates)",
+                releases=_SHARES_TABLES,
+            ),
+        ]
+        source = "candidate_shares"
+    found = []
+    for k, buckets in enumerate(plan.bounds):
+        pairs = pairs_sql(spec.window, source, buckets)
+        if prefilter:
+            sql = (
+                f"SELECT c.* FROM ({coacts_sql(f'({pairs}) p', '')}) c JOIN candidates k "
+                "ON c.account_a = k.account_a AND c.account_b = k.account_b"
+            )
+        elif coortweet:
+            sql = kept_coacts_sql(f"({raw_coacts_sql(f'({pairs})')})")
+        else:
+            sql = coacts_sql(f"({pairs}) p", "")
+        last = k == len(plan.bounds) - 1 and not prefilter
+        steps.append(
+            Step(
+                f"slice{k}_found",
+                sql,
+                releases=_SHARES_TABLES if last else (),
+            )
+        )
+        found.append(f"slice{k}_found")
+    steps.append(Step("candidate_coacts" if prefilter else "coacts", _union(found)))
+    edges = edge_steps(spec, dialect)
+    if prefilter:
+        edges = [step for step in edges if step.name not in ("candidates", "candidate_coacts")]
+    return steps + edges
+
+
+def _plain_view(con: duckdb.DuckDBPyConnection, shares: Input, name: str) -> str:
+    """``SELECT`` over an input handed to DuckDB (registered as ``name`` when Arrow)."""
+    if isinstance(shares, ParquetInput):
+        folder = Path(shares.path)
+        source = str(folder / "**" / "*.parquet") if folder.is_dir() else shares.path
+        path = source.replace("'", "''")
+        return f"SELECT * FROM read_parquet('{path}', hive_partitioning = false)"
+    con.register(name, shares)
+    return f"SELECT * FROM {name}"
+
+
+def run_on_duckdb(
+    engine: DuckDBEngine,
+    shares: Input | Step,
+    spec: CoActionSpec,
+    *,
+    checks: Sequence[Step] = (),
+    one_object_type: bool = False,
+    one_time_per_post: bool = False,
+    outputs: Sequence[str] = OUTPUTS,
+) -> tuple[dict[str, pa.Table], SlicePlan]:
+    """Every co-action step on DuckDB, one time slice at a time when the join is large.
+
+    The shares are sorted once (``unique_shares``, ``near_shares``, kept on the connection
+    across the slices), the join's work per bucket plans the slices, and the steps of that
+    plan run on ``engine``. ``one_time_per_post`` promises that all shares of a post carry
+    its one time (a workspace's actions), which spares looking for posts that do not.
+    Raises :class:`~cibwatch.coaction.steps.TooManyPairsError` for a window too dense to
+    compute.
+    """
+    con = engine.connection
+    registered = "coaction_input"
+    if isinstance(shares, Step):
+        first = Step("shares", shares.sql, materialize=False, releases=shares.releases)
+    else:
+        first = Step("shares", _plain_view(con, shares, registered), materialize=False)
+    flagged, unique, near = pair_steps(spec, one_object_type=one_object_type)[:3]
+    made: list[tuple[str, str]] = []
+    try:
+        for step in (first, flagged, unique, *checks, near):
+            kind = "TABLE" if step.materialize else "VIEW"
+            con.execute(f"CREATE OR REPLACE TEMP {kind} {step.name} AS {step.sql}")
+            made.append((kind, step.name))
+            if step.check is not None:
+                step.check(con.sql(f"SELECT * FROM {step.name}").to_arrow_table())
+            if step is unique:  # the input is read: what staged it can go
+                for kind, name in reversed(made[:2]):
+                    con.execute(f"DROP {kind} IF EXISTS {name}")
+                for table in first.releases:
+                    con.execute(f"DROP TABLE IF EXISTS {table}")
+            engine._stepped(step.name)
+        work = con.sql(bucket_work_sql(one_object_type)).to_arrow_table()
+        plan, dense = plan_slices(
+            work.column("bucket").to_numpy(), work.column("examined").to_numpy(), spec
+        )
+        if dense is not None:
+            at = work.column("bucket").to_pylist().index(dense)
+            raise refuse_dense(con, spec, dense, int(work.column("examined")[at].as_py()))
+        _log.info(
+            "co-action: the %g s window join examines %s pairs of shares: %d slice(s), "
+            "the largest %s pairs",
+            spec.window,
+            f"{plan.examined:,}",
+            len(plan.bounds),
+            f"{plan.largest:,}",
+        )
+        if plan.sliced:
+            # The whole-data statistics first, so that every stored share but the near
+            # ones is gone before the slices (at 85 million shares they spilled 9 GB more).
+            whole = {step.name: step for step in totals_steps()}
+            for name in WHOLE_DATA:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {whole[name].sql}")
+                made.append(("TABLE", name))
+                engine._stepped(name)
+            for name in ("share_stats", "unique_shares"):
+                con.execute(f"DROP TABLE IF EXISTS {name}")
+            # Posts whose shares carry different times (possible in files): their pairs
+            # of posts may fall in two slices and are counted apart.
+            drifting = False
+            keyed = spec.semantics != "coortweet"
+            if keyed:
+                for name, sql in zip(("account_keys", "near_keys"), keys_sql(), strict=True):
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+                    made.append(("TABLE", name))
+                    engine._stepped(name)
+            if not one_time_per_post:
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE drifting_posts AS "
+                    + (
+                        "SELECT post, TRUE AS drifts FROM near_keys GROUP BY post "
+                        if keyed
+                        else "SELECT account, share_id, TRUE AS drifts FROM near_shares "
+                        "GROUP BY account, share_id "
+                    )
+                    + "HAVING MIN(t) < MAX(t)"
+                )
+                made.append(("TABLE", "drifting_posts"))
+                found = con.execute("SELECT COUNT(*) FROM drifting_posts").fetchone()
+                drifting = bool(found and found[0])
+            steps = sliced_steps(spec, engine.dialect, plan, drifting=drifting)
+        else:
+            steps = whole_steps(spec, engine.dialect)
+        return engine.run(steps, {}, outputs), plan
+    finally:
+        for kind, name in reversed(made):
+            con.execute(f"DROP {kind} IF EXISTS {name}")
+        for table in first.releases:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        if not isinstance(shares, Step) and not isinstance(shares, ParquetInput):
+            con.unregister(registered)
