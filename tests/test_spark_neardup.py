@@ -17,7 +17,6 @@ import pytest
 from cibwatch.engines.base import ParquetInput
 from cibwatch.engines.spark_neardup import (
     comparable_signatures,
-    label_components,
     spark_candidate_pairs,
     spark_cluster_texts,
 )
@@ -26,6 +25,7 @@ from cibwatch.fingerprints.neardup import (
     NearDupParams,
     candidate_pairs,
     cluster_texts,
+    label_components,
     signature_hashes,
 )
 
@@ -154,14 +154,6 @@ def test_row_column_must_number_the_texts(engine: Any, tmp_path: Path) -> None:
 def test_parameters_are_checked_before_spark_starts() -> None:
     with pytest.raises(ConfigError, match="threshold"):
         spark_cluster_texts(["x" * 30], threshold=1.5)
-
-
-def test_components_are_numbered_by_first_row() -> None:
-    # {0, 4} (first row 0) gets label 0; 1-5 and 1-3 chain into {1, 3, 5} (first row 1),
-    # label 1; rows 2 and 6 are linked to nothing.
-    linked = np.array([[1, 5], [1, 3], [0, 4]], dtype=np.int64)
-    assert label_components(7, linked).tolist() == [0, 1, -1, 1, 0, 1, -1]
-    assert label_components(3, np.zeros((0, 2), dtype=np.int64)).tolist() == [-1, -1, -1]
 
 
 @pytest.fixture(scope="module")

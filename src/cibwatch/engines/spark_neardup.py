@@ -63,6 +63,7 @@ from cibwatch.fingerprints.neardup import (
     NUM_BINS,
     NearDupParams,
     estimated_jaccard,
+    label_components,
     minhash_signatures,
     normalize_texts,
     signature_hashes,
@@ -194,29 +195,6 @@ def _linked_batches(
             )
 
     return work
-
-
-def label_components(n: int, linked: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Cluster label per row from linked pairs: 0, 1, ... numbered by each cluster's first
-    row, -1 for rows linked to nothing (the numbering of ``cluster_texts``)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    labels = np.full(n, -1, dtype=np.int64)
-    if linked.size == 0:
-        return labels
-    graph = coo_matrix(
-        (np.ones(len(linked), dtype=np.int8), (linked[:, 0], linked[:, 1])), shape=(n, n)
-    )
-    _, component = connected_components(graph, directed=False)
-    sizes = np.bincount(component)
-    in_cluster = np.flatnonzero(sizes[component] >= 2)
-    # the first row of each component, in row order, gets the next label
-    roots, first = np.unique(component[in_cluster], return_index=True)
-    rank = np.empty(sizes.size, dtype=np.int64)
-    rank[roots[np.argsort(first)]] = np.arange(roots.size)
-    labels[in_cluster] = rank[component[in_cluster]]
-    return labels
 
 
 def map_in_arrow(
