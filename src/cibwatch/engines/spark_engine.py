@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import pyarrow as pa
 
@@ -32,6 +32,35 @@ class SparkDialect(Dialect):
         return f"percentile({expr}, 0.5)"
 
 
+#: Settings of a session started in local mode, under the caller's ``config``. Local mode
+#: runs everything in one JVM on this machine's cores: PySpark's default heap (1 GB) holds
+#: the checkpointed steps and every shuffle of 10 million shares, and without enough of it
+#: the work is mostly garbage collection; the web UI and the console progress bars cost a
+#: listener, a web server and lines on the terminal that nobody reads in a library call.
+LOCAL_DEFAULTS: Final[Mapping[str, str]] = {
+    "spark.driver.memory": "4g",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+
+def session_settings(master: str, config: Mapping[str, str]) -> dict[str, str]:
+    """The settings a session on ``master`` is started with: ours, then ``config`` over them.
+
+    >>> session_settings("local[2]", {"spark.driver.memory": "8g"})["spark.driver.memory"]
+    '8g'
+    >>> "spark.driver.memory" in session_settings("spark://host:7077", {})
+    False
+    """
+    settings = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+    }
+    if master.startswith("local"):
+        settings.update(LOCAL_DEFAULTS)
+    return {**settings, **config}
+
+
 def _session(master: str, config: Mapping[str, str]) -> Any:
     try:
         from pyspark.sql import SparkSession
@@ -43,12 +72,7 @@ def _session(master: str, config: Mapping[str, str]) -> Any:
     # with its packages; PySpark would otherwise start whatever ``python3`` is on the PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName("cibwatch")
-    settings = {
-        "spark.sql.session.timeZone": "UTC",
-        "spark.sql.execution.arrow.pyspark.enabled": "true",
-        **config,
-    }
-    for key, value in settings.items():
+    for key, value in session_settings(master, config).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
