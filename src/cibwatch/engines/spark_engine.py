@@ -77,6 +77,24 @@ def _session(master: str, config: Mapping[str, str]) -> Any:
     return builder.getOrCreate()
 
 
+#: Stored steps of at most this many rows are marked for broadcast joins (``broadcast_rows``).
+BROADCAST_ROWS: Final = 250_000
+
+
+def _broadcast(frame: Any) -> Any:
+    """``frame`` marked to be sent whole to every task that joins it.
+
+    Why: a checkpointed step has no statistics Spark trusts (it estimates them from the
+    plan that made it, which for an aggregate is the size of its input), so every join with
+    a small step was planned as a sort-merge join that shuffles both sides; adaptive
+    execution turned it into a broadcast join only after the large side had been shuffled.
+    The hint travels with the step's view into every query that reads it.
+    """
+    from pyspark.sql.functions import broadcast
+
+    return broadcast(frame)
+
+
 class SparkEngine(Engine):
     """Runs steps with Spark SQL.
 
@@ -85,7 +103,9 @@ class SparkEngine(Engine):
     ``stage_dir`` is the folder where the library writes the shares for Spark to read: the
     system's temporary folder by default, which suits local mode; on a cluster, a folder
     mounted on the driver and on every executor (the library writes it with DuckDB on the
-    driver, so it must be a file path, not an ``hdfs://`` URI).
+    driver, so it must be a file path, not an ``hdfs://`` URI). A stored step of at most
+    ``broadcast_rows`` rows (counted once it is stored) is broadcast to the joins that read
+    it instead of shuffled with them.
     """
 
     name = "spark"
@@ -97,8 +117,10 @@ class SparkEngine(Engine):
         master: str | None = None,
         config: Mapping[str, str] | None = None,
         stage_dir: str | None = None,
+        broadcast_rows: int = BROADCAST_ROWS,
     ) -> None:
         self._own = session is None
+        self.broadcast_rows = broadcast_rows
         self.stage_dir = stage_dir or os.environ.get("CIBWATCH_SPARK_STAGE_DIR") or None
         if session is None:
             chosen = master or os.environ.get("CIBWATCH_SPARK_MASTER", "local[2]")
@@ -135,8 +157,10 @@ class SparkEngine(Engine):
                     # the whole plan into every later step, which makes Catalyst's optimiser
                     # blow up (out of heap on a few hundred rows) and recomputes shared steps.
                     frame = frame.localCheckpoint(eager=True)
-                frame.createOrReplaceTempView(step.name)
                 frames[step.name] = frame
+                if step.materialize and frame.count() <= self.broadcast_rows:
+                    frame = _broadcast(frame)
+                frame.createOrReplaceTempView(step.name)
                 if step.check is not None:
                     step.check(frame.toArrow())
                 # Release the checkpoints no later step reads (executor memory and disk).
