@@ -80,14 +80,22 @@ def _canonical(table: pa.Table) -> list[dict[str, Any]]:
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("semantics", ["cibwatch", "coortweet"])
-def test_duckdb_and_spark_give_identical_edges(spark: Any, semantics: str) -> None:
+@pytest.mark.parametrize(
+    ("semantics", "broadcast_rows"),
+    # every stored step of this small data is broadcast to its joins by default; with 0
+    # none is, and the joins are planned from Spark's own estimates
+    [("cibwatch", 250_000), ("coortweet", 250_000), ("cibwatch", 0), ("coortweet", 0)],
+)
+def test_duckdb_and_spark_give_identical_edges(
+    spark: Any, semantics: str, broadcast_rows: int
+) -> None:
     from cibwatch.engines.spark_engine import SparkEngine
 
     shares = _shares(7)
     kwargs: dict[str, Any] = {**COLUMNS, "min_participation": 2, "semantics": semantics}
     on_duckdb = detect_coordination(shares, engine="duckdb", **kwargs)
-    on_spark = detect_coordination(shares, engine=SparkEngine(spark), **kwargs)
+    engine = SparkEngine(spark, broadcast_rows=broadcast_rows)
+    on_spark = detect_coordination(shares, engine=engine, **kwargs)
     assert on_duckdb.edges.num_rows > 10
     assert _canonical(on_spark.edges) == _canonical(on_duckdb.edges)
     assert on_spark.layers.num_rows == on_duckdb.layers.num_rows

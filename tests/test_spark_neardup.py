@@ -101,6 +101,19 @@ def _up_to_twins(pairs: np.ndarray, sig: np.ndarray, rows: np.ndarray) -> set[tu
     return {(a, b) for a, b in out if a != b}
 
 
+def test_each_distinct_text_of_a_batch_is_signed_as_alone() -> None:
+    # copies, nulls and short texts in one batch: every comparable row gets the signature
+    # its text gets on its own, at its own position
+    texts = ["Vote NO on the new tax, it will ruin our families!", None, "too short"] * 3
+    texts += ["The weather in Berlin was lovely today by the river."]
+    params = NearDupParams()
+    sig, rows = comparable_signatures(pa.array(texts, pa.string()), params)
+    assert rows.tolist() == [0, 3, 6, 9]
+    for got, row in zip(sig, rows.tolist(), strict=True):
+        alone, _ = comparable_signatures(pa.array([texts[row]], pa.string()), params)
+        assert got.tolist() == alone[0].tolist()
+
+
 @pytest.mark.spark
 def test_same_candidate_pairs_as_the_embedded_banding(engine: Any, tmp_path: Path) -> None:
     # The leader of each bucket must be the same text on both paths: a different leader
