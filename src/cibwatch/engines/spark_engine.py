@@ -95,6 +95,19 @@ def _broadcast(frame: Any) -> Any:
     return broadcast(frame)
 
 
+def _quiet_hints(session: Any) -> None:
+    """Silence Spark's warning that a broadcast hint met no join.
+
+    A small step is marked for broadcast once, whoever reads it; a step that aggregates it
+    instead of joining it would print that warning on the terminal for every such query.
+    Only that logger is set (to errors); every other warning still shows.
+    """
+    jvm = session.sparkContext._jvm
+    name = "org.apache.spark.sql.catalyst.analysis.HintErrorLogger"
+    log4j = jvm.org.apache.logging.log4j
+    log4j.core.config.Configurator.setLevel(name, log4j.Level.ERROR)
+
+
 class SparkEngine(Engine):
     """Runs steps with Spark SQL.
 
@@ -127,6 +140,7 @@ class SparkEngine(Engine):
             session = _session(chosen, config or {})
         self.session = session
         self.dialect = SparkDialect()
+        _quiet_hints(session)
 
     def run(
         self,
