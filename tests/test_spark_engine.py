@@ -12,6 +12,8 @@ def test_local_mode_gets_a_heap_and_no_web_ui() -> None:
     assert settings["spark.ui.enabled"] == "false"
     assert settings["spark.ui.showConsoleProgress"] == "false"
     assert settings["spark.sql.session.timeZone"] == "UTC"
+    # the stored steps fill the heap: a collector that does not mark them concurrently
+    assert settings["spark.driver.extraJavaOptions"] == "-XX:+UseParallelGC"
 
 
 def test_the_callers_settings_win() -> None:

@@ -35,10 +35,14 @@ class SparkDialect(Dialect):
 #: Settings of a session started in local mode, under the caller's ``config``. Local mode
 #: runs everything in one JVM on this machine's cores: PySpark's default heap (1 GB) holds
 #: the checkpointed steps and every shuffle of 10 million shares, and without enough of it
-#: the work is mostly garbage collection; the web UI and the console progress bars cost a
-#: listener, a web server and lines on the terminal that nobody reads in a library call.
+#: the work is mostly garbage collection. The heap is then mostly stored steps that live
+#: until their last reader: the default collector (G1) spent 55 CPU s of 382 marking them
+#: concurrently at 10 M shares, where the parallel collector, which marks only when it
+#: collects, does not. The web UI and the console progress bars cost a listener, a web
+#: server and lines on the terminal that nobody reads in a library call.
 LOCAL_DEFAULTS: Final[Mapping[str, str]] = {
     "spark.driver.memory": "4g",
+    "spark.driver.extraJavaOptions": "-XX:+UseParallelGC",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
 }
