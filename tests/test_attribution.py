@@ -8,7 +8,6 @@ from typing import Any
 
 from cibwatch import Workspace
 from cibwatch.attribution import attribute
-from cibwatch.dossier import _member_table
 
 
 def _ws_with_posts(texts: list[tuple[str, str]]) -> Workspace:
@@ -24,13 +23,14 @@ def _ws_with_posts(texts: list[tuple[str, str]]) -> Workspace:
         "VALUES ('x', 'other', 'b', ?, 'Привет Привет', 'en')",
         [datetime(2024, 1, 1)],
     )
-    _member_table(ws, ["x:a"])  # what build_dossier prepares for attribute
     return ws
 
 
 def _dossier(schedule: dict[str, Any], domains: list[str] | None = None) -> SimpleNamespace:
     return SimpleNamespace(
-        schedule=schedule, lookalike_domains=[{"domain": d} for d in (domains or [])]
+        members=["x:a"],
+        schedule=schedule,
+        lookalike_domains=[{"domain": d} for d in (domains or [])],
     )
 
 
@@ -122,3 +122,29 @@ def test_no_schedule_is_low_and_says_so() -> None:
         result = attribute(ws, _dossier({"hypothesis": "too few posts", "offset": None}))
     assert result["confidence"] == "low"
     assert "the posting schedule does not show whose day it follows" in result["reasons"]
+
+
+def test_attribute_alone_reads_the_members_posts_or_the_posts_it_is_given() -> None:
+    # Alone, attribute finds the posts of ``x:a`` itself; the Cyrillic post of ``x:b`` is
+    # another network's. Given a relation of posts, it reads those and no others: here
+    # both accounts' posts, so the Cyrillic trace counts.
+    with _ws_with_posts([("Vote now 投票", "en")]) as ws:
+        alone = attribute(ws, _dossier(OPERATOR_UTC8))
+        everyone = ws.connection.sql("SELECT * FROM posts")
+        given = attribute(ws, _dossier(OPERATOR_UTC8), everyone)
+        members = ws.connection.sql("SELECT * FROM posts WHERE account_id = 'a'")
+        same = attribute(ws, _dossier(OPERATOR_UTC8), members)
+    assert alone == same
+    assert alone["languages"] == [{"language": "en", "posts": 1}]
+    assert not any("Cyrillic" in r for r in alone["reasons"])
+    assert given["languages"] == [{"language": "en", "posts": 2}]
+    assert "1 posts labelled as a Latin-script language contain Cyrillic text" in given["reasons"]
+
+
+def test_a_key_without_a_platform_matches_no_post() -> None:
+    # ``a`` is no ``platform:account_id`` key: no post is the network's, no language read.
+    with _ws_with_posts([("hello", "en")]) as ws:
+        dossier = _dossier({"hypothesis": "too few posts", "offset": None})
+        dossier.members = ["a"]
+        result = attribute(ws, dossier)
+    assert result["languages"] == []

@@ -250,39 +250,6 @@ def test_reads_csv_with_iso_and_unix_times(tmp_path: Path) -> None:
     assert pairs == {("a", "b"), ("a", "c"), ("b", "c")}
 
 
-def test_bad_time_names_file_row_and_field(tmp_path: Path) -> None:
-    path = tmp_path / "shares.csv"
-    path.write_text("user,url,when\na,u,0\nb,u,yesterday\n")
-    with pytest.raises(InputError) as info:
-        detect_coordination(path, account_col="user", object_col="url", time_col="when")
-    assert (info.value.row, info.value.field) == (2, "when")
-    assert str(path) in str(info.value)
-
-
-def test_the_first_unreadable_time_is_named_even_on_a_row_without_account(
-    tmp_path: Path,
-) -> None:
-    # Rows 2 and 4 carry unreadable times; row 2 has no account (a row that is no share) and
-    # rows 4 and 5 are one share repeated: the error names row 2, the first in the file, and
-    # the text found there. Row 3's empty time is no error: that post had no time.
-    path = tmp_path / "shares.csv"
-    path.write_text("user,url,when\na,u,0\n,u,soon\nb,u,\nc,u,later\nc,u,later\n")
-    with pytest.raises(InputError, match="'soon'") as info:
-        detect_coordination(path, account_col="user", object_col="url", time_col="when")
-    assert (info.value.row, info.value.field) == (2, "when")
-
-
-@pytest.mark.parametrize("bad", ["1_000", "inf", "nan", "0x10", "1 2"])
-def test_numbers_a_time_column_should_not_hold_are_refused(tmp_path: Path, bad: str) -> None:
-    # The cast that reads UNIX seconds would take "1_000" as 1000 and "inf" as a number;
-    # in a time column they are typing mistakes, named like any unreadable time.
-    path = tmp_path / "shares.csv"
-    path.write_text(f"user,url,when\na,u,0\nb,u,{bad}\n")
-    with pytest.raises(InputError) as info:
-        detect_coordination(path, account_col="user", object_col="url", time_col="when")
-    assert (info.value.row, info.value.field) == (2, "when")
-
-
 def test_unix_seconds_in_every_plain_spelling(tmp_path: Path) -> None:
     # Whitespace, a sign, a fraction and an exponent are all plain numbers of seconds.
     path = tmp_path / "shares.csv"

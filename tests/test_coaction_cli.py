@@ -6,6 +6,7 @@ import csv
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -29,27 +30,15 @@ def _shares_csv(path: Path) -> None:
     )
 
 
+def _invoke(source: Path, out: Path, *extra: str, account: str = "who") -> Any:
+    args = [str(source), "--account-col", account, "--object-col", "what", "--time-col", "when"]
+    return CliRunner().invoke(coordination, [*args, "--window", "5", "--out", str(out), *extra])
+
+
 def test_coordination_writes_one_safe_row_per_edge(tmp_path: Path) -> None:
     source, out = tmp_path / "shares.csv", tmp_path / "edges.csv"
     _shares_csv(source)
-    result = CliRunner().invoke(
-        coordination,
-        [
-            str(source),
-            "--account-col",
-            "who",
-            "--object-col",
-            "what",
-            "--time-col",
-            "when",
-            "--window",
-            "5",
-            "--min-participation",
-            "2",
-            "--out",
-            str(out),
-        ],
-    )
+    result = _invoke(source, out, "--min-participation", "2")
     assert result.exit_code == 0, result.output
     assert "1 edges among 2 accounts" in result.output
     assert "1 tests: the pairs that co-acted at least once" in result.output
@@ -63,22 +52,7 @@ def test_coordination_writes_one_safe_row_per_edge(tmp_path: Path) -> None:
 def test_coordination_reports_missing_column(tmp_path: Path) -> None:
     source = tmp_path / "shares.csv"
     _shares_csv(source)
-    result = CliRunner().invoke(
-        coordination,
-        [
-            str(source),
-            "--account-col",
-            "user",
-            "--object-col",
-            "what",
-            "--time-col",
-            "when",
-            "--window",
-            "5",
-            "--out",
-            str(tmp_path / "e.csv"),
-        ],
-    )
+    result = _invoke(source, tmp_path / "e.csv", account="user")
     assert result.exit_code != 0
     assert "no column 'user'" in str(result.exception)
 
@@ -95,6 +69,40 @@ def test_coordination_refuses_data_too_dense_and_says_what_to_do(tmp_path: Path)
     assert not (tmp_path / "e.csv").exists()
     result = CliRunner().invoke(coordination, [*args, "--max-pairs", "0"])
     assert result.exit_code == 0, result.output
+
+
+def test_coordination_says_what_it_read_row_by_row(tmp_path: Path) -> None:
+    # The five shares of _shares_csv, then a post without an object (no share, no loss)
+    # and a row whose time is unreadable (rejected, named by row and field).
+    source, out = tmp_path / "shares.csv", tmp_path / "edges.csv"
+    _shares_csv(source)
+    with source.open("a") as rows:
+        rows.write("c,,1700000001\nd,u,noon\n")
+    result = _invoke(source, out)
+    assert result.exit_code == 0, result.output
+    assert f"{source}: 7 rows read, 5 shares, 1 rejected (1 unreadable time), 1 no object" in (
+        result.output
+    )
+    assert "1 x unreadable time (first: row 7, field when: 'noon')" in result.output
+    assert "1 x no object (first: row 6, field what)" in result.output
+    assert "1 edges among 2 accounts" in result.output
+
+
+def test_coordination_refuses_a_file_that_lost_most_rows(tmp_path: Path) -> None:
+    # Three of four rows that name an object lack an account: 75 % rejected, over the
+    # default 50 %: exit 1, no edges written, the first such row named.
+    source, out = tmp_path / "shares.csv", tmp_path / "edges.csv"
+    source.write_text("who,what,when\n,u,1\n,u,2\n,v,3\na,v,4\n")
+    result = _invoke(source, out)
+    assert result.exit_code == 1
+    message = str(result.exception) + result.output
+    assert "3 of 4 rows that name an object rejected (75%" in message
+    assert "3 x no account (first: row 1, field who)" in message
+    assert not out.exists()
+    # Allowed to keep what passes, it runs on the one share and says what it set aside.
+    result = _invoke(source, out, "--max-reject-share", "1")
+    assert result.exit_code == 0, result.output
+    assert "4 rows read, 1 shares, 3 rejected (3 no account)" in result.output
 
 
 def _edges() -> tuple[pa.Table, pa.Table]:
@@ -157,4 +165,11 @@ def test_coordination_exits_non_zero_when_no_row_is_a_share(tmp_path: Path) -> N
     args += ["--time-col", "when", "--window", "5", "--out", str(out)]
     result = CliRunner().invoke(coordination, args)
     assert result.exit_code == 1
-    assert "no share in" in result.output and "'who'" in result.output
+    assert "2 x no account (first: row 1, field who)" in str(result.exception)
+    assert not out.exists()
+    # Rows that name no object are no defect, but a file of them holds no share either.
+    source.write_text("who,what,when\na,,1\nb,,2\n")
+    result = CliRunner().invoke(coordination, args)
+    assert result.exit_code == 1
+    assert "2 rows read, 0 shares, 0 rejected, 2 no object" in result.output
+    assert "no share in" in result.output and "'what'" in result.output

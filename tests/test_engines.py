@@ -204,6 +204,8 @@ def test_spark_reads_a_file_of_shares_written_for_it_and_removes_it(
     on_duckdb = detect_coordination(source, engine="duckdb", **COLUMNS)
     assert on_duckdb.edges.num_rows > 10
     assert _canonical(on_spark.edges) == _canonical(on_duckdb.edges)
+    # The file written for Spark is read by the same staging: the same account of each row.
+    assert on_spark.read is not None and on_spark.read == on_duckdb.read
     assert seen and seen[0] == ["shares.parquet"]
     assert list(stage.iterdir()) == []
 

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, Final
 from cibwatch.fingerprints.places import language_code, language_offsets
 
 if TYPE_CHECKING:
+    import duckdb
+
     from cibwatch.workspace import Workspace
 
 #: Countries whose main (standard) time zone is at each offset; illustrative, not exhaustive.
@@ -86,25 +88,39 @@ def _country(name: str) -> str:
     return name.split(" (")[0]
 
 
-def _language_cues(workspace: Workspace) -> tuple[dict[str, int], list[dict[str, Any]]]:
+def _language_cues(
+    workspace: Workspace, dossier: Any, member_posts: duckdb.DuckDBPyRelation | None
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """Foreign-script traces in Latin-script posts (script -> posts), and the languages.
 
-    Reads the temp table ``_dossier_posts`` that :func:`cibwatch.dossier.build_dossier`
-    fills with the posts of the network's accounts.
+    One pass over the members' posts: the languages are its groups and each script's
+    traces a filtered count in them.
     """
-    member_posts = "SELECT * FROM _dossier_posts"
-    languages = workspace.query(
-        f"SELECT coalesce(language, 'unknown') AS language, count(*) AS posts "
-        f"FROM ({member_posts}) GROUP BY 1 ORDER BY posts DESC, 1 LIMIT 5"
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE language IN ('en', 'de', 'fr', 'es') "
+        f"AND regexp_matches(text, '{pattern}')) AS {script.lower()}"
+        for script, pattern in _SCRIPTS.items()
     )
+    sql = (
+        f"SELECT coalesce(language, 'unknown') AS language, count(*) AS posts, {counts} "
+        "FROM member_posts GROUP BY 1"
+    )
+    if member_posts is not None:
+        found = member_posts.query("member_posts", sql)
+        rows = found.fetchall() if found is not None else []
+    else:
+        rows = workspace.connection.execute(
+            f"WITH member_posts AS (SELECT language, text FROM posts "
+            f"WHERE platform || ':' || account_id IN (SELECT unnest(?))) {sql}",
+            [list(dossier.members)],
+        ).fetchall()
+    ordered = sorted(rows, key=lambda row: (-int(row[1]), str(row[0])))
+    languages = [{"language": row[0], "posts": int(row[1])} for row in ordered[:5]]
     traces: dict[str, int] = {}
-    for script, pattern in _SCRIPTS.items():
-        row = workspace.connection.execute(
-            f"SELECT count(*) FROM ({member_posts}) WHERE language IN ('en', 'de', 'fr', 'es') "
-            f"AND regexp_matches(text, '{pattern}')"
-        ).fetchone()
-        if row and int(row[0]):
-            traces[script] = int(row[0])
+    for index, script in enumerate(_SCRIPTS, start=2):
+        posts = sum(int(row[index]) for row in rows)
+        if posts:
+            traces[script] = posts
     return traces, languages
 
 
@@ -117,8 +133,16 @@ def _main_language(languages: list[dict[str, Any]]) -> str | None:
     return language_code(str(known[0]["language"]))
 
 
-def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
+def attribute(
+    workspace: Workspace, dossier: Any, member_posts: duckdb.DuckDBPyRelation | None = None
+) -> dict[str, Any]:
     """The attribution hypothesis of a network from its dossier (schedule, domains, text).
+
+    The text cues are read from ``member_posts``, a relation of the posts of the network's
+    members on the workspace's connection (with at least ``language`` and ``text``), as
+    :func:`cibwatch.dossier.build_dossier` has found them once for all of its figures;
+    without it they are selected from the workspace's ``posts`` by ``dossier.members``
+    (``platform:account_id`` keys), a scan of every post.
 
     Confidence: **high** needs an operator-aligned schedule placed with at least 80%
     probability plus an operator language cue or look-alike domains; **medium** needs an
@@ -154,7 +178,7 @@ def attribute(workspace: Workspace, dossier: Any) -> dict[str, Any]:
         )
     else:
         reasons.append("the posting schedule does not show whose day it follows")
-    traces, languages = _language_cues(workspace)
+    traces, languages = _language_cues(workspace, dossier, member_posts)
     operator_countries: list[str] = []
     for script, n in traces.items():
         reasons.append(f"{n} posts labelled as a Latin-script language contain {script} text")

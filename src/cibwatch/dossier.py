@@ -243,7 +243,7 @@ def build_dossier(
     dossier.schedule, dossier.heatmap = _schedule(ws, member_posts)
     _axes(ws, network, dossier)
     dossier.sides = network_sides(ws, network.members) if sides is None else sides
-    dossier.attribution = attribute(ws, dossier)
+    dossier.attribution = attribute(ws, dossier, ws.connection.table("_dossier_posts"))
     dossier.narratives = network_narratives(
         ws, network.members, unit="narrative", top=5, linking=linking
     )

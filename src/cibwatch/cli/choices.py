@@ -10,10 +10,11 @@ when the option is used (:class:`LazyChoice`).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import click
+from click.decorators import FC
 
 #: cibwatch.engines.registry.ENGINE_NAMES
 ENGINE_NAMES: Final = ("duckdb", "spark")
@@ -49,6 +50,20 @@ STEP_NAMES: Final = (
     "narratives",
     "indicators",
 )
+
+
+def max_reject_share_option(help_text: str) -> Callable[[FC], FC]:
+    """``--max-reject-share``: the one rule by which ``ingest``, ``investigate`` and
+    ``coordination`` refuse input that lost most of its rows (the library's
+    :func:`~cibwatch.ingest.shortfall.check_ingest` and
+    :func:`~cibwatch.coaction.shares.check_read`); ``help_text`` says what each refuses."""
+    return click.option(
+        "--max-reject-share",
+        type=click.FloatRange(0, 1),
+        default=DEFAULT_MAX_REJECT_SHARE,
+        show_default=True,
+        help=help_text,
+    )
 
 
 class LazyChoice(click.ParamType):  # type: ignore[type-arg]

@@ -1,7 +1,8 @@
 """``cibwatch coordination``: co-action edges from a CSV/Parquet file of shares.
 
 Parses options, calls :func:`cibwatch.coaction.detect_coordination`, writes the edges (and
-optionally nodes) and prints a one-line summary. No detection logic here.
+optionally nodes) and prints what was read (rows read, shares, rows set aside by reason with
+the first row of each) and a one-line summary. No detection logic here.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from pathlib import Path
 
 import click
 
-from cibwatch.cli.choices import DEFAULT_MAX_PAIRS, ENGINE_NAMES, SEMANTICS
+from cibwatch.cli.choices import (
+    DEFAULT_MAX_PAIRS,
+    ENGINE_NAMES,
+    SEMANTICS,
+    max_reject_share_option,
+)
 
 
 def _no_bound_at_zero(_ctx: click.Context, _param: click.Parameter, value: int) -> int | None:
@@ -58,6 +64,10 @@ def max_pairs_option(f: click.decorators.FC) -> click.decorators.FC:
     help="Edges: .csv, .parquet, .graphml or .gexf.",
 )
 @click.option("--nodes-out", type=click.Path(dir_okay=False), default=None, help="Nodes file.")
+@max_reject_share_option(
+    "Refuse the file (exit 1, nothing written) when more than this share of its rows "
+    "that name an object lack an account or a readable time; 1 keeps whatever passes."
+)
 def command(
     input_path: str,
     account_col: str,
@@ -74,6 +84,7 @@ def command(
     significant_only: bool,
     out: str,
     nodes_out: str | None,
+    max_reject_share: float,
 ) -> None:
     """Link accounts that act on the same objects within WINDOW seconds, repeatedly.
 
@@ -96,6 +107,7 @@ def command(
         engine=engine,
         fdr=fdr,
         max_pairs=max_pairs,
+        max_reject_share=max_reject_share,
     )
     edges = result.significant_edges() if significant_only else result.edges
     if out.lower().endswith((".graphml", ".gexf")):
@@ -105,6 +117,11 @@ def command(
     if nodes_out is not None:
         write_table(result.nodes, nodes_out)
     n_significant = result.significant_edges().num_rows
+    read = result.read
+    if read is not None:
+        click.echo(read.summary())
+        for line in read.reason_lines():
+            click.echo(f"  {line}")
     if result.n_shares == 0:
         # Honest exit: an empty edge file from a file that held no share is no result.
         raise click.ClickException(

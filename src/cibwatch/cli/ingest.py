@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cibwatch.cli.choices import DEFAULT_MAX_REJECT_SHARE, LazyChoice
+from cibwatch.cli.choices import LazyChoice, max_reject_share_option
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -109,13 +109,9 @@ def _reasons_table(reports: list[IngestReport]) -> Table | None:
     help="Text encoding of the files (utf-8, utf-8-sig, utf-16, latin-1...). Default UTF-8; "
     "only a byte-order mark is detected, nothing is guessed.",
 )
-@click.option(
-    "--max-reject-share",
-    type=click.FloatRange(0, 1),
-    default=DEFAULT_MAX_REJECT_SHARE,
-    show_default=True,
-    help="Refuse a file (keep none of it, exit 1) that rejects more than this share of "
-    "its rows; 1 keeps whatever passes.",
+@max_reject_share_option(
+    "Refuse a file (keep none of it, exit 1) that rejects more than this share of "
+    "its rows; 1 keeps whatever passes."
 )
 def command(
     workspace: Path,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cibwatch.cli.choices import STEP_NAMES
+from cibwatch.cli.choices import STEP_NAMES, max_reject_share_option
 from cibwatch.cli.coordination import max_pairs_option
 
 if TYPE_CHECKING:
@@ -215,13 +215,7 @@ def _summary(console: Console, result: InvestigationResult) -> None:
     type=click.DateTime(),
     help="Takedown date (UTC): only assets first seen after it count as returning.",
 )
-@click.option(
-    "--max-reject-share",
-    type=click.FloatRange(0, 1),
-    default=0.5,
-    show_default=True,
-    help="Stop (exit 1) when a source rejects more than this share of its rows.",
-)
+@max_reject_share_option("Stop (exit 1) when a source rejects more than this share of its rows.")
 @_options
 def investigate_command(
     sources: tuple[Path, ...],

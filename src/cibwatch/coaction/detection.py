@@ -11,15 +11,19 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from cibwatch.coaction.shares import (
+    STAGED_TABLE,
+    ShareColumns,
+    SharesRead,
+    check_read,
     copy_shares,
-    shares_view,
+    stage_shares,
     unstage_shares,
     workspace_shares_sql,
     write_shares,
@@ -30,6 +34,7 @@ from cibwatch.engines.base import Engine, Input, ParquetInput, Step
 from cibwatch.engines.duckdb_engine import DuckDBEngine
 from cibwatch.engines.registry import get_engine
 from cibwatch.errors import ConfigError, UnsupportedOperationError
+from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
@@ -43,7 +48,8 @@ class CoActionResult:
     test statistic), median_dt, min_dt (seconds), a_leads, b_leads (co-actions where that
     account acted first), expected, n_share_pairs, proof (sorted ``object_type:object_id``
     list), p_value, q_value, significant. ``n_tests`` is the effective number of tests
-    (account pairs that co-acted at least once), also in ``params``.
+    (account pairs that co-acted at least once), also in ``params``. ``read`` says what
+    reading a source file or table found (None for a workspace's actions).
     """
 
     edges: pa.Table
@@ -54,6 +60,7 @@ class CoActionResult:
     n_window_pairs: int
     n_tests: int = 0
     params: dict[str, Any] = field(default_factory=dict)
+    read: SharesRead | None = None
 
     def significant_edges(self) -> pa.Table:
         """Only the edges judged significant."""
@@ -167,11 +174,16 @@ def detect_coordination(
     fdr: float = 0.05,
     object_types: Sequence[str] | None = None,
     max_pairs: int | None = DEFAULT_MAX_PAIRS,
+    max_reject_share: float | None = DEFAULT_MAX_REJECT_SHARE,
 ) -> CoActionResult:
     """Find accounts that act on the same objects within ``window`` seconds, repeatedly.
 
     ``max_pairs`` bounds the pairs of shares the window join may examine; beyond it the run
     stops with :class:`~cibwatch.coaction.steps.TooManyPairsError` before the join starts.
+    A source that rejects more than ``max_reject_share`` of the rows naming an object (no
+    account, no time, an unreadable time) raises
+    :class:`~cibwatch.coaction.shares.SharesShortfallError`; the result's ``read`` counts
+    every row.
 
     >>> import pyarrow as pa
     >>> shares = pa.table({"user": ["a", "b", "a", "b"], "url": ["u", "u", "v", "v"],
@@ -188,36 +200,35 @@ def detect_coordination(
         max_pairs=max_pairs,
     )
     spec.check()
-    columns: dict[str, Any] = {
-        "account_col": account_col,
-        "object_col": object_col,
-        "time_col": time_col,
-        "object_type_col": object_type_col,
-        "content_col": content_col,
-        "object_types": object_types,
-    }
+    columns = ShareColumns(
+        account_col, object_col, time_col, object_type_col, content_col, object_types=object_types
+    )
     runner, own = _resolve_engine(engine)
     try:
         if isinstance(runner, DuckDBEngine):
-            # Read by the engine's connection itself: the shares never become Python objects,
-            # nor a stored copy (``unique_shares`` reads them once); the times are checked as
-            # soon as ``unique_shares`` has stored them.
-            sql, times = shares_view(runner.connection, source, **columns)
+            # Staged by the engine's connection itself: the shares never become Python
+            # objects, and the one pass that stages them counts every row by reason.
+            sql, read = stage_shares(runner.connection, source, columns)
             try:
-                return run_coaction(
-                    Step("shares", sql),
+                check_read(read, max_reject_share)
+                result = run_coaction(
+                    Step("shares", sql, releases=(STAGED_TABLE,)),
                     spec,
                     runner,
                     fdr=fdr,
-                    checks=(times,),
                     # Without a type column every share has the one type ``object``.
                     one_object_type=object_type_col is None,
                 )
             finally:
                 unstage_shares(runner.connection)
+            return replace(result, read=read)
         # Other engines read the normalised shares from a Parquet file that DuckDB writes.
-        with _handed_over(runner, lambda path: write_shares(source, path, **columns)) as file:
-            return run_coaction(file, spec, runner, fdr=fdr)
+        reads: list[SharesRead] = []
+        with _handed_over(
+            runner, lambda path: reads.append(write_shares(source, path, columns))
+        ) as file:
+            check_read(reads[0], max_reject_share)
+            return replace(run_coaction(file, spec, runner, fdr=fdr), read=reads[0])
     finally:
         if own:
             runner.close()

@@ -2,39 +2,38 @@
 
 ``shares(account, object_type, object_id, t, share_id, rid)``: ``t`` is UNIX seconds
 (DOUBLE), ``share_id`` the content id (the post carrying the object; the row number when
-there is none), ``rid`` a unique row number. Rows without an account, object or time are
-dropped (an empty cell means the post had no such object), never guessed.
+there is none), ``rid`` a unique row number. Which columns hold what is one
+:class:`ShareColumns`.
+
+Every row read is accounted for in a :class:`SharesRead`: a share, a row that is no share
+(no object: an empty cell means the post had no such object; or an object type not asked
+for), or a row rejected by reason (no account, no time, a time that is neither UNIX
+seconds nor ISO 8601), the first rejected row of each reason named by row and field.
+Nothing is guessed. :func:`check_read` refuses a source that lost more than a given share
+of its would-be shares, as the ingest refuses a file (``--max-reject-share``).
 
 Times may be UNIX seconds, ISO 8601 text (a zone is honoured; text without one is read as
-UTC), or timestamps. Text that is neither raises :class:`~cibwatch.errors.InputError` naming
-the file, row and field.
+UTC), or timestamps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from cibwatch.engines.base import Step
 from cibwatch.errors import ConfigError, InputError
+from cibwatch.sqltext import identifier, literal
 
 #: The temporary table :func:`stage_shares` creates on the connection.
 STAGED_TABLE = "coaction_staged"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _time_expr(column: str, sql_type: str) -> str:
-    col = _q(column)
+    col = identifier(column)
     upper = sql_type.upper()
     if upper.startswith("TIMESTAMP") or upper == "DATE":
         return f"epoch_us(CAST({col} AS TIMESTAMPTZ)) / 1e6"
@@ -60,201 +59,298 @@ def _relation(con: duckdb.DuckDBPyConnection, source: str | Path | pa.Table) -> 
         raise InputError("no such file", file=str(path))
     lower = path.name.lower()
     if lower.endswith(".parquet"):
-        return f"read_parquet({_lit(str(path))})"
+        return f"read_parquet({literal(str(path))})"
     # Every CSV cell as text: ids keep leading zeros and times are parsed by our own rule.
-    return f"read_csv({_lit(str(path))}, all_varchar = true, header = true)"
+    return f"read_csv({literal(str(path))}, all_varchar = true, header = true)"
+
+
+@dataclass(frozen=True)
+class ShareColumns:
+    """Which columns of a source hold the shares, and which object types to keep.
+
+    One value instead of the same seven keyword arguments on every reader of a source
+    (:func:`stage_shares`, :func:`write_shares`) and their callers. ``object_type_col``
+    names a column with each object's type; without it every share has the type
+    ``object_type``. ``content_col`` names the sharing post's id (shares of one post are
+    one post to the null model). ``object_types`` keeps only those types (None: all).
+
+    >>> ShareColumns("user", "url", "ts", object_types=["url"]).object_types
+    ('url',)
+    """
+
+    account_col: str
+    object_col: str
+    time_col: str
+    object_type_col: str | None = None
+    content_col: str | None = None
+    object_type: str = "object"
+    object_types: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        # A tuple: the spec is frozen, and a list given by the caller could change under it.
+        if self.object_types is not None:
+            object.__setattr__(self, "object_types", tuple(self.object_types))
+
+
+#: Reasons a row is rejected: a would-be share (it names an object) that is defective.
+UNREADABLE_TIME = "unreadable time"
+NO_ACCOUNT = "no account"
+NO_TIME = "no time"
+REJECTED = (UNREADABLE_TIME, NO_ACCOUNT, NO_TIME)
+#: Reasons a row is no share at all, which is no defect: the post shared no such object,
+#: or an object of a type not asked for.
+NO_OBJECT = "no object"
+OTHER_TYPE = "other object type"
+
+
+@dataclass(frozen=True)
+class SharesRead:
+    """What reading a source of shares did: every row read is a share or has a reason.
+
+    ``reasons`` counts the rows that are not shares by reason; ``examples`` names the
+    first row of each reason (``"row N, field F: 'raw'"``, rows numbered from 1 after the
+    header). Shares are counted before identical rows are merged (the co-action result
+    counts those once).
+
+    >>> read = SharesRead("a.csv", rows_read=10, shares=6, reasons={"no object": 2,
+    ...                   "no account": 1, "unreadable time": 1})
+    >>> read.rows_rejected, read.reject_share
+    (2, 0.25)
+    """
+
+    file: str | None
+    rows_read: int
+    shares: int
+    reasons: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows that name an object but are defective (see :data:`REJECTED`)."""
+        return sum(n for reason, n in self.reasons.items() if reason in REJECTED)
+
+    @property
+    def reject_share(self) -> float:
+        """Rejected rows as a share of the would-be shares (the rows that name an object
+        of a type asked for): a file of posts of which few shared anything loses nothing."""
+        candidates = self.shares + self.rows_rejected
+        return self.rows_rejected / candidates if candidates else 0.0
+
+    def summary(self) -> str:
+        """One line for people.
+
+        >>> SharesRead("a.csv", 5, 2, {"no object": 2, "no time": 1}).summary()
+        'a.csv: 5 rows read, 2 shares, 1 rejected (1 no time), 2 no object'
+        """
+        rejected = {r: n for r, n in self.reasons.items() if r in REJECTED}
+        other = {r: n for r, n in self.reasons.items() if r not in REJECTED}
+        line = f"{self.file or 'table'}: {self.rows_read:,} rows read, {self.shares:,} shares"
+        line += f", {self.rows_rejected:,} rejected{_by_reason(rejected)}"
+        for reason, n in sorted(other.items()):
+            line += f", {n:,} {reason}"
+        return line
+
+    def reason_lines(self) -> list[str]:
+        """One line per reason, most frequent first, with its first row named."""
+        ordered = sorted(self.reasons.items(), key=lambda item: (-item[1], item[0]))
+        return [
+            f"{n:,} x {reason} (first: {self.examples[reason]})"
+            if reason in self.examples
+            else f"{n:,} x {reason}"
+            for reason, n in ordered
+        ]
+
+
+def _by_reason(counts: dict[str, int]) -> str:
+    if not counts:
+        return ""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return " (" + ", ".join(f"{n:,} {reason}" for reason, n in ordered) + ")"
+
+
+class SharesShortfallError(InputError):
+    """A source lost more of its would-be shares than allowed; ``read`` says how."""
+
+    def __init__(self, message: str, *, read: SharesRead) -> None:
+        self.read = read
+        super().__init__(message, file=read.file)
+
+
+def check_read(read: SharesRead, max_reject_share: float | None) -> None:
+    """Raise :class:`SharesShortfallError` when ``read`` rejected more than
+    ``max_reject_share`` of its would-be shares (None: never).
+
+    The same rule as the ingest's (:mod:`cibwatch.ingest.shortfall`): a column of times
+    in another format, or an account column that is mostly empty, must not pass as a
+    smaller but clean result.
+    """
+    if max_reject_share is not None and not 0 <= max_reject_share <= 1:
+        raise ConfigError(f"max_reject_share must be between 0 and 1, not {max_reject_share}")
+    if max_reject_share is None or read.reject_share <= max_reject_share:
+        return
+    lines = [
+        f"{read.rows_rejected:,} of {read.shares + read.rows_rejected:,} rows that name an "
+        f"object rejected ({read.reject_share:.0%}, more than the {max_reject_share:.0%} "
+        "allowed)",
+        *(f"  {line}" for line in read.reason_lines()),
+        "Fix the file or the column options; --max-reject-share 1 keeps the rows that pass.",
+    ]
+    raise SharesShortfallError("\n".join(lines), read=read)
 
 
 def _normalised(
-    con: duckdb.DuckDBPyConnection,
-    source: str | Path | pa.Table,
-    *,
-    account_col: str,
-    object_col: str,
-    time_col: str,
-    object_type_col: str | None,
-    content_col: str | None,
-    object_type: str,
-    object_types: Sequence[str] | None,
-) -> tuple[str, str | None, str]:
-    """``(select, file, type_filter)``: ``select`` yields (coaction_row, account, object_type,
+    con: duckdb.DuckDBPyConnection, source: str | Path | pa.Table, columns: ShareColumns
+) -> tuple[str, str | None]:
+    """``(select, file)``: ``select`` yields (coaction_row, account, object_type,
     object_id, t, raw_time, content), one row per input row, numbered from 1 in file order."""
     con.execute("SET TimeZone = 'UTC'")
     relation = _relation(con, source)
     described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     types = {str(row[0]): str(row[1]) for row in described}
     file = None if isinstance(source, pa.Table) else str(source)
-    for col in (account_col, object_col, time_col, object_type_col, content_col):
+    c = columns
+    for col in (c.account_col, c.object_col, c.time_col, c.object_type_col, c.content_col):
         if col is not None and col not in types:
             raise InputError(
                 f"no column {col!r}; columns are {', '.join(types)}", file=file, field=col
             )
-    if object_types is not None and not object_types:
+    if c.object_types is not None and not c.object_types:
         raise ConfigError("object_types is empty")
-    otype = _q(object_type_col) if object_type_col else _lit(object_type)
-    content = f"CAST({_q(content_col)} AS VARCHAR)" if content_col else "NULL"
-    t_expr = _time_expr(time_col, types[time_col])
+    otype = identifier(c.object_type_col) if c.object_type_col else literal(c.object_type)
+    content = f"CAST({identifier(c.content_col)} AS VARCHAR)" if c.content_col else "NULL"
+    t_expr = _time_expr(c.time_col, types[c.time_col])
     numbered = f"SELECT *, row_number() OVER () AS coaction_row FROM {relation}"
     select = (
         "SELECT coaction_row, "
-        f"CAST({_q(account_col)} AS VARCHAR) AS account, "
+        f"CAST({identifier(c.account_col)} AS VARCHAR) AS account, "
         f"CAST({otype} AS VARCHAR) AS object_type, "
-        f"CAST({_q(object_col)} AS VARCHAR) AS object_id, "
-        f"{t_expr} AS t, CAST({_q(time_col)} AS VARCHAR) AS raw_time, "
+        f"CAST({identifier(c.object_col)} AS VARCHAR) AS object_id, "
+        f"{t_expr} AS t, CAST({identifier(c.time_col)} AS VARCHAR) AS raw_time, "
         f"{content} AS content FROM ({numbered}) numbered"
     )
-    type_filter = ""
-    if object_types is not None:
-        type_filter = " AND object_type IN (" + ", ".join(map(_lit, object_types)) + ")"
-    return select, file, type_filter
+    return select, file
 
 
-def _bad_time(file: str | None, field: str, row: int, raw: object) -> InputError:
-    return InputError(
-        f"not UNIX seconds nor an ISO 8601 time: {raw!r}", file=file, row=row, field=field
+#: Every reason a row is no share, in the order of their codes (1, 2, ...) in the staged table.
+_REASONS = (NO_OBJECT, OTHER_TYPE, UNREADABLE_TIME, NO_ACCOUNT, NO_TIME)
+
+
+def _reason_sql(columns: ShareColumns) -> str:
+    """Why a normalised row is no share, as a code into :data:`_REASONS` (NULL for a
+    share): one reason per row, one byte a row staged.
+
+    A row without an object is no share whatever else it lacks; of the defects, a time
+    written but unreadable is named first (its text says most about what went wrong).
+    """
+    code = {reason: index for index, reason in enumerate(_REASONS, start=1)}
+    other_type = ""
+    if columns.object_types is not None:
+        kept = ", ".join(map(literal, columns.object_types))
+        other_type = f"WHEN NOT COALESCE(object_type IN ({kept}), false) THEN {code[OTHER_TYPE]} "
+    return (
+        f"CAST(CASE WHEN object_id IS NULL OR object_id = '' THEN {code[NO_OBJECT]} "
+        f"{other_type}WHEN t IS NULL AND raw_time IS NOT NULL AND trim(raw_time) <> '' "
+        f"THEN {code[UNREADABLE_TIME]} "
+        f"WHEN account IS NULL OR account = '' THEN {code[NO_ACCOUNT]} "
+        f"WHEN t IS NULL THEN {code[NO_TIME]} END AS UTINYINT)"
     )
 
 
-#: Rows that are shares: an account, an object and a time (an empty cell: no such object).
-_KEPT = (
-    "account IS NOT NULL AND account <> '' AND object_id IS NOT NULL "
-    "AND object_id <> '' AND t IS NOT NULL"
-)
-#: The shares relation's columns over a normalised source (staged or read straight).
-_SHARES = (
-    "SELECT account, object_type, object_id, t, "
-    "COALESCE(content, CAST(coaction_row AS VARCHAR)) AS share_id, "
-    "CAST(coaction_row AS BIGINT) AS rid"
-)
-#: Rows whose time is written but unreadable: an error, never a dropped row.
-_UNREADABLE = "t IS NULL AND raw_time IS NOT NULL AND trim(raw_time) <> ''"
+def _shares_sql(columns: ShareColumns) -> str:
+    """The shares relation over the staged source. A constant object type and a missing
+    content column are written here rather than stored once a row."""
+    otype = "object_type" if columns.object_type_col else literal(columns.object_type)
+    row = "CAST(coaction_row AS VARCHAR)"
+    share_id = f"COALESCE(content, {row})" if columns.content_col else row
+    return (
+        f"SELECT account, CAST({otype} AS VARCHAR) AS object_type, object_id, t, "
+        f"{share_id} AS share_id, CAST(coaction_row AS BIGINT) AS rid "
+        f"FROM {STAGED_TABLE} WHERE reason IS NULL"
+    )
 
 
 def stage_shares(
-    con: duckdb.DuckDBPyConnection,
-    source: str | Path | pa.Table,
-    *,
-    account_col: str,
-    object_col: str,
-    time_col: str,
-    object_type_col: str | None = None,
-    content_col: str | None = None,
-    object_type: str = "object",
-    object_types: Sequence[str] | None = None,
-) -> str:
-    """Stage ``source`` on ``con`` (temp table ``coaction_staged``); return the shares SELECT.
+    con: duckdb.DuckDBPyConnection, source: str | Path | pa.Table, columns: ShareColumns
+) -> tuple[str, SharesRead]:
+    """Stage ``source`` on ``con`` (temp table ``coaction_staged``); return the shares
+    SELECT and what the reading found.
 
     Staging inside the engine's own DuckDB connection keeps the shares out of Python: DuckDB
-    holds them and spills them to disk when they exceed its memory limit. Call
-    :func:`unstage_shares` afterwards. (:func:`shares_view` reads the source without a
-    staged copy, for a reader that goes through the shares once.)
+    holds them and spills them to disk when they exceed its memory limit. The one pass
+    that stages the rows also gives each its reason for not being a share, so the counts
+    by reason are an aggregate over the staged table (0.02 CPU s at 1 M rows), not a
+    second read of the source. Call :func:`unstage_shares` afterwards (a step that reads
+    the shares SELECT once may release :data:`STAGED_TABLE` itself).
     """
-    select, file, type_filter = _normalised(
-        con,
-        source,
-        account_col=account_col,
-        object_col=object_col,
-        time_col=time_col,
-        object_type_col=object_type_col,
-        content_col=content_col,
-        object_type=object_type,
-        object_types=object_types,
-    )
-    # The raw time text is kept only where it could not be read (for the error message):
-    # a copy of every time as text would cost as much memory as the ids.
+    select, file = _normalised(con, source, columns)
+    # Only what varies from row to row is stored: 55 against 72 MB at 1 M rows with a
+    # constant type, a one-byte reason and no raw time text (read again for an example).
+    stored = ["coaction_row", "account", "object_id", "t"]
+    stored += ["object_type"] if columns.object_type_col else []
+    stored += ["content"] if columns.content_col else []
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE coaction_staged AS SELECT coaction_row, account, "
-        "object_type, object_id, t, CASE WHEN t IS NULL THEN raw_time END AS raw_time, "
-        f"content FROM ({select}) staged"
+        f"CREATE OR REPLACE TEMP TABLE {STAGED_TABLE} AS SELECT {', '.join(stored)}, "
+        f"{_reason_sql(columns)} AS reason FROM ({select}) staged"
     )
-    bad = con.execute(
-        f"SELECT coaction_row, raw_time FROM coaction_staged WHERE {_UNREADABLE} "
-        "ORDER BY coaction_row LIMIT 1"
-    ).fetchone()
-    if bad is not None:
-        unstage_shares(con)
-        raise _bad_time(file, time_col, int(bad[0]), bad[1])
-    return f"{_SHARES} FROM coaction_staged WHERE {_KEPT}{type_filter}"
+    return _shares_sql(columns), _read(con, select, file, columns)
 
 
-def shares_view(
-    con: duckdb.DuckDBPyConnection,
-    source: str | Path | pa.Table,
-    *,
-    account_col: str,
-    object_col: str,
-    time_col: str,
-    object_type_col: str | None = None,
-    content_col: str | None = None,
-    object_type: str = "object",
-    object_types: Sequence[str] | None = None,
-    after: str = "unique_shares",
-) -> tuple[str, Step]:
-    """The shares ``SELECT`` straight over ``source``, and the step that checks its times.
-
-    Why no staged copy: the co-action steps read the shares once (``unique_shares`` sorts
-    them), so storing them first cost a second materialisation of every row (0.15 of the
-    2.4 CPU s of ``cibwatch coordination`` on 1 M shares). Rows whose time is written but
-    unreadable pass through with ``t`` NULL (no other step keeps such a row); the returned
-    step, run right after ``after`` has stored them, raises
-    :class:`~cibwatch.errors.InputError` naming the file, the first such row and the field.
-    Call :func:`unstage_shares` afterwards (it unregisters an Arrow source).
-    """
-    select, file, type_filter = _normalised(
-        con,
-        source,
-        account_col=account_col,
-        object_col=object_col,
-        time_col=time_col,
-        object_type_col=object_type_col,
-        content_col=content_col,
-        object_type=object_type,
-        object_types=object_types,
-    )
-    sql = f"{_SHARES} FROM ({select}) normalised WHERE ({_KEPT}{type_filter}) OR ({_UNREADABLE})"
-
-    def check(result: pa.Table) -> None:
-        first = result.column("first_row")[0].as_py()
-        if first is None:
-            return
-        # Only on error: read the source again for the text of that one row.
-        found = con.execute(
-            f"SELECT raw_time FROM ({select}) normalised WHERE coaction_row = {int(first)}"
-        ).fetchone()
-        raise _bad_time(file, time_col, int(first), found[0] if found else None)
-
-    step = Step(
-        "unreadable_times",
-        f"SELECT MIN(rid) AS first_row FROM {after} WHERE t IS NULL",
-        check=check,
-    )
-    return sql, step
+#: Longest raw value quoted in an example (as the ingest's).
+_EXAMPLE_CHARS = 80
 
 
-def unstage_shares(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop what :func:`stage_shares` left on ``con``."""
-    con.execute("DROP TABLE IF EXISTS coaction_staged")
-    registered = con.execute(
-        "SELECT 1 FROM duckdb_views() WHERE view_name = 'coaction_source' AND temporary"
+def _read(
+    con: duckdb.DuckDBPyConnection, select: str, file: str | None, columns: ShareColumns
+) -> SharesRead:
+    """Count the staged rows by reason, naming the first row of each."""
+    rows = con.execute(
+        f"SELECT reason, count(*), min(coaction_row) FROM {STAGED_TABLE} GROUP BY reason"
     ).fetchall()
-    if registered:
-        con.unregister("coaction_source")
+    fields = {
+        NO_OBJECT: columns.object_col,
+        OTHER_TYPE: columns.object_type_col,
+        UNREADABLE_TIME: columns.time_col,
+        NO_ACCOUNT: columns.account_col,
+        NO_TIME: columns.time_col,
+    }
+    reasons: dict[str, int] = {}
+    examples: dict[str, str] = {}
+    shares = 0
+    for code, count, first in rows:
+        if code is None:
+            shares = int(count)
+            continue
+        reason = _REASONS[int(code) - 1]
+        reasons[reason] = int(count)
+        where = f"row {int(first)}"
+        if fields[reason]:
+            where += f", field {fields[reason]}"
+        if reason == UNREADABLE_TIME:
+            # Only when a time is unreadable: the source again, for that one row's text.
+            found = con.execute(
+                f"SELECT raw_time FROM ({select}) normalised WHERE coaction_row = {int(first)}"
+            ).fetchone()
+            raw = found[0] if found else None
+            where += f": {str(raw)[:_EXAMPLE_CHARS]!r}"
+        examples[reason] = where
+    return SharesRead(
+        file,
+        rows_read=shares + sum(reasons.values()),
+        shares=shares,
+        reasons=reasons,
+        examples=examples,
+    )
 
 
 def write_shares(
     source: str | Path | pa.Table,
     path: str | Path,
+    columns: ShareColumns,
     *,
-    account_col: str,
-    object_col: str,
-    time_col: str,
-    object_type_col: str | None = None,
-    content_col: str | None = None,
-    object_type: str = "object",
-    object_types: Sequence[str] | None = None,
     memory_limit: str = "2GB",
-) -> int:
-    """Write the ``shares`` relation of ``source`` to the Parquet file ``path``; return rows.
+) -> SharesRead:
+    """Write the ``shares`` relation of ``source`` to the Parquet file ``path``; return
+    what the reading found.
 
     What an engine that reads files itself (Spark) is handed: the same normalisation as
     :func:`stage_shares`, done by DuckDB within ``memory_limit`` (spilling beside ``path``),
@@ -266,26 +362,27 @@ def write_shares(
         spill = str(target.parent / "duckdb-spill").replace("'", "''")
         con.execute(f"SET temp_directory = '{spill}'")
         con.execute("SET enable_progress_bar = false")
-        sql = stage_shares(
-            con,
-            source,
-            account_col=account_col,
-            object_col=object_col,
-            time_col=time_col,
-            object_type_col=object_type_col,
-            content_col=content_col,
-            object_type=object_type,
-            object_types=object_types,
-        )
-        return copy_shares(con, sql, target)
+        sql, read = stage_shares(con, source, columns)
+        copy_shares(con, sql, target)
+        return read
     finally:
         con.close()
+
+
+def unstage_shares(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what :func:`stage_shares` left on ``con``."""
+    con.execute(f"DROP TABLE IF EXISTS {STAGED_TABLE}")
+    registered = con.execute(
+        "SELECT 1 FROM duckdb_views() WHERE view_name = 'coaction_source' AND temporary"
+    ).fetchall()
+    if registered:
+        con.unregister("coaction_source")
 
 
 def copy_shares(con: duckdb.DuckDBPyConnection, sql: str, path: str | Path) -> int:
     """Write the result of the shares ``sql`` on ``con`` to the Parquet file ``path``;
     return the rows written."""
-    written = con.execute(f"COPY ({sql}) TO {_lit(str(path))} (FORMAT parquet)").fetchone()
+    written = con.execute(f"COPY ({sql}) TO {literal(str(path))} (FORMAT parquet)").fetchone()
     return int(written[0]) if written else 0
 
 
@@ -293,7 +390,7 @@ def workspace_shares_sql(object_types: Sequence[str] | None = None) -> str:
     """``SELECT`` turning the workspace table ``actions`` into ``shares`` (DuckDB)."""
     where = ""
     if object_types is not None:
-        where = " WHERE object_type IN (" + ", ".join(map(_lit, object_types)) + ")"
+        where = " WHERE object_type IN (" + ", ".join(map(literal, object_types)) + ")"
     return (
         "SELECT account, object_type, object_id, epoch_us(created_at) / 1e6 AS t, "
         "post_id AS share_id, row_number() OVER () AS rid FROM actions" + where

@@ -38,6 +38,7 @@ from cibwatch.ingest.csvsource import check_encoding
 from cibwatch.ingest.generic import MAP_SOURCE, ParquetIngester, load_column_map
 from cibwatch.ingest.shortfall import DEFAULT_MAX_REJECT_SHARE, check_ingest
 from cibwatch.schema import ACCOUNT_FIELDS, ACCOUNT_KINDS, POST_FIELDS, POST_KINDS
+from cibwatch.sqltext import identifier, literal
 
 if TYPE_CHECKING:
     from cibwatch.workspace import Workspace
@@ -287,15 +288,6 @@ def _first(rows: list[Any]) -> Any:
     return rows[0] if rows else None
 
 
-def _literal(value: str) -> str:
-    """A string as a SQL literal (for the few values inlined into batch queries)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 class _BatchLoader:
     """Turns staged batches into canonical rows with set-based SQL."""
 
@@ -334,7 +326,7 @@ class _BatchLoader:
         result = self.con.from_arrow(table).query(
             "_cib_rejects",
             f"INSERT INTO rejects SELECT {self.report.ingest_id}, "
-            f"{_literal(self.report.source_file)}, source_row, field, reason, raw "
+            f"{literal(self.report.source_file)}, source_row, field, reason, raw "
             "FROM _cib_rejects",
         )
         if result is not None:
@@ -395,8 +387,8 @@ class _BatchLoader:
         Duplicates are not looked for here but once per ingest, in :meth:`dedupe_posts`:
         probing the growing ``posts`` table for every batch made large ingests quadratic.
         """
-        names = ", ".join(_quote(n) for n, _ in POST_FIELDS)
-        provenance = f"{_literal(self.report.source_file)}, source_row, {self.report.ingest_id}"
+        names = ", ".join(identifier(n) for n, _ in POST_FIELDS)
+        provenance = f"{literal(self.report.source_file)}, source_row, {self.report.ingest_id}"
         # MATERIALIZED: otherwise DuckDB pushes the filter on ``_field`` down through the
         # projections, inlining every rule's condition with the time expression in it (one
         # copy per rule and per CASE): 8x the CPU time of evaluating each rule once.
@@ -474,7 +466,7 @@ class _BatchLoader:
         checks: list[tuple[str, str, str, str]] = []  # (condition, field, reason, raw)
         time_raw: dict[str, int] = {}  # time field -> index of its check (for the raw value)
         for name, sql_type in fields:
-            col = _quote(name)
+            col = identifier(name)
             if name not in present:
                 selects.append(f"CAST(NULL AS {sql_type}) AS {col}")
                 if name == "platform":
@@ -528,12 +520,12 @@ class _BatchLoader:
         required = ["platform", "post_id", "account_id", "created_at"]
         if target == "accounts":
             required = ["platform", "account_id"]
-        rules = [(f"{_quote(n)} IS NULL", n, f"missing {n}", "NULL") for n in required]
+        rules = [(f"{identifier(n)} IS NULL", n, f"missing {n}", "NULL") for n in required]
         # Times that parsed but no post or account can have; the raw value is the source's.
         now = f"TIMESTAMP '{self.now.isoformat(sep=' ')}'"
         for name, index in time_raw.items():
             platform = '"platform"' if target == "posts" else None
-            for cond, reason in times.range_rules(_quote(name), platform, now):
+            for cond, reason in times.range_rules(identifier(name), platform, now):
                 rules.append((cond, name, reason, f"_raw{index}"))
         kinds = POST_KINDS if target == "posts" else ACCOUNT_KINDS
         allowed = ", ".join(f"'{k}'" for k in kinds)
@@ -562,7 +554,7 @@ class _BatchLoader:
             field_case.append(f"WHEN {cond} THEN '{name}'")
             reason_case.append(f"WHEN {cond} THEN '{reason}'")
             raw_case.append(f"WHEN {cond} THEN CAST({raw} AS VARCHAR)")
-        names = ", ".join(["source_row", *(_quote(n) for n, _ in fields)])
+        names = ", ".join(["source_row", *(identifier(n) for n, _ in fields)])
         default_kind = "original" if target == "posts" else "account"
         outer = names.replace(
             '"kind"', f'coalesce(lower(trim("kind")), \'{default_kind}\') AS "kind"'
@@ -593,7 +585,7 @@ class _BatchLoader:
     def _platform(self) -> str:
         """The --platform option as a SQL literal (NULL when not given)."""
         value = self.options.platform
-        return "NULL" if value is None else _literal(value)
+        return "NULL" if value is None else literal(value)
 
     def _time_expr(self, col: str, arrow_type: pa.DataType, name: str) -> str:
         tz = self.options.assume_tz
@@ -607,7 +599,7 @@ class _BatchLoader:
                     )
                 )
                 self._no_zone(found[0] if found else None, name)
-            return f"timezone('UTC', timezone({_literal(str(tz))}, CAST({col} AS TIMESTAMP)))"
+            return f"timezone('UTC', timezone({literal(str(tz))}, CAST({col} AS TIMESTAMP)))"
         if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
             return times.unix_expr(f"CAST({col} AS DOUBLE)")
         return times.text_expr(col, tz)
@@ -659,8 +651,8 @@ class _BatchLoader:
         rest = [n for n in names if n not in ("platform", "account_id")]
         # One row per account: for each field, the first non-NULL value in file order.
         firsts = ", ".join(
-            f"arg_min({_quote(n)}, source_row) FILTER (WHERE {_quote(n)} IS NOT NULL) "
-            f"AS {_quote(n)}"
+            f"arg_min({identifier(n)}, source_row) FILTER (WHERE {identifier(n)} IS NOT NULL) "
+            f"AS {identifier(n)}"
             for n in rest
         )
         self.con.execute(
@@ -668,7 +660,9 @@ class _BatchLoader:
             "min(source_row) AS source_row, count(*) AS n FROM _cib_stage "
             "WHERE _field IS NULL GROUP BY platform, account_id"
         )
-        sets = ", ".join(f"{_quote(n)} = coalesce(a.{_quote(n)}, n.{_quote(n)})" for n in rest)
+        sets = ", ".join(
+            f"{identifier(n)} = coalesce(a.{identifier(n)}, n.{identifier(n)})" for n in rest
+        )
         updated = _first(
             self.con.execute(
                 f"UPDATE accounts a SET {sets} FROM _cib_acc n "
@@ -677,7 +671,7 @@ class _BatchLoader:
         )
         inserted = _first(
             self.con.execute(
-                f"INSERT INTO accounts SELECT {', '.join(_quote(n) for n in names)}, "
+                f"INSERT INTO accounts SELECT {', '.join(identifier(n) for n in names)}, "
                 "?, source_row, ? "
                 "FROM _cib_acc n WHERE NOT EXISTS (SELECT 1 FROM accounts a "
                 "WHERE a.platform = n.platform AND a.account_id = n.account_id)",

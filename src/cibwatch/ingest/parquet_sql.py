@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 
 from cibwatch.ingest.base import IngestOptions, Target
 from cibwatch.ingest.generic import LIST_FIELDS, plan_columns
+from cibwatch.sqltext import identifier, literal
 
 #: The 0-based row number DuckDB adds; ``source_row`` is it plus one (1-based, as pyarrow's).
 ROW_NUMBER = "file_row_number"
@@ -54,10 +55,12 @@ class ParquetSource:
 
         DuckDB skips the row groups outside the range by their row numbers alone.
         """
-        columns = ", ".join(f"{_quote(src)} AS {_quote(name)}" for name, src in self.pairs.items())
+        columns = ", ".join(
+            f"{identifier(src)} AS {identifier(name)}" for name, src in self.pairs.items()
+        )
         return (
             f"SELECT {columns}, {ROW_NUMBER} + 1 AS source_row "
-            f"FROM read_parquet({_literal(str(self.path))}, {ROW_NUMBER} = true) "
+            f"FROM read_parquet({literal(str(self.path))}, {ROW_NUMBER} = true) "
             f"WHERE {ROW_NUMBER} >= {int(first)} AND {ROW_NUMBER} < {int(stop)}"
         )
 
@@ -118,7 +121,7 @@ def plan(
     target, pairs = plan_columns(path, arrow.names, options)
     try:
         described = con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({_literal(str(absolute))}, {ROW_NUMBER} = true)"
+            f"DESCRIBE SELECT * FROM read_parquet({literal(str(absolute))}, {ROW_NUMBER} = true)"
         ).fetchall()
     except duckdb.Error:
         return None
@@ -186,11 +189,3 @@ _SIMPLE = {
 def _glob_free(path: str) -> bool:
     """Whether DuckDB takes ``path`` as one file name rather than a glob pattern."""
     return not any(ch in path for ch in "*?[{")
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

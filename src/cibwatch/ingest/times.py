@@ -31,6 +31,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
+from cibwatch.sqltext import literal
+
 #: UNIX numbers at or above this magnitude are milliseconds, below it seconds.
 MS_FROM: Final = 10**11
 #: UNIX numbers at or above this magnitude are no time cibwatch reads.
@@ -102,37 +104,33 @@ _NUMBER = r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?"
 _NAME_TAIL = r"^(.*\d:\d\d(?::\d\d)?(?:\.\d+)?)\s*([A-Za-z]{1,5})$"
 
 
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def zoned_text(s: str) -> str:
     """SQL: the string ``s`` with a known zone name replaced by its offset."""
-    name = f"upper(regexp_extract({s}, {_lit(_NAME_TAIL)}, 2))"
-    cases = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in ZONE_NAMES.items())
+    name = f"upper(regexp_extract({s}, {literal(_NAME_TAIL)}, 2))"
+    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in ZONE_NAMES.items())
     offset = f"CASE {name} {cases} END"
     # "Z" right after the time is ISO's own; only a separated or longer name is rewritten.
     return (
-        f"CASE WHEN regexp_full_match({s}, {_lit(_NAME_TAIL)}) AND {offset} IS NOT NULL "
-        f"AND NOT regexp_full_match({s}, {_lit(_ISO_ZONED)}) "
-        f"THEN regexp_extract({s}, {_lit(_NAME_TAIL)}, 1) || ' ' || {offset} ELSE {s} END"
+        f"CASE WHEN regexp_full_match({s}, {literal(_NAME_TAIL)}) AND {offset} IS NOT NULL "
+        f"AND NOT regexp_full_match({s}, {literal(_ISO_ZONED)}) "
+        f"THEN regexp_extract({s}, {literal(_NAME_TAIL)}, 1) || ' ' || {offset} ELSE {s} END"
     )
 
 
 def unknown_zone_name(s: str) -> str:
     """SQL condition: ``s`` ends in a zone name that :data:`ZONE_NAMES` does not hold."""
     # The names between bars: a name (letters only) is known if it stands between two.
-    names = _lit("|" + "|".join(ZONE_NAMES) + "|")
+    names = literal("|" + "|".join(ZONE_NAMES) + "|")
     # An ISO time with its zone (the usual case) ends in digits or in "Z": never an unknown
     # name, and one cheap match settles it. A CASE, and no NOT IN: DuckDB turns a long
     # NOT IN (or list_contains of a constant list) into a join whose key, the
     # regexp_extract, it computes for every row, while a CASE branch runs only for the rows
     # that reach it. On ISO times, that join was the costliest step of a CSV ingest.
     # NULL stays NULL, as before.
-    name = f"upper(regexp_extract({s}, {_lit(_NAME_TAIL)}, 2))"
+    name = f"upper(regexp_extract({s}, {literal(_NAME_TAIL)}, 2))"
     return (
-        f"(CASE WHEN regexp_full_match({s}, {_lit(_ISO_ZONED)}) THEN false "
-        f"ELSE regexp_full_match({s}, {_lit(_NAME_TAIL)}) "
+        f"(CASE WHEN regexp_full_match({s}, {literal(_ISO_ZONED)}) THEN false "
+        f"ELSE regexp_full_match({s}, {literal(_NAME_TAIL)}) "
         f"AND NOT contains({names}, '|' || {name} || '|') END)"
     )
 
@@ -151,7 +149,7 @@ def too_large(col: str, numeric: bool) -> str:
     if not numeric:
         raw = f"trim(CAST({col} AS VARCHAR))"
         number = f"TRY_CAST({raw} AS DOUBLE)"
-        value = f"CASE WHEN regexp_full_match({raw}, {_lit(_NUMBER)}) THEN {number} END"
+        value = f"CASE WHEN regexp_full_match({raw}, {literal(_NUMBER)}) THEN {number} END"
     return f"coalesce(abs({value}) >= {MS_UNTIL}, false)"
 
 
@@ -164,25 +162,25 @@ TOO_LARGE_REASON: Final = (
 def text_expr(col: str, assume_tz: str | None) -> str:
     """SQL: a time written as text (any notation above) as naive UTC, NULL when unreadable."""
     raw = f"trim(CAST({col} AS VARCHAR))"
-    s = f"regexp_replace({zoned_text(raw)}, {_lit(_SPACE_OFFSET)}, '\\1\\2')"
+    s = f"regexp_replace({zoned_text(raw)}, {literal(_SPACE_OFFSET)}, '\\1\\2')"
     number = f"TRY_CAST({raw} AS DOUBLE)"
-    formats = "[" + ", ".join(_lit(f) for f in _WORDY_FORMATS) + "]"
+    formats = "[" + ", ".join(literal(f) for f in _WORDY_FORMATS) + "]"
     # First the usual case, an ISO time with its zone, read by one match and one cast. It is
     # exact: such a text is no number, has no zone name to replace and no space before its
     # offset, so the branches below would read it the same way, at several times the cost.
     parts = [
-        f"CASE WHEN regexp_full_match({raw}, {_lit(_ISO_ZONED)}) "
+        f"CASE WHEN regexp_full_match({raw}, {literal(_ISO_ZONED)}) "
         f"THEN timezone('UTC', TRY_CAST({raw} AS TIMESTAMPTZ))",
-        f"WHEN regexp_full_match({raw}, {_lit(_NUMBER)}) THEN {unix_expr(number)}",
-        f"WHEN regexp_full_match({s}, {_lit(_ISO_ZONED)}) "
+        f"WHEN regexp_full_match({raw}, {literal(_NUMBER)}) THEN {unix_expr(number)}",
+        f"WHEN regexp_full_match({s}, {literal(_ISO_ZONED)}) "
         f"THEN timezone('UTC', TRY_CAST({s} AS TIMESTAMPTZ))",
-        f"WHEN regexp_full_match({s}, {_lit(_WORDY)}) "
+        f"WHEN regexp_full_match({s}, {literal(_WORDY)}) "
         f"THEN timezone('UTC', try_strptime({s}, {formats}))",
     ]
     if assume_tz is not None:
         parts.append(
-            f"WHEN regexp_full_match({raw}, {_lit(_ISO_NAIVE)}) "
-            f"THEN timezone('UTC', timezone({_lit(assume_tz)}, TRY_CAST({raw} AS TIMESTAMP)))"
+            f"WHEN regexp_full_match({raw}, {literal(_ISO_NAIVE)}) "
+            f"THEN timezone('UTC', timezone({literal(assume_tz)}, TRY_CAST({raw} AS TIMESTAMP)))"
         )
     return " ".join(parts) + " END"
 
@@ -209,7 +207,8 @@ def range_rules(col: str, platform: str | None, now: str) -> list[tuple[str, str
         for name, day in LAUNCHED.items():
             rules.append(
                 (
-                    f"lower({platform}) = {_lit(name)} AND {col} < TIMESTAMP '{day.isoformat()}'",
+                    f"lower({platform}) = {literal(name)} "
+                    f"AND {col} < TIMESTAMP '{day.isoformat()}'",
                     f"before {name} existed (launched {day.isoformat()})",
                 )
             )
