@@ -80,14 +80,22 @@ def _canonical(table: pa.Table) -> list[dict[str, Any]]:
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("semantics", ["cibwatch", "coortweet"])
-def test_duckdb_and_spark_give_identical_edges(spark: Any, semantics: str) -> None:
+@pytest.mark.parametrize(
+    ("semantics", "broadcast_rows"),
+    # every stored step of this small data is broadcast to its joins by default; with 0
+    # none is, and the joins are planned from Spark's own estimates
+    [("cibwatch", 250_000), ("coortweet", 250_000), ("cibwatch", 0), ("coortweet", 0)],
+)
+def test_duckdb_and_spark_give_identical_edges(
+    spark: Any, semantics: str, broadcast_rows: int
+) -> None:
     from cibwatch.engines.spark_engine import SparkEngine
 
     shares = _shares(7)
     kwargs: dict[str, Any] = {**COLUMNS, "min_participation": 2, "semantics": semantics}
     on_duckdb = detect_coordination(shares, engine="duckdb", **kwargs)
-    on_spark = detect_coordination(shares, engine=SparkEngine(spark), **kwargs)
+    engine = SparkEngine(spark, broadcast_rows=broadcast_rows)
+    on_spark = detect_coordination(shares, engine=engine, **kwargs)
     assert on_duckdb.edges.num_rows > 10
     assert _canonical(on_spark.edges) == _canonical(on_duckdb.edges)
     assert on_spark.layers.num_rows == on_duckdb.layers.num_rows
@@ -242,3 +250,26 @@ def test_an_engine_that_opens_its_own_connection_draws_no_progress_bar() -> None
     engine = DuckDBEngine()
     setting = engine.connection.execute("SELECT current_setting('enable_progress_bar')")
     assert setting.fetchall() == [(False,)]
+
+
+@pytest.mark.spark
+def test_spark_broadcasts_small_steps_without_warning_on_the_terminal(spark: Any) -> None:
+    from cibwatch.engines.spark_engine import SparkEngine
+
+    # ``small`` is marked for broadcast; ``total`` aggregates it instead of joining it,
+    # which Spark reports (HintErrorLogger, at WARN) for every such query: the engine sets
+    # that one logger to errors, and no other
+    log4j = spark.sparkContext._jvm.org.apache.logging.log4j
+    hints = "org.apache.spark.sql.catalyst.analysis.HintErrorLogger"
+    other = "org.apache.spark.sql.execution.SparkStrategies"
+    before = str(log4j.LogManager.getLogger(other).getLevel())
+    steps = [
+        Step("small", "SELECT x, COUNT(*) AS n FROM t GROUP BY x"),
+        Step("total", "SELECT SUM(n) AS s FROM small"),
+        Step("joined", "SELECT COUNT(*) AS c FROM t JOIN small ON t.x = small.x"),
+    ]
+    out = SparkEngine(spark).run(steps, {"t": pa.table({"x": [1, 2, 2]})}, ["total", "joined"])
+    assert out["total"].to_pylist() == [{"s": 3}]
+    assert out["joined"].to_pylist() == [{"c": 3}]
+    assert str(log4j.LogManager.getLogger(hints).getLevel()) == "ERROR"
+    assert str(log4j.LogManager.getLogger(other).getLevel()) == before != "ERROR"

@@ -30,6 +30,7 @@ from cibwatch.fingerprints.neardup import (
     cluster_text_batches,
     cluster_texts,
     distinct_signatures,
+    label_components,
     normalize_texts,
     signature_hashes,
 )
@@ -235,6 +236,25 @@ def test_streamed_batches_give_the_labels_of_one_call() -> None:
         pa.array(_BORDERLINE[15:]),
     ]
     assert cluster_text_batches(iter(batches), NearDupParams()).tolist() == one
+
+
+def test_components_are_numbered_by_first_row() -> None:
+    # {0, 4} (first row 0) gets label 0; 1-5 and 1-3 chain into {1, 3, 5} (first row 1),
+    # label 1; rows 2 and 6 are linked to nothing.
+    linked = np.array([[1, 5], [1, 3], [0, 4]], dtype=np.int64)
+    assert label_components(7, linked).tolist() == [0, 1, -1, 1, 0, 1, -1]
+    assert label_components(3, np.zeros((0, 2), dtype=np.int64)).tolist() == [-1, -1, -1]
+
+
+def test_linked_rows_get_the_labels_cluster_texts_gives() -> None:
+    # Another engine (Spark) finds the links elsewhere and numbers them with
+    # label_components: linking each text to the first text of its cluster must give back
+    # exactly cluster_texts' labels, numbering included.
+    labels = cluster_texts(_BORDERLINE)
+    clustered = np.flatnonzero(labels >= 0)
+    first = {int(label): int(row) for row, label in reversed(list(enumerate(labels))) if label >= 0}
+    linked = np.array([[first[int(labels[r])], r] for r in clustered], dtype=np.int64)
+    assert label_components(labels.size, linked).tolist() == labels.tolist()
 
 
 def test_copies_cluster_as_when_each_is_hashed_alone() -> None:

@@ -1,9 +1,9 @@
 """An investigation with ``engine="spark"`` clusters texts and co-actions on Spark and finds
 the networks the embedded engine finds.
 
-In a module of its own: the detectors start and stop their own Spark sessions (as
-``investigate --engine spark`` does), which must not stop a session another module's
-fixture holds.
+In a module of its own: the investigation starts and stops its own Spark session (one
+for both heavy steps, as ``investigate --engine spark`` does), and ``detect --engine spark``
+one more, which must not stop a session another module's fixture holds.
 """
 
 from __future__ import annotations
@@ -52,9 +52,23 @@ def test_investigation_on_spark_finds_the_networks_of_the_embedded_engine(
     assert len(expected) >= 2  # the planted operations
     assert engines == {"near_duplicate_text": "duckdb", "coaction": "duckdb"}
     monkeypatch.setenv("CIBWATCH_SPARK_MASTER", "local[1]")
+    from cibwatch.engines import spark_engine
+
+    started: list[Any] = []
+    original = spark_engine._session
+
+    def counted(master: str, config: Any) -> Any:
+        started.append(original(master, config))
+        return started[-1]
+
+    monkeypatch.setattr(spark_engine, "_session", counted)
     got, engines = _networks(world, tmp_path / "spark", "spark")
     assert engines == {"near_duplicate_text": "spark", "coaction": "spark"}
     assert got == expected
+    # one session served both heavy steps, and the investigation stopped it at its end
+    assert len(started) == 1
+    assert started[0].sparkContext._jsc is None
+    monkeypatch.setattr(spark_engine, "_session", original)
     # the command line re-runs the detector on Spark, with the findings of the embedded run
     ws_path = tmp_path / "spark" / "w.duckdb"
     done = CliRunner().invoke(cli, ["detect", "near-duplicates", str(ws_path), "--engine", "spark"])

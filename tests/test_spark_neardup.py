@@ -17,7 +17,6 @@ import pytest
 from cibwatch.engines.base import ParquetInput
 from cibwatch.engines.spark_neardup import (
     comparable_signatures,
-    label_components,
     spark_candidate_pairs,
     spark_cluster_texts,
 )
@@ -26,6 +25,7 @@ from cibwatch.fingerprints.neardup import (
     NearDupParams,
     candidate_pairs,
     cluster_texts,
+    label_components,
     signature_hashes,
 )
 
@@ -101,6 +101,19 @@ def _up_to_twins(pairs: np.ndarray, sig: np.ndarray, rows: np.ndarray) -> set[tu
     return {(a, b) for a, b in out if a != b}
 
 
+def test_each_distinct_text_of_a_batch_is_signed_as_alone() -> None:
+    # copies, nulls and short texts in one batch: every comparable row gets the signature
+    # its text gets on its own, at its own position
+    texts = ["Vote NO on the new tax, it will ruin our families!", None, "too short"] * 3
+    texts += ["The weather in Berlin was lovely today by the river."]
+    params = NearDupParams()
+    sig, rows = comparable_signatures(pa.array(texts, pa.string()), params)
+    assert rows.tolist() == [0, 3, 6, 9]
+    for got, row in zip(sig, rows.tolist(), strict=True):
+        alone, _ = comparable_signatures(pa.array([texts[row]], pa.string()), params)
+        assert got.tolist() == alone[0].tolist()
+
+
 @pytest.mark.spark
 def test_same_candidate_pairs_as_the_embedded_banding(engine: Any, tmp_path: Path) -> None:
     # The leader of each bucket must be the same text on both paths: a different leader
@@ -154,14 +167,6 @@ def test_row_column_must_number_the_texts(engine: Any, tmp_path: Path) -> None:
 def test_parameters_are_checked_before_spark_starts() -> None:
     with pytest.raises(ConfigError, match="threshold"):
         spark_cluster_texts(["x" * 30], threshold=1.5)
-
-
-def test_components_are_numbered_by_first_row() -> None:
-    # {0, 4} (first row 0) gets label 0; 1-5 and 1-3 chain into {1, 3, 5} (first row 1),
-    # label 1; rows 2 and 6 are linked to nothing.
-    linked = np.array([[1, 5], [1, 3], [0, 4]], dtype=np.int64)
-    assert label_components(7, linked).tolist() == [0, 1, -1, 1, 0, 1, -1]
-    assert label_components(3, np.zeros((0, 2), dtype=np.int64)).tolist() == [-1, -1, -1]
 
 
 @pytest.fixture(scope="module")

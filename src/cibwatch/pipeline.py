@@ -32,6 +32,7 @@ from cibwatch.detectors.profilelinks import ProfileLinkDetector
 from cibwatch.detectors.recidivism import RecidivismDetector
 from cibwatch.detectors.stance import StanceDetector
 from cibwatch.dossier import Dossier
+from cibwatch.engines.base import Engine
 from cibwatch.errors import ConfigError
 from cibwatch.evaluation import evaluate, groups_from_json
 from cibwatch.indicators.platform_files import export_indicators_csv
@@ -164,20 +165,30 @@ def expand_sources(sources: Sequence[Path]) -> tuple[list[Path], Path | None]:
     return files, truth
 
 
-def default_detectors(options: InvestigationOptions) -> list[Detector]:
+#: The detectors whose heavy steps run on ``InvestigationOptions.engine``.
+ENGINE_STEPS: Final = (NearDuplicateTextDetector.name, CoActionDetector.name)
+
+
+def default_detectors(
+    options: InvestigationOptions, engine: Engine | None = None
+) -> list[Detector]:
     """The detectors an investigation runs, in order, configured from ``options``.
 
     Near-duplicate text runs first: it adds ``text_cluster`` objects to ``actions`` that
     cross-platform linking and the co-action detector then use. ``options.step_params``
     override each detector's defaults; ``skip``/``only`` are applied by :func:`investigate`.
+    ``engine``, when given, is the one engine both heavy steps run on (one Spark session
+    for the whole investigation instead of one per step); otherwise each starts its own
+    ``options.engine``.
     """
+    chosen: str | Engine = engine if engine is not None else options.engine
     base: dict[str, dict[str, Any]] = {
-        NearDuplicateTextDetector.name: {"seed": options.seed, "engine": options.engine},
+        NearDuplicateTextDetector.name: {"seed": options.seed, "engine": chosen},
         CoActionDetector.name: {
             "window": options.window,
             "min_participation": options.min_participation,
             "fdr": options.fdr,
-            "engine": options.engine,
+            "engine": chosen,
             "max_pairs": options.max_pairs,
         },
         RecidivismDetector.name: {"since": options.since},
@@ -209,8 +220,7 @@ def investigate(
     files, found_truth = expand_sources(sources)
     truth_path = ground_truth or found_truth
     result = InvestigationResult(workspace=workspace.path, report=out_dir / "report.html")
-    detectors = default_detectors(opts)
-    steps = len(files) + len(opts.indicators) + len(detectors) + 6
+    steps = len(files) + len(opts.indicators) + len(DETECTORS) + 6
     clock = StepClock(steps, progress)
     workspace.finish_run(
         workspace.start_run("investigate", "pipeline", _recorded(opts, files)), output_rows=None
@@ -238,21 +248,28 @@ def investigate(
     result.actions = workspace.derive_actions()
     clock.finish()
     run_ids = []
-    for detector in detectors:
-        clock.start(f"detect {detector.name}")
-        if not opts.runs(detector.name):
-            _skipped(workspace, result, clock, "detect", detector.name, detector.get_params())
-            continue
-        try:
-            det = workspace.run_detector(detector)
-        except Exception as exc:  # noqa: BLE001 - one failed signal must not cost the others
-            # run_detector rolled its evidence back and logged the run as failed
-            result.not_run[detector.name] = f"failed: {type(exc).__name__}: {exc}"[:500]
-            clock.finish("failed", result.not_run[detector.name])
-            continue
-        result.detectors.append(det)
-        run_ids.append(det.run_id)
-        clock.finish()
+    # one engine for both heavy steps, started after ingest (which never needs it) and
+    # stopped as soon as the detectors are done
+    engine = _shared_engine(opts)
+    try:
+        for detector in default_detectors(opts, engine):
+            clock.start(f"detect {detector.name}")
+            if not opts.runs(detector.name):
+                _skipped(workspace, result, clock, "detect", detector.name, detector.get_params())
+                continue
+            try:
+                det = workspace.run_detector(detector)
+            except Exception as exc:  # noqa: BLE001 - one failed signal must not cost the others
+                # run_detector rolled its evidence back and logged the run as failed
+                result.not_run[detector.name] = f"failed: {type(exc).__name__}: {exc}"[:500]
+                clock.finish("failed", result.not_run[detector.name])
+                continue
+            result.detectors.append(det)
+            run_ids.append(det.run_id)
+            clock.finish()
+    finally:
+        if engine is not None:
+            engine.close()
     clock.start("assemble networks")
     result.networks = assemble_networks(
         workspace, run_ids=run_ids, min_size=opts.min_network_size, seed=opts.seed
@@ -297,6 +314,17 @@ def investigate(
     export_indicators_csv(workspace, result.indicators_csv, include="all")
     clock.finish()
     return result
+
+
+def _shared_engine(opts: InvestigationOptions) -> Engine | None:
+    """The engine both heavy steps share, when it is not the embedded default and one of
+    them runs: a Spark session costs seconds to start and gigabytes to hold, so it is
+    started once per investigation instead of once per step."""
+    if opts.engine == "duckdb" or not any(opts.runs(step) for step in ENGINE_STEPS):
+        return None
+    from cibwatch.engines.registry import get_engine
+
+    return get_engine(opts.engine)
 
 
 def _skipped(

@@ -21,6 +21,7 @@ from cibwatch.coaction.detection import coaction_edges
 from cibwatch.coaction.explain import explain_edge
 from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS, CoActionSpec
 from cibwatch.detectors.base import Detector, DetectorResult
+from cibwatch.engines.base import Engine
 from cibwatch.engines.registry import ENGINE_NAMES
 from cibwatch.errors import ConfigError
 from cibwatch.schema import OBJECT_TYPES
@@ -50,6 +51,10 @@ _JSON = json.JSONEncoder(sort_keys=True)
 class CoActionDetector(Detector):
     """Windowed co-action over the ``actions`` table.
 
+    ``engine`` is an engine's name, or an :class:`~cibwatch.engines.base.Engine` the caller
+    owns and shares with other steps (an investigation starts one Spark session for both
+    heavy steps); the run log records its name either way.
+
     >>> CoActionDetector(window=10).get_params()["window"]
     10
     """
@@ -64,7 +69,7 @@ class CoActionDetector(Detector):
         min_participation: int = 2,
         object_types: Sequence[str] | None = None,
         semantics: str = "cibwatch",
-        engine: str = "duckdb",
+        engine: str | Engine = "duckdb",
         fdr: float = 0.05,
         min_objects: int | None = None,
         max_pairs: int | None = DEFAULT_MAX_PAIRS,
@@ -80,12 +85,18 @@ class CoActionDetector(Detector):
         self.max_pairs = max_pairs
         self.slice_pairs = slice_pairs
 
+    def engine_name(self) -> str:
+        # an engine object is one the caller shares between steps (one Spark session)
+        return self.engine.name if isinstance(self.engine, Engine) else str(self.engine)
+
     def _validate(self) -> None:
         CoActionSpec(
             self.window, self.min_participation, self.semantics, self.max_pairs, self.slice_pairs
         ).check()
-        if self.engine not in ENGINE_NAMES:
-            raise ConfigError(f"unknown engine {self.engine!r}; choose one of {ENGINE_NAMES}")
+        if self.engine_name() not in ENGINE_NAMES:
+            raise ConfigError(
+                f"unknown engine {self.engine_name()!r}; choose one of {ENGINE_NAMES}"
+            )
         if self.object_types is not None:
             unknown = sorted(set(self.object_types) - set(OBJECT_TYPES))
             if unknown or not self.object_types:

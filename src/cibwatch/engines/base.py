@@ -122,6 +122,10 @@ class Engine(ABC):
     #: silence.
     on_step: Callable[[str], None] | None = None
 
+    def __str__(self) -> str:
+        # what a run log records for a detector handed an engine object: its name
+        return self.name
+
     def _stepped(self, name: str) -> None:
         if self.on_step is not None:
             self.on_step(name)

@@ -4,9 +4,9 @@
 Beyond one machine the texts live in Parquet files that Spark reads, so the work is split:
 
 1. **Signatures on the executors**: ``mapInArrow`` (:func:`map_in_arrow`) hands each
-   Arrow batch of texts to the embedded path's own functions,
-   :func:`~cibwatch.fingerprints.neardup.normalize_texts` and ``minhash_signatures`` (same
-   normalisation, shingles, seed and densification), and keeps each signature as its 16
+   Arrow batch of texts to the embedded path's own chunk function (same normalisation,
+   shingles, seed and densification; each distinct text of the batch normalised and signed
+   once, :func:`comparable_signatures`), and keeps each signature as its 16
    band keys (64 bins of 16 bits are 16 keys of 64 bits: all that comparing needs).
 2. **Distinct signatures**: copies are common (a retweet wave, a pasted slogan), so texts
    of identical signature are grouped first (one shuffle of the signatures, 18 numbers a
@@ -62,9 +62,9 @@ from cibwatch.fingerprints.neardup import (
     NUM_BANDS,
     NUM_BINS,
     NearDupParams,
+    _chunk_part,
     estimated_jaccard,
-    minhash_signatures,
-    normalize_texts,
+    label_components,
     signature_hashes,
 )
 
@@ -130,16 +130,16 @@ def comparable_signatures(
     texts: pa.Array, params: NearDupParams
 ) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.int64]]:
     """Signatures of the texts long enough to compare, and their positions in ``texts``:
-    normalised, filtered and signed by the embedded path's public functions."""
-    import pyarrow.compute as pc
+    normalised, filtered and signed by the embedded path's own chunk function.
 
-    norm = normalize_texts(texts)
-    long_enough = pc.fill_null(pc.greater_equal(pc.utf8_length(norm), params.min_chars), False)
-    rows = np.flatnonzero(long_enough.to_numpy(zero_copy_only=False)).astype(np.int64)
-    if rows.size == 0:
-        return np.zeros((0, NUM_BINS), dtype=np.uint16), rows
-    chosen = pc.filter(norm, long_enough)
-    return minhash_signatures(chosen, shingle=params.shingle, seed=params.seed), rows
+    Why that function: it normalises each distinct text of the batch once and signs each
+    distinct normalised text once (copies are common: 7.31 M texts at 10 M posts, 1.36 M
+    distinct), where signing every row cost the executors' Python most of this step.
+    """
+    part = _chunk_part(texts, params)
+    if part.rows.size == 0:
+        return np.zeros((0, NUM_BINS), dtype=np.uint16), part.rows.astype(np.int64)
+    return part.sig[part.text_of_row], part.rows.astype(np.int64)
 
 
 def _signature_batches(
@@ -194,29 +194,6 @@ def _linked_batches(
             )
 
     return work
-
-
-def label_components(n: int, linked: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Cluster label per row from linked pairs: 0, 1, ... numbered by each cluster's first
-    row, -1 for rows linked to nothing (the numbering of ``cluster_texts``)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    labels = np.full(n, -1, dtype=np.int64)
-    if linked.size == 0:
-        return labels
-    graph = coo_matrix(
-        (np.ones(len(linked), dtype=np.int8), (linked[:, 0], linked[:, 1])), shape=(n, n)
-    )
-    _, component = connected_components(graph, directed=False)
-    sizes = np.bincount(component)
-    in_cluster = np.flatnonzero(sizes[component] >= 2)
-    # the first row of each component, in row order, gets the next label
-    roots, first = np.unique(component[in_cluster], return_index=True)
-    rank = np.empty(sizes.size, dtype=np.int64)
-    rank[roots[np.argsort(first)]] = np.arange(roots.size)
-    labels[in_cluster] = rank[component[in_cluster]]
-    return labels
 
 
 def map_in_arrow(

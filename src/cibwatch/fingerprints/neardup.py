@@ -393,6 +393,48 @@ def estimated_jaccard(
     return out
 
 
+def components(n: int, linked: _I64) -> _I64:
+    """Connected component of each of ``n`` rows, given the linked pairs (k x 2): any
+    non-negative number, the same for rows of one component; each row alone without links."""
+    if linked.size == 0:
+        return np.arange(n, dtype=np.int64)
+    graph = coo_matrix(
+        (np.ones(len(linked), dtype=np.int8), (linked[:, 0], linked[:, 1])), shape=(n, n)
+    )
+    component: _I64 = connected_components(graph, directed=False)[1].astype(np.int64)
+    return component
+
+
+def number_clusters(cluster: _I64) -> _I64:
+    """Cluster labels 0, 1, ... numbered by each cluster's first row, from any non-negative
+    cluster ids (-1, no cluster, stays -1): the labels that :func:`cluster_texts` gives, so
+    that they are small and do not depend on how the ids were found.
+
+    >>> number_clusters(np.array([7, -1, 3, 7, 3])).tolist()
+    [0, -1, 1, 0, 1]
+    """
+    labels = np.full(cluster.size, -1, dtype=np.int64)
+    rows = np.flatnonzero(cluster >= 0)
+    _, first, inverse = np.unique(cluster[rows], return_index=True, return_inverse=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(first.size)
+    labels[rows] = rank[inverse.ravel()]
+    return labels
+
+
+def label_components(n: int, linked: _I64) -> _I64:
+    """Cluster label of each of ``n`` rows from linked pairs: the components of two or more
+    rows, numbered by their first row (:func:`number_clusters`); -1 for rows linked to
+    nothing. What a clustering that links rows elsewhere (Spark) turns into labels.
+
+    >>> label_components(4, np.array([[1, 3]])).tolist()
+    [-1, 0, -1, 0]
+    """
+    component = components(n, linked)
+    sizes = np.bincount(component, minlength=1)
+    return number_clusters(np.where(sizes[component] >= 2, component, -1))
+
+
 def cluster_signature_counts(
     sig: npt.NDArray[np.uint16], copies: _I64, threshold: float
 ) -> npt.NDArray[np.int64]:
@@ -406,14 +448,7 @@ def cluster_signature_counts(
     """
     n = sig.shape[0]
     pairs, leads = candidate_pairs(sig, signature_hashes(sig))
-    linked = pairs[estimated_jaccard(sig, pairs) >= threshold]
-    if linked.size:
-        graph = coo_matrix(
-            (np.ones(len(linked), dtype=np.int8), (linked[:, 0], linked[:, 1])), shape=(n, n)
-        )
-        component = connected_components(graph, directed=False)[1].astype(np.int64)
-    else:
-        component = np.arange(n, dtype=np.int64)
+    component = components(n, pairs[estimated_jaccard(sig, pairs) >= threshold])
     sizes = np.bincount(component, minlength=1)
     clustered = (sizes[component] >= 2) | ((copies >= 2) & leads)
     return np.where(clustered, component, -1)
@@ -462,15 +497,11 @@ def cluster_text_batches(
     signature_of_row = group[np.concatenate(text_of_row)]
     del text_of_row
     copies = np.bincount(signature_of_row, minlength=sig.shape[0]).astype(np.int64)
-    cluster = cluster_signature_counts(sig, copies, params.threshold)[signature_of_row]
-    in_cluster = cluster >= 0
-    positions = np.concatenate(rows)[in_cluster]
-    # renumber clusters by their first text (positions ascend) so labels are small and stable
-    _, first, inverse = np.unique(cluster[in_cluster], return_index=True, return_inverse=True)
-    rank = np.empty(first.size, dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(first.size)
-    labels[positions] = rank[inverse]
-    return labels
+    # each comparable text's cluster at its position, then numbered by first text
+    labels[np.concatenate(rows)] = cluster_signature_counts(sig, copies, params.threshold)[
+        signature_of_row
+    ]
+    return number_clusters(labels)
 
 
 def cluster_texts(
