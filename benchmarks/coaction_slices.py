@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import threading
@@ -27,18 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-
-def _rss_gb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024 / 1024
-    return 0.0
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from measure import cpu_seconds, rss_gb
 
 
 def one(args: argparse.Namespace) -> None:
@@ -64,7 +52,7 @@ def one(args: argparse.Namespace) -> None:
 
     def sample() -> None:
         while True:
-            peak[0] = max(peak[0], _rss_gb())
+            peak[0] = max(peak[0], rss_gb())
             with contextlib.suppress(OSError):  # a file removed while it was listed
                 spill[0] = max(spill[0], spilled_gb())
             time.sleep(0.5)
@@ -72,7 +60,7 @@ def one(args: argparse.Namespace) -> None:
     threading.Thread(target=sample, daemon=True).start()
     ws.connection.execute(f"SET max_temp_directory_size = '{args.max_spill}'")
     engine = DuckDBEngine(ws.connection)
-    t0, c0 = time.perf_counter(), _cpu()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     if args.progress:
         import logging
 
@@ -80,8 +68,8 @@ def one(args: argparse.Namespace) -> None:
 
         def stepped(name: str) -> None:
             print(
-                f"  {name}: {time.perf_counter() - t0:,.1f} s, {_cpu() - c0:,.1f} CPU s, "
-                f"RSS {_rss_gb():.2f} GB, peak {peak[0]:.2f} GB, spill {spill[0]:.1f} GB, "
+                f"  {name}: {time.perf_counter() - t0:,.1f} s, {cpu_seconds() - c0:,.1f} CPU s, "
+                f"RSS {rss_gb():.2f} GB, peak {peak[0]:.2f} GB, spill {spill[0]:.1f} GB, "
                 f"load {os.getloadavg()[0]:.1f}",
                 file=sys.stderr,
                 flush=True,
@@ -107,7 +95,7 @@ def one(args: argparse.Namespace) -> None:
         sql = f"SELECT * FROM ({workspace_shares_sql()}) s WHERE t < {cut!r}"
         spec = CoActionSpec(window=args.window, min_participation=2, **options)
         result = run_coaction(Step("shares", sql), spec, engine, one_time_per_post=True)
-    wall, cpu = time.perf_counter() - t0, _cpu() - c0
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     out = Path(args.out) / (args.label or args.one)
     out.mkdir(parents=True, exist_ok=True)
     for name in ("edges", "layers", "nodes"):

@@ -42,6 +42,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from measure import cpu_seconds, rss_gb
+
 REPO = Path(__file__).resolve().parent.parent
 
 #: The phases of ``link_narratives``, as the module names them.
@@ -52,19 +54,6 @@ PHASES = (
     ("links", "_links"),
     ("store", "_store"),
 )
-
-
-def _rss_gb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024 / 1024
-    return 0.0
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 class PhaseClock:
@@ -78,7 +67,7 @@ class PhaseClock:
 
     def _sample(self) -> None:
         while True:
-            value = _rss_gb()
+            value = rss_gb()
             with self._lock:
                 self._peak = max(self._peak, value)
             time.sleep(0.1)
@@ -86,15 +75,15 @@ class PhaseClock:
     def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
             with self._lock:
-                self._peak = _rss_gb()
-            t0, c0 = time.perf_counter(), _cpu()
+                self._peak = rss_gb()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             result = fn(*args, **kwargs)
             with self._lock:
-                peak = max(self._peak, _rss_gb())
+                peak = max(self._peak, rss_gb())
             row = {
                 "phase": name,
                 "seconds": time.perf_counter() - t0,
-                "cpu": _cpu() - c0,
+                "cpu": cpu_seconds() - c0,
                 "peak_gb": peak,
             }
             self.rows.append(row)
@@ -175,9 +164,9 @@ def main() -> None:
         counts = ws.connection.execute(
             "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM actions)"
         ).fetchone()
-        t0, c0 = time.perf_counter(), _cpu()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         result = module.link_narratives(ws)
-        seconds, cpu = time.perf_counter() - t0, _cpu() - c0
+        seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
         hashes = table_hashes(ws.connection, result.run_id or 0) if args.hashes else {}
     posts, actions = counts if counts else (0, 0)
     print(f"narrative linking on {args.workspace.name}: {posts:,} posts, {actions:,} actions")
