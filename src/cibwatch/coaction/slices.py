@@ -40,6 +40,7 @@ from cibwatch.coaction.steps import (
     CoActionSpec,
     TooManyPairsError,
     active_step,
+    bucket_work_sql,
     coact_steps,
     coacting_shares_sql,
     coacts_sql,
@@ -73,24 +74,6 @@ class SlicePlan:
     def sliced(self) -> bool:
         """Whether the join runs in more than one slice."""
         return len(self.bounds) > 1
-
-
-def bucket_work_sql(one_object_type: bool = False) -> str:
-    """Pairs of shares the window join examines per bucket of the earlier share.
-
-    Within each object, every two shares of one bucket and every share of a bucket with
-    every share of the next: exactly the join's work (see ``join_size`` of
-    :mod:`cibwatch.coaction.steps`), here per bucket so that slices can be cut by it.
-    """
-    w = "object_id" if one_object_type else "object_type, object_id"
-    return (
-        "SELECT bucket, CAST(SUM(n * (n - 1) / 2 + n * next_n) AS BIGINT) AS examined "
-        f"FROM (SELECT bucket, n, CASE WHEN LEAD(bucket) OVER (PARTITION BY {w} ORDER BY "
-        f"bucket) = bucket + 1 THEN LEAD(n) OVER (PARTITION BY {w} ORDER BY bucket) ELSE 0 "
-        f"END AS next_n FROM (SELECT {w}, bucket, COUNT(*) AS n FROM near_shares "
-        f"GROUP BY {w}, bucket) counts) sizes GROUP BY bucket "
-        "HAVING SUM(n * (n - 1) / 2 + n * next_n) > 0 ORDER BY bucket"
-    )
 
 
 def plan_slices(

@@ -95,14 +95,31 @@ class CoActionSpec:
         return min(DEFAULT_SLICE_PAIRS, self.max_pairs)
 
 
+def bucket_work_sql(one_object_type: bool = False) -> str:
+    """Pairs of shares the window join examines per bucket of the earlier share.
+
+    Within each object, every two shares of one bucket and every share of a bucket with
+    every share of the next: exactly the join's work, counted from the shares per bucket
+    (one aggregate, no pair built). Per bucket so that slices can be cut by it
+    (:mod:`cibwatch.coaction.slices`); summed, it is the guard's ``join_size``.
+    """
+    w = "object_id" if one_object_type else "object_type, object_id"
+    return (
+        "SELECT bucket, CAST(SUM(n * (n - 1) / 2 + n * next_n) AS BIGINT) AS examined "
+        f"FROM (SELECT bucket, n, CASE WHEN LEAD(bucket) OVER (PARTITION BY {w} ORDER BY "
+        f"bucket) = bucket + 1 THEN LEAD(n) OVER (PARTITION BY {w} ORDER BY bucket) ELSE 0 "
+        f"END AS next_n FROM (SELECT {w}, bucket, COUNT(*) AS n FROM near_shares "
+        f"GROUP BY {w}, bucket) counts) sizes GROUP BY bucket "
+        "HAVING SUM(n * (n - 1) / 2 + n * next_n) > 0 ORDER BY bucket"
+    )
+
+
 def _pair_budget(spec: CoActionSpec) -> Step:
     """``join_size``: how many pairs of shares the window join will examine, checked.
 
-    Exactly the join's work: within each object, every two shares of one time bucket and
-    every share of a bucket with every share of the next. Counted from the shares per
-    bucket (one aggregate, no pair built; 2.3 s at 100 million shares), so data too dense to
-    finish (every pair of accounts co-acting by chance) is refused as soon as the shares are
-    sorted, rather than after the join has filled the disk.
+    The sum of :func:`bucket_work_sql` (2.3 s at 100 million shares), so data too dense to
+    finish (every pair of accounts co-acting by chance) is refused as soon as the shares
+    are sorted, rather than after the join has filled the disk.
     """
     limit = spec.max_pairs
 
@@ -118,14 +135,10 @@ def _pair_budget(spec: CoActionSpec) -> Step:
                 "has about 110 bytes of memory or disk for each pair"
             )
 
-    w = "object_type, object_id"
     return Step(
         "join_size",
-        "SELECT CAST(COALESCE(SUM(n * (n - 1) / 2 + n * next_n), 0) AS BIGINT) AS examined "
-        f"FROM (SELECT n, CASE WHEN LEAD(bucket) OVER (PARTITION BY {w} ORDER BY bucket) "
-        f"= bucket + 1 THEN LEAD(n) OVER (PARTITION BY {w} ORDER BY bucket) ELSE 0 END "
-        f"AS next_n FROM (SELECT {w}, bucket, CAST(COUNT(*) AS DOUBLE) AS n "
-        f"FROM near_shares GROUP BY {w}, bucket) counts) sizes",
+        "SELECT CAST(COALESCE(SUM(examined), 0) AS BIGINT) AS examined "
+        f"FROM ({bucket_work_sql()}) work",
         check=check,
     )
 
