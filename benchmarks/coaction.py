@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from spark_shuffles import report, summarise
+from spark_shuffles import read_log, report
 
 ACCOUNTS = 50_000
 OBJECTS = 200_000
@@ -253,6 +253,7 @@ def run_one(
             Path(event_log).mkdir(parents=True, exist_ok=True)
             config["spark.eventLog.enabled"] = "true"
             config["spark.eventLog.dir"] = event_log
+            config["spark.eventLog.compress"] = "false"
         options = {"config": config}
     runner: Engine = get_engine(engine, **options)
     sampler = MemorySampler(verbose=profile)
@@ -476,8 +477,7 @@ def main() -> None:
                     figures = json.loads(out.stdout.strip().splitlines()[-1])
                     print(f"  {engine}: {json.dumps(figures)}", flush=True)
                     for log in sorted(_event_logs(args.spark_event_log) - logs):
-                        with log.open() as lines:
-                            print(f"  {engine} shuffles: {report(summarise(lines))}", flush=True)
+                        print(f"  {engine} shuffles: {report(read_log(log))}", flush=True)
                     if engine == "duckdb" and "seconds" in figures:
                         ours = float(figures["seconds"])
                 if args.toolkit is not None:

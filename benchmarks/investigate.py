@@ -460,6 +460,7 @@ def _spark_coaction(size: int, args: argparse.Namespace) -> None:
     command += ["--data-dir", str(args.workdir / "coaction-data")]
     command += ["--memory-limit", args.memory_limit]
     command += ["--spark-driver-memory", args.spark_driver_memory]
+    command += ["--spark-event-log", args.spark_event_log]
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     print("co-action (benchmarks/coaction.py recipe, window 30 s):", flush=True)
     subprocess.run(command, env=env, check=True)
@@ -536,6 +537,13 @@ def main() -> None:
     )
     parser.add_argument("--spark-driver-memory", default="4g", help="Spark's driver heap.")
     parser.add_argument("--spark-only", action="store_true", help="With --spark: only that.")
+    parser.add_argument(
+        "--spark-event-log",
+        default="",
+        metavar="DIR",
+        help="With --spark: Spark's event log of co-action goes here and what it shuffled "
+        "is printed (benchmarks/spark_shuffles.py).",
+    )
     parser.add_argument(
         "--spark-steps", default="neardup,coaction", help="With --spark: which heavy steps."
     )

@@ -13,14 +13,14 @@ first words of its text.
 
     python benchmarks/coaction.py --sizes 1000000 --zipf 1.0 --engines spark \
         --spark-event-log /tmp/events
-    python benchmarks/spark_shuffles.py /tmp/events/local-1234567890
+    python benchmarks/spark_shuffles.py /tmp/events/eventlog_v2_local-1234567890
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +94,22 @@ def summarise(lines: Iterable[str]) -> Summary:
     return summary
 
 
+def read_log(path: Path) -> Summary:
+    """Summarise one application's event log: a file, or (Spark 4's rolling logs) a folder
+    of ``events_N_...`` files read in the order of N. Uncompressed only: the benchmarks
+    set ``spark.eventLog.compress`` off (``zstd -d`` opens a compressed one)."""
+    parts = [path]
+    if path.is_dir():
+        parts = sorted(path.glob("events_*"), key=lambda part: int(part.name.split("_")[1]))
+
+    def read() -> Iterator[str]:
+        for part in parts:
+            with part.open() as each:
+                yield from each
+
+    return summarise(read())
+
+
 def report(summary: Summary) -> str:
     """The summary as lines a person reads: totals first, then each query that ran stages."""
     lines = [
@@ -112,12 +128,12 @@ def report(summary: Summary) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("logs", nargs="+", type=Path, help="event log files (or folders)")
+    parser.add_argument(
+        "logs", nargs="+", type=Path, help="event logs: an application's file or folder"
+    )
     args = parser.parse_args()
     for path in args.logs:
-        for log in sorted(path.iterdir()) if path.is_dir() else [path]:
-            with log.open() as lines:
-                print(f"{log.name}: {report(summarise(lines))}")
+        print(f"{path.name}: {report(read_log(path))}")
 
 
 if __name__ == "__main__":
