@@ -8,8 +8,9 @@ of the steps, before and after a change, with no probe in the library.
 
 Printed: jobs, stages run (skipped stages, whose shuffle output was reused, are not),
 shuffle map stages (stages that wrote shuffle output: one per exchange executed), the
-records and bytes they wrote, and the same per SQL query, in order, each named by the
-first words of its text.
+records and bytes they wrote, the tasks' CPU seconds (the executors' work only: not the
+driver's planning, code generation or garbage collection), and the same per SQL query, in
+order, each named by the first words of its description.
 
     python benchmarks/coaction.py --sizes 1000000 --zipf 1.0 --engines spark \
         --spark-event-log /tmp/events
@@ -26,6 +27,7 @@ from pathlib import Path
 
 _WRITTEN_RECORDS = "internal.metrics.shuffle.write.recordsWritten"
 _WRITTEN_BYTES = "internal.metrics.shuffle.write.bytesWritten"
+_CPU_NANOS = "internal.metrics.executorCpuTime"
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Query:
     shuffle_stages: int = 0
     records: int = 0
     bytes: int = 0
+    cpu: float = 0.0
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Summary:
     shuffle_stages: int = 0
     records: int = 0
     bytes: int = 0
+    cpu: float = 0.0
     queries: dict[int, Query] = field(default_factory=dict)
 
 
@@ -81,6 +85,8 @@ def summarise(lines: Iterable[str]) -> Summary:
             records = _value(info.get("Accumulables", []), _WRITTEN_RECORDS)
             written = _value(info.get("Accumulables", []), _WRITTEN_BYTES)
             shuffled = 1 if records or written else 0
+            cpu = _value(info.get("Accumulables", []), _CPU_NANOS) / 1e9
+            summary.cpu += cpu
             summary.stages += 1
             summary.shuffle_stages += shuffled
             summary.records += records
@@ -91,6 +97,7 @@ def summarise(lines: Iterable[str]) -> Summary:
                 query.shuffle_stages += shuffled
                 query.records += records
                 query.bytes += written
+                query.cpu += cpu
     return summary
 
 
@@ -115,13 +122,14 @@ def report(summary: Summary) -> str:
     lines = [
         f"jobs {summary.jobs}, stages run {summary.stages}, shuffle map stages "
         f"{summary.shuffle_stages}, shuffle written {summary.records:,} records, "
-        f"{summary.bytes / 1e6:,.0f} MB"
+        f"{summary.bytes / 1e6:,.0f} MB; tasks' CPU {summary.cpu:,.1f} s"
     ]
     for number, query in sorted(summary.queries.items()):
         if query.stages:
             lines.append(
                 f"  #{number:<3} {query.shuffle_stages} shuffles / {query.stages} stages, "
-                f"{query.records:>12,} records {query.bytes / 1e6:>8,.0f} MB  {query.name}"
+                f"{query.records:>12,} records {query.bytes / 1e6:>8,.0f} MB "
+                f"{query.cpu:>7,.1f} CPU s  {query.name}"
             )
     return "\n".join(lines)
 
