@@ -353,15 +353,16 @@ _FIRST = "(acc1 < acc2 OR (acc1 = acc2 AND share1 < share2))"
 
 # Every figure of the pairs grouped by pair of accounts, in one pass: the distinct pairs of
 # posts (the null model's ``n_window_post_pairs``), the pairs of accounts that co-acted
-# (``n_coacting_pairs``) and each pair of accounts' co-actions (``candidates``). Three
-# groupings of the pairs before, each a shuffle of every pair on Spark (11.9 million at 10
-# million posts). The groupings nest: pairs of posts, then their pairs of accounts, then
-# the pairs of accounts that co-acted more than once kept by name while those that co-acted
-# once, most of them, fold into one row of sums (NULL accounts: account ids are never
-# NULL). The Spark hint, a comment to DuckDB, distributes the pairs by pair of accounts
-# once, which every grouping above it then keeps; without it Spark shuffles for each.
-# Pairs of posts are grouped by columns (oriented by ``_FIRST``), not by concatenated text:
-# no string is built per pair, and ids that contain spaces cannot collide.
+# (``n_coacting_pairs``) and each pair of accounts' co-actions (``candidate_coacts``).
+# Three groupings of the pairs before, each a shuffle of every pair on Spark (11.9 million
+# at 10 million posts; 83 of 217 task CPU s, 26 now). The groupings nest: pairs of posts,
+# then their pairs of accounts, then the pairs of accounts that co-acted more than once,
+# kept by name, while those that co-acted once, most of them, fold into one row of sums
+# (NULL accounts: account ids are never NULL). The Spark hint, a comment to DuckDB,
+# distributes the pairs by pair of accounts once, which the two groupings above it keep;
+# without it Spark shuffles for each. Pairs of posts are grouped by columns (oriented by
+# ``_FIRST``), not by concatenated text: no string is built per pair, and ids that contain
+# spaces cannot collide.
 _PAIR_COUNTS = (
     "SELECT CASE WHEN repeated THEN first_account END AS account_a, "
     "CASE WHEN repeated THEN second_account END AS account_b, "
