@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import cibwatch.dossier
 from cibwatch import Workspace
 from cibwatch.cli.main import cli
 from cibwatch.dossier import Dossier, build_dossier
 from cibwatch.errors import ConfigError
 from cibwatch.evaluation import evaluate, groups_from_json
+from cibwatch.fingerprints.stance import networks_sides
 from cibwatch.narratives import link_narratives
 from cibwatch.networks import Network, stored_networks
 from cibwatch.pipeline import expand_sources
@@ -137,7 +137,7 @@ def test_the_evaluation_reads_the_stances_of_all_found_networks_at_once(
         networks = stored_networks(ws)
         linking = link_narratives(ws)
         readings: list[list[str]] = []
-        real = cibwatch.dossier.networks_sides
+        real = networks_sides
 
         def counting(workspace: Workspace, groups: Any, *args: Any, **kwargs: Any) -> Any:
             readings.append(sorted(groups))
