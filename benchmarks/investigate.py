@@ -211,6 +211,11 @@ def _print(label: str, ingest: dict[str, Any], run: dict[str, Any]) -> None:
             f"{step['step']:<40} {step['seconds']:>9.1f} {step['cpu']:>8.1f} "
             f"{step['peak_gb']:>8.2f}{flag}"
         )
+    # what no step holds: the interpreter's start and the imports (CPU only: the wall clock
+    # starts after them), the workspace's opening and its last checkpoint at closing
+    rest_wall = run["seconds"] - sum(step["seconds"] for step in run["steps"])
+    rest_cpu = run["cpu_seconds"] - sum(step["cpu"] for step in run["steps"])
+    print(f"{'start-up, imports, closing (the rest)':<40} {rest_wall:>9.1f} {rest_cpu:>8.1f}")
     print(
         f"{'investigation':<40} {run['seconds']:>9.1f} {run['cpu_seconds']:>8.1f} "
         f"{run['peak_gb']:>8.2f}"
