@@ -15,7 +15,7 @@ from cibwatch import Workspace
 from cibwatch.cli.main import cli
 from cibwatch.dossier import Dossier, build_dossier
 from cibwatch.errors import ConfigError
-from cibwatch.evaluation import evaluate, groups_from_json
+from cibwatch.evaluation import GroupTruth, evaluate, groups_from_json
 from cibwatch.fingerprints.stance import networks_sides
 from cibwatch.narratives import link_narratives
 from cibwatch.networks import Network, stored_networks
@@ -89,12 +89,17 @@ def test_silent_assets_join_through_profile_links_and_dossiers_match_the_truth(
             assert not any(group.accounts.intersection(n.members) for n in networks)
 
 
+def _planted(demo: Path) -> list[GroupTruth]:
+    """The demo world's ground truth: its planted operations and innocent groups."""
+    return groups_from_json(
+        json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
+    )
+
+
 def test_the_report_reuses_the_dossiers_the_evaluation_built(
     demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    truth = groups_from_json(
-        json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
-    )
+    truth = _planted(demo)
     with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
         networks = stored_networks(ws)
         linking = link_narratives(ws)
@@ -130,9 +135,7 @@ def test_the_evaluation_reads_the_stances_of_all_found_networks_at_once(
     # The demo's two planted operations are found by two networks: their dossiers are
     # built together (one reading of the members' stances), and each is the dossier
     # built for that network alone.
-    truth = groups_from_json(
-        json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
-    )
+    truth = _planted(demo)
     with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
         networks = stored_networks(ws)
         linking = link_narratives(ws)
