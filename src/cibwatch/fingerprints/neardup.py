@@ -54,7 +54,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +72,7 @@ NUM_BANDS: Final = NUM_BINS // BAND_ROWS
 
 _U64 = npt.NDArray[np.uint64]
 _I64 = npt.NDArray[np.int64]
+_W = TypeVar("_W")  # what travels with a batch: its texts' counts, or nothing
 # Band b holds bins b, b+16, b+32, b+48: a short text's empty bins borrow from their right
 # neighbours, so four adjacent bins often carry one value and would make a weak band key.
 _BAND_ORDER: Final = np.arange(NUM_BINS).reshape(BAND_ROWS, NUM_BANDS).T.ravel()
@@ -285,22 +286,23 @@ def sign_chunk(chunk: pa.Array | pa.ChunkedArray, params: NearDupParams) -> Chun
 
 
 def _parts(
-    batches: Iterable[pa.Array | pa.ChunkedArray], params: NearDupParams
-) -> Iterator[tuple[int, ChunkSignatures]]:
-    """(rows in the batch, its part) for each batch, in order, ``params.workers`` at a time.
+    batches: Iterable[tuple[pa.Array | pa.ChunkedArray, _W]], params: NearDupParams
+) -> Iterator[tuple[int, ChunkSignatures, _W]]:
+    """(rows in the batch, its part, what came with the batch) for each batch, in order,
+    ``params.workers`` at a time.
 
     At most ``workers + 1`` batches are read ahead, so a streamed input is never held whole.
     """
     with ThreadPoolExecutor(max_workers=params.workers) as pool:
-        pending: deque[tuple[int, Future[ChunkSignatures]]] = deque()
-        for batch in batches:
-            pending.append((len(batch), pool.submit(sign_chunk, batch, params)))
+        pending: deque[tuple[int, Future[ChunkSignatures], _W]] = deque()
+        for batch, extra in batches:
+            pending.append((len(batch), pool.submit(sign_chunk, batch, params), extra))
             if len(pending) > params.workers:
-                size, part = pending.popleft()
-                yield size, part.result()
+                size, part, kept = pending.popleft()
+                yield size, part.result(), kept
         while pending:
-            size, part = pending.popleft()
-            yield size, part.result()
+            size, part, kept = pending.popleft()
+            yield size, part.result(), kept
 
 
 def signature_hashes(sig: npt.NDArray[np.uint16]) -> _U64:
@@ -469,15 +471,40 @@ def cluster_text_batches(
     are read ``params.workers + 1`` ahead; what stays is, per comparable text, its position
     and its distinct text, and one 128-byte signature per distinct text of each batch.
     """
+    return _cluster_parts(_parts(((batch, None) for batch in batches), params), params)
+
+
+def cluster_counted_texts(
+    batches: Iterable[tuple[pa.Array | pa.ChunkedArray, _I64]], params: NearDupParams
+) -> npt.NDArray[np.int64]:
+    """Cluster label of each text of ``batches`` of (texts, how many posts carry each).
+
+    The labels are those :func:`cluster_text_batches` gives every post when each text is
+    repeated as often as its count (``copies`` of a signature add the counts), so a caller
+    can send each distinct text once, with its count, and never hold anything per post:
+    at 100 million posts a per-post int64 array is 800 MB, and the per-post path holds
+    several. Counts must be positive.
+    """
+    return _cluster_parts(_parts(batches, params), params)
+
+
+def _cluster_parts(
+    parts: Iterable[tuple[int, ChunkSignatures, _I64 | None]], params: NearDupParams
+) -> npt.NDArray[np.int64]:
+    """Labels of the texts of the signed ``parts`` (each text counted once, or as often as
+    the part's counts say)."""
     params.check()
     total = 0
     rows: list[_I64] = []
     text_of_row: list[_I64] = []
+    weights: list[_I64] = []
     sigs: list[npt.NDArray[np.uint16]] = []
     n_texts = 0
-    for size, part in _parts(batches, params):
+    for size, part, counts in parts:
         rows.append(part.rows + total)
         text_of_row.append(part.text_of_row + n_texts)
+        if counts is not None:
+            weights.append(np.asarray(counts, dtype=np.int64)[part.rows])
         sigs.append(part.sig)
         total += size
         n_texts += part.sig.shape[0]
@@ -502,7 +529,11 @@ def cluster_text_batches(
     sig = sig[: leaders.size]
     signature_of_row = group[np.concatenate(text_of_row)]
     del text_of_row
-    copies = np.bincount(signature_of_row, minlength=sig.shape[0]).astype(np.int64)
+    if weights:
+        copies = np.zeros(sig.shape[0], dtype=np.int64)
+        np.add.at(copies, signature_of_row, np.concatenate(weights))
+    else:
+        copies = np.bincount(signature_of_row, minlength=sig.shape[0]).astype(np.int64)
     # each comparable text's cluster at its position, then numbered by first text
     labels[np.concatenate(rows)] = cluster_signature_counts(sig, copies, params.threshold)[
         signature_of_row
