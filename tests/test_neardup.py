@@ -26,6 +26,7 @@ from cibwatch.fingerprints.neardup import (
     NUM_BINS,
     NearDupParams,
     _densify,
+    cluster_counted_texts,
     cluster_signature_counts,
     cluster_text_batches,
     cluster_texts,
@@ -237,6 +238,24 @@ def test_streamed_batches_give_the_labels_of_one_call() -> None:
         pa.array(_BORDERLINE[15:]),
     ]
     assert cluster_text_batches(iter(batches), NearDupParams()).tolist() == one
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 5, 100_000])
+def test_counted_texts_cluster_like_every_copy_sent_alone(chunk_size: int) -> None:
+    # each distinct text sent once with its number of posts (batches of 1, 2, 5 texts or
+    # all of them) must partition the posts as sending every copy does; a text posted
+    # twice and unlike any other is a cluster of its own two posts
+    texts = [*_BORDERLINE, "lone text " * 5, "another lone text that is long enough"]
+    counts = np.array([1 + i % 3 for i in range(len(texts) - 2)] + [2, 1], dtype=np.int64)
+    params = NearDupParams(chunk_size=chunk_size, workers=1)
+    starts = range(0, len(texts), chunk_size)
+    counted = cluster_counted_texts(
+        ((pa.array(texts[s : s + chunk_size]), counts[s : s + chunk_size]) for s in starts),
+        params,
+    )
+    expanded = cluster_texts(list(np.repeat(np.array(texts, dtype=object), counts)))
+    assert _groups(np.repeat(counted, counts).tolist()) == _groups(expanded.tolist())
+    assert counted[-2] >= 0 and counted[-1] == -1
 
 
 def test_components_are_numbered_by_first_row() -> None:
@@ -496,6 +515,32 @@ def test_detector_streams_in_batches_without_changing_its_output() -> None:
     whole = output(NearDuplicateTextDetector())
     assert len(whole[0]) == 30 and len(whole[1]) == 30
     assert output(NearDuplicateTextDetector(chunk_size=7, workers=1)) == whole
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 100_000])
+def test_detector_partitions_posts_as_clustering_every_post_text_does(chunk_size: int) -> None:
+    # the detector clusters each distinct text once and joins the labels back to the posts
+    # in DuckDB; the posts it clusters must be exactly those, and grouped exactly as,
+    # clustering every read post's own text gives. A post without a time or a share with
+    # a clustered text is not read and gets no action.
+    ws = _operation_workspace()
+    _insert_posts(ws, [("x", "late-0", "late", None, MESSAGES[0], "original")])  # type: ignore[list-item]
+    ws.run_detector(NearDuplicateTextDetector(chunk_size=chunk_size, workers=1))
+    read = ws.query(
+        "SELECT platform || ':' || post_id AS key, text FROM posts WHERE text IS NOT NULL "
+        "AND created_at IS NOT NULL AND coalesce(kind, 'original') <> 'share' ORDER BY key"
+    )
+    labels = cluster_texts([r["text"] for r in read]).tolist()
+    expected = {
+        frozenset(r["key"] for r, label in zip(read, labels, strict=True) if label == cluster)
+        for cluster in set(labels) - {-1}
+    }
+    actions = ws.query("SELECT object_id, platform || ':' || post_id AS key FROM actions")
+    found: dict[str, set[str]] = {}
+    for r in actions:
+        found.setdefault(r["object_id"], set()).add(r["key"])
+    assert {frozenset(keys) for keys in found.values()} == expected
+    assert len(expected) == 6 and "x:late-0" not in {r["key"] for r in actions}
 
 
 def test_detector_rejects_bad_parameters_before_touching_the_workspace() -> None:
