@@ -18,11 +18,13 @@ Posts read: every post with a text except shares (a share repeats its original, 
 hex digits of the MD5 of its smallest post key (``platform:post_id``): stable across runs as
 long as that post stays in the cluster.
 
-Memory: posts are streamed from DuckDB ``chunk_size`` at a time (texts and row ids);
-what stays in Python is 8 bytes of row id per post, per-text indices and one 128-byte
-signature per distinct text of each chunk. Everything else (the clustered posts, actions,
-evidence) is SQL within DuckDB's memory limit. ``chunk_size`` and ``workers`` change
-speed and memory, never the result.
+Memory: DuckDB counts the read posts of each distinct text (a temporary table), and the
+distinct texts are streamed from it ``chunk_size`` at a time with their counts; Python holds
+per distinct text its number, count and one 128-byte signature, never anything per post (at
+100 million posts each per-post int64 array would be 800 MB). The labels of the clustered
+texts go back to DuckDB, which joins them to the posts; everything else (the clustered
+posts, actions, evidence) is SQL within DuckDB's memory limit. ``chunk_size`` and
+``workers`` change speed and memory, never the result.
 
 Engines: ``engine="spark"`` (or a :class:`~cibwatch.engines.spark_engine.SparkEngine`)
 clusters on Spark instead (:func:`~cibwatch.engines.spark_neardup.spark_cluster_texts`):
