@@ -17,7 +17,8 @@ plus system of the process):
   194.6 CPU s, peak 6.86 GB (clustering 35 s, its phase at most 4.36 GB). The same step in
   the whole investigation before the change: 390.7 s, 235.9 CPU s, peak 13.23 GB.
 - The stored actions and evidence are identical before and after at 1 M and 10 M, and in
-  the demo.
+  the demo; at 100 M the 53,378,868 ``text_cluster`` actions and 44,487 evidence rows equal
+  those the investigation stored before the change.
 
 Usage::
 
