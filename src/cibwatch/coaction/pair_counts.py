@@ -41,12 +41,16 @@ class PairRuns:
 
     @classmethod
     def open(cls, con: duckdb.DuckDBPyConnection) -> PairRuns:
-        """Runs in a fresh folder beside DuckDB's own spill (its ``temp_directory``)."""
-        found = con.execute("SELECT current_setting('temp_directory')").fetchone()
-        spill = str(found[0]) if found and found[0] else ""
-        if spill:
-            Path(spill).mkdir(parents=True, exist_ok=True)
-        return cls(Path(tempfile.mkdtemp(prefix="cibwatch-pairs-", dir=spill or None)))
+        """Runs in a fresh folder beside DuckDB's own spill (its ``temp_directory``) when
+        that is a full path (a database file's), else in the system's temporary folder
+        (an in-memory database's default, ``.tmp``, is relative to the working folder)."""
+        found = con.execute("SELECT current_setting('temp_directory')").fetchall()[0]
+        spill = Path(str(found[0])) if found and found[0] else None
+        if spill is not None and spill.is_absolute():
+            spill.mkdir(parents=True, exist_ok=True)
+        else:
+            spill = None
+        return cls(Path(tempfile.mkdtemp(prefix="cibwatch-pairs-", dir=spill)))
 
     def write(self, con: duckdb.DuckDBPyConnection, pairs: str) -> None:
         """Append the co-actions per account pair of ``pairs`` (columns ``acc1``, ``acc2``:
@@ -56,7 +60,7 @@ class PairRuns:
             f"COPY (SELECT {PACKED_PAIR} AS pair, CAST(COUNT(*) AS INTEGER) AS n FROM {pairs} "
             "WHERE acc1 <> acc2 GROUP BY pair ORDER BY pair) "
             f"TO '{_quoted(path)}' (FORMAT parquet, COMPRESSION zstd)"
-        )
+        ).fetchall()  # the count of rows written: fetched, so that the result is complete
         self.files.append(path)
 
     def bytes(self) -> int:
@@ -85,8 +89,7 @@ class PairRuns:
                 "CREATE OR REPLACE TEMP TABLE pair_range AS SELECT pair, SUM(n) AS n "
                 f"FROM read_parquet({files}){where} GROUP BY pair"
             )
-            found = con.execute("SELECT COUNT(*) FROM pair_range").fetchone()
-            total += int(found[0]) if found else 0
+            total += int(con.execute("SELECT COUNT(*) FROM pair_range").fetchall()[0][0])
             if at_least is not None:
                 con.execute(f"INSERT INTO {into} SELECT pair FROM pair_range WHERE n >= {at_least}")
             con.execute("DROP TABLE pair_range")
