@@ -7,13 +7,14 @@ shares exists only within the window, so the join can run over one stretch of ti
 another: the pairs whose *earlier* share lies in a slice's time buckets (``floor(t /
 window)``) are that slice's, every pair falls in exactly one slice, and the slice reads its
 shares plus the one bucket after it. What must see all the data stays whole-data: the
-per-account and per-post statistics are computed once from every share, and what the
-pairs feed across slices is summed (pairs per object type, post pairs) or gathered into one
-per-account-pair table that DuckDB spills beyond its memory limit (co-action counts, hence
-the candidate pairs and the number of tests). A second pass over the slices then keeps the
-co-actions of the candidate pairs only, so the edge statistics (medians, proofs) are
-computed by the same steps as in one piece, from the same rows: sliced and whole runs give
-identical edges, layers and nodes.
+per-account and per-post statistics are counted from every share (beyond one chunk of
+shares, chunk by chunk: :mod:`cibwatch.coaction.chunks`), and what the pairs feed across
+slices is summed (pairs per object type, post pairs) or, for the co-actions per account
+pair (hence the candidate pairs and the number of tests), written per slice as sorted runs
+and merged one key range at a time (:mod:`cibwatch.coaction.pair_counts`). A second pass
+over the slices then keeps the co-actions of the candidate pairs only, so the edge
+statistics (medians, proofs) are computed by the same steps as in one piece, from the same
+rows: sliced and whole runs give identical edges, layers and nodes.
 
 Slices are planned from the exact work of the join per bucket (the same count the pair
 guard makes): consecutive buckets are grouped while their pairs stay within the slice size,
