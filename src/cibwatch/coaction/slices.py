@@ -166,26 +166,44 @@ WHOLE_DATA = ("share_stats", "activity", "post_activity", "accounts")
 _SHARES_TABLES = ("near_shares", "drifting_posts")
 
 
-def keys_sql() -> tuple[str, str]:
-    """``(account_keys, near_keys)``: the near shares with numbers for names.
+def keys_sql() -> list[tuple[str, str]]:
+    """``(name, SELECT)`` of the tables that give the near shares numbers for names, the
+    last (``near_keys``) the near shares so numbered.
 
     The first pass over the slices only counts (pairs per type, pairs of posts, co-actions
     per account pair): numbered accounts, posts and objects make its join, its distinct
-    pairs of posts and its per-account-pair table several times cheaper than the text ids.
-    Numbers follow the order of the text (accounts by id, posts by account then id), so
-    ``LEAST`` and ``GREATEST`` orient pairs as the text would.
+    pairs of posts and its per-account-pair runs several times cheaper than the text ids.
+    Accounts are numbered in the order of their ids, so that ``LEAST`` and ``GREATEST``
+    orient pairs as the text would (a sort of the distinct accounts only). Posts and
+    objects need only be told apart: each distinct one gets the next number as the
+    grouping meets it, with no sort of the near shares (two such sorts cost 37 of 246 CPU s
+    at 10 M posts).
     """
-    accounts = (
-        "SELECT account, row_number() OVER (ORDER BY account) AS key "
-        "FROM (SELECT DISTINCT account FROM near_shares) a"
-    )
-    near = (
-        "SELECT n.object_type, n.bucket, n.t, n.rid, a.key AS account, "
-        "dense_rank() OVER (ORDER BY n.account, n.share_id) AS post, "
-        "dense_rank() OVER (ORDER BY n.object_type, n.object_id) AS object "
-        "FROM near_shares n JOIN account_keys a ON a.account = n.account"
-    )
-    return accounts, near
+    return [
+        (
+            "account_keys",
+            "SELECT account, row_number() OVER (ORDER BY account) AS key "
+            "FROM (SELECT DISTINCT account FROM near_shares) a",
+        ),
+        (
+            "post_keys",
+            "SELECT account, share_id, row_number() OVER () AS post "
+            "FROM (SELECT DISTINCT account, share_id FROM near_shares) p",
+        ),
+        (
+            "object_keys",
+            "SELECT object_type, object_id, row_number() OVER () AS object "
+            "FROM (SELECT DISTINCT object_type, object_id FROM near_shares) o",
+        ),
+        (
+            "near_keys",
+            "SELECT n.object_type, n.bucket, n.t, n.rid, a.key AS account, p.post, o.object "
+            "FROM near_shares n JOIN account_keys a ON a.account = n.account "
+            "JOIN post_keys p ON p.account = n.account AND p.share_id = n.share_id "
+            "JOIN object_keys o ON o.object_type = n.object_type "
+            "AND o.object_id = n.object_id",
+        ),
+    ]
 
 
 def keyed_pairs_sql(window: float, buckets: tuple[int | None, int | None]) -> str:
@@ -570,10 +588,12 @@ def run_on_duckdb(
             drifting = False
             keyed = spec.semantics != "coortweet"
             if keyed:
-                for name, sql in zip(("account_keys", "near_keys"), keys_sql(), strict=True):
+                for name, sql in keys_sql():
                     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
                     made.append(("TABLE", name))
                     engine._stepped(name)
+                for name in ("post_keys", "object_keys"):  # read by near_keys alone
+                    con.execute(f"DROP TABLE {name}")
             if not one_time_per_post:
                 con.execute(
                     "CREATE OR REPLACE TEMP TABLE drifting_posts AS "
