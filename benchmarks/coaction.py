@@ -44,6 +44,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from spark_shuffles import read_log, report
+
 ACCOUNTS = 50_000
 OBJECTS = 200_000
 DAYS = 30
@@ -229,6 +231,7 @@ def run_one(
     memory_limit: str | None,
     profile: bool = False,
     spark_memory: str = "8g",
+    event_log: str = "",
 ) -> dict[str, object]:
     """Load + detect in this process; return time, peak memory and recovery figures."""
     from cibwatch.coaction import TooManyPairsError, detect_coordination
@@ -241,13 +244,17 @@ def run_one(
         options = {"memory_limit": memory_limit, "temp_directory": spill.name}
     if engine == "spark":
         # Local mode on this machine's cores; the driver JVM holds the data in local mode.
-        options = {
-            "config": {
-                "spark.ui.enabled": "false",
-                "spark.driver.memory": spark_memory,
-                "spark.ui.showConsoleProgress": "false",
-            }
+        config = {
+            "spark.ui.enabled": "false",
+            "spark.driver.memory": spark_memory,
+            "spark.ui.showConsoleProgress": "false",
         }
+        if event_log:  # what the run shuffled, for benchmarks/spark_shuffles.py
+            Path(event_log).mkdir(parents=True, exist_ok=True)
+            config["spark.eventLog.enabled"] = "true"
+            config["spark.eventLog.dir"] = event_log
+            config["spark.eventLog.compress"] = "false"
+        options = {"config": config}
     runner: Engine = get_engine(engine, **options)
     sampler = MemorySampler(verbose=profile)
     runner.on_step = sampler
@@ -292,6 +299,11 @@ def run_one(
         "planted_pairs_expected": GROUP * (GROUP - 1) // 2,
         "background_significant": len(pairs) - planted,
     }
+
+
+def _event_logs(folder: str) -> set[Path]:
+    """The Spark event logs in ``folder`` now (none when no folder is given)."""
+    return set(Path(folder).iterdir()) if folder and Path(folder).is_dir() else set()
 
 
 #: The toolkit's console script, as its package installs it.
@@ -409,12 +421,23 @@ def main() -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="keep the generated files here and reuse them"
     )
+    parser.add_argument(
+        "--spark-event-log",
+        default="",
+        metavar="DIR",
+        help="Spark writes its event log here; what it shuffled is printed after the run",
+    )
     parser.add_argument("--run-one", nargs=2, metavar=("FILE", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
         path, engine = args.run_one
         figures = run_one(
-            path, engine, args.memory_limit or None, args.profile, args.spark_driver_memory
+            path,
+            engine,
+            args.memory_limit or None,
+            args.profile,
+            args.spark_driver_memory,
+            args.spark_event_log,
         )
         print(json.dumps(figures))
         return
@@ -448,9 +471,13 @@ def main() -> None:
                     command += ["--memory-limit", args.memory_limit]
                     command += ["--profile"] if args.profile else []
                     command += ["--spark-driver-memory", args.spark_driver_memory]
+                    command += ["--spark-event-log", args.spark_event_log]
+                    logs = _event_logs(args.spark_event_log)
                     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
                     figures = json.loads(out.stdout.strip().splitlines()[-1])
                     print(f"  {engine}: {json.dumps(figures)}", flush=True)
+                    for log in sorted(_event_logs(args.spark_event_log) - logs):
+                        print(f"  {engine} shuffles: {report(read_log(log))}", flush=True)
                     if engine == "duckdb" and "seconds" in figures:
                         ours = float(figures["seconds"])
                 if args.toolkit is not None:

@@ -211,6 +211,11 @@ def _print(label: str, ingest: dict[str, Any], run: dict[str, Any]) -> None:
             f"{step['step']:<40} {step['seconds']:>9.1f} {step['cpu']:>8.1f} "
             f"{step['peak_gb']:>8.2f}{flag}"
         )
+    # what no step holds: the interpreter's start and the imports (CPU only: the wall clock
+    # starts after them), the workspace's opening and its last checkpoint at closing
+    rest_wall = run["seconds"] - sum(step["seconds"] for step in run["steps"])
+    rest_cpu = run["cpu_seconds"] - sum(step["cpu"] for step in run["steps"])
+    print(f"{'start-up, imports, closing (the rest)':<40} {rest_wall:>9.1f} {rest_cpu:>8.1f}")
     print(
         f"{'investigation':<40} {run['seconds']:>9.1f} {run['cpu_seconds']:>8.1f} "
         f"{run['peak_gb']:>8.2f}"
@@ -460,6 +465,7 @@ def _spark_coaction(size: int, args: argparse.Namespace) -> None:
     command += ["--data-dir", str(args.workdir / "coaction-data")]
     command += ["--memory-limit", args.memory_limit]
     command += ["--spark-driver-memory", args.spark_driver_memory]
+    command += ["--spark-event-log", args.spark_event_log]
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     print("co-action (benchmarks/coaction.py recipe, window 30 s):", flush=True)
     subprocess.run(command, env=env, check=True)
@@ -536,6 +542,13 @@ def main() -> None:
     )
     parser.add_argument("--spark-driver-memory", default="4g", help="Spark's driver heap.")
     parser.add_argument("--spark-only", action="store_true", help="With --spark: only that.")
+    parser.add_argument(
+        "--spark-event-log",
+        default="",
+        metavar="DIR",
+        help="With --spark: Spark's event log of co-action goes here and what it shuffled "
+        "is printed (benchmarks/spark_shuffles.py).",
+    )
     parser.add_argument(
         "--spark-steps", default="neardup,coaction", help="With --spark: which heavy steps."
     )

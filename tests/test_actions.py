@@ -116,3 +116,42 @@ def test_empty_objects_and_texts_short_without_their_urls_make_no_action() -> No
         counts = ws.derive_actions()
         assert counts == {"url": 1}
         assert ws.query("SELECT object_id FROM actions") == [{"object_id": "example.com/x"}]
+
+
+#: The text normalisation as three plain replacements, each applied to every text: what
+#: the guarded steps of ``_TEXT_STEPS`` must give on any text.
+_PLAIN_TEXT_SQL = r"""trim(regexp_replace(regexp_replace(regexp_replace(lower(?),
+    '^rt @[a-z0-9_]+:?', ''), 'https?://\S+', ' ', 'g'), '\s+', ' ', 'g'))"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RT @abc: hi  there\tyo",
+        "rt @x http://a.b/c  d",
+        "rt @:x",  # no handle: nothing removed
+        "RT@abc: no space",
+        "\u00a0 x\u2003y",  # spaces outside \s stay
+        "a\x0bb",  # a vertical tab is not in \s either
+        "x\r\ny\f z",
+        "  lead and trail  ",
+        "one space only",
+        "HTTPS://X.Y/z q",
+        "http:/x and httpx",
+        "Rt @Ab_1:x",
+        "\u0130 rt @a",
+        "",
+        " ",
+        "\t",
+    ],
+)
+def test_guarded_text_normalisation_equals_the_plain_replacements(text: str) -> None:
+    from cibwatch.actions import _normalised_text
+
+    with Workspace(":memory:") as ws:
+        row = ws.connection.execute(
+            f"SELECT {_PLAIN_TEXT_SQL}, {_normalised_text('CAST(? AS VARCHAR)')}[1]",
+            [text, text],
+        ).fetchone()
+    assert row is not None
+    assert row[1] == row[0]

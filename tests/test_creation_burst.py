@@ -12,6 +12,7 @@ from cibwatch.detectors.creation import (
     CreationBurstDetector,
     burst_sentence,
     creation_bursts,
+    poisson_upper_tail,
     time_precision,
 )
 from cibwatch.errors import ConfigError
@@ -162,3 +163,16 @@ def test_the_dossier_reads_one_line_a_burst_with_the_network_share() -> None:
         "33 x accounts created on 2023-01-21 (platform baseline 3.75 per day, 8.8x); "
         "10 of them in this network, 83% of its accounts"
     ]
+
+
+def test_poisson_upper_tail_is_scipy_stats_poisson_sf() -> None:
+    # The tail is computed from scipy.special alone (scipy.stats costs most of the step's
+    # time to import); it must give what scipy.stats gives, bit for bit, including the
+    # edges of the support: k <= 0 (certain), a mean of 0, tiny and huge means.
+    from scipy.stats import poisson
+
+    for k in (-3, 0, 1, 2, 3, 5, 17, 120, 10_000):
+        for mean in (0.0, 1e-300, 1e-9, 0.01, 0.5, 1.0, 3.7, 42.0, 119.5, 5e4):
+            assert poisson_upper_tail(k, mean) == float(poisson.sf(k - 1, mean)), (k, mean)
+    assert math.isnan(poisson_upper_tail(3, -1.0))
+    assert math.isnan(float(poisson.sf(2, -1.0)))

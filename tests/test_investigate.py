@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from cibwatch import Workspace
 from cibwatch.cli.main import cli
 from cibwatch.dossier import Dossier, build_dossier
 from cibwatch.errors import ConfigError
-from cibwatch.evaluation import evaluate, groups_from_json
+from cibwatch.evaluation import GroupTruth, evaluate, groups_from_json
+from cibwatch.fingerprints.stance import networks_sides
 from cibwatch.narratives import link_narratives
 from cibwatch.networks import Network, stored_networks
 from cibwatch.pipeline import expand_sources
@@ -87,12 +89,17 @@ def test_silent_assets_join_through_profile_links_and_dossiers_match_the_truth(
             assert not any(group.accounts.intersection(n.members) for n in networks)
 
 
+def _planted(demo: Path) -> list[GroupTruth]:
+    """The demo world's ground truth: its planted operations and innocent groups."""
+    return groups_from_json(
+        json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
+    )
+
+
 def test_the_report_reuses_the_dossiers_the_evaluation_built(
     demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    truth = groups_from_json(
-        json.loads((demo / "world" / "ground_truth.json").read_text(encoding="utf-8"))
-    )
+    truth = _planted(demo)
     with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
         networks = stored_networks(ws)
         linking = link_narratives(ws)
@@ -120,6 +127,34 @@ def test_the_report_reuses_the_dossiers_the_evaluation_built(
         )
         assert sorted(built) == sorted({n.network_id for n in networks} - {kept})
     assert reused["networks"] == fresh["networks"] == partly["networks"]
+
+
+def test_the_evaluation_reads_the_stances_of_all_found_networks_at_once(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo's two planted operations are found by two networks: their dossiers are
+    # built together (one reading of the members' stances), and each is the dossier
+    # built for that network alone.
+    truth = _planted(demo)
+    with Workspace(demo / "workspace.duckdb", read_only=True) as ws:
+        networks = stored_networks(ws)
+        linking = link_narratives(ws)
+        readings: list[list[str]] = []
+        real = networks_sides
+
+        def counting(workspace: Workspace, groups: Any, *args: Any, **kwargs: Any) -> Any:
+            readings.append(sorted(groups))
+            return real(workspace, groups, *args, **kwargs)
+
+        monkeypatch.setattr("cibwatch.dossier.networks_sides", counting)
+        dossiers: dict[str, Dossier] = {}
+        rows = evaluate(networks, truth, workspace=ws, linking=linking, dossiers=dossiers)
+        found = sorted({r["network_id"] for r in rows if r["found"] and not r["innocent"]})
+        assert len(found) == 2 and readings == [found] and sorted(dossiers) == found
+        by_id = {n.network_id: n for n in networks}
+        for network_id in found:
+            alone = build_dossier(ws, by_id[network_id], linking=linking)
+            assert asdict(dossiers[network_id]) == asdict(alone)
 
 
 def test_demo_writes_indicators_to_share(demo: Path) -> None:

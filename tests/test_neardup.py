@@ -32,6 +32,7 @@ from cibwatch.fingerprints.neardup import (
     distinct_signatures,
     label_components,
     normalize_texts,
+    sign_chunk,
     signature_hashes,
 )
 from cibwatch.workspace import Workspace
@@ -524,3 +525,23 @@ def test_coaction_links_the_two_operators_through_text_clusters() -> None:
     # op1 and op2 posted copies of the same six messages 4 s apart; bystanders hours later
     assert [(r["subject_a"], r["subject_b"]) for r in found] == [("facebook:op2", "x:op1")]
     assert found[0]["strength"] == 6
+
+
+def test_a_chunk_signs_each_distinct_normalised_text_once() -> None:
+    params = NearDupParams()
+    texts = pa.array(
+        [
+            "Vote early and vote often, the election is rigged!!",  # 0
+            None,  # no text: not comparable
+            "too short",  # under min_chars: not comparable
+            "VOTE early   and vote often -- the election is rigged",  # 0 once normalised
+            "A completely different message about the weather today",  # 1
+        ],
+        pa.string(),
+    )
+    part = sign_chunk(texts, params)
+    assert part.rows.tolist() == [0, 3, 4]
+    # rows 0 and 3 differ only in case, spacing and punctuation: one text, one signature
+    assert part.text_of_row.tolist() == [0, 0, 1]
+    assert part.sig.shape == (2, NUM_BINS)
+    assert not np.array_equal(part.sig[0], part.sig[1])

@@ -51,13 +51,31 @@ def _normalised_urls(urls: str) -> str:
     )
 
 
-_TEXT_SQL: Final = r"""
-trim(regexp_replace(
-  regexp_replace(
-    regexp_replace(lower(text), '^rt @[a-z0-9_]+:?', ''),
-    'https?://\S+', ' ', 'g'),
-  '\s+', ' ', 'g'))
-"""
+#: The normalised text of ``text``, as a list of one element (each step computed once per
+#: post, see :func:`derive_actions_sql`): lower-cased; a leading ``rt @handle:`` removed;
+#: URLs replaced by a space; runs of whitespace made one space; trimmed. Each regular
+#: expression runs only on the texts it can change: a leading ``rt @`` for the first,
+#: ``http`` for the second, and for the third two whitespace characters in a row or one
+#: other than a space (``[^\S ]``: the same ``\s`` class as the replacement). On
+#: a text without any of these, a single space replaced by a single space is the text
+#: itself. Most texts have none of them: 0.2 to 0.3 of the 1.0 CPU s the three
+#: replacements took on the 740 thousand texts of 1 M synthetic posts.
+_TEXT_STEPS: Final = (
+    r"lambda a: CASE WHEN starts_with(a, 'rt @') "
+    r"THEN regexp_replace(a, '^rt @[a-z0-9_]+:?', '') ELSE a END",
+    r"lambda b: CASE WHEN contains(b, 'http') "
+    r"THEN regexp_replace(b, 'https?://\S+', ' ', 'g') ELSE b END",
+    r"lambda c: trim(CASE WHEN regexp_matches(c, '\s\s|[^\S ]') "
+    r"THEN regexp_replace(c, '\s+', ' ', 'g') ELSE c END)",
+)
+
+
+def _normalised_text(text: str) -> str:
+    """SQL: the list of one normalised ``text`` (see :data:`_TEXT_STEPS`)."""
+    sql = f"[lower({text})]"
+    for step in _TEXT_STEPS:
+        sql = f"list_transform({sql}, {step})"
+    return sql
 
 
 def _account() -> str:
@@ -117,7 +135,8 @@ def derive_actions_sql() -> str:
         FROM posts WHERE len(media_hashes) > 0
       UNION ALL
         SELECT {acc}, 'text', unnest(list_transform(
-                   list_filter([{_TEXT_SQL}], lambda t: length(t) >= {MIN_TEXT_CHARS}),
+                   list_filter({_normalised_text("text")},
+                               lambda t: length(t) >= {MIN_TEXT_CHARS}),
                    lambda t: md5(t))), created_at, platform, post_id
         FROM posts WHERE text IS NOT NULL AND coalesce(kind, 'original') <> 'share'
     ) WHERE object_id IS NOT NULL AND object_id <> ''

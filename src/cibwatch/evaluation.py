@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cibwatch.dossier import Dossier, build_dossier
+from cibwatch.dossier import Dossier, build_dossiers
 from cibwatch.narratives import NarrativeLinking, current_linking
 from cibwatch.networks import Network
 
@@ -139,6 +139,8 @@ def evaluate(
     nets = list(networks)
     by_id = {net.network_id: net for net in nets}
     rows = []
+    # rows of found operations, compared with their network's dossier once all are known
+    compared: list[tuple[dict[str, Any], GroupTruth, str]] = []
     for group in truth:
         best: tuple[float, float, str | None] = (0.0, 0.0, None)
         accused = False
@@ -173,15 +175,22 @@ def evaluate(
             "network_verdict": by_id[network_id].verdict if network_id in by_id else None,
         }
         if workspace is not None and found and not group.innocent and network_id is not None:
-            dossier = dossiers.get(network_id) if dossiers is not None else None
-            if dossier is None:
-                if linking is None:  # once, for every dossier built here
-                    linking = current_linking(workspace)
-                dossier = build_dossier(workspace, by_id[network_id], linking=linking)
-                if dossiers is not None:
-                    dossiers[network_id] = dossier
-            row["dossier"] = compare_dossier(dossier, group)
+            compared.append((row, group, network_id))
         rows.append(row)
+    if workspace is None or not compared:
+        return rows
+    built = dict(dossiers or {})
+    missing = sorted({n for _, _, n in compared if n not in built})
+    if missing:
+        # all at once: the members' stances of every network are read in one pass over
+        # the posts (build_dossiers), not once per network found
+        if linking is None:
+            linking = current_linking(workspace)
+        built |= build_dossiers(workspace, [by_id[n] for n in missing], linking=linking)
+        if dossiers is not None:
+            dossiers.update({n: built[n] for n in missing})
+    for row, group, network_id in compared:
+        row["dossier"] = compare_dossier(built[network_id], group)
     return rows
 
 

@@ -351,6 +351,40 @@ _SHARE_PAIRS = (
 _FIRST = "(acc1 < acc2 OR (acc1 = acc2 AND share1 < share2))"
 
 
+# Every figure of the pairs grouped by pair of accounts, in one pass: the distinct pairs of
+# posts (the null model's ``n_window_post_pairs``), the pairs of accounts that co-acted
+# (``n_coacting_pairs``) and each pair of accounts' co-actions (``candidate_coacts``).
+# Three groupings of the pairs before, each a shuffle of every pair on Spark (11.9 million
+# at 10 million posts; 83 of 217 task CPU s, 26 now). The groupings nest: pairs of posts,
+# then their pairs of accounts, then the pairs of accounts that co-acted more than once,
+# kept by name, while those that co-acted once, most of them, fold into one row of sums
+# (NULL accounts: account ids are never NULL). The Spark hint, a comment to DuckDB,
+# distributes the pairs by pair of accounts once, which the two groupings above it keep;
+# without it Spark shuffles for each. Pairs of posts are grouped by columns (oriented by
+# ``_FIRST``), not by concatenated text: no string is built per pair, and ids that contain
+# spaces cannot collide.
+_PAIR_COUNTS = (
+    "SELECT CASE WHEN repeated THEN first_account END AS account_a, "
+    "CASE WHEN repeated THEN second_account END AS account_b, "
+    "CAST(SUM(n_coacts) AS BIGINT) AS n_coacts, "
+    "CAST(SUM(CASE WHEN first_account <> second_account THEN 1 ELSE 0 END) AS BIGINT) "
+    "AS n_account_pairs, CAST(SUM(n_post_pairs) AS BIGINT) AS n_post_pairs "
+    "FROM (SELECT first_account, second_account, SUM(n) AS n_coacts, "
+    "COUNT(*) AS n_post_pairs, first_account <> second_account AND SUM(n) > 1 AS repeated "
+    "FROM (SELECT first_account, second_account, first_share, second_share, COUNT(*) AS n "
+    "FROM (SELECT /*+ REPARTITION(first_account, second_account) */ "
+    f"CASE WHEN {_FIRST} THEN acc1 ELSE acc2 END AS first_account, "
+    f"CASE WHEN {_FIRST} THEN share1 ELSE share2 END AS first_share, "
+    f"CASE WHEN {_FIRST} THEN acc2 ELSE acc1 END AS second_account, "
+    f"CASE WHEN {_FIRST} THEN share2 ELSE share1 END AS second_share "
+    "FROM pairs WHERE acc1 <> acc2 OR share1 <> share2) oriented "
+    "GROUP BY first_account, second_account, first_share, second_share) post_pairs "
+    "GROUP BY first_account, second_account) account_pairs "
+    "GROUP BY CASE WHEN repeated THEN first_account END, "
+    "CASE WHEN repeated THEN second_account END"
+)
+
+
 def totals_steps() -> list[Step]:
     """Steps over all shares and window pairs: activity per account, totals per type.
 
@@ -388,29 +422,22 @@ def totals_steps() -> list[Step]:
             "post_activity",
             "SELECT account, COUNT(*) AS n FROM share_stats WHERE per_post = 1 GROUP BY account",
         ),
+        Step("pair_counts", _PAIR_COUNTS),
         Step(
             "post_totals",
             # Posts are distinct (account, share_id): the sum of ``post_activity``, which
-            # saves a second distinct pass over every share. Post pairs are DISTINCT over
-            # columns, not over concatenated text: no string is built per pair, and ids that
-            # contain spaces cannot collide.
+            # saves a second distinct pass over every share.
             "SELECT p.n_posts, w.n_window_post_pairs FROM "
             "(SELECT CAST(SUM(n) AS BIGINT) AS n_posts FROM post_activity) p CROSS JOIN "
-            "(SELECT COUNT(*) AS n_window_post_pairs FROM (SELECT DISTINCT "
-            f"CASE WHEN {_FIRST} THEN acc1 ELSE acc2 END AS first_account, "
-            f"CASE WHEN {_FIRST} THEN share1 ELSE share2 END AS first_share, "
-            f"CASE WHEN {_FIRST} THEN acc2 ELSE acc1 END AS second_account, "
-            f"CASE WHEN {_FIRST} THEN share2 ELSE share1 END AS second_share "
-            "FROM pairs WHERE acc1 <> acc2 OR share1 <> share2) d) w",
+            "(SELECT CAST(COALESCE(SUM(n_post_pairs), 0) AS BIGINT) AS n_window_post_pairs "
+            "FROM pair_counts) w",
         ),
         Step(
             "coacting_pairs",
             # The pairs of accounts that could be judged coordinated: those that co-acted at
             # least once (the multiple-testing denominator of :mod:`significance`).
-            "SELECT COUNT(*) AS n_coacting_pairs FROM (SELECT DISTINCT "
-            "CASE WHEN acc1 < acc2 THEN acc1 ELSE acc2 END AS account_a, "
-            "CASE WHEN acc1 < acc2 THEN acc2 ELSE acc1 END AS account_b "
-            "FROM pairs WHERE acc1 <> acc2) d",
+            "SELECT CAST(COALESCE(SUM(n_account_pairs), 0) AS BIGINT) AS n_coacting_pairs "
+            "FROM pair_counts",
         ),
         Step("accounts", "SELECT COUNT(*) AS n_accounts FROM post_activity"),
     ]
@@ -445,14 +472,12 @@ def edge_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
     source = "candidate_coacts" if prefilter else "coacts"
     candidates = [
         Step(
-            "candidates",
-            "SELECT account_a, account_b FROM coacts GROUP BY account_a, account_b "
-            f"HAVING COUNT(*) >= {m}",
-        ),
-        Step(
+            # ``pair_counts`` names every pair of accounts that co-acted more than once
+            # (small: it is broadcast to this join on Spark, no pair is shuffled).
             "candidate_coacts",
-            "SELECT c.* FROM coacts c JOIN candidates k "
-            "ON c.account_a = k.account_a AND c.account_b = k.account_b",
+            "SELECT c.* FROM coacts c JOIN pair_counts k "
+            "ON c.account_a = k.account_a AND c.account_b = k.account_b "
+            f"WHERE k.n_coacts >= {m}",
         ),
     ]
     return [

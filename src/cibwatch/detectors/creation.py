@@ -23,6 +23,7 @@ indicators see which accounts it holds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -42,14 +43,26 @@ PRECISION_SHARE: Final = 0.5
 
 
 def poisson_upper_tail(k: int, mean: float) -> float:
-    """P(X >= k) for X ~ Poisson(mean) (scipy, imported when a burst is tested).
+    """P(X >= k) for X ~ Poisson(mean), imported when a burst is tested.
+
+    What ``scipy.stats.poisson.sf(k - 1, mean)`` returns, computed as it does (``pdtrc``
+    of the floor, clipped to [0, 1]; 1 below the support; NaN for a negative mean) with
+    ``scipy.special``'s ``pdtrc`` alone, which co-action loads anyway: importing
+    ``scipy.stats`` on top of it costs 0.4 CPU s, about half of this detector's time on
+    1 M posts, for a few calls.
 
     >>> round(poisson_upper_tail(3, 1.0), 6)
     0.080301
+    >>> poisson_upper_tail(0, 2.0)
+    1.0
     """
-    from scipy.stats import poisson
+    from scipy.special import pdtrc
 
-    return float(poisson.sf(k - 1, mean))
+    if not mean >= 0:
+        return math.nan
+    if k - 1 < 0:
+        return 1.0
+    return min(max(float(pdtrc(math.floor(k - 1), mean)), 0.0), 1.0)
 
 
 class CreationBurstDetector(Detector):

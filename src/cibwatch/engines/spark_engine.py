@@ -99,6 +99,16 @@ def _broadcast(frame: Any) -> Any:
     return broadcast(frame)
 
 
+def _stored_rows(frame: Any) -> int:
+    """The rows of a checkpointed step, counted where they are stored.
+
+    ``DataFrame.count()`` plans an aggregate: a job of two stages with a shuffle of one
+    partial count per partition, after every step. The stored rows' own RDD counts in
+    one stage and shuffles nothing (17 of the 40 shuffles of a co-action run at 1 M shares).
+    """
+    return int(frame._jdf.queryExecution().toRdd().count())
+
+
 def _quiet_hints(session: Any) -> None:
     """Silence Spark's warning that a broadcast hint met no join.
 
@@ -176,7 +186,7 @@ class SparkEngine(Engine):
                     # blow up (out of heap on a few hundred rows) and recomputes shared steps.
                     frame = frame.localCheckpoint(eager=True)
                 frames[step.name] = frame
-                if step.materialize and frame.count() <= self.broadcast_rows:
+                if step.materialize and _stored_rows(frame) <= self.broadcast_rows:
                     frame = _broadcast(frame)
                 frame.createOrReplaceTempView(step.name)
                 if step.check is not None:

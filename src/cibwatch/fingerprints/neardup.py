@@ -237,11 +237,13 @@ _HASH_BATCH: Final = 20_000
 
 
 @dataclass(frozen=True)
-class _Part:
+class ChunkSignatures:
     """What one chunk of texts contributes: its comparable rows and its distinct texts.
 
     ``rows`` are positions within the chunk, ``text_of_row`` the row's distinct normalised
-    text, an index into ``sig`` (one signature per distinct text).
+    text, an index into ``sig`` (one signature per distinct text). Public because both the
+    embedded path and Spark's executors (:mod:`cibwatch.engines.spark_neardup`) sign their
+    batches with :func:`sign_chunk`: one definition of which texts are comparable.
     """
 
     rows: _I64
@@ -258,8 +260,12 @@ def _distinct(values: pa.Array | pa.ChunkedArray) -> tuple[_I64, pa.Array]:
     return index.astype(np.int64), encoded.dictionary
 
 
-def _chunk_part(chunk: pa.Array | pa.ChunkedArray, params: NearDupParams) -> _Part:
-    """Normalise each distinct raw text once and sign each distinct normalised text once."""
+def sign_chunk(chunk: pa.Array | pa.ChunkedArray, params: NearDupParams) -> ChunkSignatures:
+    """Normalise each distinct raw text once and sign each distinct normalised text once.
+
+    Copies are common in shared text (7.31 million texts at 10 million posts, 1.36 million
+    distinct), so work per distinct text rather than per row is most of the saving.
+    """
     raw_of_row, raw = _distinct(chunk)
     norm = normalize_texts(raw)
     long_enough = pc.greater_equal(pc.utf8_length(norm), params.min_chars)
@@ -275,20 +281,20 @@ def _chunk_part(chunk: pa.Array | pa.ChunkedArray, params: NearDupParams) -> _Pa
         sig[start : start + len(batch)] = minhash_signatures(
             batch, shingle=params.shingle, seed=params.seed
         )
-    return _Part(rows, text_of_row[rows], sig)
+    return ChunkSignatures(rows, text_of_row[rows], sig)
 
 
 def _parts(
     batches: Iterable[pa.Array | pa.ChunkedArray], params: NearDupParams
-) -> Iterator[tuple[int, _Part]]:
+) -> Iterator[tuple[int, ChunkSignatures]]:
     """(rows in the batch, its part) for each batch, in order, ``params.workers`` at a time.
 
     At most ``workers + 1`` batches are read ahead, so a streamed input is never held whole.
     """
     with ThreadPoolExecutor(max_workers=params.workers) as pool:
-        pending: deque[tuple[int, Future[_Part]]] = deque()
+        pending: deque[tuple[int, Future[ChunkSignatures]]] = deque()
         for batch in batches:
-            pending.append((len(batch), pool.submit(_chunk_part, batch, params)))
+            pending.append((len(batch), pool.submit(sign_chunk, batch, params)))
             if len(pending) > params.workers:
                 size, part = pending.popleft()
                 yield size, part.result()
