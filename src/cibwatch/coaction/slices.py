@@ -506,12 +506,15 @@ def run_on_duckdb(
 ) -> tuple[dict[str, pa.Table], SlicePlan]:
     """Every co-action step on DuckDB, one time slice at a time when the join is large.
 
-    The shares are sorted once (``unique_shares``, ``near_shares``, kept on the connection
-    across the slices), the join's work per bucket plans the slices, and the steps of that
-    plan run on ``engine``. ``one_time_per_post`` promises that all shares of a post carry
-    its one time (a workspace's actions), which spares looking for posts that do not.
-    Raises :class:`~cibwatch.coaction.steps.TooManyPairsError` for a window too dense to
-    compute.
+    The shares are sorted by object and time to drop copies and keep the near ones
+    (``near_shares``, kept on the connection across the slices): in one piece up to
+    :func:`~cibwatch.coaction.chunks.chunk_shares` shares, else chunk by chunk of time
+    buckets (``checks`` then run on each chunk's ``unique_shares``). The join's work per
+    bucket plans the slices, and the steps of that plan run on ``engine``.
+    ``one_time_per_post`` promises that all shares of a post carry its one time (a
+    workspace's actions), which spares looking for posts that do not and lets posts per
+    account be summed over the chunks. Raises
+    :class:`~cibwatch.coaction.steps.TooManyPairsError` for a window too dense to compute.
     """
     con = engine.connection
     registered = "coaction_input"
