@@ -48,7 +48,9 @@ def one(args: argparse.Namespace) -> None:
         if spill_dir is None or not spill_dir.is_dir():
             return 0.0
         mine = [*spill_dir.glob(f"duckdb_temp_{os.getpid()}_*")]
-        # With them the sorted runs of co-actions per account pair (pair_counts.py).
+        # With them the near shares' files (chunks.py) and the sorted runs of co-actions
+        # per account pair (pair_counts.py).
+        mine += [*spill_dir.glob("cibwatch-near-*/*.parquet")]
         mine += [*spill_dir.glob("cibwatch-pairs-*/*.parquet")]
         return sum(path.stat().st_size for path in mine if path.is_file()) / 1024**3
 

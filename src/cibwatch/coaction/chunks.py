@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import pairwise
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -67,6 +68,7 @@ def deduplicate_in_chunks(
     one_time_per_post: bool,
     stepped: Callable[[str], None],
     made: list[tuple[str, str]],
+    folder: Path,
 ) -> int:
     """From the view ``shares``, make ``near_shares``, ``activity``, ``post_activity`` and
     ``accounts`` one chunk at a time; returns the number of chunks.
@@ -75,8 +77,11 @@ def deduplicate_in_chunks(
     chunk runs it over its own buckets and one bucket either side. ``checks`` run on each
     chunk's ``unique_shares``. With ``one_time_per_post`` every post lies in one chunk and
     posts per account are summed over the chunks; otherwise they are counted over all the
-    shares (a grouping, no sort). Tables made are appended to ``made`` (the caller drops
-    them).
+    shares (a grouping, no sort). The near shares are written to ``folder``, one
+    compressed Parquet file per chunk, and ``near_shares`` is a view over them: at 240
+    million shares, kept as a table with their text ids, they filled 8.4 GB of spill
+    beside DuckDB's memory limit. Tables and views made are appended to ``made`` (the
+    caller drops them and the folder).
     """
     if not flagged.sql.endswith(" FROM shares"):
         raise ValueError("the flagging step must read the view shares")
@@ -85,6 +90,7 @@ def deduplicate_in_chunks(
         f"SELECT {bucket} AS bucket, COUNT(*) AS n FROM shares GROUP BY bucket ORDER BY bucket"
     ).fetchnumpy()
     bounds = plan_chunks(counts["bucket"], counts["n"], chunk_shares(spec))
+    files: list[Path] = []
     for k, (first, end) in enumerate(bounds):
         read: list[str] = []
         own: list[str] = []
@@ -106,9 +112,14 @@ def deduplicate_in_chunks(
             if check.check is not None:
                 check.check(con.sql(f"SELECT * FROM {check.name}").to_arrow_table())
             con.execute(f"DROP TABLE {check.name}")
+        near = folder / f"near{k}.parquet"
+        con.execute(
+            "COPY (SELECT account, object_type, object_id, t, share_id, rid, bucket "
+            f"FROM unique_shares WHERE near = 1) TO '{_quoted(near)}' "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        ).fetchall()  # the count of rows written: fetched, so that the result is complete
+        files.append(near)
         parts = {
-            "near_shares": "SELECT account, object_type, object_id, t, share_id, rid, bucket "
-            "FROM unique_shares WHERE near = 1",
             "activity_parts": "SELECT account, object_type, COUNT(*) AS n FROM unique_shares "
             "GROUP BY account, object_type",
         }
@@ -131,6 +142,11 @@ def deduplicate_in_chunks(
             "(SELECT account, share_id FROM shares GROUP BY account, share_id) p GROUP BY account"
         )
         made.append(("TABLE", "post_parts"))
+    listed = ", ".join(f"'{_quoted(path)}'" for path in files)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW near_shares AS SELECT * FROM read_parquet([{listed}])"
+    )
+    made.append(("VIEW", "near_shares"))
     whole = {
         "activity": "SELECT account, object_type, CAST(SUM(n) AS BIGINT) AS n "
         "FROM activity_parts GROUP BY account, object_type",
@@ -145,3 +161,7 @@ def deduplicate_in_chunks(
     for name in ("activity_parts", "post_parts"):
         con.execute(f"DROP TABLE {name}")
     return len(bounds)
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")

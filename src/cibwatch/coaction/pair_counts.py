@@ -41,16 +41,8 @@ class PairRuns:
 
     @classmethod
     def open(cls, con: duckdb.DuckDBPyConnection) -> PairRuns:
-        """Runs in a fresh folder beside DuckDB's own spill (its ``temp_directory``) when
-        that is a full path (a database file's), else in the system's temporary folder
-        (an in-memory database's default, ``.tmp``, is relative to the working folder)."""
-        found = con.execute("SELECT current_setting('temp_directory')").fetchall()[0]
-        spill = Path(str(found[0])) if found and found[0] else None
-        if spill is not None and spill.is_absolute():
-            spill.mkdir(parents=True, exist_ok=True)
-        else:
-            spill = None
-        return cls(Path(tempfile.mkdtemp(prefix="cibwatch-pairs-", dir=spill)))
+        """Runs in a fresh folder (:func:`scratch_folder`)."""
+        return cls(scratch_folder(con, "cibwatch-pairs-"))
 
     def write(self, con: duckdb.DuckDBPyConnection, pairs: str) -> None:
         """Append the co-actions per account pair of ``pairs`` (columns ``acc1``, ``acc2``:
@@ -120,6 +112,19 @@ class PairRuns:
     def close(self) -> None:
         """Delete the runs."""
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def scratch_folder(con: duckdb.DuckDBPyConnection, prefix: str) -> Path:
+    """A fresh folder beside DuckDB's own spill (its ``temp_directory``) when that is a
+    full path (a database file's), else in the system's temporary folder (an in-memory
+    database's default, ``.tmp``, is relative to the working folder)."""
+    found = con.execute("SELECT current_setting('temp_directory')").fetchall()[0]
+    spill = Path(str(found[0])) if found and found[0] else None
+    if spill is not None and spill.is_absolute():
+        spill.mkdir(parents=True, exist_ok=True)
+    else:
+        spill = None
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=spill))
 
 
 def _quoted(path: Path) -> str:

@@ -26,6 +26,7 @@ naming the instant and its most shared objects.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ import numpy as np
 import pyarrow as pa
 
 from cibwatch.coaction.chunks import chunk_shares, deduplicate_in_chunks
-from cibwatch.coaction.pair_counts import PAIR_SHIFT, PairRuns
+from cibwatch.coaction.pair_counts import PAIR_SHIFT, PairRuns, scratch_folder
 from cibwatch.coaction.steps import (
     OUTPUTS,
     CoActionSpec,
@@ -242,6 +243,7 @@ def sliced_steps(
     plan: SlicePlan,
     *,
     drifting: bool,
+    releases: tuple[str, ...] = _SHARES_TABLES,
 ) -> list[Step]:
     """CooRTweet's steps after ``near_shares`` computing the join one slice at a time
     (cibwatch's: :func:`count_first_pass`, then :func:`second_pass_steps`).
@@ -348,7 +350,7 @@ def sliced_steps(
             Step(
                 f"slice{k}_found",
                 kept_coacts_sql(f"({raw_coacts_sql(f'({pairs})')})"),
-                releases=_SHARES_TABLES if last else (),
+                releases=releases if last else (),
             )
         )
         found.append(f"slice{k}_found")
@@ -447,9 +449,15 @@ def count_first_pass(
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def second_pass_steps(spec: CoActionSpec, dialect: Dialect, plan: SlicePlan) -> list[Step]:
+def second_pass_steps(
+    spec: CoActionSpec,
+    dialect: Dialect,
+    plan: SlicePlan,
+    releases: tuple[str, ...] = _SHARES_TABLES,
+) -> list[Step]:
     """After :func:`count_first_pass`: the co-actions of the candidate pairs (every
-    co-action when ``min_participation`` is 1), slice by slice, then the edge steps."""
+    co-action when ``min_participation`` is 1), slice by slice, then the edge steps.
+    ``releases``: the stored shares' tables, dropped after their last reader."""
     prefilter = spec.min_participation > 1
     steps: list[Step] = []
     source = "near_shares"
@@ -460,7 +468,7 @@ def second_pass_steps(spec: CoActionSpec, dialect: Dialect, plan: SlicePlan) -> 
                 "candidate_shares",
                 "SELECT * FROM near_shares WHERE account IN ("
                 "SELECT account_a FROM candidates UNION SELECT account_b FROM candidates)",
-                releases=_SHARES_TABLES,
+                releases=releases,
             )
         )
         source = "candidate_shares"
@@ -474,7 +482,7 @@ def second_pass_steps(spec: CoActionSpec, dialect: Dialect, plan: SlicePlan) -> 
                 "ON c.account_a = k.account_a AND c.account_b = k.account_b"
             )
         last = k == len(plan.bounds) - 1 and not prefilter
-        steps.append(Step(f"slice{k}_found", sql, releases=_SHARES_TABLES if last else ()))
+        steps.append(Step(f"slice{k}_found", sql, releases=releases if last else ()))
         found.append(f"slice{k}_found")
     steps.append(Step("candidate_coacts" if prefilter else "coacts", _union(found)))
     edges = edge_steps(spec, dialect)
@@ -525,6 +533,7 @@ def run_on_duckdb(
     flagged, unique, near = pair_steps(spec, one_object_type=one_object_type)[:3]
     made: list[tuple[str, str]] = []
     runs: PairRuns | None = None
+    folder: Path | None = None
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW shares AS {first.sql}")
         made.append(("VIEW", "shares"))
@@ -533,6 +542,7 @@ def run_on_duckdb(
         # (no sort of all the shares at once), and the whole-data statistics with them.
         chunked = int(counted[0] if counted else 0) > chunk_shares(spec)
         if chunked:
+            folder = scratch_folder(con, "cibwatch-near-")
             deduplicate_in_chunks(
                 con,
                 spec,
@@ -541,6 +551,7 @@ def run_on_duckdb(
                 one_time_per_post=one_time_per_post,
                 stepped=engine._stepped,
                 made=made,
+                folder=folder,
             )
             for table in first.releases:
                 con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -586,6 +597,8 @@ def run_on_duckdb(
                     engine._stepped(name)
                 for name in ("share_stats", "unique_shares"):
                     con.execute(f"DROP TABLE IF EXISTS {name}")
+            # Chunked, the near shares are files read through a view, dropped at the end.
+            releases = ("drifting_posts",) if chunked else _SHARES_TABLES
             # Posts whose shares carry different times (possible in files): their pairs
             # of posts may fall in two slices and are counted apart.
             drifting = False
@@ -627,15 +640,19 @@ def run_on_duckdb(
                     runs.bytes() / 1024**3,
                 )
                 runs.close()
-                steps = second_pass_steps(spec, engine.dialect, plan)
+                steps = second_pass_steps(spec, engine.dialect, plan, releases)
             else:
-                steps = sliced_steps(spec, engine.dialect, plan, drifting=drifting)
+                steps = sliced_steps(
+                    spec, engine.dialect, plan, drifting=drifting, releases=releases
+                )
         return engine.run(steps, {}, outputs), plan
     finally:
         if runs is not None:
             runs.close()
         for kind, name in reversed(made):
             con.execute(f"DROP {kind} IF EXISTS {name}")
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
         for table in first.releases:
             con.execute(f"DROP TABLE IF EXISTS {table}")
         if not isinstance(shares, Step) and not isinstance(shares, ParquetInput):
