@@ -89,7 +89,12 @@ def _unit_params(
 
 
 def _first_posts_sql(params: Mapping[str, Any]) -> str:
-    """Per narrative: the first post overall and each network's first post (one query)."""
+    """Per narrative: the first post overall and each network's first post (one query).
+
+    Only narratives some network posted: an overlap needs a network that follows, and the
+    first poster of every other narrative, fetched into Python to be dropped there, was
+    a row per narrative of the workspace (millions at a hundred million posts).
+    """
     return f"""
     WITH u AS (
         SELECT a.object_id AS narrative, a.account, a.platform, a.post_id, a.created_at,
@@ -114,6 +119,7 @@ def _first_posts_sql(params: Mapping[str, Any]) -> str:
     sources AS (
         SELECT narrative, account AS actor, 'source' AS kind, account, post, t
         FROM overall WHERE network IS NULL
+          AND narrative IN (SELECT narrative FROM per_network)
     )
     SELECT * FROM per_network UNION ALL SELECT * FROM sources
     """
