@@ -15,7 +15,8 @@ T0 = datetime(2024, 3, 4, 9, 0, 0)
 
 
 def _post(ws: Workspace, platform: str, account_id: str, n: int, **extra: object) -> None:
-    cols = {"platform": platform, "post_id": f"{account_id}-{n}", "account_id": account_id}
+    cols: dict[str, object] = {"platform": platform, "post_id": f"{account_id}-{n}"}
+    cols["account_id"] = account_id
     cols |= {"created_at": T0 + timedelta(hours=7 * n), "text": f"post {n} <b>x</b>"} | extra
     ws.connection.execute(
         f"INSERT INTO posts ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
