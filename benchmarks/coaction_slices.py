@@ -47,7 +47,11 @@ def one(args: argparse.Namespace) -> None:
         # This process's files only: DuckDB names them after the process id.
         if spill_dir is None or not spill_dir.is_dir():
             return 0.0
-        mine = spill_dir.glob(f"duckdb_temp_{os.getpid()}_*")
+        mine = [*spill_dir.glob(f"duckdb_temp_{os.getpid()}_*")]
+        # With them the near shares' files (chunks.py) and the sorted runs of co-actions
+        # per account pair (pair_counts.py).
+        mine += [*spill_dir.glob("cibwatch-near-*/*.parquet")]
+        mine += [*spill_dir.glob("cibwatch-pairs-*/*.parquet")]
         return sum(path.stat().st_size for path in mine if path.is_file()) / 1024**3
 
     def sample() -> None:

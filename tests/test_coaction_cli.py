@@ -184,3 +184,24 @@ def test_coordination_exits_non_zero_when_no_row_is_a_share(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "2 rows read, 0 shares, 0 rejected, 2 no object" in result.output
     assert "no share in" in result.output and "'what'" in result.output
+
+
+def test_coordination_slice_pairs_gives_the_same_edges_in_slices(tmp_path: Path) -> None:
+    source = tmp_path / "shares.csv"
+    _shares_csv(source)
+    args = [str(source), "--account-col", "who", "--object-col", "what", "--time-col", "when"]
+    args += ["--window", "5"]
+    whole = CliRunner().invoke(coordination, [*args, "--out", str(tmp_path / "whole.csv")])
+    assert whole.exit_code == 0, whole.output
+    assert "time slices" not in whole.output
+    # u's two shares and v's two fall in two windows, one pair each: one slice per window.
+    sliced = CliRunner().invoke(
+        coordination, [*args, "--slice-pairs", "1", "--out", str(tmp_path / "sliced.csv")]
+    )
+    assert sliced.exit_code == 0, sliced.output
+    assert "the window join ran in 2 time slices of at most 1 planned pairs" in sliced.output
+    assert (tmp_path / "sliced.csv").read_text() == (tmp_path / "whole.csv").read_text()
+    refused = CliRunner().invoke(
+        coordination, [*args, "--slice-pairs", "0", "--out", str(tmp_path / "x.csv")]
+    )
+    assert refused.exit_code != 0 and "--slice-pairs" in refused.output

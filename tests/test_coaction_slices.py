@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cibwatch.coaction import CoActionResult, detect_coordination
+from cibwatch.coaction.pair_counts import PairRuns
 from cibwatch.coaction.slices import plan_slices
 from cibwatch.coaction.steps import CoActionSpec
 from cibwatch.detectors.coaction import CoActionDetector
@@ -162,3 +164,89 @@ def test_slice_size_must_fit_what_one_slice_may_hold() -> None:
         CoActionSpec(window=30, slice_pairs=0).check()
     assert CoActionSpec(window=30, max_pairs=1000).planned_slice_pairs() == 1000
     assert CoActionSpec(window=30, max_pairs=None, slice_pairs=7).planned_slice_pairs() == 7
+
+
+def test_chunks_find_copies_and_neighbours_across_their_borders() -> None:
+    # Window 10: buckets [0, 10), [10, 20), ... With slice_pairs=2 a chunk holds one share,
+    # so every bucket is a chunk and is sorted with the bucket either side of it. a's post
+    # p1 is exported twice (one share); b acts 2 s later, in the next bucket: each share's
+    # only neighbour lies in another chunk. The same again on w across buckets 3 and 4.
+    # c and d share v 20 s apart, two buckets apart: near nothing, and no pair.
+    rows = [
+        ("a", "url", "u", 19.0, "p1"),
+        ("a", "url", "u", 19.0, "p1"),
+        ("b", "url", "u", 21.0, "p2"),
+        ("a", "url", "w", 39.0, "p3"),
+        ("b", "url", "w", 41.0, "p4"),
+        ("c", "url", "v", 5.0, "p5"),
+        ("d", "url", "v", 25.0, "p6"),
+    ]
+    whole = _run(rows, 10, min_participation=2)
+    # The join's two pairs fit one slice of 2: chunked, yet one slice.
+    one_slice = _run(rows, 10, min_participation=2, slice_pairs=2)
+    sliced = _run(rows, 10, min_participation=2, slice_pairs=1)
+    assert (whole.params["slices"], one_slice.params["slices"], sliced.params["slices"]) == (
+        1,
+        1,
+        2,
+    )
+    for result in (one_slice, sliced):
+        _same(result, whole)
+    assert sliced.n_shares == 6 and sliced.n_window_pairs == 2
+    edges = [(e["account_a"], e["account_b"], e["n_pairs"]) for e in sliced.edges.to_pylist()]
+    assert edges == [("a", "b", 2)]
+    nodes = {n["account"]: n["n_actions"] for n in sliced.nodes.to_pylist()}
+    assert nodes == {"a": 2, "b": 2}
+
+
+def test_pair_runs_merge_gives_every_pair_once_and_the_frequent_ones(tmp_path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET temp_directory = '{tmp_path / 'spill'}'")
+    runs = PairRuns.open(con)
+    assert runs.folder.parent == tmp_path / "spill"
+    # Four slices of co-actions (account numbers, either order, with a pair of one account
+    # that is no co-action). 1-2 co-acts twice (slices 0 and 3), 2-3 twice in slice 0,
+    # 1-3 once, 4-5 twice (slices 2 and 3), 6-7 once: 5 pairs, 3 of them at least twice.
+    # Each run is one row group starting at its least pair: 1-2, 1-3, 4-5 and 1-2, so
+    # ranges of one row are cut at 1-3 and 4-5, and slice 0's run (1-2 to 2-3) spans two.
+    slices = [
+        [(1, 2), (3, 2), (2, 3), (5, 5)],
+        [(3, 1)],
+        [(4, 5), (7, 6)],
+        [(5, 4), (2, 1)],
+    ]
+    for rows in slices:
+        table = pa.table({"acc1": [r[0] for r in rows], "acc2": [r[1] for r in rows]})
+        con.register("some_pairs", table)
+        runs.write(con, "some_pairs")
+        con.unregister("some_pairs")
+    assert len(runs.files) == 4 and runs.bytes() > 0
+    shift = 4294967296
+    for range_rows in (1, 2, 1000):
+        con.execute("CREATE OR REPLACE TABLE kept (pair BIGINT)")
+        assert runs.merge(con, 2, "kept", range_rows) == 5
+        kept = sorted(divmod(p, shift) for (p,) in con.execute("SELECT pair FROM kept").fetchall())
+        assert kept == [(1, 2), (2, 3), (4, 5)]
+    cut = [1 * shift + 3, 4 * shift + 5]
+    assert runs.ranges(con, _files(runs), 1) == [(None, cut[0]), (cut[0], cut[1]), (cut[1], None)]
+    assert runs.ranges(con, _files(runs), 1000) == [(None, None)]
+    assert runs.merge(con, None, "kept", 2) == 5
+    runs.close()
+    assert not runs.folder.exists()
+
+
+def _files(runs: PairRuns) -> str:
+    return "[" + ", ".join(f"'{path}'" for path in runs.files) + "]"
+
+
+def test_a_sliced_run_leaves_no_runs_behind(tmp_path: Path, monkeypatch: Any) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    rows = [("a", "url", "u", 1.0, "p1"), ("b", "url", "u", 2.0, "p2")]
+    rows += [("a", "url", "v", 101.0, "p3"), ("b", "url", "v", 102.0, "p4")]
+    result = _run(rows, 10, slice_pairs=1)
+    assert result.params["slices"] == 2 and result.edges.num_rows == 1
+    assert list(tmp_path.iterdir()) == []

@@ -60,6 +60,16 @@ def max_pairs_option(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="duckdb", show_default=True)
 @click.option("--fdr", type=float, default=0.05, show_default=True, help="False discovery rate.")
 @max_pairs_option
+@click.option(
+    "--slice-pairs",
+    type=click.IntRange(min=1),
+    default=None,
+    help=(
+        "Pairs of shares one time slice of co-action's window join is planned to hold "
+        "(DuckDB; default: 40 million, never more than --max-pairs). Smaller slices need "
+        "less memory and spill; the edges are the same."
+    ),
+)
 @click.option("--significant-only", is_flag=True, help="Write only the edges judged significant.")
 @click.option(
     "--out",
@@ -86,6 +96,7 @@ def command(
     engine: str,
     fdr: float,
     max_pairs: int | None,
+    slice_pairs: int | None,
     significant_only: bool,
     out: str,
     nodes_out: str | None,
@@ -113,6 +124,7 @@ def command(
         fdr=fdr,
         max_pairs=max_pairs,
         max_reject_share=max_reject_share,
+        slice_pairs=slice_pairs,
     )
     edges = result.significant_edges() if significant_only else result.edges
     if out.lower().endswith((".graphml", ".gexf")):
@@ -138,3 +150,9 @@ def command(
         f"({n_significant} significant at FDR {fdr}, {result.n_tests} tests: the pairs that "
         f"co-acted at least once) from {result.n_shares} shares -> {out}"
     )
+    slices = int(result.params.get("slices", 1))
+    if slices > 1:
+        click.echo(
+            f"the window join ran in {slices} time slices of at most "
+            f"{int(result.params['slice_pairs']):,} planned pairs of shares each"
+        )

@@ -7,13 +7,14 @@ shares exists only within the window, so the join can run over one stretch of ti
 another: the pairs whose *earlier* share lies in a slice's time buckets (``floor(t /
 window)``) are that slice's, every pair falls in exactly one slice, and the slice reads its
 shares plus the one bucket after it. What must see all the data stays whole-data: the
-per-account and per-post statistics are computed once from every share, and what the
-pairs feed across slices is summed (pairs per object type, post pairs) or gathered into one
-per-account-pair table that DuckDB spills beyond its memory limit (co-action counts, hence
-the candidate pairs and the number of tests). A second pass over the slices then keeps the
-co-actions of the candidate pairs only, so the edge statistics (medians, proofs) are
-computed by the same steps as in one piece, from the same rows: sliced and whole runs give
-identical edges, layers and nodes.
+per-account and per-post statistics are counted from every share (beyond one chunk of
+shares, chunk by chunk: :mod:`cibwatch.coaction.chunks`), and what the pairs feed across
+slices is summed (pairs per object type, post pairs) or, for the co-actions per account
+pair (hence the candidate pairs and the number of tests), written per slice as sorted runs
+and merged one key range at a time (:mod:`cibwatch.coaction.pair_counts`). A second pass
+over the slices then keeps the co-actions of the candidate pairs only, so the edge
+statistics (medians, proofs) are computed by the same steps as in one piece, from the same
+rows: sliced and whole runs give identical edges, layers and nodes.
 
 Slices are planned from the exact work of the join per bucket (the same count the pair
 guard makes): consecutive buckets are grouped while their pairs stay within the slice size,
@@ -25,7 +26,8 @@ naming the instant and its most shared objects.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -35,6 +37,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from cibwatch.coaction.chunks import chunk_shares, deduplicate_in_chunks
+from cibwatch.coaction.pair_counts import PAIR_SHIFT, PairRuns, scratch_folder
 from cibwatch.coaction.steps import (
     OUTPUTS,
     CoActionSpec,
@@ -163,26 +167,44 @@ WHOLE_DATA = ("share_stats", "activity", "post_activity", "accounts")
 _SHARES_TABLES = ("near_shares", "drifting_posts")
 
 
-def keys_sql() -> tuple[str, str]:
-    """``(account_keys, near_keys)``: the near shares with numbers for names.
+def keys_sql() -> list[tuple[str, str]]:
+    """``(name, SELECT)`` of the tables that give the near shares numbers for names, the
+    last (``near_keys``) the near shares so numbered.
 
     The first pass over the slices only counts (pairs per type, pairs of posts, co-actions
     per account pair): numbered accounts, posts and objects make its join, its distinct
-    pairs of posts and its per-account-pair table several times cheaper than the text ids.
-    Numbers follow the order of the text (accounts by id, posts by account then id), so
-    ``LEAST`` and ``GREATEST`` orient pairs as the text would.
+    pairs of posts and its per-account-pair runs several times cheaper than the text ids.
+    Accounts are numbered in the order of their ids, so that ``LEAST`` and ``GREATEST``
+    orient pairs as the text would (a sort of the distinct accounts only). Posts and
+    objects need only be told apart: each distinct one gets the next number as the
+    grouping meets it, with no sort of the near shares (two such sorts cost 37 of 246 CPU s
+    at 10 M posts).
     """
-    accounts = (
-        "SELECT account, row_number() OVER (ORDER BY account) AS key "
-        "FROM (SELECT DISTINCT account FROM near_shares) a"
-    )
-    near = (
-        "SELECT n.object_type, n.bucket, n.t, n.rid, a.key AS account, "
-        "dense_rank() OVER (ORDER BY n.account, n.share_id) AS post, "
-        "dense_rank() OVER (ORDER BY n.object_type, n.object_id) AS object "
-        "FROM near_shares n JOIN account_keys a ON a.account = n.account"
-    )
-    return accounts, near
+    return [
+        (
+            "account_keys",
+            "SELECT account, row_number() OVER (ORDER BY account) AS key "
+            "FROM (SELECT DISTINCT account FROM near_shares) a",
+        ),
+        (
+            "post_keys",
+            "SELECT account, share_id, row_number() OVER () AS post "
+            "FROM (SELECT DISTINCT account, share_id FROM near_shares) p",
+        ),
+        (
+            "object_keys",
+            "SELECT object_type, object_id, row_number() OVER () AS object "
+            "FROM (SELECT DISTINCT object_type, object_id FROM near_shares) o",
+        ),
+        (
+            "near_keys",
+            "SELECT n.object_type, n.bucket, n.t, n.rid, a.key AS account, p.post, o.object "
+            "FROM near_shares n JOIN account_keys a ON a.account = n.account "
+            "JOIN post_keys p ON p.account = n.account AND p.share_id = n.share_id "
+            "JOIN object_keys o ON o.object_type = n.object_type "
+            "AND o.object_id = n.object_id",
+        ),
+    ]
 
 
 def keyed_pairs_sql(window: float, buckets: tuple[int | None, int | None]) -> str:
@@ -221,24 +243,20 @@ def sliced_steps(
     plan: SlicePlan,
     *,
     drifting: bool,
+    releases: tuple[str, ...] = _SHARES_TABLES,
 ) -> list[Step]:
-    """The steps after ``near_shares`` computing the join one slice at a time.
+    """CooRTweet's steps after ``near_shares`` computing the join one slice at a time
+    (cibwatch's: :func:`count_first_pass`, then :func:`second_pass_steps`).
 
-    ``drifting`` says that some post has shares at different times (``drifting_posts``, a
-    table of ``(account, share_id)``, lists them). Its pairs of posts may then fall in two
-    slices, so they are gathered and counted once at the end; every other pair of posts has
-    all its pairs of shares at the same earlier time, hence in one slice, and is counted
-    there.
+    Its first pass needs the pairs' accounts and shares as they are (its per-type activity
+    filter). ``drifting`` says that some post has shares at different times
+    (``drifting_posts``, a table of ``(account, share_id)``, lists them). Its pairs of
+    posts may then fall in two slices, so they are gathered and counted once at the end;
+    every other pair of posts has all its pairs of shares at the same earlier time, hence
+    in one slice, and is counted there.
     """
-    m = int(spec.min_participation)
-    coortweet = spec.semantics == "coortweet"
-    # CooRTweet's first pass needs the pairs' accounts and shares as they are (its
-    # per-type activity filter); cibwatch's counts only need numbers (``near_keys``).
-    keyed = not coortweet
     # ``activity``, ``post_activity`` and ``accounts`` are made before (:func:`run_on_duckdb`).
-    steps: list[Step] = []
-    if coortweet:
-        steps.append(active_step(spec))
+    steps: list[Step] = [active_step(spec)]
     types: list[str] = []
     counted: list[str] = []
     loose: list[str] = []
@@ -246,32 +264,8 @@ def sliced_steps(
     coacting: list[str] = []
     for k, buckets in enumerate(plan.bounds):
         pairs = f"slice{k}_pairs"
-        if keyed:
-            steps.append(Step(pairs, keyed_pairs_sql(spec.window, buckets)))
-            posts = (
-                "SELECT DISTINCT LEAST(post1, post2) AS first_post, "
-                f"GREATEST(post1, post2) AS second_post FROM {pairs} WHERE post1 <> post2"
-            )
-            drifts = (
-                "LEFT JOIN drifting_posts d1 ON d1.post = x.first_post "
-                "LEFT JOIN drifting_posts d2 ON d2.post = x.second_post"
-            )
-            pair_of_posts = "first_post, second_post"
-            coacts = (
-                "SELECT LEAST(acc1, acc2) AS account_a, GREATEST(acc1, acc2) AS account_b "
-                f"FROM {pairs} WHERE acc1 <> acc2"
-            )
-        else:
-            steps.append(Step(pairs, pairs_sql(spec.window, buckets=buckets)))
-            posts = _post_pairs_sql(pairs)
-            drifts = (
-                "LEFT JOIN drifting_posts d1 ON "
-                "d1.account = x.first_account AND d1.share_id = x.first_share "
-                "LEFT JOIN drifting_posts d2 ON "
-                "d2.account = x.second_account AND d2.share_id = x.second_share"
-            )
-            pair_of_posts = "first_account, first_share, second_account, second_share"
-            coacts = coacts_sql(pairs, "")
+        steps.append(Step(pairs, pairs_sql(spec.window, buckets=buckets)))
+        posts = _post_pairs_sql(pairs)
         steps.append(
             Step(
                 f"slice{k}_types",
@@ -283,13 +277,17 @@ def sliced_steps(
                 Step(
                     f"slice{k}_post_pairs",
                     "SELECT x.*, d1.drifts IS NOT NULL OR d2.drifts IS NOT NULL AS drifts "
-                    f"FROM ({posts}) x {drifts}",
+                    f"FROM ({posts}) x LEFT JOIN drifting_posts d1 ON "
+                    "d1.account = x.first_account AND d1.share_id = x.first_share "
+                    "LEFT JOIN drifting_posts d2 ON "
+                    "d2.account = x.second_account AND d2.share_id = x.second_share",
                 )
             )
             steps.append(
                 Step(
                     f"slice{k}_loose",
-                    f"SELECT {pair_of_posts} FROM slice{k}_post_pairs WHERE drifts",
+                    "SELECT first_account, first_share, second_account, second_share "
+                    f"FROM slice{k}_post_pairs WHERE drifts",
                 )
             )
             loose.append(f"slice{k}_loose")
@@ -298,21 +296,20 @@ def sliced_steps(
         steps.append(
             Step(
                 f"slice{k}_account_pairs",
-                f"SELECT account_a, account_b, COUNT(*) AS n FROM ({coacts}) c "
+                f"SELECT account_a, account_b, COUNT(*) AS n FROM ({coacts_sql(pairs, '')}) c "
                 "GROUP BY account_a, account_b",
             )
         )
-        if coortweet:
-            steps.append(Step(f"slice{k}_raw", raw_coacts_sql(pairs)))
-            steps.append(
-                Step(
-                    f"slice{k}_coacting",
-                    "SELECT DISTINCT account, object_type, share FROM ("
-                    + coacting_shares_sql(f"slice{k}_raw")
-                    + ") x",
-                )
+        steps.append(Step(f"slice{k}_raw", raw_coacts_sql(pairs)))
+        steps.append(
+            Step(
+                f"slice{k}_coacting",
+                "SELECT DISTINCT account, object_type, share FROM ("
+                + coacting_shares_sql(f"slice{k}_raw")
+                + ") x",
             )
-            coacting.append(f"slice{k}_coacting")
+        )
+        coacting.append(f"slice{k}_coacting")
         types.append(f"slice{k}_types")
         counted.append(f"slice{k}_post_count")
         account_pairs.append(f"slice{k}_account_pairs")
@@ -339,58 +336,153 @@ def sliced_steps(
             f"{_union(counted)} UNION ALL SELECT * FROM {loose_count}) u) w",
         ),
         Step(
-            # The one table over all slices that grows with the account pairs: DuckDB
-            # spills it beyond its memory limit.
-            "account_pairs",
-            "SELECT account_a, account_b, CAST(SUM(n) AS BIGINT) AS n "
-            f"FROM ({_union(account_pairs)}) u GROUP BY account_a, account_b",
-            releases=("near_keys", "account_keys") if keyed else (),
+            "coacting_pairs",
+            "SELECT COUNT(*) AS n_coacting_pairs FROM (SELECT account_a, account_b "
+            f"FROM ({_union(account_pairs)}) u GROUP BY account_a, account_b) d",
         ),
-        Step("coacting_pairs", "SELECT COUNT(*) AS n_coacting_pairs FROM account_pairs"),
+        Step("kept", kept_sql(_union(coacting), spec)),
     ]
-    if coortweet:
-        steps.append(Step("kept", kept_sql(_union(coacting), spec)))
-    prefilter = spec.semantics == "cibwatch" and m > 1
+    found = []
+    for k, buckets in enumerate(plan.bounds):
+        pairs = pairs_sql(spec.window, "near_shares", buckets)
+        last = k == len(plan.bounds) - 1
+        steps.append(
+            Step(
+                f"slice{k}_found",
+                kept_coacts_sql(f"({raw_coacts_sql(f'({pairs})')})"),
+                releases=releases if last else (),
+            )
+        )
+        found.append(f"slice{k}_found")
+    steps.append(Step("coacts", _union(found)))
+    return steps + edge_steps(spec, dialect)
+
+
+def count_first_pass(
+    con: duckdb.DuckDBPyConnection,
+    spec: CoActionSpec,
+    plan: SlicePlan,
+    runs: PairRuns,
+    *,
+    drifting: bool,
+    stepped: Callable[[str], None],
+    made: list[tuple[str, str]],
+) -> None:
+    """The first pass over the slices (numbered shares, ``near_keys``): makes
+    ``type_totals``, ``post_totals``, ``coacting_pairs`` and, when ``min_participation``
+    exceeds 1, ``candidates`` (pairs of account ids that co-acted that often).
+
+    Each slice's pairs of shares are counted per object type and as distinct pairs of
+    posts (summed: every pair of posts of a post with one time lies in one slice; those of
+    ``drifting`` posts are gathered and counted once at the end), and its co-actions per
+    account pair go to ``runs``, merged at the end (:mod:`cibwatch.coaction.pair_counts`).
+    """
+    m = int(spec.min_participation)
+    tables = {
+        "pair_types": "SELECT object_type, CAST(0 AS BIGINT) AS n FROM near_keys WHERE FALSE",
+        "loose_posts": "SELECT post AS first_post, post AS second_post FROM near_keys WHERE FALSE",
+        "candidate_keys": "SELECT CAST(0 AS BIGINT) AS pair WHERE FALSE",
+    }
+    for name, sql in tables.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        made.append(("TABLE", name))
+    post_pairs = 0
+    for k, buckets in enumerate(plan.bounds):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE slice_pairs AS " + keyed_pairs_sql(spec.window, buckets)
+        )
+        con.execute(
+            "INSERT INTO pair_types SELECT object_type, COUNT(*) FROM slice_pairs "
+            "GROUP BY object_type"
+        )
+        posts = (
+            "SELECT DISTINCT LEAST(post1, post2) AS first_post, "
+            "GREATEST(post1, post2) AS second_post FROM slice_pairs WHERE post1 <> post2"
+        )
+        if drifting:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE slice_post_pairs AS SELECT x.*, "
+                "d1.drifts IS NOT NULL OR d2.drifts IS NOT NULL AS drifts "
+                f"FROM ({posts}) x "
+                "LEFT JOIN drifting_posts d1 ON d1.post = x.first_post "
+                "LEFT JOIN drifting_posts d2 ON d2.post = x.second_post"
+            )
+            con.execute(
+                "INSERT INTO loose_posts SELECT first_post, second_post "
+                "FROM slice_post_pairs WHERE drifts"
+            )
+            posts = "SELECT * FROM slice_post_pairs WHERE NOT drifts"
+        found = con.execute(f"SELECT COUNT(*) FROM ({posts}) d").fetchone()
+        post_pairs += int(found[0]) if found else 0
+        runs.write(con, "slice_pairs")
+        con.execute("DROP TABLE IF EXISTS slice_post_pairs")
+        con.execute("DROP TABLE slice_pairs")
+        stepped(f"slice{k}_counted")
+    found = con.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT first_post, second_post FROM loose_posts) d"
+    ).fetchone()
+    post_pairs += int(found[0]) if found else 0
+    n_coacting = runs.merge(con, m if m > 1 else None, "candidate_keys", spec.planned_slice_pairs())
+    stepped("account_pairs")
+    whole = {
+        "type_totals": "SELECT k.object_type, k.n_shares, "
+        "COALESCE(w.n_window_pairs, 0) AS n_window_pairs "
+        "FROM (SELECT object_type, CAST(SUM(n) AS BIGINT) AS n_shares FROM activity "
+        "GROUP BY object_type) k "
+        "LEFT JOIN (SELECT object_type, CAST(SUM(n) AS BIGINT) AS n_window_pairs "
+        "FROM pair_types GROUP BY object_type) w ON k.object_type = w.object_type",
+        "post_totals": "SELECT CAST(SUM(n) AS BIGINT) AS n_posts, "
+        f"CAST({post_pairs} AS BIGINT) AS n_window_post_pairs FROM post_activity",
+        "coacting_pairs": f"SELECT CAST({n_coacting} AS BIGINT) AS n_coacting_pairs",
+    }
+    if m > 1:
+        whole["candidates"] = (
+            "SELECT x.account AS account_a, y.account AS account_b FROM candidate_keys p "
+            f"JOIN account_keys x ON x.key = p.pair // {PAIR_SHIFT} "
+            f"JOIN account_keys y ON y.key = p.pair % {PAIR_SHIFT}"
+        )
+    for name, sql in whole.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        made.append(("TABLE", name))
+        stepped(name)
+    for name in ("pair_types", "loose_posts", "candidate_keys", "near_keys", "account_keys"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def second_pass_steps(
+    spec: CoActionSpec,
+    dialect: Dialect,
+    plan: SlicePlan,
+    releases: tuple[str, ...] = _SHARES_TABLES,
+) -> list[Step]:
+    """After :func:`count_first_pass`: the co-actions of the candidate pairs (every
+    co-action when ``min_participation`` is 1), slice by slice, then the edge steps.
+    ``releases``: the stored shares' tables, dropped after their last reader."""
+    prefilter = spec.min_participation > 1
+    steps: list[Step] = []
     source = "near_shares"
     if prefilter:
         # The second pass needs only the shares of accounts in a candidate pair.
-        candidates = f"SELECT account_a, account_b FROM account_pairs WHERE n >= {m}"
-        if keyed:
-            candidates = (
-                "SELECT x.account AS account_a, y.account AS account_b FROM account_pairs p "
-                "JOIN account_keys x ON x.key = p.account_a "
-                f"JOIN account_keys y ON y.key = p.account_b WHERE p.n >= {m}"
-            )
-        steps += [
-            Step("candidates", candidates),
+        steps.append(
             Step(
                 "candidate_shares",
                 "SELECT * FROM near_shares WHERE account IN ("
                 "SELECT account_a FROM candidates UNION SELECT account_b FROM candidates)",
-                releases=_SHARES_TABLES,
-            ),
-        ]
+                releases=releases,
+            )
+        )
         source = "candidate_shares"
     found = []
     for k, buckets in enumerate(plan.bounds):
         pairs = pairs_sql(spec.window, source, buckets)
+        sql = coacts_sql(f"({pairs}) p", "")
         if prefilter:
             sql = (
-                f"SELECT c.* FROM ({coacts_sql(f'({pairs}) p', '')}) c JOIN candidates k "
+                f"SELECT c.* FROM ({sql}) c JOIN candidates k "
                 "ON c.account_a = k.account_a AND c.account_b = k.account_b"
             )
-        elif coortweet:
-            sql = kept_coacts_sql(f"({raw_coacts_sql(f'({pairs})')})")
-        else:
-            sql = coacts_sql(f"({pairs}) p", "")
         last = k == len(plan.bounds) - 1 and not prefilter
-        steps.append(
-            Step(
-                f"slice{k}_found",
-                sql,
-                releases=_SHARES_TABLES if last else (),
-            )
-        )
+        steps.append(Step(f"slice{k}_found", sql, releases=releases if last else ()))
         found.append(f"slice{k}_found")
     steps.append(Step("candidate_coacts" if prefilter else "coacts", _union(found)))
     edges = edge_steps(spec, dialect)
@@ -422,12 +514,15 @@ def run_on_duckdb(
 ) -> tuple[dict[str, pa.Table], SlicePlan]:
     """Every co-action step on DuckDB, one time slice at a time when the join is large.
 
-    The shares are sorted once (``unique_shares``, ``near_shares``, kept on the connection
-    across the slices), the join's work per bucket plans the slices, and the steps of that
-    plan run on ``engine``. ``one_time_per_post`` promises that all shares of a post carry
-    its one time (a workspace's actions), which spares looking for posts that do not.
-    Raises :class:`~cibwatch.coaction.steps.TooManyPairsError` for a window too dense to
-    compute.
+    The shares are sorted by object and time to drop copies and keep the near ones
+    (``near_shares``, kept on the connection across the slices): in one piece up to
+    :func:`~cibwatch.coaction.chunks.chunk_shares` shares, else chunk by chunk of time
+    buckets (``checks`` then run on each chunk's ``unique_shares``). The join's work per
+    bucket plans the slices, and the steps of that plan run on ``engine``.
+    ``one_time_per_post`` promises that all shares of a post carry its one time (a
+    workspace's actions), which spares looking for posts that do not and lets posts per
+    account be summed over the chunks. Raises
+    :class:`~cibwatch.coaction.steps.TooManyPairsError` for a window too dense to compute.
     """
     con = engine.connection
     registered = "coaction_input"
@@ -437,19 +532,42 @@ def run_on_duckdb(
         first = Step("shares", _plain_view(con, shares, registered), materialize=False)
     flagged, unique, near = pair_steps(spec, one_object_type=one_object_type)[:3]
     made: list[tuple[str, str]] = []
+    runs: PairRuns | None = None
+    folder: Path | None = None
     try:
-        for step in (first, flagged, unique, *checks, near):
-            kind = "TABLE" if step.materialize else "VIEW"
-            con.execute(f"CREATE OR REPLACE TEMP {kind} {step.name} AS {step.sql}")
-            made.append((kind, step.name))
-            if step.check is not None:
-                step.check(con.sql(f"SELECT * FROM {step.name}").to_arrow_table())
-            if step is unique:  # the input is read: what staged it can go
-                for kind, name in reversed(made[:2]):
-                    con.execute(f"DROP {kind} IF EXISTS {name}")
-                for table in first.releases:
-                    con.execute(f"DROP TABLE IF EXISTS {table}")
-            engine._stepped(step.name)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW shares AS {first.sql}")
+        made.append(("VIEW", "shares"))
+        counted = con.execute("SELECT COUNT(*) FROM shares").fetchone()
+        # Beyond one chunk of shares, duplicates and near shares are found chunk by chunk
+        # (no sort of all the shares at once), and the whole-data statistics with them.
+        chunked = int(counted[0] if counted else 0) > chunk_shares(spec)
+        if chunked:
+            folder = scratch_folder(con, "cibwatch-near-")
+            deduplicate_in_chunks(
+                con,
+                spec,
+                flagged,
+                checks=checks,
+                one_time_per_post=one_time_per_post,
+                stepped=engine._stepped,
+                made=made,
+                folder=folder,
+            )
+            for table in first.releases:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+        else:
+            for step in (flagged, unique, *checks, near):
+                kind = "TABLE" if step.materialize else "VIEW"
+                con.execute(f"CREATE OR REPLACE TEMP {kind} {step.name} AS {step.sql}")
+                made.append((kind, step.name))
+                if step.check is not None:
+                    step.check(con.sql(f"SELECT * FROM {step.name}").to_arrow_table())
+                if step is unique:  # the input is read: what staged it can go
+                    for kind, name in reversed(made[:2]):
+                        con.execute(f"DROP {kind} IF EXISTS {name}")
+                    for table in first.releases:
+                        con.execute(f"DROP TABLE IF EXISTS {table}")
+                engine._stepped(step.name)
         work = con.sql(bucket_work_sql(one_object_type)).to_arrow_table()
         plan, dense = plan_slices(
             work.column("bucket").to_numpy(), work.column("examined").to_numpy(), spec
@@ -465,25 +583,33 @@ def run_on_duckdb(
             len(plan.bounds),
             f"{plan.largest:,}",
         )
-        if plan.sliced:
-            # The whole-data statistics first, so that every stored share but the near
-            # ones is gone before the slices (at 85 million shares they spilled 9 GB more).
-            whole = {step.name: step for step in totals_steps()}
-            for name in WHOLE_DATA:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {whole[name].sql}")
-                made.append(("TABLE", name))
-                engine._stepped(name)
-            for name in ("share_stats", "unique_shares"):
-                con.execute(f"DROP TABLE IF EXISTS {name}")
+        if not plan.sliced and not chunked:
+            steps = whole_steps(spec, engine.dialect)
+        else:
+            if not chunked:
+                # The whole-data statistics first, so that every stored share but the
+                # near ones is gone before the slices (at 85 million shares they spilled
+                # 9 GB more).
+                whole = {step.name: step for step in totals_steps()}
+                for name in WHOLE_DATA:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {whole[name].sql}")
+                    made.append(("TABLE", name))
+                    engine._stepped(name)
+                for name in ("share_stats", "unique_shares"):
+                    con.execute(f"DROP TABLE IF EXISTS {name}")
+            # Chunked, the near shares are files read through a view, dropped at the end.
+            releases = ("drifting_posts",) if chunked else _SHARES_TABLES
             # Posts whose shares carry different times (possible in files): their pairs
             # of posts may fall in two slices and are counted apart.
             drifting = False
             keyed = spec.semantics != "coortweet"
             if keyed:
-                for name, sql in zip(("account_keys", "near_keys"), keys_sql(), strict=True):
+                for name, sql in keys_sql():
                     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
                     made.append(("TABLE", name))
                     engine._stepped(name)
+                for name in ("post_keys", "object_keys"):  # read by near_keys alone
+                    con.execute(f"DROP TABLE {name}")
             if not one_time_per_post:
                 con.execute(
                     "CREATE OR REPLACE TEMP TABLE drifting_posts AS "
@@ -498,13 +624,35 @@ def run_on_duckdb(
                 made.append(("TABLE", "drifting_posts"))
                 found = con.execute("SELECT COUNT(*) FROM drifting_posts").fetchone()
                 drifting = bool(found and found[0])
-            steps = sliced_steps(spec, engine.dialect, plan, drifting=drifting)
-        else:
-            steps = whole_steps(spec, engine.dialect)
+            if keyed:
+                runs = PairRuns.open(con)
+                count_first_pass(
+                    con,
+                    spec,
+                    plan,
+                    runs,
+                    drifting=drifting,
+                    stepped=engine._stepped,
+                    made=made,
+                )
+                _log.info(
+                    "co-action: co-actions per account pair took %.2f GB in sorted runs",
+                    runs.bytes() / 1024**3,
+                )
+                runs.close()
+                steps = second_pass_steps(spec, engine.dialect, plan, releases)
+            else:
+                steps = sliced_steps(
+                    spec, engine.dialect, plan, drifting=drifting, releases=releases
+                )
         return engine.run(steps, {}, outputs), plan
     finally:
+        if runs is not None:
+            runs.close()
         for kind, name in reversed(made):
             con.execute(f"DROP {kind} IF EXISTS {name}")
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
         for table in first.releases:
             con.execute(f"DROP TABLE IF EXISTS {table}")
         if not isinstance(shares, Step) and not isinstance(shares, ParquetInput):

@@ -1,0 +1,167 @@
+"""Duplicate removal and near shares one stretch of time at a time.
+
+Why: the window join reads only the *near* shares (another share of the same object within
+the window), once each (identical rows are one share). Both are found by one sort of the
+shares by object and time (:func:`~cibwatch.coaction.steps.pair_steps`), which over all the
+shares of the 100 M span world (240 million) stopped at a 20 GB spill cap before any time
+slice ran. Both questions are local in time: copies of a share carry its time, and a
+share's neighbours within the window lie in its own time bucket (``floor(t / window)``) or
+the two beside it. So the shares are cut into chunks of consecutive buckets, and each chunk
+is sorted with the buckets either side of it: the flags of its own shares are then those
+the sort of all the shares gives, and what no chunk keeps (a neighbour read for its flag)
+is another chunk's own. The per-account counts the statistics need are summed over the
+chunks, since every share lies in exactly one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from cibwatch.coaction.steps import CoActionSpec
+from cibwatch.engines.base import Step
+
+Bounds = tuple[int | None, int | None]
+
+
+def plan_chunks(buckets: np.ndarray, shares: np.ndarray, target: int) -> tuple[Bounds, ...]:
+    """Consecutive ``buckets`` (sorted) grouped into chunks of at most ``target`` shares (a
+    bucket holding more is a chunk of its own), as ``(first, end)`` bounds, None unbounded.
+
+    >>> plan_chunks(np.array([0, 1, 5, 6]), np.array([2, 2, 3, 1]), 4)
+    ((None, 5), (5, None))
+    """
+    cumulative = np.cumsum(shares.astype(np.int64))
+    starts: list[int] = []
+    start = 0
+    while start < len(cumulative):
+        before = int(cumulative[start - 1]) if start else 0
+        end = int(np.searchsorted(cumulative, before + target, side="right"))
+        starts.append(start)
+        start = max(end, start + 1)
+    edges: list[int | None] = [None, *(int(buckets[i]) for i in starts[1:]), None]
+    return tuple(pairwise(edges))
+
+
+def chunk_shares(spec: CoActionSpec) -> int:
+    """Shares one chunk is planned to hold: half a slice's pairs (a share's row, with its
+    text ids, costs about twice a pair's), so that a chunk's sort needs about what a
+    slice's join does."""
+    return max(1, spec.planned_slice_pairs() // 2)
+
+
+def _bucket(window: float) -> str:
+    # The bucket exactly as ``pair_steps`` computes it, so that filters and flags agree.
+    return f"CAST(FLOOR(t / {float(window)!r}) AS BIGINT)"
+
+
+def deduplicate_in_chunks(
+    con: duckdb.DuckDBPyConnection,
+    spec: CoActionSpec,
+    flagged: Step,
+    *,
+    checks: Sequence[Step] = (),
+    one_time_per_post: bool,
+    stepped: Callable[[str], None],
+    made: list[tuple[str, str]],
+    folder: Path,
+) -> int:
+    """From the view ``shares``, make ``near_shares``, ``activity``, ``post_activity`` and
+    ``accounts`` one chunk at a time; returns the number of chunks.
+
+    ``flagged`` is the step that flags duplicates and near shares over ``shares``; each
+    chunk runs it over its own buckets and one bucket either side. ``checks`` run on each
+    chunk's ``unique_shares``. With ``one_time_per_post`` every post lies in one chunk and
+    posts per account are summed over the chunks; otherwise they are counted over all the
+    shares (a grouping, no sort). The near shares are written to ``folder``, one
+    compressed Parquet file per chunk, and ``near_shares`` is a view over them: at 240
+    million shares, kept as a table with their text ids, they filled 8.4 GB of spill
+    beside DuckDB's memory limit. Tables and views made are appended to ``made`` (the
+    caller drops them and the folder).
+    """
+    if not flagged.sql.endswith(" FROM shares"):
+        raise ValueError("the flagging step must read the view shares")
+    bucket = _bucket(spec.window)
+    counts = con.execute(
+        f"SELECT {bucket} AS bucket, COUNT(*) AS n FROM shares GROUP BY bucket ORDER BY bucket"
+    ).fetchnumpy()
+    bounds = plan_chunks(counts["bucket"], counts["n"], chunk_shares(spec))
+    files: list[Path] = []
+    for k, (first, end) in enumerate(bounds):
+        read: list[str] = []
+        own: list[str] = []
+        if first is not None:
+            read.append(f"{bucket} >= {first - 1}")
+            own.append(f"bucket >= {first}")
+        if end is not None:
+            read.append(f"{bucket} <= {end}")
+            own.append(f"bucket < {end}")
+        source = f"(SELECT * FROM shares WHERE {' AND '.join(read)}) shares" if read else "shares"
+        sql = flagged.sql[: -len("shares")] + source
+        kept = " AND ".join(["duplicate = 0", *own])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE unique_shares AS SELECT account, object_type, "
+            f"object_id, t, share_id, rid, bucket, near FROM ({sql}) f WHERE {kept}"
+        )
+        for check in checks:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {check.name} AS {check.sql}")
+            if check.check is not None:
+                check.check(con.sql(f"SELECT * FROM {check.name}").to_arrow_table())
+            con.execute(f"DROP TABLE {check.name}")
+        near = folder / f"near{k}.parquet"
+        con.execute(
+            "COPY (SELECT account, object_type, object_id, t, share_id, rid, bucket "
+            f"FROM unique_shares WHERE near = 1) TO '{_quoted(near)}' "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        ).fetchall()  # the count of rows written: fetched, so that the result is complete
+        files.append(near)
+        parts = {
+            "activity_parts": "SELECT account, object_type, COUNT(*) AS n FROM unique_shares "
+            "GROUP BY account, object_type",
+        }
+        if one_time_per_post:
+            parts["post_parts"] = (
+                "SELECT account, COUNT(*) AS n FROM (SELECT account, share_id FROM "
+                "unique_shares GROUP BY account, share_id) p GROUP BY account"
+            )
+        for name, part in parts.items():
+            if k == 0:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {part}")
+                made.append(("TABLE", name))
+            else:
+                con.execute(f"INSERT INTO {name} {part}")
+        con.execute("DROP TABLE unique_shares")
+        stepped(f"chunk{k}")
+    if not one_time_per_post:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE post_parts AS SELECT account, COUNT(*) AS n FROM "
+            "(SELECT account, share_id FROM shares GROUP BY account, share_id) p GROUP BY account"
+        )
+        made.append(("TABLE", "post_parts"))
+    listed = ", ".join(f"'{_quoted(path)}'" for path in files)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW near_shares AS SELECT * FROM read_parquet([{listed}])"
+    )
+    made.append(("VIEW", "near_shares"))
+    whole = {
+        "activity": "SELECT account, object_type, CAST(SUM(n) AS BIGINT) AS n "
+        "FROM activity_parts GROUP BY account, object_type",
+        "post_activity": "SELECT account, CAST(SUM(n) AS BIGINT) AS n FROM post_parts "
+        "GROUP BY account",
+        "accounts": "SELECT COUNT(*) AS n_accounts FROM post_activity",
+    }
+    for name, sql in whole.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        made.append(("TABLE", name))
+        stepped(name)
+    for name in ("activity_parts", "post_parts"):
+        con.execute(f"DROP TABLE {name}")
+    return len(bounds)
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
