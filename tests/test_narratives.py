@@ -135,3 +135,19 @@ def test_mixed_directions_are_reported_both_ways_with_reverse_counts() -> None:
             for o in narrative_overlaps(ws, NETWORKS)
         }
         assert found == {("N-a", "N-b"): (2, 1.0, 2), ("N-b", "N-a"): (2, 3.0, 2)}
+
+
+def test_narratives_no_network_posted_change_no_overlap() -> None:
+    """Outside sources leading narratives no network repeats are no leaders of anyone:
+    the overlaps with them are exactly those without them."""
+    with Workspace() as ws:
+        _world(ws)
+        before = narrative_overlaps(ws, NETWORKS)
+        # an outlet first on two narratives only outsiders repeat, and on one of the claims
+        # a network repeats only after the real outlet (so the outlet stays the leader)
+        for k in range(2):
+            _post(ws, "vk:elsewhere", f"e{k}", T0 - timedelta(days=5), f"tc-outside-{k}")
+            _post(ws, "vk:reader", f"r{k}", T0 - timedelta(days=4), f"tc-outside-{k}")
+        _post(ws, "vk:late", "late0", T0 + timedelta(days=20), "tc-1")
+        assert narrative_overlaps(ws, NETWORKS) == before
+        assert {o["leader"] for o in before} == {"telegram:outlet", "N-a"}

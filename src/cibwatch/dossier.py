@@ -64,26 +64,29 @@ class Dossier:
     verdict: dict[str, Any] = field(default_factory=dict)
 
 
-def _member_table(workspace: Workspace, members: list[str]) -> None:
+def _member_table(workspace: Workspace, members: list[str], posts: str = "posts") -> None:
     """Temp tables ``_dossier_members`` (the accounts) and ``_dossier_posts`` (their posts).
 
     The members' posts are found once: a dozen figures read them, and each finding them
     again scanned every post of the workspace (two thirds of a dossier's time at a million
     posts for a network of forty accounts). Members are also kept split into platform and
     account id, so that posts and accounts are joined on their own columns rather than on
-    ``platform:account_id`` built for every row.
+    ``platform:account_id`` built for every row. ``posts`` is the table their posts are
+    taken from: ``posts``, or a table holding the posts of several networks' members
+    (see :func:`build_dossiers`).
     """
     con = workspace.connection
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _dossier_members "
         "(account VARCHAR, platform VARCHAR, account_id VARCHAR)"
     )
-    con.executemany(
-        "INSERT INTO _dossier_members VALUES (?, ?, ?)",
-        [[m, *_split_key(m)] for m in members],
-    )
+    if members:
+        con.executemany(
+            "INSERT INTO _dossier_members VALUES (?, ?, ?)",
+            [[m, *_split_key(m)] for m in members],
+        )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _dossier_posts AS SELECT p.* FROM posts p "
+        f"CREATE OR REPLACE TEMP TABLE _dossier_posts AS SELECT p.* FROM {posts} p "
         "SEMI JOIN _dossier_members m USING (platform, account_id)"
     )
 
@@ -104,10 +107,25 @@ def build_dossiers(
     each, with the members' stances read once for all networks
     (:func:`~cibwatch.fingerprints.stance.networks_sides`) rather than once per network."""
     sides = networks_sides(workspace, {n.network_id: n.members for n in networks})
-    return {
-        n.network_id: build_dossier(workspace, n, linking=linking, sides=sides[n.network_id])
-        for n in networks
-    }
+    if len(networks) < 2:
+        return {
+            n.network_id: build_dossier(workspace, n, linking=linking, sides=sides[n.network_id])
+            for n in networks
+        }
+    # all networks' posts in one scan of the posts, each network's then taken from these:
+    # a scan of every post per network was most of a dossier's time at 100 M posts
+    con = workspace.connection
+    _member_table(workspace, sorted({m for n in networks for m in n.members}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _dossiers_posts AS SELECT * FROM _dossier_posts")
+    try:
+        return {
+            n.network_id: build_dossier(
+                workspace, n, linking=linking, sides=sides[n.network_id], posts="_dossiers_posts"
+            )
+            for n in networks
+        }
+    finally:
+        con.execute("DROP TABLE IF EXISTS _dossiers_posts")
 
 
 def build_dossier(
@@ -116,6 +134,7 @@ def build_dossier(
     *,
     linking: NarrativeLinking | None = None,
     sides: list[dict[str, Any]] | None = None,
+    posts: str = "posts",
 ) -> Dossier:
     """Compute the dossier of ``network`` from the workspace.
 
@@ -123,10 +142,11 @@ def build_dossier(
     (:func:`~cibwatch.narratives.link_narratives`); pass it when building several dossiers,
     since computing it reads every text (about 11 s for a million posts). ``sides`` are the
     network's rows of :func:`~cibwatch.fingerprints.stance.network_sides` if already read
-    (see :func:`build_dossiers`).
+    (see :func:`build_dossiers`). ``posts``: a table holding at least the members' posts
+    (``posts`` by default; :func:`build_dossiers` passes the posts of all its networks).
     """
     ws = workspace
-    _member_table(ws, network.members)
+    _member_table(ws, network.members, posts)
     runs = list(network.summary.get("evidence_runs", []))
     member_posts = "SELECT * FROM _dossier_posts"
     dossier = Dossier(network.network_id, network.score, network.score_parts, network.members)

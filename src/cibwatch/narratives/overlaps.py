@@ -60,13 +60,16 @@ def _source_sql(
     where = "object_type IN ('text_cluster', 'text')"
     where += f" AND account IN {accounts}" if accounts else ""
     narrative = f" AND narrative IN {objects}" if objects else ""
+    # a few narratives' posts pick out their actions: without it every text action of the
+    # workspace was materialized to keep those few (a hundred million rows a network)
+    only_n = " SEMI JOIN n USING (platform, post_id)" if objects else ""
     return f"""(
-        WITH x AS MATERIALIZED (
-            SELECT account, platform, post_id, created_at FROM actions WHERE {where}
-        ),
-        n AS MATERIALIZED (
+        WITH n AS MATERIALIZED (
             SELECT platform, post_id, narrative FROM narrative_posts
             WHERE run_id = $n_run{narrative}
+        ),
+        x AS MATERIALIZED (
+            SELECT account, platform, post_id, created_at FROM actions{only_n} WHERE {where}
         )
         SELECT DISTINCT n.narrative AS object_id, x.account, x.platform, x.post_id, x.created_at
         FROM x JOIN n ON n.platform = x.platform AND n.post_id = x.post_id
@@ -89,12 +92,23 @@ def _unit_params(
 
 
 def _first_posts_sql(params: Mapping[str, Any]) -> str:
-    """Per narrative: the first post overall and each network's first post (one query)."""
+    """Per narrative: the first post overall and each network's first post (one query).
+
+    Only narratives some network posted: an overlap needs a network that follows. The
+    first posts of every narrative of the workspace, fetched into Python to be dropped
+    there, were a row per narrative (millions at a hundred million posts).
+    """
     return f"""
-    WITH u AS (
+    WITH m AS {_VIEW},
+    touched AS (
+        SELECT DISTINCT object_id
+        FROM {_source_sql(params, accounts="(SELECT account FROM m)")}
+    ),
+    u AS (
         SELECT a.object_id AS narrative, a.account, a.platform, a.post_id, a.created_at,
                m.network
-        FROM {_source_sql(params)} a LEFT JOIN {_VIEW} m ON a.account = m.account
+        FROM {_source_sql(params, objects="(SELECT object_id FROM touched)")} a
+        LEFT JOIN m ON a.account = m.account
     ),
     overall AS (
         SELECT narrative,
