@@ -7,8 +7,6 @@ pairs once: that is why it exists.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -53,26 +51,6 @@ _REFERENCE = {
 
 def _pairs() -> pa.Table:
     return pa.table({name: [row[i] for row in _ROWS] for i, name in enumerate(_NAMES)})
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark", reason="PySpark is not installed")
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java on the PATH")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("cibwatch-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 def _engine(name: str, request: pytest.FixtureRequest) -> Engine:
