@@ -24,6 +24,7 @@ import numpy as np
 
 from cibwatch.coaction.steps import CoActionSpec
 from cibwatch.engines.base import Step
+from cibwatch.sqltext import literal
 
 Bounds = tuple[int | None, int | None]
 
@@ -115,7 +116,7 @@ def deduplicate_in_chunks(
         near = folder / f"near{k}.parquet"
         con.execute(
             "COPY (SELECT account, object_type, object_id, t, share_id, rid, bucket "
-            f"FROM unique_shares WHERE near = 1) TO '{_quoted(near)}' "
+            f"FROM unique_shares WHERE near = 1) TO {literal(str(near))} "
             "(FORMAT parquet, COMPRESSION zstd)"
         ).fetchall()  # the count of rows written: fetched, so that the result is complete
         files.append(near)
@@ -142,7 +143,7 @@ def deduplicate_in_chunks(
             "(SELECT account, share_id FROM shares GROUP BY account, share_id) p GROUP BY account"
         )
         made.append(("TABLE", "post_parts"))
-    listed = ", ".join(f"'{_quoted(path)}'" for path in files)
+    listed = ", ".join(literal(str(path)) for path in files)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW near_shares AS SELECT * FROM read_parquet([{listed}])"
     )
@@ -161,7 +162,3 @@ def deduplicate_in_chunks(
     for name in ("activity_parts", "post_parts"):
         con.execute(f"DROP TABLE {name}")
     return len(bounds)
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from cibwatch.sqltext import literal
+
 #: Account numbers must fit the lower half of the packed key.
 PAIR_SHIFT = 4294967296
 
@@ -51,7 +53,7 @@ class PairRuns:
         con.execute(
             f"COPY (SELECT {PACKED_PAIR} AS pair, CAST(COUNT(*) AS INTEGER) AS n FROM {pairs} "
             "WHERE acc1 <> acc2 GROUP BY pair ORDER BY pair) "
-            f"TO '{_quoted(path)}' (FORMAT parquet, COMPRESSION zstd)"
+            f"TO {literal(str(path))} (FORMAT parquet, COMPRESSION zstd)"
         ).fetchall()  # the count of rows written: fetched, so that the result is complete
         self.files.append(path)
 
@@ -71,7 +73,7 @@ class PairRuns:
         ``BIGINT`` column ``pair``). Each range of keys sums about ``range_rows`` rows."""
         if not self.files:
             return 0
-        files = "[" + ", ".join(f"'{_quoted(path)}'" for path in self.files) + "]"
+        files = "[" + ", ".join(literal(str(path)) for path in self.files) + "]"
         total = 0
         for low, high in self.ranges(con, files, range_rows):
             bounds = [f"pair >= {low}"] if low is not None else []
@@ -125,7 +127,3 @@ def scratch_folder(con: duckdb.DuckDBPyConnection, prefix: str) -> Path:
     else:
         spill = None
     return Path(tempfile.mkdtemp(prefix=prefix, dir=spill))
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -57,7 +57,7 @@ from cibwatch.coaction.steps import (
     totals_steps,
 )
 from cibwatch.engines.base import Dialect, Input, ParquetInput, Step
-from cibwatch.engines.duckdb_engine import DuckDBEngine
+from cibwatch.engines.duckdb_engine import DuckDBEngine, parquet_select
 
 _log = logging.getLogger(__name__)
 
@@ -494,10 +494,7 @@ def second_pass_steps(
 def _plain_view(con: duckdb.DuckDBPyConnection, shares: Input, name: str) -> str:
     """``SELECT`` over an input handed to DuckDB (registered as ``name`` when Arrow)."""
     if isinstance(shares, ParquetInput):
-        folder = Path(shares.path)
-        source = str(folder / "**" / "*.parquet") if folder.is_dir() else shares.path
-        path = source.replace("'", "''")
-        return f"SELECT * FROM read_parquet('{path}', hive_partitioning = false)"
+        return parquet_select(shares)
     con.register(name, shares)
     return f"SELECT * FROM {name}"
 

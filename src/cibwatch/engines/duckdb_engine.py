@@ -10,6 +10,15 @@ import pyarrow as pa
 
 from cibwatch.engines.base import Dialect, Engine, Input, ParquetInput, Step, last_uses
 from cibwatch.errors import ConfigError
+from cibwatch.sqltext import literal
+
+
+def parquet_select(table: ParquetInput) -> str:
+    """``SELECT`` over a Parquet input. A folder means every Parquet file below it, as the
+    Spark engine reads it too (folder names such as ``day=1`` are not read as columns)."""
+    folder = Path(table.path)
+    source = str(folder / "**" / "*.parquet") if folder.is_dir() else table.path
+    return f"SELECT * FROM read_parquet({literal(source)}, hive_partitioning = false)"
 
 
 class DuckDBDialect(Dialect):
@@ -71,15 +80,8 @@ class DuckDBEngine(Engine):
         released = {step.name: step.releases for step in steps}
         for name, table in inputs.items():
             if isinstance(table, ParquetInput):
-                # A folder: every Parquet file below it, as the Spark engine reads it too
-                # (folder names such as ``day=1`` are not read as columns).
-                folder = Path(table.path)
-                source = str(folder / "**" / "*.parquet") if folder.is_dir() else table.path
-                path = source.replace("'", "''")
-                con.execute(
-                    f"CREATE OR REPLACE TEMP VIEW {_plain(name)} AS "
-                    f"SELECT * FROM read_parquet('{path}', hive_partitioning = false)"
-                )
+                view = f"CREATE OR REPLACE TEMP VIEW {_plain(name)} AS {parquet_select(table)}"
+                con.execute(view)
             else:
                 con.register(_plain(name), table)
             self._stepped(name)
