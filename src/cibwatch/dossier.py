@@ -116,7 +116,8 @@ def build_dossiers(
     # a scan of every post per network was most of a dossier's time at 100 M posts
     con = workspace.connection
     _member_table(workspace, sorted({m for n in networks for m in n.members}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _dossiers_posts AS SELECT * FROM _dossier_posts")
+    con.execute("DROP TABLE IF EXISTS _dossiers_posts")
+    con.execute("ALTER TABLE _dossier_posts RENAME TO _dossiers_posts")  # kept, not copied
     try:
         return {
             n.network_id: build_dossier(
