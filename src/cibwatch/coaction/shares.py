@@ -387,11 +387,16 @@ def copy_shares(con: duckdb.DuckDBPyConnection, sql: str, path: str | Path) -> i
 
 
 def workspace_shares_sql(object_types: Sequence[str] | None = None) -> str:
-    """``SELECT`` turning the workspace table ``actions`` into ``shares`` (DuckDB)."""
+    """``SELECT`` turning the workspace table ``actions`` into ``shares`` (DuckDB).
+
+    ``rid`` is the table's ``rowid``: unique, and the same each time ``shares`` is read
+    while the table is unchanged (co-action reads it more than once), where a row number
+    over a parallel scan need not be; and no window over every action computes it.
+    """
     where = ""
     if object_types is not None:
         where = " WHERE object_type IN (" + ", ".join(map(literal, object_types)) + ")"
     return (
         "SELECT account, object_type, object_id, epoch_us(created_at) / 1e6 AS t, "
-        "post_id AS share_id, row_number() OVER () AS rid FROM actions" + where
+        "post_id AS share_id, rowid AS rid FROM actions" + where
     )

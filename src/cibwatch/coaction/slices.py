@@ -51,10 +51,13 @@ from cibwatch.coaction.steps import (
     edge_steps,
     kept_coacts_sql,
     kept_sql,
+    near_share_steps,
     pair_steps,
     pairs_sql,
     raw_coacts_sql,
+    share_stats_sql,
     totals_steps,
+    unique_shares_sql,
 )
 from cibwatch.engines.base import Dialect, Input, ParquetInput, Step
 from cibwatch.engines.duckdb_engine import DuckDBEngine, parquet_select
@@ -145,13 +148,15 @@ def refuse_dense(
     )
 
 
-def whole_steps(spec: CoActionSpec, dialect: Dialect) -> list[Step]:
-    """The unsliced steps after ``near_shares``: one slice.
+def whole_steps(spec: CoActionSpec, dialect: Dialect, releases: tuple[str, ...] = ()) -> list[Step]:
+    """The unsliced steps after :func:`~cibwatch.coaction.steps.near_share_steps`: one
+    slice.
 
-    The stored shares are dropped with ``share_stats``, soon after their last reader.
+    The stored shares, and the tables named in ``releases`` (what staged ``shares``), are
+    dropped with ``share_stats``, soon after their last reader.
     """
-    totals = totals_steps()
-    totals[0] = replace(totals[0], releases=("unique_shares", "near_shares"))
+    totals = totals_steps(share_stats_sql())
+    totals[0] = replace(totals[0], releases=("near_rows", "near_shares", *releases))
     return [
         Step("pairs", pairs_sql(spec.window)),
         *totals,
@@ -513,7 +518,8 @@ def run_on_duckdb(
 
     The shares are sorted by object and time to drop copies and keep the near ones
     (``near_shares``, kept on the connection across the slices): in one piece up to
-    :func:`~cibwatch.coaction.chunks.chunk_shares` shares, else chunk by chunk of time
+    :func:`~cibwatch.coaction.chunks.chunk_shares` shares (by
+    :func:`~cibwatch.coaction.steps.near_share_steps`), else chunk by chunk of time
     buckets (``checks`` then run on each chunk's ``unique_shares``). The join's work per
     bucket plans the slices, and the steps of that plan run on ``engine``.
     ``one_time_per_post`` promises that all shares of a post carry its one time (a
@@ -527,7 +533,7 @@ def run_on_duckdb(
         first = Step("shares", shares.sql, materialize=False, releases=shares.releases)
     else:
         first = Step("shares", _plain_view(con, shares, registered), materialize=False)
-    flagged, unique, near = pair_steps(spec, one_object_type=one_object_type)[:3]
+    flagged = pair_steps(spec, one_object_type=one_object_type)[0]
     made: list[tuple[str, str]] = []
     runs: PairRuns | None = None
     folder: Path | None = None
@@ -553,17 +559,18 @@ def run_on_duckdb(
             for table in first.releases:
                 con.execute(f"DROP TABLE IF EXISTS {table}")
         else:
-            for step in (flagged, unique, *checks, near):
+            # Near shares without storing the unique ones (see near_share_steps); ``shares``
+            # is read again for the whole-data statistics, so it must number its rows the
+            # same way each time: a stored row number, or a table's ``rowid``.
+            early = near_share_steps(spec, one_object_type=one_object_type)
+            if checks:
+                early.append(Step("unique_shares", unique_shares_sql(spec), materialize=False))
+            for step in (*early, *checks):
                 kind = "TABLE" if step.materialize else "VIEW"
                 con.execute(f"CREATE OR REPLACE TEMP {kind} {step.name} AS {step.sql}")
                 made.append((kind, step.name))
                 if step.check is not None:
                     step.check(con.sql(f"SELECT * FROM {step.name}").to_arrow_table())
-                if step is unique:  # the input is read: what staged it can go
-                    for kind, name in reversed(made[:2]):
-                        con.execute(f"DROP {kind} IF EXISTS {name}")
-                    for table in first.releases:
-                        con.execute(f"DROP TABLE IF EXISTS {table}")
                 engine._stepped(step.name)
         work = con.sql(bucket_work_sql(one_object_type)).to_arrow_table()
         plan, dense = plan_slices(
@@ -581,18 +588,18 @@ def run_on_duckdb(
             f"{plan.largest:,}",
         )
         if not plan.sliced and not chunked:
-            steps = whole_steps(spec, engine.dialect)
+            steps = whole_steps(spec, engine.dialect, first.releases)
         else:
             if not chunked:
                 # The whole-data statistics first, so that every stored share but the
                 # near ones is gone before the slices (at 85 million shares they spilled
                 # 9 GB more).
-                whole = {step.name: step for step in totals_steps()}
+                whole = {step.name: step for step in totals_steps(share_stats_sql())}
                 for name in WHOLE_DATA:
                     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {whole[name].sql}")
                     made.append(("TABLE", name))
                     engine._stepped(name)
-                for name in ("share_stats", "unique_shares"):
+                for name in ("share_stats", "near_rows", *first.releases):
                     con.execute(f"DROP TABLE IF EXISTS {name}")
             # Chunked, the near shares are files read through a view, dropped at the end.
             releases = ("drifting_posts",) if chunked else _SHARES_TABLES
