@@ -148,14 +148,17 @@ def refuse_dense(
     )
 
 
-def whole_steps(spec: CoActionSpec, dialect: Dialect, releases: tuple[str, ...] = ()) -> list[Step]:
+def whole_steps(
+    spec: CoActionSpec, dialect: Dialect, releases: tuple[str, ...] = (), *, copies: bool = True
+) -> list[Step]:
     """The unsliced steps after :func:`~cibwatch.coaction.steps.near_share_steps`: one
     slice.
 
     The stored shares, and the tables named in ``releases`` (what staged ``shares``), are
-    dropped with ``share_stats``, soon after their last reader.
+    dropped with ``share_stats``, soon after their last reader. ``copies``: whether a near
+    share merged copies (see :func:`~cibwatch.coaction.steps.share_stats_sql`).
     """
-    totals = totals_steps(share_stats_sql())
+    totals = totals_steps(share_stats_sql(copies))
     totals[0] = replace(totals[0], releases=("near_rows", "near_shares", *releases))
     return [
         Step("pairs", pairs_sql(spec.window)),
@@ -588,7 +591,9 @@ def run_on_duckdb(
             f"{plan.largest:,}",
         )
         if not plan.sliced and not chunked:
-            steps = whole_steps(spec, engine.dialect, first.releases)
+            merged = con.execute("SELECT bool_or(copies > 1) FROM near_shares").fetchone()
+            copies = bool(merged and merged[0])
+            steps = whole_steps(spec, engine.dialect, first.releases, copies=copies)
         else:
             if not chunked:
                 # The whole-data statistics first, so that every stored share but the
