@@ -256,12 +256,15 @@ def _reason_sql(columns: ShareColumns) -> str:
     )
 
 
+#: A share's id when its row names no post: the row number.
+_ROW_ID = "CAST(coaction_row AS VARCHAR)"
+
+
 def _shares_sql(columns: ShareColumns) -> str:
     """The shares relation over the staged source. A constant object type and a missing
     content column are written here rather than stored once a row."""
     otype = "object_type" if columns.object_type_col else literal(columns.object_type)
-    row = "CAST(coaction_row AS VARCHAR)"
-    share_id = f"COALESCE(content, {row})" if columns.content_col else row
+    share_id = "share_id" if columns.content_col else _ROW_ID
     return (
         f"SELECT account, CAST({otype} AS VARCHAR) AS object_type, object_id, t, "
         f"{share_id} AS share_id, CAST(coaction_row AS BIGINT) AS rid "
@@ -287,7 +290,9 @@ def stage_shares(
     # constant type, a one-byte reason and no raw time text (read again for an example).
     stored = ["coaction_row", "account", "object_id", "t"]
     stored += ["object_type"] if columns.object_type_col else []
-    stored += ["content"] if columns.content_col else []
+    # The post's id as the shares relation spells it, computed once here rather than at
+    # each of co-action's reads of the shares (two of them read every share).
+    stored += [f"COALESCE(content, {_ROW_ID}) AS share_id"] if columns.content_col else []
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STAGED_TABLE} AS SELECT {', '.join(stored)}, "
         f"{_reason_sql(columns)} AS reason FROM ({select}) staged"

@@ -41,6 +41,7 @@ from cibwatch.coaction.chunks import chunk_shares, deduplicate_in_chunks
 from cibwatch.coaction.pair_counts import PAIR_SHIFT, PairRuns, scratch_folder
 from cibwatch.coaction.steps import (
     OUTPUTS,
+    SAME_OBJECT,
     CoActionSpec,
     TooManyPairsError,
     active_step,
@@ -149,7 +150,12 @@ def refuse_dense(
 
 
 def whole_steps(
-    spec: CoActionSpec, dialect: Dialect, releases: tuple[str, ...] = (), *, copies: bool = True
+    spec: CoActionSpec,
+    dialect: Dialect,
+    releases: tuple[str, ...] = (),
+    *,
+    copies: bool = True,
+    one_object_type: bool = False,
 ) -> list[Step]:
     """The unsliced steps after :func:`~cibwatch.coaction.steps.near_share_steps`: one
     slice.
@@ -157,11 +163,14 @@ def whole_steps(
     The stored shares, and the tables named in ``releases`` (what staged ``shares``), are
     dropped with ``share_stats``, soon after their last reader. ``copies``: whether a near
     share merged copies (see :func:`~cibwatch.coaction.steps.share_stats_sql`).
+    ``one_object_type``: every share has one type, so the join matches objects by id alone
+    (a fifth less CPU time in the join at 1 M shares).
     """
     totals = totals_steps(share_stats_sql(copies))
     totals[0] = replace(totals[0], releases=("near_rows", "near_shares", *releases))
+    same = "s1.object_id = s2.object_id" if one_object_type else SAME_OBJECT
     return [
-        Step("pairs", pairs_sql(spec.window)),
+        Step("pairs", pairs_sql(spec.window, same_object=same)),
         *totals,
         *coact_steps(spec),
         *edge_steps(spec, dialect),
@@ -593,7 +602,13 @@ def run_on_duckdb(
         if not plan.sliced and not chunked:
             merged = con.execute("SELECT bool_or(copies > 1) FROM near_shares").fetchone()
             copies = bool(merged and merged[0])
-            steps = whole_steps(spec, engine.dialect, first.releases, copies=copies)
+            steps = whole_steps(
+                spec,
+                engine.dialect,
+                first.releases,
+                copies=copies,
+                one_object_type=one_object_type,
+            )
         else:
             if not chunked:
                 # The whole-data statistics first, so that every stored share but the
