@@ -156,3 +156,41 @@ def test_near_shares_equal_the_sorts_for_any_shares(
     if one_object_type:  # the promise: every share has one object type
         rows = [(r[0], "url", r[2], r[3], r[4]) for r in rows]
     _compare(rows, window, one_object_type)
+
+
+def test_checks_read_the_unique_shares() -> None:
+    # ``checks`` of run_coaction read ``unique_shares`` although the one-piece path never
+    # stores it: a's two copies of p1 are one share, so 4 rows are 3 unique shares, and the
+    # check sees them with their bucket and near flag (b's share is near a's, c's is not).
+    from cibwatch.coaction.detection import run_coaction
+    from cibwatch.engines.base import Step
+    from cibwatch.engines.duckdb_engine import DuckDBEngine
+
+    shares = pa.table(
+        {
+            "account": ["a", "a", "b", "c"],
+            "object_type": ["url"] * 4,
+            "object_id": ["u", "u", "u", "u"],
+            "t": [0.0, 0.0, 5.0, 500.0],
+            "share_id": ["p1", "p1", "p2", "p3"],
+            "rid": [1, 2, 3, 4],
+        }
+    )
+    seen: list[list[dict[str, Any]]] = []
+    check = Step(
+        "unique_seen",
+        "SELECT account, rid, bucket, near FROM unique_shares ORDER BY rid",
+        check=lambda table: seen.append(table.to_pylist()),
+    )
+    engine = DuckDBEngine()
+    try:
+        run_coaction(shares, CoActionSpec(window=10.0), engine, checks=[check])
+    finally:
+        engine.close()
+    assert seen == [
+        [
+            {"account": "a", "rid": 1, "bucket": 0, "near": 1},
+            {"account": "b", "rid": 3, "bucket": 0, "near": 1},
+            {"account": "c", "rid": 4, "bucket": 50, "near": 0},
+        ]
+    ]
