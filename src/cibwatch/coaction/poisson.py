@@ -88,12 +88,28 @@ def _in_series_branch(a: float, x: float) -> bool:
     return abs(a - x) > 0.4 * abs(a)
 
 
+#: Beyond this many values SciPy computes them: a value costs about 1.3 us here, so from
+#: about 100 thousand values on, importing ``scipy.special`` is the cheaper way.
+SCIPY_BEYOND = 100_000
+
+
 def pdtrc(k: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """``P(X > k)`` for ``X ~ Poisson(mu)``, elementwise: SciPy's ``scipy.special.pdtrc``.
 
     >>> [round(float(p), 6) for p in pdtrc(np.array([0.0, 1.0, 2.0]), np.array([1.0] * 3))]
     [0.632121, 0.264241, 0.080301]
     """
+    ks, mus = np.broadcast_arrays(np.asarray(k, np.float64), np.asarray(mu, np.float64))
+    if ks.size > SCIPY_BEYOND:
+        from scipy.special import pdtrc as scipy_pdtrc
+
+        return np.asarray(scipy_pdtrc(ks, mus), np.float64)
+    return series_pdtrc(ks, mus)
+
+
+def series_pdtrc(k: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """:func:`pdtrc` computed here wherever Cephes takes the series branch (SciPy for the
+    other arguments), whatever the number of values."""
     ks, mus = np.broadcast_arrays(np.asarray(k, np.float64), np.asarray(mu, np.float64))
     out = np.empty(ks.shape, np.float64)
     others: list[int] = []
