@@ -103,19 +103,25 @@ _ROWS = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     _ROWS,
     st.sampled_from([5.0, 10.0, 7.5, 30.0]),
     st.sampled_from(["cibwatch", "coortweet"]),
     st.integers(1, 3),
     st.integers(1, 4),
+    st.booleans(),
 )
 def test_sliced_equals_whole_for_any_shares(
-    rows: list[Row], window: float, semantics: str, m: int, slice_pairs: int
+    rows: list[Row], window: float, semantics: str, m: int, slice_pairs: int, one_time: bool
 ) -> None:
     # Few posts among many rows: one post carries several objects, the same post id
-    # recurs at different times (a file can say so), and identical rows repeat.
+    # recurs at different times (a file can say so), and identical rows repeat. With
+    # ``one_time`` every post keeps its first time: no post drifts, and pairs of posts
+    # with a lone share are counted without a grouping.
+    if one_time:
+        seen: dict[tuple[str, str], float] = {}
+        rows = [(a, k, o, seen.setdefault((a, p), t), p) for a, k, o, t, p in rows]
     options: dict[str, Any] = {"semantics": semantics, "min_participation": m}
     whole = _run(rows, window, **options)
     sliced = _run(rows, window, slice_pairs=slice_pairs, **options)
@@ -344,3 +350,23 @@ def test_per_account_sums_over_chunks_for_any_shares(rows: list[Row], one_time: 
         rows = [(a, k, o, seen.setdefault((a, p), t), p) for a, k, o, t, p in rows]
     chunked = _per_account(rows, chunked=True, one_time_per_post=one_time)
     assert chunked == _per_account(rows, chunked=False, one_time_per_post=one_time)
+
+
+def test_a_drifting_post_pairs_once_with_a_lone_post() -> None:
+    # b's post p2 shares u twice, at 1 and 3 (a file can say so): a's lone post p1 pairs
+    # with both shares, yet p1-p2 is one pair of posts, as is p3-p4 on v (p2 with itself
+    # is none). The sliced run must not count a lone post's pairs as distinct when the
+    # other post drifts: the expected co-actions of a-b rest on those 2 pairs of posts.
+    rows = [
+        ("a", "url", "u", 0.0, "p1"),
+        ("b", "url", "u", 1.0, "p2"),
+        ("b", "url", "u", 3.0, "p2"),
+        ("a", "url", "v", 100.0, "p3"),
+        ("b", "url", "v", 101.0, "p4"),
+    ]
+    whole = _run(rows, 10, min_participation=2)
+    sliced = _run(rows, 10, min_participation=2, slice_pairs=1)
+    assert sliced.params["slices"] == 2
+    _same(sliced, whole)
+    # 4 posts, 2 pairs of posts: 2 * 2 * 2 * 2 / (4 * 3).
+    assert [e["expected"] for e in sliced.edges.to_pylist()] == [pytest.approx(16 / 12)]
