@@ -370,3 +370,32 @@ def test_a_drifting_post_pairs_once_with_a_lone_post() -> None:
     _same(sliced, whole)
     # 4 posts, 2 pairs of posts: 2 * 2 * 2 * 2 / (4 * 3).
     assert [e["expected"] for e in sliced.edges.to_pylist()] == [pytest.approx(16 / 12)]
+
+
+def test_running_counts_stay_within_the_keys_and_one_chunk() -> None:
+    import duckdb
+
+    from cibwatch.coaction.chunks import RunningCounts
+
+    # Ten chunks, each with the same three accounts (a twice): summed, a 20, b and c 10.
+    # The parts are folded into the totals once they outnumber them, so no table ever
+    # holds more than the three accounts and one chunk's three rows.
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE chunk AS SELECT * FROM (VALUES ('a'), ('a'), ('b'), ('c')) v(account)"
+    )
+    made: list[tuple[str, str]] = []
+    sums = RunningCounts(con, "per_account", "account", made, like="chunk")
+    for _ in range(10):
+        sums.add("SELECT account FROM chunk")
+        held = con.execute(
+            "SELECT (SELECT COUNT(*) FROM per_account), (SELECT COUNT(*) FROM per_account_parts)"
+        ).fetchone()
+        assert held is not None and held[0] <= 3 and held[1] <= 3
+    sums.finish()
+    assert sorted(con.execute("SELECT * FROM per_account").fetchall()) == [
+        ("a", 20),
+        ("b", 10),
+        ("c", 10),
+    ]
+    assert made == [("TABLE", "per_account"), ("TABLE", "per_account_parts")]

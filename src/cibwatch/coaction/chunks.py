@@ -55,6 +55,80 @@ def chunk_shares(spec: CoActionSpec) -> int:
     return max(1, spec.planned_slice_pairs() // 2)
 
 
+class RunningCounts:
+    """Counts per key (``keys``, SQL columns) summed over chunks into the table ``name``,
+    in space bounded by the number of keys, not by chunks times keys.
+
+    Why: appended per chunk and summed at the end, the counts per account held one row per
+    account per chunk and spilled 14 GB at 240 million shares; folded into the totals at
+    every chunk, the totals were re-aggregated once per chunk. Here each chunk's counts are
+    appended to ``{name}_parts``, folded into the totals only once the parts outnumber them:
+    the parts never hold more than the totals and one chunk's counts, and each fold sums
+    at most twice the rows appended since the last.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        name: str,
+        keys: str,
+        made: list[tuple[str, str]],
+        like: str,
+    ) -> None:
+        # ``like``: a table with the key columns, whose types the totals take.
+        self.con, self.name, self.keys = con, name, keys
+        self.totals = 0
+        self.parts = 0
+        for table in (name, f"{name}_parts"):
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {keys}, CAST(0 AS BIGINT) AS n "
+                f"FROM {like} WHERE FALSE"
+            )
+            made.append(("TABLE", table))
+
+    def add(self, rows: str) -> None:
+        """Count the rows of ``rows`` (a ``SELECT`` of the key columns) per key."""
+        found = self.con.execute(
+            f"INSERT INTO {self.name}_parts SELECT {self.keys}, COUNT(*) AS n "
+            f"FROM ({rows}) r GROUP BY {self.keys}"
+        ).fetchone()
+        self.parts += int(found[0]) if found else 0
+        if self.parts > self.totals:
+            self._fold()
+
+    def finish(self) -> None:
+        """Fold what remains; the totals are then complete in the table ``name``."""
+        self._fold()
+        self.con.execute(f"DROP TABLE {self.name}_parts")
+
+    def _fold(self) -> None:
+        if not self.parts:
+            return
+        name, keys = self.name, self.keys
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {keys}, CAST(SUM(n) AS BIGINT) "
+            f"AS n FROM (SELECT {keys}, n FROM {name} UNION ALL SELECT {keys}, n "
+            f"FROM {name}_parts) u GROUP BY {keys}"
+        )
+        found = self.con.execute(f"SELECT COUNT(*) FROM {name}").fetchone()
+        self.totals = int(found[0]) if found else 0
+        self.con.execute(f"DELETE FROM {name}_parts")
+        self.parts = 0
+
+
+def counted(one_time_per_post: bool) -> list[tuple[str, str, str]]:
+    """What each chunk counts from its ``unique_shares``: ``(total, keys, rows)``, shares
+    per account and type and, when every post lies in one chunk, posts per account."""
+    rows = [
+        ("activity_sum", "account, object_type", "SELECT account, object_type FROM unique_shares")
+    ]
+    if one_time_per_post:
+        rows.append(
+            ("post_sum", "account", "SELECT account FROM unique_shares GROUP BY account, share_id")
+        )
+    return rows
+
+
 def _bucket(window: float) -> str:
     # The bucket exactly as ``pair_steps`` computes it, so that filters and flags agree.
     return f"CAST(FLOOR(t / {float(window)!r}) AS BIGINT)"
@@ -94,6 +168,7 @@ def deduplicate_in_chunks(
     ).fetchnumpy()
     bounds = plan_chunks(counts["bucket"], counts["n"], chunk_shares(spec))
     files: list[Path] = []
+    sums: dict[str, RunningCounts] = {}
     for k, (first, end) in enumerate(bounds):
         read: list[str] = []
         own: list[str] = []
@@ -122,30 +197,10 @@ def deduplicate_in_chunks(
             "(FORMAT parquet, COMPRESSION zstd)"
         ).fetchall()  # the count of rows written: fetched, so that the result is complete
         files.append(near)
-        # Each chunk's counts are folded into running totals (one row per account and
-        # type, and per account): appended per chunk and summed at the end, they held
-        # one row per account per chunk and spilled 14 GB at 240 million shares.
-        sums = {
-            "activity_sum": (
-                "account, object_type",
-                "SELECT account, object_type FROM unique_shares",
-            )
-        }
-        if one_time_per_post:
-            sums["post_sum"] = (
-                "account",
-                "SELECT account FROM unique_shares GROUP BY account, share_id",
-            )
-        for name, (keys, rows) in sums.items():
-            counted = f"SELECT {keys}, 1 AS n FROM ({rows}) r"
-            if k == 0:
-                made.append(("TABLE", name))
-            else:
-                counted += f" UNION ALL SELECT {keys}, n FROM {name}"
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {keys}, "
-                f"CAST(SUM(n) AS BIGINT) AS n FROM ({counted}) u GROUP BY {keys}"
-            )
+        for total, keys, rows in counted(one_time_per_post):
+            if total not in sums:
+                sums[total] = RunningCounts(con, total, keys, made, like="unique_shares")
+            sums[total].add(rows)
         con.execute("DROP TABLE unique_shares")
         stepped(f"chunk{k}")
     if not one_time_per_post:
@@ -159,6 +214,8 @@ def deduplicate_in_chunks(
         f"CREATE OR REPLACE TEMP VIEW near_shares AS SELECT * FROM read_parquet([{listed}])"
     )
     made.append(("VIEW", "near_shares"))
+    for running in sums.values():
+        running.finish()
     for name, total in (("activity", "activity_sum"), ("post_activity", "post_sum")):
         con.execute(f"DROP TABLE IF EXISTS {name}")
         con.execute(f"ALTER TABLE {total} RENAME TO {name}")

@@ -40,6 +40,7 @@ import pyarrow as pa
 from cibwatch.coaction.chunks import chunk_shares, deduplicate_in_chunks
 from cibwatch.coaction.pair_counts import (
     MERGE_RANGE_ROWS,
+    PACKED_PAIR,
     PAIR_SHIFT,
     PairRuns,
     scratch_folder,
@@ -377,7 +378,8 @@ def count_first_pass(
 ) -> None:
     """The first pass over the slices (numbered shares, ``near_keys``): makes
     ``type_totals``, ``post_totals``, ``coacting_pairs`` and, when ``min_participation``
-    exceeds 1, ``candidates`` (pairs of account ids that co-acted that often).
+    exceeds 1, ``candidate_keys`` (packed pairs of account numbers that co-acted that
+    often) and ``candidate_near`` (the numbered near shares of their accounts).
 
     Each slice's pairs of shares are counted per object type and as distinct pairs of
     posts (summed: every pair of posts of a post with one time lies in one slice; those of
@@ -456,17 +458,23 @@ def count_first_pass(
         f"CAST({post_pairs} AS BIGINT) AS n_window_post_pairs FROM post_activity",
         "coacting_pairs": f"SELECT CAST({n_coacting} AS BIGINT) AS n_coacting_pairs",
     }
-    if m > 1:
-        whole["candidates"] = (
-            "SELECT x.account AS account_a, y.account AS account_b FROM candidate_keys p "
-            f"JOIN account_keys x ON x.key = p.pair // {PAIR_SHIFT} "
-            f"JOIN account_keys y ON y.key = p.pair % {PAIR_SHIFT}"
-        )
     for name, sql in whole.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
         made.append(("TABLE", name))
         stepped(name)
-    for name in ("pair_types", "loose_posts", "candidate_keys", "near_keys", "account_keys"):
+    for name in ("pair_types", "loose_posts", "account_keys"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    if m > 1:
+        # The second pass joins the numbered near shares of accounts in a candidate pair
+        # only: nothing else of ``near_keys`` is read again.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE candidate_near AS SELECT * FROM near_keys "
+            f"WHERE account IN (SELECT pair // {PAIR_SHIFT} FROM candidate_keys "
+            f"UNION SELECT pair % {PAIR_SHIFT} FROM candidate_keys)"
+        )
+        made.append(("TABLE", "candidate_near"))
+        stepped("candidate_near")
+    for name in ("near_keys",) if m > 1 else ("near_keys", "candidate_keys"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -478,38 +486,60 @@ def second_pass_steps(
 ) -> list[Step]:
     """After :func:`count_first_pass`: the co-actions of the candidate pairs (every
     co-action when ``min_participation`` is 1), slice by slice, then the edge steps.
-    ``releases``: the stored shares' tables, dropped after their last reader."""
-    prefilter = spec.min_participation > 1
-    steps: list[Step] = []
-    source = "near_shares"
-    if prefilter:
-        # The second pass needs only the shares of accounts in a candidate pair.
-        steps.append(
+    ``releases``: the stored shares' tables, dropped after their last reader.
+
+    With candidates, each slice joins the numbered near shares of candidate accounts
+    (``candidate_near``) and keeps the pairs of shares (their ``rid``) of a candidate pair
+    (``candidate_keys``, packed numbers): integers throughout, where the same join over
+    text ids, filtered by a join with text pairs, cost twice the CPU. Only the shares of
+    the pairs found are read back with their ids, for the same rows as in one piece.
+    """
+    found: list[Step] = []
+    if spec.min_participation <= 1:
+        for k, buckets in enumerate(plan.bounds):
+            pairs = pairs_sql(spec.window, "near_shares", buckets)
+            last = k == len(plan.bounds) - 1
+            sql = coacts_sql(f"({pairs}) p", "")
+            found.append(Step(f"slice{k}_found", sql, releases=releases if last else ()))
+        coacts = Step("coacts", _union([step.name for step in found]))
+        return [*found, coacts, *edge_steps(spec, dialect)]
+    keyed = "s1.rid AS rid1, s2.rid AS rid2, s1.account AS acc1, s2.account AS acc2"
+    for k, buckets in enumerate(plan.bounds):
+        pairs = pairs_sql(
+            spec.window,
+            "candidate_near",
+            buckets,
+            columns=keyed,
+            same_object="s1.object = s2.object",
+        )
+        last = k == len(plan.bounds) - 1
+        found.append(
             Step(
-                "candidate_shares",
-                "SELECT * FROM near_shares WHERE account IN ("
-                "SELECT account_a FROM candidates UNION SELECT account_b FROM candidates)",
-                releases=releases,
+                f"slice{k}_found",
+                f"SELECT rid1, rid2 FROM ({pairs}) p WHERE acc1 <> acc2 "
+                f"AND {PACKED_PAIR} IN (SELECT pair FROM candidate_keys)",
+                releases=("candidate_near", "candidate_keys") if last else (),
             )
         )
-        source = "candidate_shares"
-    found = []
-    for k, buckets in enumerate(plan.bounds):
-        pairs = pairs_sql(spec.window, source, buckets)
-        sql = coacts_sql(f"({pairs}) p", "")
-        if prefilter:
-            sql = (
-                f"SELECT c.* FROM ({sql}) c JOIN candidates k "
-                "ON c.account_a = k.account_a AND c.account_b = k.account_b"
-            )
-        last = k == len(plan.bounds) - 1 and not prefilter
-        steps.append(Step(f"slice{k}_found", sql, releases=releases if last else ()))
-        found.append(f"slice{k}_found")
-    steps.append(Step("candidate_coacts" if prefilter else "coacts", _union(found)))
+    shares = (
+        "SELECT s1.object_type AS object_type, s1.object_id AS object_id, "
+        "s1.account AS acc1, s2.account AS acc2, s1.share_id AS share1, "
+        "s2.share_id AS share2, s1.t AS t1, s2.t AS t2 FROM found_pairs f "
+        "JOIN found_shares s1 ON s1.rid = f.rid1 JOIN found_shares s2 ON s2.rid = f.rid2"
+    )
+    steps = [
+        *found,
+        Step("found_pairs", _union([f.name for f in found])),
+        Step(
+            "found_shares",
+            "SELECT * FROM near_shares WHERE rid IN "
+            "(SELECT rid1 FROM found_pairs UNION SELECT rid2 FROM found_pairs)",
+            releases=releases,
+        ),
+        Step("candidate_coacts", coacts_sql(f"({shares}) p", "")),
+    ]
     edges = edge_steps(spec, dialect)
-    if prefilter:
-        edges = [step for step in edges if step.name not in ("candidates", "candidate_coacts")]
-    return steps + edges
+    return steps + [step for step in edges if step.name != "candidate_coacts"]
 
 
 def _plain_view(con: duckdb.DuckDBPyConnection, shares: Input, name: str) -> str:
