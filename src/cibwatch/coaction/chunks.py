@@ -88,10 +88,15 @@ class RunningCounts:
 
     def add(self, rows: str) -> None:
         """Count the rows of ``rows`` (a ``SELECT`` of the key columns) per key."""
+        # The first chunk's counts, one row per key, are the totals so far as they are.
+        into = self.name if not self.totals and not self.parts else f"{self.name}_parts"
         found = self.con.execute(
-            f"INSERT INTO {self.name}_parts SELECT {self.keys}, COUNT(*) AS n "
+            f"INSERT INTO {into} SELECT {self.keys}, COUNT(*) AS n "
             f"FROM ({rows}) r GROUP BY {self.keys}"
         ).fetchone()
+        if into == self.name:
+            self.totals = int(found[0]) if found else 0
+            return
         self.parts += int(found[0]) if found else 0
         if self.parts > self.totals:
             self._fold()
