@@ -118,8 +118,8 @@ def test_empty_objects_and_texts_short_without_their_urls_make_no_action() -> No
         assert ws.query("SELECT object_id FROM actions") == [{"object_id": "example.com/x"}]
 
 
-#: The text normalisation as three plain replacements, each applied to every text: what
-#: the guarded steps of ``_TEXT_STEPS`` must give on any text.
+#: The text normalisation as three plain replacements and a trim, each applied to every text:
+#: what the guarded steps of ``_TEXT_STEPS`` must give on any text.
 _PLAIN_TEXT_SQL = r"""trim(regexp_replace(regexp_replace(regexp_replace(lower(?),
     '^rt @[a-z0-9_]+:?', ''), 'https?://\S+', ' ', 'g'), '\s+', ' ', 'g'))"""
 
@@ -143,6 +143,17 @@ _PLAIN_TEXT_SQL = r"""trim(regexp_replace(regexp_replace(regexp_replace(lower(?)
         "",
         " ",
         "\t",
+        # trim removes Unicode space separators, which only non-ASCII texts can hold
+        "\u00a0at both ends\u00a0",
+        "\u3000ideographic\u3000",
+        "ends in an em space\u2003",
+        "\u202fstarts narrow",
+        "é ascii-looking but not ascii",
+        "ends in é",
+        "a vertical tab at the end\x0b",
+        "\x0b",
+        "\u200bzero width is no space\u200b",
+        "\u0085next line is no space\u0085",
     ],
 )
 def test_guarded_text_normalisation_equals_the_plain_replacements(text: str) -> None:
