@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import pytest
@@ -87,6 +88,28 @@ def test_text_objects_ignore_retweet_prefix_urls_and_case_but_skip_short_texts()
         rows = ws.query("SELECT account, object_id FROM actions WHERE object_type = 'text'")
         assert {r["account"] for r in rows} == {"x:a", "x:b"}
         assert len({r["object_id"] for r in rows}) == 1
+
+
+def test_a_text_carried_by_many_posts_is_one_object_with_an_action_per_post() -> None:
+    # the object id is computed once per distinct text and joined back to every post that
+    # carries it: each original keeps its own row (account, time, post), a share carrying
+    # the same text adds none, and a short text joins no post
+    text = "Copy and paste this message to everyone you know today"
+    with Workspace() as ws:
+        for n, account in enumerate(["a", "b", "c", "a"], start=1):
+            _post(ws, str(n), account_id=account, text=text, created_at=datetime(2024, 3, n))
+        _post(ws, "5", account_id="d", text=text, kind="share", shared_post_id="1")
+        _post(ws, "6", account_id="e", text="short")
+        _post(ws, "7", account_id="f", text="short")
+        ws.derive_actions()
+        rows = ws.query(
+            "SELECT account, object_id, post_id, created_at FROM actions "
+            "WHERE object_type = 'text' ORDER BY post_id"
+        )
+    assert [r["post_id"] for r in rows] == ["1", "2", "3", "4"]
+    assert [r["account"] for r in rows] == ["x:a", "x:b", "x:c", "x:a"]
+    assert [r["created_at"].day for r in rows] == [1, 2, 3, 4]
+    assert {r["object_id"] for r in rows} == {hashlib.md5(text.lower().encode()).hexdigest()}
 
 
 def test_rederiving_replaces_rows_but_keeps_text_clusters() -> None:

@@ -95,6 +95,11 @@ def _lowered(column: str) -> str:
     return f"list_distinct(list_transform({column}, lambda v: lower(v)))"
 
 
+#: The posts whose text is an object: originals, replies, quotes and ads with a text (a
+#: share repeats its original's text, which the ``shared_post`` object already covers).
+_TEXT_POSTS: Final = "text IS NOT NULL AND coalesce(kind, 'original') <> 'share'"
+
+
 def derive_actions_sql() -> str:
     """The one SQL statement that fills ``actions`` (readable on its own, for audits).
 
@@ -110,10 +115,24 @@ def derive_actions_sql() -> str:
     object id (not empty, at least ``MIN_TEXT_CHARS`` characters) made it compute the
     text's regular expressions four times per post and the URL's three times per URL.
     What ``unnest`` returns is computed once.
+
+    A text's object id depends on the text alone, so it is computed once per distinct text
+    (``texts``) and joined to the posts that carry it: copies are common (197 thousand
+    distinct among the 738 thousand texts of 1 M synthetic posts: 0.93 to 0.59 CPU s for
+    the text objects), and where nearly every text differs the extra grouping and join
+    cost little (2.1 to 2.3 CPU s for the 592 thousand texts of the IRA tweets, 97 %
+    distinct).
     """
     acc = _account()
     return f"""
     INSERT INTO actions
+    WITH texts AS (
+        SELECT text, unnest(list_transform(
+                   list_filter({_normalised_text("text")},
+                               lambda t: length(t) >= {MIN_TEXT_CHARS}),
+                   lambda t: md5(t))) AS object_id
+        FROM (SELECT DISTINCT text FROM posts WHERE {_TEXT_POSTS})
+    )
     SELECT account, object_type, object_id, created_at, platform, post_id FROM (
         SELECT {acc} AS account, 'shared_post' AS object_type,
                platform || ':' || shared_post_id AS object_id, created_at, platform, post_id
@@ -142,11 +161,8 @@ def derive_actions_sql() -> str:
         SELECT {acc}, 'image', unnest(list_distinct(media_hashes)), created_at, platform, post_id
         FROM posts WHERE len(media_hashes) > 0
       UNION ALL
-        SELECT {acc}, 'text', unnest(list_transform(
-                   list_filter({_normalised_text("text")},
-                               lambda t: length(t) >= {MIN_TEXT_CHARS}),
-                   lambda t: md5(t))), created_at, platform, post_id
-        FROM posts WHERE text IS NOT NULL AND coalesce(kind, 'original') <> 'share'
+        SELECT {acc}, 'text', t.object_id, created_at, platform, post_id
+        FROM posts JOIN texts t USING (text) WHERE {_TEXT_POSTS}
     ) WHERE object_id IS NOT NULL AND object_id <> ''
     """
 
