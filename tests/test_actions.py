@@ -112,6 +112,31 @@ def test_a_text_carried_by_many_posts_is_one_object_with_an_action_per_post() ->
     assert {r["object_id"] for r in rows} == {hashlib.md5(text.lower().encode()).hexdigest()}
 
 
+def test_a_posts_only_url_and_a_list_of_urls_normalise_alike() -> None:
+    # a post's only URL is normalised once per distinct URL and joined back; a post with
+    # several keeps the per-post list, where two spellings of one URL make one row
+    with Workspace() as ws:
+        _post(ws, "1", urls=["https://www.Example.com/a?utm_source=x"])
+        _post(ws, "2", urls=["example.com/a"])
+        _post(ws, "3", urls=["https://www.Example.com/a?utm_source=x"])
+        _post(ws, "4", urls=["https://example.com/a", "http://www.example.com/a/"])
+        _post(ws, "5", urls=["example.com/b", "EXAMPLE.com/a"])
+        _post(ws, "6", urls=[""])
+        ws.derive_actions()
+        rows = ws.query(
+            "SELECT post_id, object_id FROM actions WHERE object_type = 'url' "
+            "ORDER BY post_id, object_id"
+        )
+    assert [(r["post_id"], r["object_id"]) for r in rows] == [
+        ("1", "example.com/a"),
+        ("2", "example.com/a"),
+        ("3", "example.com/a"),
+        ("4", "example.com/a"),
+        ("5", "example.com/a"),
+        ("5", "example.com/b"),
+    ]
+
+
 def test_rederiving_replaces_rows_but_keeps_text_clusters() -> None:
     with Workspace() as ws:
         _post(ws, "1", hashtags=["a"])
