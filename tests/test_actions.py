@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import pytest
@@ -89,6 +90,53 @@ def test_text_objects_ignore_retweet_prefix_urls_and_case_but_skip_short_texts()
         assert len({r["object_id"] for r in rows}) == 1
 
 
+def test_a_text_carried_by_many_posts_is_one_object_with_an_action_per_post() -> None:
+    # the object id is computed once per distinct text and joined back to every post that
+    # carries it: each original keeps its own row (account, time, post), a share carrying
+    # the same text adds none, and a short text joins no post
+    text = "Copy and paste this message to everyone you know today"
+    with Workspace() as ws:
+        for n, account in enumerate(["a", "b", "c", "a"], start=1):
+            _post(ws, str(n), account_id=account, text=text, created_at=datetime(2024, 3, n))
+        _post(ws, "5", account_id="d", text=text, kind="share", shared_post_id="1")
+        _post(ws, "6", account_id="e", text="short")
+        _post(ws, "7", account_id="f", text="short")
+        ws.derive_actions()
+        rows = ws.query(
+            "SELECT account, object_id, post_id, created_at FROM actions "
+            "WHERE object_type = 'text' ORDER BY post_id"
+        )
+    assert [r["post_id"] for r in rows] == ["1", "2", "3", "4"]
+    assert [r["account"] for r in rows] == ["x:a", "x:b", "x:c", "x:a"]
+    assert [r["created_at"].day for r in rows] == [1, 2, 3, 4]
+    assert {r["object_id"] for r in rows} == {hashlib.md5(text.lower().encode()).hexdigest()}
+
+
+def test_a_posts_only_url_and_a_list_of_urls_normalise_alike() -> None:
+    # a post's only URL is normalised once per distinct URL and joined back; a post with
+    # several keeps the per-post list, where two spellings of one URL make one row
+    with Workspace() as ws:
+        _post(ws, "1", urls=["https://www.Example.com/a?utm_source=x"])
+        _post(ws, "2", urls=["example.com/a"])
+        _post(ws, "3", urls=["https://www.Example.com/a?utm_source=x"])
+        _post(ws, "4", urls=["https://example.com/a", "http://www.example.com/a/"])
+        _post(ws, "5", urls=["example.com/b", "EXAMPLE.com/a"])
+        _post(ws, "6", urls=[""])
+        ws.derive_actions()
+        rows = ws.query(
+            "SELECT post_id, object_id FROM actions WHERE object_type = 'url' "
+            "ORDER BY post_id, object_id"
+        )
+    assert [(r["post_id"], r["object_id"]) for r in rows] == [
+        ("1", "example.com/a"),
+        ("2", "example.com/a"),
+        ("3", "example.com/a"),
+        ("4", "example.com/a"),
+        ("5", "example.com/a"),
+        ("5", "example.com/b"),
+    ]
+
+
 def test_rederiving_replaces_rows_but_keeps_text_clusters() -> None:
     with Workspace() as ws:
         _post(ws, "1", hashtags=["a"])
@@ -118,8 +166,8 @@ def test_empty_objects_and_texts_short_without_their_urls_make_no_action() -> No
         assert ws.query("SELECT object_id FROM actions") == [{"object_id": "example.com/x"}]
 
 
-#: The text normalisation as three plain replacements, each applied to every text: what
-#: the guarded steps of ``_TEXT_STEPS`` must give on any text.
+#: The text normalisation as three plain replacements and a trim, each applied to every text:
+#: what the guarded steps of ``_TEXT_STEPS`` must give on any text.
 _PLAIN_TEXT_SQL = r"""trim(regexp_replace(regexp_replace(regexp_replace(lower(?),
     '^rt @[a-z0-9_]+:?', ''), 'https?://\S+', ' ', 'g'), '\s+', ' ', 'g'))"""
 
@@ -143,6 +191,17 @@ _PLAIN_TEXT_SQL = r"""trim(regexp_replace(regexp_replace(regexp_replace(lower(?)
         "",
         " ",
         "\t",
+        # trim removes Unicode space separators, which only non-ASCII texts can hold
+        "\u00a0at both ends\u00a0",
+        "\u3000ideographic\u3000",
+        "ends in an em space\u2003",
+        "\u202fstarts narrow",
+        "é ascii-looking but not ascii",
+        "ends in é",
+        "a vertical tab at the end\x0b",
+        "\x0b",
+        "\u200bzero width is no space\u200b",
+        "\u0085next line is no space\u0085",
     ],
 )
 def test_guarded_text_normalisation_equals_the_plain_replacements(text: str) -> None:

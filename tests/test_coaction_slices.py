@@ -103,19 +103,25 @@ _ROWS = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     _ROWS,
     st.sampled_from([5.0, 10.0, 7.5, 30.0]),
     st.sampled_from(["cibwatch", "coortweet"]),
     st.integers(1, 3),
     st.integers(1, 4),
+    st.booleans(),
 )
 def test_sliced_equals_whole_for_any_shares(
-    rows: list[Row], window: float, semantics: str, m: int, slice_pairs: int
+    rows: list[Row], window: float, semantics: str, m: int, slice_pairs: int, one_time: bool
 ) -> None:
     # Few posts among many rows: one post carries several objects, the same post id
-    # recurs at different times (a file can say so), and identical rows repeat.
+    # recurs at different times (a file can say so), and identical rows repeat. With
+    # ``one_time`` every post keeps its first time: no post drifts, and pairs of posts
+    # with a lone share are counted without a grouping.
+    if one_time:
+        seen: dict[tuple[str, str], float] = {}
+        rows = [(a, k, o, seen.setdefault((a, p), t), p) for a, k, o, t, p in rows]
     options: dict[str, Any] = {"semantics": semantics, "min_participation": m}
     whole = _run(rows, window, **options)
     sliced = _run(rows, window, slice_pairs=slice_pairs, **options)
@@ -250,3 +256,146 @@ def test_a_sliced_run_leaves_no_runs_behind(tmp_path: Path, monkeypatch: Any) ->
     result = _run(rows, 10, slice_pairs=1)
     assert result.params["slices"] == 2 and result.edges.num_rows == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def _per_account(rows: Sequence[Row], chunked: bool, one_time_per_post: bool) -> dict[str, Any]:
+    """``activity``, ``post_activity`` and ``accounts`` of ``rows``, chunk by chunk of one
+    share each (``slice_pairs=2``) or in one piece (the unsliced ``totals_steps``)."""
+    import tempfile
+
+    import duckdb
+
+    from cibwatch.coaction.chunks import deduplicate_in_chunks
+    from cibwatch.coaction.steps import pair_steps, totals_steps
+
+    con = duckdb.connect()
+    table = pa.table(
+        {
+            "account": [r[0] for r in rows],
+            "object_type": [r[1] for r in rows],
+            "object_id": [r[2] for r in rows],
+            "t": [r[3] for r in rows],
+            "share_id": [r[4] for r in rows],
+            "rid": list(range(len(rows))),
+        }
+    )
+    con.register("given", table)
+    con.execute("CREATE TEMP VIEW shares AS SELECT * FROM given")
+    spec = CoActionSpec(window=10, slice_pairs=2)
+    flagged, unique = pair_steps(spec)[:2]
+    if chunked:
+        made: list[tuple[str, str]] = []
+        with tempfile.TemporaryDirectory() as folder:
+            n = deduplicate_in_chunks(
+                con,
+                spec,
+                flagged,
+                one_time_per_post=one_time_per_post,
+                stepped=lambda name: None,
+                made=made,
+                folder=Path(folder),
+            )
+            assert n == len({int(r[3] // 10) for r in rows})
+    else:
+        whole = [flagged, unique, *(s for s in totals_steps() if s.name != "type_totals")]
+        for step in whole:
+            if step.name in ("pair_counts", "post_totals", "coacting_pairs"):
+                continue  # they read the window's pairs
+            con.execute(f"CREATE TEMP TABLE {step.name} AS {step.sql}")
+    return {
+        "activity": sorted(con.execute("SELECT account, object_type, n FROM activity").fetchall()),
+        "post_activity": sorted(con.execute("SELECT account, n FROM post_activity").fetchall()),
+        "accounts": con.execute("SELECT n_accounts FROM accounts").fetchall(),
+        "types": con.execute(
+            "SELECT typeof(n) FROM activity UNION ALL SELECT typeof(n) FROM post_activity "
+            "GROUP BY ALL"
+        ).fetchall(),
+    }
+
+
+def test_per_account_sums_over_many_chunks_equal_one_piece() -> None:
+    # Window 10, one chunk per bucket: a's post p1 is exported twice (one share) and
+    # carries two objects; a acts in four chunks, b in two, c once. Counted over the
+    # chunks and folded into running totals, they are the counts of one piece.
+    rows = [
+        ("a", "url", "u", 1.0, "p1"),
+        ("a", "url", "u", 1.0, "p1"),
+        ("a", "hashtag", "h", 1.0, "p1"),
+        ("b", "url", "u", 12.0, "p2"),
+        ("a", "url", "v", 25.0, "p3"),
+        ("a", "url", "w", 31.0, "p4"),
+        ("c", "hashtag", "h", 33.0, "p5"),
+        ("b", "url", "w", 48.0, "p6"),
+        ("a", "hashtag", "h", 49.0, "p7"),
+    ]
+    chunked = _per_account(rows, chunked=True, one_time_per_post=True)
+    assert chunked == _per_account(rows, chunked=False, one_time_per_post=True)
+    assert chunked["activity"] == [
+        ("a", "hashtag", 2),
+        ("a", "url", 3),
+        ("b", "url", 2),
+        ("c", "hashtag", 1),
+    ]
+    assert chunked["post_activity"] == [("a", 4), ("b", 2), ("c", 1)]
+    assert chunked["accounts"] == [(3,)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(_ROWS, st.booleans())
+def test_per_account_sums_over_chunks_for_any_shares(rows: list[Row], one_time: bool) -> None:
+    # A post recurring at different times breaks the promise of one time per post: then
+    # posts per account are counted over all the shares, as the caller asks.
+    if one_time:
+        seen: dict[tuple[str, str], float] = {}
+        rows = [(a, k, o, seen.setdefault((a, p), t), p) for a, k, o, t, p in rows]
+    chunked = _per_account(rows, chunked=True, one_time_per_post=one_time)
+    assert chunked == _per_account(rows, chunked=False, one_time_per_post=one_time)
+
+
+def test_a_drifting_post_pairs_once_with_a_lone_post() -> None:
+    # b's post p2 shares u twice, at 1 and 3 (a file can say so): a's lone post p1 pairs
+    # with both shares, yet p1-p2 is one pair of posts, as is p3-p4 on v (p2 with itself
+    # is none). The sliced run must not count a lone post's pairs as distinct when the
+    # other post drifts: the expected co-actions of a-b rest on those 2 pairs of posts.
+    rows = [
+        ("a", "url", "u", 0.0, "p1"),
+        ("b", "url", "u", 1.0, "p2"),
+        ("b", "url", "u", 3.0, "p2"),
+        ("a", "url", "v", 100.0, "p3"),
+        ("b", "url", "v", 101.0, "p4"),
+    ]
+    whole = _run(rows, 10, min_participation=2)
+    sliced = _run(rows, 10, min_participation=2, slice_pairs=1)
+    assert sliced.params["slices"] == 2
+    _same(sliced, whole)
+    # 4 posts, 2 pairs of posts: 2 * 2 * 2 * 2 / (4 * 3).
+    assert [e["expected"] for e in sliced.edges.to_pylist()] == [pytest.approx(16 / 12)]
+
+
+def test_running_counts_stay_within_the_keys_and_one_chunk() -> None:
+    import duckdb
+
+    from cibwatch.coaction.chunks import RunningCounts
+
+    # Ten chunks, each with the same three accounts (a twice): summed, a 20, b and c 10.
+    # The parts are folded into the totals once they outnumber them, so no table ever
+    # holds more than the three accounts and one chunk's three rows.
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE chunk AS SELECT * FROM (VALUES ('a'), ('a'), ('b'), ('c')) v(account)"
+    )
+    made: list[tuple[str, str]] = []
+    sums = RunningCounts(con, "per_account", "account", made, like="chunk")
+    for _ in range(10):
+        sums.add("SELECT account FROM chunk")
+        held = con.execute(
+            "SELECT (SELECT COUNT(*) FROM per_account), (SELECT COUNT(*) FROM per_account_parts)"
+        ).fetchone()
+        assert held is not None and held[0] <= 3 and held[1] <= 3
+    sums.finish()
+    assert sorted(con.execute("SELECT * FROM per_account").fetchall()) == [
+        ("a", 20),
+        ("b", 10),
+        ("c", 10),
+    ]
+    assert made == [("TABLE", "per_account"), ("TABLE", "per_account_parts")]

@@ -17,6 +17,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -104,9 +105,16 @@ def load_brands(path: str | Path) -> list[Brand]:
 
 
 def load_bundled_brands() -> list[Brand]:
-    """The brand list shipped with cibwatch."""
+    """The brand list shipped with cibwatch (a new list each call, of the same brands)."""
+    return list(_bundled_brands())
+
+
+@lru_cache(maxsize=1)
+def _bundled_brands() -> tuple[Brand, ...]:
+    """The shipped list, read once per process: the look-alike detector and the report
+    each need it, and reading it costs a tenth of a second (a brand is immutable)."""
     ref = resources.files("cibwatch.domains").joinpath("data", BUNDLED_NAME)
-    return parse_brands(ref.read_text(encoding="utf-8"), file=BUNDLED_NAME)
+    return tuple(parse_brands(ref.read_text(encoding="utf-8"), file=BUNDLED_NAME))
 
 
 def merge_brands(base: Sequence[Brand], extra: Iterable[Brand]) -> list[Brand]:

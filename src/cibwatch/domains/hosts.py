@@ -82,10 +82,14 @@ def normalize_host(text: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65_536)
 def split_host(text: str) -> HostParts:
     """Normalise ``text`` and cut it at its public suffix (see the module docstring).
 
     Raises :class:`ValueError` when the host is itself a public suffix (``co.uk``).
+    Remembered per text (the result is immutable): the brand list's 2,600 domains are cut
+    when the list is read and again when the look-alike index is built, two Public Suffix
+    List lookups of some 30 microseconds each, and observed domains repeat.
     """
     host = normalize_host(text)
     psl = public_suffix_list()
