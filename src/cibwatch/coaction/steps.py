@@ -248,12 +248,18 @@ def unique_shares_sql(spec: CoActionSpec) -> str:
     )
 
 
-#: ``share_stats`` (see :func:`totals_steps`) over the unique shares ``unique_shares``.
-_SHARE_STATS = (
-    "SELECT account, object_type, share_id, COUNT(*) AS n, "
-    "GROUPING(object_type) AS per_post FROM unique_shares "
-    "GROUP BY GROUPING SETS ((account, object_type), (account, share_id))"
-)
+def _share_stats(source: str, n: str = "COUNT(*)") -> str:
+    """``share_stats`` (see :func:`totals_steps`): ``n`` per account and type and per
+    account and post, over the rows of ``source``."""
+    return (
+        f"SELECT account, object_type, share_id, {n} AS n, "
+        f"GROUPING(object_type) AS per_post FROM {source} "
+        "GROUP BY GROUPING SETS ((account, object_type), (account, share_id))"
+    )
+
+
+#: ``share_stats`` over the unique shares ``unique_shares``.
+_SHARE_STATS = _share_stats("unique_shares")
 
 
 def share_stats_sql(copies: bool = True) -> str:
@@ -264,14 +270,12 @@ def share_stats_sql(copies: bool = True) -> str:
     share merged a copy (most data has none): the shares are then counted as they are,
     without the union (a third of this step's CPU time at 1 M shares)."""
     if not copies:
-        return _SHARE_STATS.replace("FROM unique_shares", "FROM shares")
-    return (
-        "SELECT account, object_type, share_id, CAST(SUM(w) AS BIGINT) AS n, "
-        "GROUPING(object_type) AS per_post FROM ("
-        "SELECT account, object_type, share_id, 1 AS w FROM shares UNION ALL "
+        return _share_stats("shares")
+    return _share_stats(
+        "(SELECT account, object_type, share_id, 1 AS w FROM shares UNION ALL "
         "SELECT account, object_type, share_id, 1 - copies AS w FROM near_shares "
-        "WHERE copies > 1) counted "
-        "GROUP BY GROUPING SETS ((account, object_type), (account, share_id))"
+        "WHERE copies > 1) counted",
+        "CAST(SUM(w) AS BIGINT)",
     )
 
 
