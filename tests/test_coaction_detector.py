@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
+import duckdb
 import pytest
 
 from cibwatch.coaction import coaction_edges
+from cibwatch.detectors import coaction as coaction_detector
 from cibwatch.detectors.coaction import CoActionDetector
 from cibwatch.errors import ConfigError
 from cibwatch.workspace import Workspace
@@ -83,3 +86,42 @@ def test_run_log_states_the_effective_number_of_tests() -> None:
     assert message.startswith("effective tests: 15 account pairs co-acted at least once")
     details = json.loads(ws.query("SELECT details FROM evidence LIMIT 1")[0]["details"])
     assert details["n_tests"] == 15
+
+
+def test_the_computation_runs_before_the_evidence_transaction(monkeypatch: Any) -> None:
+    # DuckDB keeps every temporary table a transaction replaces until it ends: the sliced
+    # path, run inside one, piled up tens of GB of spill over a large world.
+    ws = _workspace()
+    seen: list[bool] = []
+
+    def outside_a_transaction(workspace: Workspace, **kwargs: Any) -> Any:
+        try:
+            workspace.connection.execute("BEGIN TRANSACTION")
+        except duckdb.TransactionException:
+            seen.append(False)  # one was already open
+        else:
+            workspace.connection.execute("ROLLBACK")
+            seen.append(True)
+        return coaction_edges(workspace, **kwargs)
+
+    monkeypatch.setattr(coaction_detector, "coaction_edges", outside_a_transaction)
+    detector = CoActionDetector(window=30, min_participation=3)
+    result = ws.run_detector(detector)
+    assert seen == [True]
+    significant = ws.query("SELECT count(*) AS n FROM evidence WHERE significant")[0]["n"]
+    assert result.significant_rows == significant == 15
+    assert detector.result_ is None  # the edges are not kept once written
+
+
+def test_a_failing_computation_leaves_a_failed_run_and_no_evidence(monkeypatch: Any) -> None:
+    ws = _workspace()
+
+    def broken(workspace: Workspace, **kwargs: Any) -> Any:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(coaction_detector, "coaction_edges", broken)
+    with pytest.raises(OSError, match="disk full"):
+        ws.run_detector(CoActionDetector(window=30, min_participation=3))
+    assert ws.count("evidence") == 0
+    run = ws.runs()[-1]
+    assert run["status"] == "failed" and run["message"] == "disk full"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cibwatch.coaction.detection import coaction_edges
+from cibwatch.coaction.detection import CoActionResult, coaction_edges
 from cibwatch.coaction.explain import explain_edge
 from cibwatch.coaction.steps import DEFAULT_MAX_PAIRS, CoActionSpec
 from cibwatch.detectors.base import Detector, DetectorResult
@@ -61,6 +61,8 @@ class CoActionDetector(Detector):
 
     name: ClassVar[str] = "coaction"
     signal: ClassVar[str] = "coaction"
+    #: What :meth:`_compute` found, until :meth:`_run` has written it as evidence.
+    result_: CoActionResult | None = None
 
     def __init__(
         self,
@@ -104,8 +106,10 @@ class CoActionDetector(Detector):
         if not 0 < self.fdr < 1:
             raise ConfigError(f"fdr must lie strictly between 0 and 1, got {self.fdr}")
 
-    def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
-        result = coaction_edges(
+    def _compute(self, workspace: Workspace) -> None:
+        # outside the transaction that writes the evidence: the sliced path replaces its
+        # temporary tables chunk by chunk, and a transaction would keep every one of them
+        self.result_ = coaction_edges(
             workspace,
             window=self.window,
             min_participation=self.min_participation,
@@ -117,6 +121,11 @@ class CoActionDetector(Detector):
             max_pairs=self.max_pairs,
             slice_pairs=self.slice_pairs,
         )
+
+    def _run(self, workspace: Workspace, run_id: int) -> DetectorResult:
+        result, self.result_ = self.result_, None  # the edges are not kept past this run
+        if result is None:
+            raise RuntimeError("co-action's _run needs _compute first (Detector.run does both)")
         minimum = result.params["min_objects"]
         edges = result.edges
         if self.semantics == "cibwatch":
