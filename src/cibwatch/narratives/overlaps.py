@@ -39,7 +39,11 @@ def _check_unit(unit: str) -> None:
 
 
 def _source_sql(
-    params: Mapping[str, Any], *, accounts: str | None = None, objects: str | None = None
+    params: Mapping[str, Any],
+    *,
+    accounts: str | None = None,
+    objects: str | None = None,
+    distinct: bool = True,
 ) -> str:
     """The unit's rows as (object_id, account, platform, post_id, created_at).
 
@@ -47,6 +51,11 @@ def _source_sql(
     accounts or objects, filtered before the join with the linking rather than after it:
     a network's narratives need its members' rows and its top narratives' rows, not the
     rows of every post (one such join per network cost seconds on the IRA tweets).
+
+    ``distinct=False``, for callers that only take minima, leaves a narrative's post once
+    per text or cluster it carries and streams the join: on a hundred million posts, the
+    posts of the 50 narratives networks touched were 36.8 M, and materializing and
+    de-duplicating them ran out of an 8 GB limit, where the streamed join took 27 s.
     """
     if "n_run" not in params:
         where = "object_type = $unit"
@@ -63,6 +72,15 @@ def _source_sql(
     # a few narratives' posts pick out their actions: without it every text action of the
     # workspace was materialized to keep those few (a hundred million rows a network)
     only_n = " SEMI JOIN n USING (platform, post_id)" if objects else ""
+    if not distinct:
+        return f"""(
+        SELECT n.narrative AS object_id, x.account, x.platform, x.post_id, x.created_at
+        FROM actions x JOIN (
+            SELECT platform, post_id, narrative FROM narrative_posts
+            WHERE run_id = $n_run{narrative}
+        ) n USING (platform, post_id)
+        WHERE {where}
+    )"""
     return f"""(
         WITH n AS MATERIALIZED (
             SELECT platform, post_id, narrative FROM narrative_posts
@@ -97,6 +115,12 @@ def _first_posts_sql(params: Mapping[str, Any]) -> str:
     Only narratives some network posted: an overlap needs a network that follows. The
     first posts of every narrative of the workspace, fetched into Python to be dropped
     there, were a row per narrative (millions at a hundred million posts).
+
+    First rows are taken with ``arg_min_null`` on the ordering key, which keeps one row per
+    group, rather than ``first(x ORDER BY ...)``: an ordered aggregate holds every row of
+    its group in memory and cannot spill, and the report ran out of an 8 GB limit here on a
+    hundred million posts (``arg_min_null`` keeps a NULL value where ``arg_min`` skips it,
+    as ``first`` does).
     """
     return f"""
     WITH m AS {_VIEW},
@@ -104,30 +128,27 @@ def _first_posts_sql(params: Mapping[str, Any]) -> str:
         SELECT DISTINCT object_id
         FROM {_source_sql(params, accounts="(SELECT account FROM m)")}
     ),
-    u AS (
-        SELECT a.object_id AS narrative, a.account, a.platform, a.post_id, a.created_at,
-               m.network
-        FROM {_source_sql(params, objects="(SELECT object_id FROM touched)")} a
-        LEFT JOIN m ON a.account = m.account
-    ),
-    overall AS (
-        SELECT narrative,
-               first(account ORDER BY created_at, account, post_id) AS account,
-               first(platform || ':' || post_id ORDER BY created_at, account, post_id) AS post,
-               min(created_at) AS t,
-               first(network ORDER BY created_at, account, post_id) AS network
-        FROM u GROUP BY narrative
-    ),
-    per_network AS (
-        SELECT narrative, network AS actor, 'network' AS kind,
-               first(account ORDER BY created_at, account, post_id) AS account,
-               first(platform || ':' || post_id ORDER BY created_at, account, post_id) AS post,
+    overall AS (  -- every post of those narratives, members' or not
+        SELECT object_id AS narrative,
+               arg_min_null(account, (created_at, account, post_id)) AS account,
+               arg_min_null(platform || ':' || post_id, (created_at, account, post_id)) AS post,
                min(created_at) AS t
-        FROM u WHERE network IS NOT NULL GROUP BY narrative, network
+        FROM {_source_sql(params, objects="(SELECT object_id FROM touched)", distinct=False)}
+        GROUP BY object_id
     ),
-    sources AS (
+    per_network AS (  -- the members' own posts only
+        SELECT a.object_id AS narrative, m.network AS actor, 'network' AS kind,
+               arg_min_null(a.account, (a.created_at, a.account, a.post_id)) AS account,
+               arg_min_null(a.platform || ':' || a.post_id, (a.created_at, a.account, a.post_id))
+                   AS post,
+               min(a.created_at) AS t
+        FROM {_source_sql(params, accounts="(SELECT account FROM m)", distinct=False)} a
+        JOIN m ON a.account = m.account
+        GROUP BY a.object_id, m.network
+    ),
+    sources AS (  -- a narrative whose first post is by no network's member
         SELECT narrative, account AS actor, 'source' AS kind, account, post, t
-        FROM overall WHERE network IS NULL
+        FROM overall WHERE account NOT IN (SELECT account FROM m)
     )
     SELECT * FROM per_network UNION ALL SELECT * FROM sources
     """
@@ -304,8 +325,8 @@ def network_narratives(
                count(DISTINCT account) AS accounts,
                list(DISTINCT platform ORDER BY platform) AS platforms,
                min(created_at) AS first_seen,
-               first(post ORDER BY created_at, account, post) AS first_post,
-               first(account ORDER BY created_at, account, post) AS first_account
+               arg_min_null(post, (created_at, account, post)) AS first_post,
+               arg_min_null(account, (created_at, account, post)) AS first_account
         FROM own GROUP BY object_id
         ORDER BY posts DESC, first_seen, object_id LIMIT $top
         """,
@@ -319,9 +340,9 @@ def network_narratives(
         for obj, t, account, platform, post_id in workspace.connection.execute(
             f"""
             SELECT object_id, min(created_at),
-                   first(account ORDER BY created_at, account, post_id),
-                   first(platform ORDER BY created_at, account, post_id),
-                   first(post_id ORDER BY created_at, account, post_id)
+                   arg_min_null(account, (created_at, account, post_id)),
+                   arg_min_null(platform, (created_at, account, post_id)),
+                   arg_min_null(post_id, (created_at, account, post_id))
             FROM {_source_sql(params, objects="(SELECT unnest($objects::VARCHAR[]))")}
             GROUP BY object_id
             """,
