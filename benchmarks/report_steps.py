@@ -15,6 +15,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from measure import cpu_seconds, rss_gb
@@ -53,10 +54,10 @@ def main() -> None:
         dossiers: dict[str, Dossier] = {}
         evaluation = None
 
-        def step(name: str, work: object) -> None:
+        def step(name: str, work: Callable[[], object]) -> None:
             peak[0] = rss_gb()
             t0, c0 = time.perf_counter(), cpu_seconds()
-            work()  # type: ignore[operator]
+            work()
             print(
                 json.dumps(
                     {

@@ -69,9 +69,6 @@ def _source_sql(
     where = "object_type IN ('text_cluster', 'text')"
     where += f" AND account IN {accounts}" if accounts else ""
     narrative = f" AND narrative IN {objects}" if objects else ""
-    # a few narratives' posts pick out their actions: without it every text action of the
-    # workspace was materialized to keep those few (a hundred million rows a network)
-    only_n = " SEMI JOIN n USING (platform, post_id)" if objects else ""
     if not distinct:
         return f"""(
         SELECT n.narrative AS object_id, x.account, x.platform, x.post_id, x.created_at
@@ -81,6 +78,9 @@ def _source_sql(
         ) n USING (platform, post_id)
         WHERE {where}
     )"""
+    # a few narratives' posts pick out their actions: without it every text action of the
+    # workspace was materialized to keep those few (a hundred million rows a network)
+    only_n = " SEMI JOIN n USING (platform, post_id)" if objects else ""
     return f"""(
         WITH n AS MATERIALIZED (
             SELECT platform, post_id, narrative FROM narrative_posts
@@ -343,7 +343,9 @@ def network_narratives(
                    arg_min_null(account, (created_at, account, post_id)),
                    arg_min_null(platform, (created_at, account, post_id)),
                    arg_min_null(post_id, (created_at, account, post_id))
-            FROM {_source_sql(params, objects="(SELECT unnest($objects::VARCHAR[]))")}
+            FROM {
+                _source_sql(params, objects="(SELECT unnest($objects::VARCHAR[]))", distinct=False)
+            }
             GROUP BY object_id
             """,
             {**params, "objects": [str(r[0]) for r in mine]},
